@@ -1,0 +1,105 @@
+"""What every engine offers the tests, the property suite and the scripts.
+
+Two engines implement it: `computerwa.engine.RevmChain` (pyrevm, in process, thousands of
+transactions per second) and `computerwa.ape_chain.ApeChain` (Ape's connected provider).
+A test or state machine written against this surface runs unchanged on both, which is how
+the suite proves they agree.
+
+Time: every transaction is mined in a block of its own at `pending_timestamp`; afterwards
+`pending_timestamp` is one second later. `sleep(seconds)` moves it forward. Views run
+against the latest mined block. A reverted transaction mines nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Protocol
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+
+from computerwa.codec import Event
+
+# Ape's and Anvil's default test mnemonic: both engines sign with the same keys.
+DEV_MNEMONIC = "test test test test test test test test test test test junk"
+DEV_HD_PATH = "m/44'/60'/0'/0/{}"
+
+
+@lru_cache(maxsize=64)
+def dev_signer(index: int) -> LocalAccount:
+    """Test account `index` of the default mnemonic (the one Ape and Anvil fund)."""
+    Account.enable_unaudited_hdwallet_features()
+    return Account.from_mnemonic(DEV_MNEMONIC, account_path=DEV_HD_PATH.format(index))
+
+
+class Reverted(Exception):
+    """A call or transaction reverted; `reason` is the decoded revert string, if any."""
+
+    def __init__(self, reason: str | None, data: bytes = b""):
+        super().__init__(reason if reason is not None else f"reverted without a reason (0x{data.hex()})")
+        self.reason = reason
+        self.data = data
+
+
+@contextmanager
+def reverts(reason: str | None = None) -> Iterator[None]:
+    """Asserts that the block reverts, with exactly `reason` when one is given."""
+    try:
+        yield
+    except Reverted as err:
+        if reason is not None and err.reason != reason:
+            raise AssertionError(f"expected revert {reason!r}, got {err.reason!r}") from err
+    else:
+        raise AssertionError(f"expected revert {reason!r}, but the call succeeded")
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a mined transaction left: gas, decoded events, block and return value."""
+
+    gas_used: int
+    events: list[Event]
+    block_number: int
+    timestamp: int
+    return_value: Any = None
+    extra: dict = field(default_factory=dict, repr=False)
+
+    def filter(self, name: str) -> list[Event]:
+        """The events called `name`, in log order."""
+        return [e for e in self.events if e.name == name]
+
+
+class Contract(Protocol):
+    """A deployed contract: `contract.fn(*args)` calls a view or sends a transaction
+    (`sender=` a signer or address); `contract.fn.call(...)` always calls."""
+
+    address: str
+
+    def __getattr__(self, name: str) -> Any: ...
+
+
+class Chain(Protocol):
+    """The engine-independent surface (see the module docstring)."""
+
+    name: str
+    chain_id: int
+    accounts: list[LocalAccount]
+
+    def deploy(self, contract_name: str, *args: Any, sender: Any = None) -> Contract: ...
+
+    def at(self, contract_name: str, address: str) -> Contract: ...
+
+    @property
+    def timestamp(self) -> int: ...
+
+    @property
+    def pending_timestamp(self) -> int: ...
+
+    def sleep(self, seconds: int) -> None: ...
+
+    def snapshot(self) -> Any: ...
+
+    def restore(self, snapshot: Any) -> None: ...

@@ -1,0 +1,209 @@
+"""RevmChain: the in-process engine of the property suite.
+
+Runs the exact bytecode `ape compile` produced (Ape's `.build/__local__.json`) in pyrevm,
+with ABI encoding and decoding from the compiled ABIs, decoded events and revert reasons,
+block-time travel and journal snapshots. See `computerwa.chain` for the shared surface.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pyrevm import EVM, BlockEnv, CfgEnv, Env
+
+from computerwa.artifacts import Artifact, load_artifacts
+from computerwa.chain import Receipt, Reverted, dev_signer
+from computerwa.codec import ContractABI, Function, as_address, checksum, decode_revert
+
+# Ape's local chain id, so signatures made for one engine are valid on the other.
+DEFAULT_CHAIN_ID = 1337
+# A fixed genesis time keeps every campaign reproducible (2027-01-15T08:00:00Z).
+DEFAULT_GENESIS_TIME = 1_800_000_000
+TX_GAS_LIMIT = 30_000_000
+_REVERT_OUTPUT = re.compile(r"output: 0x([0-9a-fA-F]*)")
+_HALT_REASON = re.compile(r"Halt \{ reason: ([A-Za-z]+)")
+
+
+class RevmChain:
+    """A private chain in this process. Every transaction is its own block."""
+
+    name = "revm"
+
+    def __init__(
+        self,
+        artifacts: dict[str, Artifact] | None = None,
+        chain_id: int = DEFAULT_CHAIN_ID,
+        genesis_time: int = DEFAULT_GENESIS_TIME,
+        accounts: int = 10,
+        spec: str = "PRAGUE",
+    ):
+        self.artifacts = artifacts if artifacts is not None else load_artifacts()
+        self.chain_id = chain_id
+        self.evm = EVM(env=Env(cfg=CfgEnv(chain_id=chain_id)), spec_id=spec)
+        self.block_number = 0
+        self._timestamp = genesis_time
+        self._pending = genesis_time + 1
+        self._env_block: tuple[int, int] | None = None
+        self.accounts = [dev_signer(i) for i in range(accounts)]
+        for account in self.accounts:
+            self.evm.set_balance(account.address, 10**24)
+        self._abi_at: dict[str, ContractABI] = {}
+        self._abi_by_topic = {
+            topic: decoder for art in self.artifacts.values() for topic, decoder in art.codec.events.items()
+        }
+
+    # --- time -----------------------------------------------------------------------------
+    @property
+    def timestamp(self) -> int:
+        """The latest mined block's timestamp."""
+        return self._timestamp
+
+    @property
+    def pending_timestamp(self) -> int:
+        """The timestamp the next transaction's block will have."""
+        return self._pending
+
+    @pending_timestamp.setter
+    def pending_timestamp(self, value: int) -> None:
+        if value <= self._timestamp:
+            raise ValueError(f"the next block must be later than {self._timestamp}, got {value}")
+        self._pending = value
+
+    def sleep(self, seconds: int) -> None:
+        """Moves the next block `seconds` later."""
+        if seconds < 0:
+            raise ValueError("time only moves forward")
+        self._pending += seconds
+
+    def _use_block(self, number: int, timestamp: int) -> None:
+        if self._env_block != (number, timestamp):
+            self.evm.set_block_env(BlockEnv(number=number, timestamp=timestamp, gas_limit=TX_GAS_LIMIT))
+            self._env_block = (number, timestamp)
+
+    # --- snapshots ------------------------------------------------------------------------
+    def snapshot(self) -> Any:
+        return (self.evm.snapshot(), self.block_number, self._timestamp, self._pending)
+
+    def restore(self, snapshot: Any) -> None:
+        checkpoint, self.block_number, self._timestamp, self._pending = snapshot
+        self.evm.revert(checkpoint)
+
+    # --- contracts ------------------------------------------------------------------------
+    def deploy(self, contract_name: str, *args: Any, sender: Any = None) -> EngineContract:
+        artifact = self._artifact(contract_name)
+        deployer = as_address(sender or self.accounts[0])
+        self._use_block(self.block_number + 1, self._pending)
+        try:
+            address = checksum(
+                self.evm.deploy(deployer, artifact.bytecode + artifact.codec.encode_constructor(args), gas=TX_GAS_LIMIT)
+            )
+        except RuntimeError as err:
+            raise _reverted(err) from None
+        self._mine()
+        return self.at(contract_name, address)
+
+    def at(self, contract_name: str, address: str) -> EngineContract:
+        artifact = self._artifact(contract_name)
+        address = as_address(address)
+        self._abi_at[address] = artifact.codec
+        return EngineContract(self, address, artifact)
+
+    def _artifact(self, contract_name: str) -> Artifact:
+        try:
+            return self.artifacts[contract_name]
+        except KeyError:
+            raise KeyError(f"no compiled contract {contract_name!r}: run `ape compile`") from None
+
+    # --- execution ------------------------------------------------------------------------
+    def call(self, sender: Any, to: str, data: bytes) -> bytes:
+        self._use_block(self.block_number, self._timestamp)
+        try:
+            return bytes(self.evm.message_call(as_address(sender or self.accounts[0]), to, data, is_static=True))
+        except RuntimeError as err:
+            raise _reverted(err) from None
+
+    def transact(self, sender: Any, to: str, data: bytes, value: int = 0) -> tuple[bytes, Receipt]:
+        self._use_block(self.block_number + 1, self._pending)
+        try:
+            output = bytes(
+                self.evm.message_call(as_address(sender or self.accounts[0]), to, data, value=value, gas=TX_GAS_LIMIT)
+            )
+        except RuntimeError as err:
+            raise _reverted(err) from None
+        result = self.evm.result
+        events = [self._decode_log(log) for log in result.logs]
+        self._mine()
+        self.evm.reset_transient_storage()
+        return output, Receipt(result.gas_used, events, self.block_number, self._timestamp)
+
+    def _mine(self) -> None:
+        self.block_number += 1
+        self._timestamp = self._pending
+        self._pending += 1
+
+    def _decode_log(self, log: Any) -> Any:
+        topics, data = log.data
+        codec = self._abi_at.get(log.address)
+        decoder = (codec.events.get(topics[0]) if codec else None) or self._abi_by_topic.get(topics[0])
+        if decoder is None:
+            from computerwa.codec import Event
+
+            return Event("<unknown>", log.address, {"topics": topics, "data": data})
+        return decoder.decode(log.address, topics, data)
+
+
+class EngineContract:
+    """A contract deployed on a RevmChain; `contract.fn(...)` as in Ape."""
+
+    def __init__(self, chain: RevmChain, address: str, artifact: Artifact):
+        self.chain = chain
+        self.address = address
+        self.artifact = artifact
+
+    def __getattr__(self, name: str) -> BoundFunction:
+        try:
+            fn = self.artifact.codec.functions[name]
+        except KeyError:
+            raise AttributeError(f"{self.artifact.name} has no function {name!r}") from None
+        bound = BoundFunction(self, fn)
+        self.__dict__[name] = bound
+        return bound
+
+    def __repr__(self) -> str:
+        return f"<{self.artifact.name} {self.address}>"
+
+
+class BoundFunction:
+    __slots__ = ("contract", "fn")
+
+    def __init__(self, contract: EngineContract, fn: Function):
+        self.contract = contract
+        self.fn = fn
+
+    def __call__(self, *args: Any, sender: Any = None, value: int = 0) -> Any:
+        if self.fn.is_view:
+            return self.call(*args, sender=sender)
+        return self.transact(*args, sender=sender, value=value)
+
+    def call(self, *args: Any, sender: Any = None) -> Any:
+        chain = self.contract.chain
+        return self.fn.decode(chain.call(sender, self.contract.address, self.fn.encode(args)))
+
+    def transact(self, *args: Any, sender: Any = None, value: int = 0) -> Receipt:
+        chain = self.contract.chain
+        output, receipt = chain.transact(sender, self.contract.address, self.fn.encode(args), value)
+        object.__setattr__(receipt, "return_value", self.fn.decode(output))
+        return receipt
+
+
+def _reverted(err: RuntimeError) -> Reverted:
+    text = str(err)
+    found = _REVERT_OUTPUT.search(text)
+    if found:
+        data = bytes.fromhex(found.group(1))
+        return Reverted(decode_revert(data), data)
+    halt = _HALT_REASON.search(text)
+    if halt:
+        return Reverted(f"halt: {halt.group(1)}")
+    raise err

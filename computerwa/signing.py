@@ -1,0 +1,155 @@
+"""EIP-712 messages of the suite, built as eth_account typed data and signed with its keys.
+
+The domain of a contract is read from its EIP-5267 `eip712Domain()`, so a signature is
+always made for the exact name, version, chain and contract the verifier uses.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account import Account
+from eth_account.messages import SignableMessage, encode_typed_data
+
+_DOMAIN_FIELDS = [
+    {"name": "name", "type": "string"},
+    {"name": "version", "type": "string"},
+    {"name": "chainId", "type": "uint256"},
+    {"name": "verifyingContract", "type": "address"},
+]
+_AUTHORIZATION_FIELDS = [
+    {"name": "from", "type": "address"},
+    {"name": "to", "type": "address"},
+    {"name": "value", "type": "uint256"},
+    {"name": "validAfter", "type": "uint256"},
+    {"name": "validBefore", "type": "uint256"},
+    {"name": "nonce", "type": "bytes32"},
+]
+TYPES = {
+    "Permit": [
+        {"name": "owner", "type": "address"},
+        {"name": "spender", "type": "address"},
+        {"name": "value", "type": "uint256"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+    ],
+    "TransferWithAuthorization": _AUTHORIZATION_FIELDS,
+    "ReceiveWithAuthorization": _AUTHORIZATION_FIELDS,
+    "CancelAuthorization": [
+        {"name": "authorizer", "type": "address"},
+        {"name": "nonce", "type": "bytes32"},
+    ],
+}
+
+
+@dataclass(frozen=True)
+class Domain:
+    name: str
+    version: str
+    chain_id: int
+    verifying_contract: str
+
+    @classmethod
+    def of(cls, contract: Any) -> Domain:
+        """The EIP-5267 domain a contract reports."""
+        _, name, version, chain_id, verifying_contract, _, _ = contract.eip712Domain()
+        return cls(name, version, chain_id, verifying_contract)
+
+    def as_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "chainId": self.chain_id,
+            "verifyingContract": self.verifying_contract,
+        }
+
+
+@dataclass(frozen=True)
+class Signature:
+    v: int
+    r: bytes
+    s: bytes
+
+    @property
+    def vrs(self) -> tuple[int, bytes, bytes]:
+        return (self.v, self.r, self.s)
+
+    @property
+    def packed(self) -> bytes:
+        """r ‖ s ‖ v, 65 bytes."""
+        return self.r + self.s + bytes([self.v])
+
+
+def typed_data(domain: Domain, primary_type: str, message: dict) -> dict:
+    """The full EIP-712 typed-data document eth_account takes."""
+    return {
+        "types": {"EIP712Domain": _DOMAIN_FIELDS, primary_type: TYPES[primary_type]},
+        "primaryType": primary_type,
+        "domain": domain.as_dict(),
+        "message": message,
+    }
+
+
+def encode(document: dict) -> SignableMessage:
+    """eth_account's encoding: `.header` is the domain separator, `.body` the struct hash."""
+    return encode_typed_data(full_message=document)
+
+
+def sign(signer: Any, document: dict) -> Signature:
+    """Signs a typed-data document with a signer's key (an eth_account account or raw key)."""
+    key = getattr(signer, "key", signer)
+    signed = Account.sign_typed_data(key, full_message=document)
+    return Signature(signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big"))
+
+
+def random_nonce() -> bytes:
+    """A fresh EIP-3009 nonce."""
+    return os.urandom(32)
+
+
+def permit(domain: Domain, owner: str, spender: str, value: int, nonce: int, deadline: int) -> dict:
+    return typed_data(
+        domain,
+        "Permit",
+        {"owner": owner, "spender": spender, "value": value, "nonce": nonce, "deadline": deadline},
+    )
+
+
+def authorization(
+    domain: Domain,
+    payer: str,
+    payee: str,
+    value: int,
+    valid_after: int,
+    valid_before: int,
+    nonce: bytes,
+    receive: bool = False,
+) -> dict:
+    """An EIP-3009 TransferWithAuthorization, or ReceiveWithAuthorization with `receive`."""
+    return typed_data(
+        domain,
+        "ReceiveWithAuthorization" if receive else "TransferWithAuthorization",
+        {
+            "from": payer,
+            "to": payee,
+            "value": value,
+            "validAfter": valid_after,
+            "validBefore": valid_before,
+            "nonce": nonce,
+        },
+    )
+
+
+def cancel_authorization(domain: Domain, authorizer: str, nonce: bytes) -> dict:
+    return typed_data(domain, "CancelAuthorization", {"authorizer": authorizer, "nonce": nonce})
+
+
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+def malleate(signature: Signature) -> Signature:
+    """The same signature's high-s twin (valid for ecrecover, refused by low-s verifiers)."""
+    s = SECP256K1_N - int.from_bytes(signature.s, "big")
+    return Signature(55 - signature.v, signature.r, s.to_bytes(32, "big"))

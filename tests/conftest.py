@@ -1,0 +1,154 @@
+"""Engines, actors and deployments shared by every test.
+
+Every test that takes `backend` runs on the in-process engine (pyrevm) by default;
+`--engine ape` runs it on Ape's connected provider instead (add `--network
+ethereum:local:foundry` for Anvil). Tests marked `both_engines` run on both in the
+default run, with few examples on Ape. Each test starts from the same snapshot.
+
+Hypothesis profiles: `default` (CI, whole suite in minutes) and `deep` (auditors, 50x
+the examples): `ape test --hypothesis-profile deep`.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from computerwa.chain import Chain
+
+settings.register_profile(
+    "default",
+    max_examples=200,
+    stateful_step_count=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=True,
+)
+settings.register_profile(
+    "deep",
+    parent=settings.get_profile("default"),
+    max_examples=10_000,
+    stateful_step_count=100,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+# On Ape's provider a state machine runs this many examples at most (~20 tx/s there).
+APE_MAX_EXAMPLES = 4
+APE_MAX_STEPS = 25
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--engine",
+        choices=("revm", "ape"),
+        default=None,
+        help="run every engine test on this engine only (default: revm, plus ape for `both_engines` tests)",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" not in metafunc.fixturenames:
+        return
+    forced = metafunc.config.getoption("--engine")
+    if forced:
+        engines = [forced]
+    elif metafunc.definition.get_closest_marker("both_engines"):
+        engines = ["revm", "ape"]
+    else:
+        engines = ["revm"]
+    metafunc.parametrize("backend", engines, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def artifacts():
+    # Ape compiles whatever changed, so the engine always runs the current sources
+    import ape
+
+    ape.project.load_contracts()
+    from computerwa.artifacts import load_artifacts
+
+    return load_artifacts()
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest, artifacts) -> Chain:
+    if request.param == "ape":
+        from computerwa.ape_chain import ApeChain
+
+        return ApeChain(artifacts=artifacts)
+    from computerwa.engine import RevmChain
+
+    return RevmChain(artifacts=artifacts)
+
+
+@pytest.fixture(autouse=True)
+def _isolation(request: pytest.FixtureRequest):
+    """Every engine test starts from the state its session fixtures left."""
+    if "backend" not in request.fixturenames:
+        yield
+        return
+    chain = request.getfixturevalue("backend")
+    snapshot = chain.snapshot()
+    yield
+    chain.restore(snapshot)
+
+
+def machine_settings(backend: Chain, **overrides) -> settings:
+    """The active profile's settings for a state machine, capped on Ape's provider."""
+    current = settings()
+    if backend.name == "ape":
+        overrides.setdefault("max_examples", min(current.max_examples, APE_MAX_EXAMPLES))
+        overrides.setdefault("stateful_step_count", min(current.stateful_step_count, APE_MAX_STEPS))
+    return settings(current, **overrides)
+
+
+# --- actors (role names, never alice/bob) ---------------------------------------------------
+@pytest.fixture(scope="session")
+def issuer(backend):
+    return backend.accounts[0]
+
+
+@pytest.fixture(scope="session")
+def customer(backend):
+    return backend.accounts[1]
+
+
+@pytest.fixture(scope="session")
+def operator(backend):
+    return backend.accounts[2]
+
+
+@pytest.fixture(scope="session")
+def relayer(backend):
+    return backend.accounts[3]
+
+
+@pytest.fixture(scope="session")
+def investor(backend):
+    return backend.accounts[4]
+
+
+@pytest.fixture(scope="session")
+def attacker(backend):
+    return backend.accounts[9]
+
+
+# --- deployments -----------------------------------------------------------------------------
+STABLE_NAME = "ComputeRWA Mock USD"
+STABLE_SYMBOL = "mUSD"
+ONE_DOLLAR = 10**6
+
+
+CUSTOMER_FUNDS = 1_000_000 * ONE_DOLLAR
+OPERATOR_FUNDS = 1_000 * ONE_DOLLAR
+
+
+@pytest.fixture(scope="session")
+def stablecoin(backend, issuer, customer, operator):
+    """The mock dollar, with $1,000,000 for the customer and $1,000 for the operator."""
+    token = backend.deploy("MockStablecoin", STABLE_NAME, STABLE_SYMBOL, sender=issuer)
+    token.mint(customer, CUSTOMER_FUNDS, sender=issuer)
+    token.mint(operator, OPERATOR_FUNDS, sender=issuer)
+    return token
