@@ -18,6 +18,7 @@ class ApeChain:
     """Wraps Ape's `chain`, `accounts` and `project` (the provider must be connected)."""
 
     name = "ape"
+    exact_gas = True  # receipt gasUsed of the provider's own transactions
 
     def __init__(self, accounts: int = 10, artifacts: dict[str, Artifact] | None = None):
         import ape
@@ -62,12 +63,15 @@ class ApeChain:
         self._pending = None
 
     # --- snapshots ------------------------------------------------------------------------
+    # The provider's own snapshots: Ape's chain manager keys them by block hash and drops
+    # every later one on restore, which loses an outer snapshot taken at the same block.
+    # Each snapshot is restored at most once (Anvil's are single-use).
     def snapshot(self) -> Any:
-        return (self._chain.snapshot(), self._pending)
+        return (self._chain.provider.snapshot(), self._pending)
 
     def restore(self, snapshot: Any) -> None:
         snap, self._pending = snapshot
-        self._chain.restore(snap)
+        self._chain.provider.restore(snap)
 
     # --- contracts ------------------------------------------------------------------------
     def sender(self, who: Any) -> Any:

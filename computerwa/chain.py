@@ -87,6 +87,7 @@ class Chain(Protocol):
     name: str
     chain_id: int
     accounts: list[LocalAccount]
+    exact_gas: bool  # whether Receipt.gas_used is a receipt's gasUsed
 
     def deploy(self, contract_name: str, *args: Any, sender: Any = None) -> Contract: ...
 

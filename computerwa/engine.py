@@ -3,6 +3,11 @@
 Runs the exact bytecode `ape compile` produced (Ape's `.build/__local__.json`) in pyrevm,
 with ABI encoding and decoding from the compiled ABIs, decoded events and revert reasons,
 block-time travel and journal snapshots. See `computerwa.chain` for the shared surface.
+
+Gas: pyrevm 0.3 keeps one journal open across transactions (that is what makes its
+snapshots cheap), so accounts and slots touched earlier stay warm and SSTORE sees the
+journal's first value as "original". Behaviour is exact; `gas_used` is not a receipt
+figure (`exact_gas` is False). Measure gas on Ape's provider or Anvil.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ class RevmChain:
     """A private chain in this process. Every transaction is its own block."""
 
     name = "revm"
+    exact_gas = False
 
     def __init__(
         self,
@@ -116,12 +122,17 @@ class RevmChain:
             raise KeyError(f"no compiled contract {contract_name!r}: run `ape compile`") from None
 
     # --- execution ------------------------------------------------------------------------
-    def call(self, sender: Any, to: str, data: bytes) -> bytes:
+    def call(self, sender: Any, to: str, data: bytes, static: bool = True) -> bytes:
+        """Runs against the latest block and keeps nothing; `static=False` simulates a transaction."""
         self._use_block(self.block_number, self._timestamp)
+        checkpoint = None if static else self.evm.snapshot()
         try:
-            return bytes(self.evm.message_call(as_address(sender or self.accounts[0]), to, data, is_static=True))
+            return bytes(self.evm.message_call(as_address(sender or self.accounts[0]), to, data, is_static=static))
         except RuntimeError as err:
             raise _reverted(err) from None
+        finally:
+            if checkpoint is not None:
+                self.evm.revert(checkpoint)
 
     def transact(self, sender: Any, to: str, data: bytes, value: int = 0) -> tuple[bytes, Receipt]:
         self._use_block(self.block_number + 1, self._pending)
@@ -131,10 +142,11 @@ class RevmChain:
             )
         except RuntimeError as err:
             raise _reverted(err) from None
+        finally:
+            self.evm.reset_transient_storage()  # EIP-1153: transient storage ends with the transaction
         result = self.evm.result
         events = [self._decode_log(log) for log in result.logs]
         self._mine()
-        self.evm.reset_transient_storage()
         return output, Receipt(result.gas_used, events, self.block_number, self._timestamp)
 
     def _mine(self) -> None:
@@ -188,7 +200,8 @@ class BoundFunction:
 
     def call(self, *args: Any, sender: Any = None) -> Any:
         chain = self.contract.chain
-        return self.fn.decode(chain.call(sender, self.contract.address, self.fn.encode(args)))
+        output = chain.call(sender, self.contract.address, self.fn.encode(args), static=self.fn.is_view)
+        return self.fn.decode(output)
 
     def transact(self, *args: Any, sender: Any = None, value: int = 0) -> Receipt:
         chain = self.contract.chain

@@ -1,0 +1,284 @@
+"""MockStablecoin against an exact Python model, on either engine.
+
+Rules: mint, burn, transfer, approve, transferFrom, permit, EIP-3009 transfer / receive /
+cancel (valid, early, expired, reused, forged and high-s), blacklist, pause, time jumps —
+from the issuer and from anyone else. Every call's outcome (success, or exactly which
+revert) is predicted by the model first. After every step:
+- supply is conserved: the sum of all balances equals totalSupply equals the model's;
+- every balance, allowance, permit nonce, blacklist flag and the pause flag equal the model's;
+- an authorization nonce, once used or cancelled, stays unusable.
+Runs on the in-process engine and (few examples) on Ape's provider.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+
+from computerwa import Reverted, signing
+from computerwa.signing import Domain
+from tests.conftest import machine_settings
+
+NOT_OWNER = "ownable: caller is not the owner"
+PAUSED = "pausable: contract is paused"
+NOT_PAUSED = "pausable: contract is not paused"
+BLACKLISTED = "stablecoin: account is blacklisted"
+BAD_SIGNATURE = "stablecoin: invalid signature"
+HIGH_S = "ecdsa: invalid signature `s` value"
+USED = "stablecoin: authorization is used or canceled"
+NO_BALANCE = "erc20: transfer amount exceeds balance"
+MAX = 2**256 - 1
+
+ACTORS = 6  # accounts[0] is the issuer, all six hold and sign
+actor = st.integers(0, ACTORS - 1)
+amount = st.one_of(st.integers(0, 1_000), st.integers(0, 3 * 10**12), st.just(MAX))
+signature_kind = st.sampled_from(["valid", "valid", "valid", "wrong_signer", "high_s"])
+
+
+class StablecoinMachine(RuleBasedStateMachine):
+    def __init__(self, backend, token):
+        super().__init__()
+        self.chain = backend
+        self.token = token
+        self.snapshot = backend.snapshot()
+        self.accounts = backend.accounts[:ACTORS]
+        self.domain = Domain.of(token)
+        self.balances = [token.balanceOf(a) for a in self.accounts]
+        self.supply = token.totalSupply()
+        self.allowances: dict[tuple[int, int], int] = {}
+        self.permit_nonces = [token.nonces(a) for a in self.accounts]
+        self.blacklisted = [False] * ACTORS
+        self.paused = False
+        self.used_nonces: set[tuple[int, bytes]] = set()
+        self.nonce_pool: list[tuple[int, bytes]] = []
+
+    def teardown(self):
+        self.chain.restore(self.snapshot)
+
+    # --- helpers --------------------------------------------------------------------------
+    def expect(self, reason: str | None, call):
+        """Runs `call`; it must succeed when `reason` is None and revert with it otherwise."""
+        try:
+            receipt = call()
+        except Reverted as err:
+            assert reason is not None, f"unexpected revert {err.reason!r}"
+            assert err.reason == reason, f"expected {reason!r}, got {err.reason!r}"
+            return None
+        assert reason is None, f"expected revert {reason!r}, but it succeeded"
+        return receipt
+
+    def parties_reason(self, a: int, b: int) -> str | None:
+        if self.paused:
+            return PAUSED
+        if self.blacklisted[a] or self.blacklisted[b]:
+            return BLACKLISTED
+        return None
+
+    def sign(self, signer: int, document: dict, kind: str) -> signing.Signature:
+        if kind == "wrong_signer":
+            signer = (signer + 1) % ACTORS
+        sig = signing.sign(self.accounts[signer], document)
+        return signing.malleate(sig) if kind == "high_s" else sig
+
+    @staticmethod
+    def signature_reason(kind: str) -> str | None:
+        return {"valid": None, "wrong_signer": BAD_SIGNATURE, "high_s": HIGH_S}[kind]
+
+    def move(self, src: int, dst: int, value: int) -> None:
+        self.balances[src] -= value
+        self.balances[dst] += value
+
+    # --- issuer -----------------------------------------------------------------------------
+    @rule(caller=actor, to=actor, value=st.integers(0, 10**13))
+    def mint(self, caller, to, value):
+        reason = (
+            NOT_OWNER if caller != 0 else (PAUSED if self.paused else BLACKLISTED if self.blacklisted[to] else None)
+        )
+        if self.expect(reason, lambda: self.token.mint(self.accounts[to], value, sender=self.accounts[caller])):
+            self.balances[to] += value
+            self.supply += value
+
+    @rule(caller=actor, value=amount)
+    def burn(self, caller, value):
+        reason = NOT_OWNER if caller != 0 else self.parties_reason(0, 0)
+        if reason is None and value > self.balances[0]:
+            reason = "erc20: burn amount exceeds balance"
+        if self.expect(reason, lambda: self.token.burn(value, sender=self.accounts[caller])):
+            self.balances[0] -= value
+            self.supply -= value
+
+    @rule(caller=actor, who=actor, listed=st.booleans())
+    def set_blacklist(self, caller, who, listed):
+        fn = self.token.blacklist if listed else self.token.unblacklist
+        if self.expect(
+            None if caller == 0 else NOT_OWNER, lambda: fn(self.accounts[who], sender=self.accounts[caller])
+        ):
+            self.blacklisted[who] = listed
+
+    @rule(caller=actor, pause=st.booleans())
+    def set_pause(self, caller, pause):
+        if caller != 0:
+            reason = NOT_OWNER
+        elif pause:
+            reason = PAUSED if self.paused else None
+        else:
+            reason = None if self.paused else NOT_PAUSED
+        fn = self.token.pause if pause else self.token.unpause
+        if self.expect(reason, lambda: fn(sender=self.accounts[caller])):
+            self.paused = pause
+
+    # --- holders ----------------------------------------------------------------------------
+    @rule(src=actor, dst=actor, value=amount)
+    def transfer(self, src, dst, value):
+        reason = self.parties_reason(src, dst) or (NO_BALANCE if value > self.balances[src] else None)
+        if self.expect(reason, lambda: self.token.transfer(self.accounts[dst], value, sender=self.accounts[src])):
+            self.move(src, dst, value)
+
+    @rule(owner=actor, spender=actor, value=amount)
+    def approve(self, owner, spender, value):
+        reason = self.parties_reason(owner, spender)
+        if self.expect(reason, lambda: self.token.approve(self.accounts[spender], value, sender=self.accounts[owner])):
+            self.allowances[(owner, spender)] = value
+
+    @rule(spender=actor, owner=actor, dst=actor, value=amount)
+    def transfer_from(self, spender, owner, dst, value):
+        allowance = self.allowances.get((owner, spender), 0)
+        reason = self.parties_reason(owner, dst) or (BLACKLISTED if self.blacklisted[spender] else None)
+        if reason is None and allowance < MAX and allowance < value:
+            reason = "erc20: insufficient allowance"
+        if reason is None and value > self.balances[owner]:
+            reason = NO_BALANCE
+        call = lambda: self.token.transferFrom(  # noqa: E731
+            self.accounts[owner], self.accounts[dst], value, sender=self.accounts[spender]
+        )
+        if self.expect(reason, call):
+            if allowance < MAX:
+                self.allowances[(owner, spender)] = allowance - value
+            self.move(owner, dst, value)
+
+    @rule(owner=actor, spender=actor, value=amount, lifetime=st.integers(-50, 3_600), kind=signature_kind)
+    def permit(self, owner, spender, value, lifetime, kind):
+        now = self.chain.pending_timestamp
+        deadline = max(now + lifetime, 0)
+        nonce = self.permit_nonces[owner]
+        document = signing.permit(
+            self.domain, self.accounts[owner].address, self.accounts[spender].address, value, nonce, deadline
+        )
+        sig = self.sign(owner, document, kind)
+        reason = self.parties_reason(owner, spender) or ("stablecoin: permit expired" if now > deadline else None)
+        reason = reason or self.signature_reason(kind)
+        call = lambda: self.token.permit(  # noqa: E731
+            self.accounts[owner], self.accounts[spender], value, deadline, *sig.vrs, sender=self.accounts[spender]
+        )
+        if self.expect(reason, call):
+            self.permit_nonces[owner] += 1
+            self.allowances[(owner, spender)] = value
+
+    # --- EIP-3009 -----------------------------------------------------------------------------
+    def pick_nonce(self, payer: int, data) -> bytes:
+        """A fresh nonce, or one seen before (used, cancelled or still open) to try a replay."""
+        reuse = [n for p, n in self.nonce_pool if p == payer]
+        if reuse and data.draw(st.booleans(), label="reuse nonce"):
+            return data.draw(st.sampled_from(reuse), label="nonce")
+        nonce = data.draw(st.binary(min_size=32, max_size=32), label="nonce")
+        self.nonce_pool.append((payer, nonce))
+        return nonce
+
+    @rule(
+        payer=actor,
+        payee=actor,
+        submitter=actor,
+        value=amount,
+        after=st.integers(-100, 5),
+        before=st.integers(-5, 3_600),
+        receive=st.booleans(),
+        kind=signature_kind,
+        data=st.data(),
+    )
+    def pay_with_authorization(self, payer, payee, submitter, value, after, before, receive, kind, data):
+        nonce = self.pick_nonce(payer, data)
+        now = self.chain.pending_timestamp
+        valid_after, valid_before = max(now + after, 0), max(now + before, 0)
+        document = signing.authorization(
+            self.domain,
+            self.accounts[payer].address,
+            self.accounts[payee].address,
+            value,
+            valid_after,
+            valid_before,
+            nonce,
+            receive,
+        )
+        sig = self.sign(payer, document, kind)
+        if receive:
+            submitter = data.draw(st.sampled_from([payee, submitter]), label="receive submitter")
+        reason = "stablecoin: caller must be the payee" if receive and submitter != payee else None
+        reason = reason or self.parties_reason(payer, payee)
+        if reason is None and not now > valid_after:
+            reason = "stablecoin: authorization is not yet valid"
+        if reason is None and not now < valid_before:
+            reason = "stablecoin: authorization is expired"
+        if reason is None and (payer, nonce) in self.used_nonces:
+            reason = USED
+        reason = reason or self.signature_reason(kind)
+        if reason is None and value > self.balances[payer]:
+            reason = NO_BALANCE
+        fn = self.token.receiveWithAuthorization if receive else self.token.transferWithAuthorization
+        args = (self.accounts[payer], self.accounts[payee], value, valid_after, valid_before, nonce, *sig.vrs)
+        receipt = self.expect(reason, lambda: fn(*args, sender=self.accounts[submitter]))
+        if receipt:
+            assert [e.name for e in receipt.events] == ["AuthorizationUsed", "Transfer"]
+            self.used_nonces.add((payer, nonce))
+            self.move(payer, payee, value)
+
+    @rule(authorizer=actor, submitter=actor, kind=signature_kind, data=st.data())
+    def cancel_authorization(self, authorizer, submitter, kind, data):
+        nonce = self.pick_nonce(authorizer, data)
+        sig = self.sign(
+            authorizer, signing.cancel_authorization(self.domain, self.accounts[authorizer].address, nonce), kind
+        )
+        reason = PAUSED if self.paused else (USED if (authorizer, nonce) in self.used_nonces else None)
+        reason = reason or self.signature_reason(kind)
+        call = lambda: self.token.cancelAuthorization(  # noqa: E731
+            self.accounts[authorizer], nonce, *sig.vrs, sender=self.accounts[submitter]
+        )
+        if self.expect(reason, call):
+            self.used_nonces.add((authorizer, nonce))
+
+    @rule(seconds=st.sampled_from([1, 7, 60, 3_600, 86_400 * 3]))
+    def sleep(self, seconds):
+        self.chain.sleep(seconds)
+
+    # --- invariants ---------------------------------------------------------------------------
+    @invariant()
+    def supply_is_conserved(self):
+        balances = [self.token.balanceOf(a) for a in self.accounts]
+        assert balances == self.balances
+        assert sum(balances) == self.token.totalSupply() == self.supply
+
+    @invariant()
+    def allowances_and_nonces_match(self):
+        for (owner, spender), value in self.allowances.items():
+            assert self.token.allowance(self.accounts[owner], self.accounts[spender]) == value
+        assert [self.token.nonces(a) for a in self.accounts] == self.permit_nonces
+
+    @invariant()
+    def flags_match(self):
+        assert self.token.paused() == self.paused
+        assert [self.token.isBlacklisted(a) for a in self.accounts] == self.blacklisted
+
+    @invariant()
+    def spent_authorizations_stay_spent(self):
+        for payer, nonce in self.nonce_pool:
+            assert self.token.authorizationState(self.accounts[payer], nonce) == ((payer, nonce) in self.used_nonces)
+
+
+@pytest.mark.both_engines
+def test_stablecoin_machine(backend, stablecoin):
+    run_state_machine_as_test(lambda: StablecoinMachine(backend, stablecoin), settings=machine_settings(backend))
