@@ -55,14 +55,14 @@ $(LINT_VENV)/.installed: requirements-lint.txt
 lint: setup $(LINT_VENV)/.installed
 	ruff check .
 	ruff format --check .
-	$(LINT_VENV)/bin/mamushi --check --line-length 120 contracts
+	$(LINT_VENV)/bin/mamushi --check --line-length 120 contracts interfaces
 	# NTX11 wants `_`-prefixed arguments (snekmate does not); NTX4 flags callers of snekmate's non-view pause check
 	natrix lint contracts --disable NTX4 NTX11
 
 format: setup $(LINT_VENV)/.installed
 	ruff check --fix .
 	ruff format .
-	$(LINT_VENV)/bin/mamushi --line-length 120 contracts
+	$(LINT_VENV)/bin/mamushi --line-length 120 contracts interfaces
 
 lock: $(VENV)/.installed
 	$(VENV)/bin/pip install --quiet -r requirements.in

@@ -26,6 +26,18 @@
 """
 
 from ethereum.ercs import IERC20
+from ethereum.ercs import IERC20Detailed
+
+from interfaces import IERC3009
+
+from snekmate.tokens.interfaces import IERC20Permit
+from snekmate.utils.interfaces import IERC5267
+
+implements: IERC20
+implements: IERC20Detailed
+implements: IERC20Permit
+implements: IERC5267
+implements: IERC3009
 
 from snekmate.auth import ownable as ow
 from snekmate.auth import ownable_2step as ow2
@@ -87,16 +99,6 @@ event Mint:
 event Burn:
     burner: indexed(address)
     amount: uint256
-
-
-event AuthorizationUsed:
-    authorizer: indexed(address)
-    nonce: indexed(bytes32)
-
-
-event AuthorizationCanceled:
-    authorizer: indexed(address)
-    nonce: indexed(bytes32)
 
 
 @deploy
@@ -268,7 +270,7 @@ def cancelAuthorization(authorizer: address, nonce: bytes32, v: uint8, r: bytes3
     assert not self._authorization_used[authorizer][nonce], "stablecoin: authorization is used or canceled"
     self._verify(authorizer, keccak256(abi_encode(_CANCEL_AUTHORIZATION_TYPEHASH, authorizer, nonce)), v, r, s)
     self._authorization_used[authorizer][nonce] = True
-    log AuthorizationCanceled(authorizer=authorizer, nonce=nonce)
+    log IERC3009.AuthorizationCanceled(authorizer=authorizer, nonce=nonce)
 
 
 @external
@@ -376,7 +378,7 @@ def _use_authorization(
         s,
     )
     self._authorization_used[from_][nonce] = True
-    log AuthorizationUsed(authorizer=from_, nonce=nonce)
+    log IERC3009.AuthorizationUsed(authorizer=from_, nonce=nonce)
     erc20._transfer(from_, to, amount)
 
 
