@@ -13,12 +13,14 @@ export APE_DATA_FOLDER ?= $(CURDIR)/.ape
 .PHONY: setup demo test test-ape test-deep compile abi bench lint format lock clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "ComputeRWA needs Python 3.11: install it, or run make PYTHON=/path/to/python3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
+	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : (console.error("ComputeRWA needs Node.js 20 or newer for Anvil"), 1))'
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -32,6 +34,8 @@ demo: compile
 
 test: compile
 	ape test
+	# the cross-engine tests again, on a real Anvil node
+	ape test -m "both_engines or ape_only" --engine ape --network ethereum:local:foundry
 
 # the whole suite on Ape's provider instead of the in-process engine (slow)
 test-ape: compile

@@ -35,15 +35,24 @@ class ApeChain:
             raise RuntimeError("Ape's test accounts are not the default mnemonic's: set no custom test mnemonic")
         self.artifacts = artifacts if artifacts is not None else load_artifacts()
         self._pending: int | None = None
+        self._pin_always = ape.chain.provider.name != "test"
 
     # --- time -----------------------------------------------------------------------------
+    # The next block's timestamp is ours to keep: each transaction (reverted ones too, as
+    # on any chain) is mined one second after the previous block unless `sleep` said more.
+    # Both local providers would follow the wall clock instead (Anvil even mines several
+    # blocks a second with one timestamp), so it is pinned before every transaction:
+    # Anvil through Ape (evm_setNextBlockTimestamp); the embedded py-evm chain by setting
+    # its pending header, since Ape's time travel there mines an extra block.
     @property
     def timestamp(self) -> int:
         return self._chain.blocks.head.timestamp
 
     @property
     def pending_timestamp(self) -> int:
-        return self._pending if self._pending is not None else self._chain.pending_timestamp
+        if self._pending is None:
+            self._pending = self.timestamp + 1
+        return self._pending
 
     @pending_timestamp.setter
     def pending_timestamp(self, value: int) -> None:
@@ -57,12 +66,16 @@ class ApeChain:
         self._pending = self.pending_timestamp + seconds
 
     def _before_transaction(self) -> None:
-        # Ape mines the next block at its own pending timestamp unless told otherwise
-        if self._pending is not None and self._pending != self._chain.pending_timestamp:
-            self._chain.pending_timestamp = self._pending
-        self._pending = None
+        want = self.pending_timestamp
+        backend = getattr(self._chain.provider, "evm_backend", None)
+        if backend is not None and hasattr(backend, "chain"):
+            backend.chain.header = backend.chain.header.copy(timestamp=want)
+        elif want != self._chain.pending_timestamp or self._pin_always:
+            self._chain.pending_timestamp = want
 
-    # --- snapshots ------------------------------------------------------------------------
+    def _after_transaction(self) -> None:
+        self._pending = self.timestamp + 1
+
     # The provider's own snapshots: Ape's chain manager keys them by block hash and drops
     # every later one on restore, which loses an outer snapshot taken at the same block.
     # Each snapshot is restored at most once (Anvil's are single-use).
@@ -88,7 +101,19 @@ class ApeChain:
             instance = self.sender(sender).deploy(container, *_to_ape(args))
         except self._ape.exceptions.ContractLogicError as err:
             raise Reverted(_reason(err)) from None
+        finally:
+            self._after_transaction()
         return ApeContract(self, instance, self.artifacts[contract_name])
+
+    def deploy_blueprint(self, contract_name: str, sender: Any = None) -> str:
+        """Ape's `declare`: the contract's creation code as an EIP-5202 blueprint."""
+        container = getattr(self._ape.project, contract_name)
+        self._before_transaction()
+        try:
+            receipt = self.sender(sender).declare(container)
+        finally:
+            self._after_transaction()
+        return as_address(receipt.contract_address)
 
     def at(self, contract_name: str, address: str) -> ApeContract:
         container = getattr(self._ape.project, contract_name)
@@ -162,6 +187,8 @@ class ApeFunction:
             receipt = method(*_to_ape(args), sender=chain.sender(sender), value=value)
         except chain._ape.exceptions.ContractLogicError as err:
             raise Reverted(_reason(err)) from None
+        finally:
+            chain._after_transaction()
         block = chain._chain.blocks[receipt.block_number]
         # return values are left out: the embedded provider recomputes them after the fact
         return Receipt(receipt.gas_used, chain.decode_events(receipt), receipt.block_number, block.timestamp)

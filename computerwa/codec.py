@@ -54,30 +54,38 @@ def _is_static_elementary(kind: str) -> bool:
 
 
 def _pack_word(kind: str, value: Any) -> bytes:
+    # the same inputs eth_abi (and so Ape) accepts, and the same refusals
     if kind == "address":
         return bytes(12) + bytes.fromhex(as_address(value)[2:])
     if kind == "bool":
-        return (1 if value else 0).to_bytes(_WORD, "big")
+        if not isinstance(value, bool):
+            raise ValueError(f"{value!r} is not a bool")
+        return value.to_bytes(_WORD, "big")
     if kind.startswith("uint"):
-        if not isinstance(value, int) or value < 0 or value.bit_length() > int(kind[4:] or 256):
+        if type(value) is not int or value < 0 or value.bit_length() > int(kind[4:] or 256):
             raise ValueError(f"{value!r} does not fit {kind}")
         return value.to_bytes(_WORD, "big")
     if kind.startswith("int"):
         bits = int(kind[3:] or 256)
-        if not isinstance(value, int) or not -(1 << (bits - 1)) <= value < (1 << (bits - 1)):
+        if type(value) is not int or not -(1 << (bits - 1)) <= value < (1 << (bits - 1)):
             raise ValueError(f"{value!r} does not fit {kind}")
         return (value % _UINT256_MOD).to_bytes(_WORD, "big")
-    size = int(kind[5:])  # bytesN
-    value = bytes(value)
-    if len(value) != size:
-        raise ValueError(f"{kind} needs {size} bytes, got {len(value)}")
-    return value + bytes(_WORD - size)
+    size = int(kind[5:])  # bytesN: bytes or 0x-hex, right-padded when shorter
+    if isinstance(value, str):
+        value = bytes.fromhex(value.removeprefix("0x"))
+    elif not isinstance(value, (bytes, bytearray)):
+        raise ValueError(f"{value!r} is not bytes for {kind}")
+    if len(value) > size:
+        raise ValueError(f"{len(value)} bytes do not fit {kind}")
+    return bytes(value).ljust(_WORD, b"\x00")
 
 
 def _unpack_word(kind: str, word: bytes) -> Any:
     if kind == "address":
         return checksum("0x" + word[12:].hex())
     if kind == "bool":
+        if word[-1] > 1 or any(word[:-1]):
+            raise ValueError(f"0x{word.hex()} is not an ABI bool")
         return word[-1] == 1
     if kind.startswith("uint"):
         return int.from_bytes(word, "big")

@@ -19,7 +19,7 @@ from pyrevm import EVM, BlockEnv, CfgEnv, Env
 
 from computerwa.artifacts import Artifact, load_artifacts
 from computerwa.chain import Receipt, Reverted, dev_signer
-from computerwa.codec import ContractABI, Function, as_address, checksum, decode_revert
+from computerwa.codec import ContractABI, Event, Function, as_address, checksum, decode_revert
 
 # Ape's local chain id, so signatures made for one engine are valid on the other.
 DEFAULT_CHAIN_ID = 1337
@@ -28,6 +28,17 @@ DEFAULT_GENESIS_TIME = 1_800_000_000
 TX_GAS_LIMIT = 30_000_000
 _REVERT_OUTPUT = re.compile(r"output: 0x([0-9a-fA-F]*)")
 _HALT_REASON = re.compile(r"Halt \{ reason: ([A-Za-z]+)")
+
+
+class Snapshot:
+    """A RevmChain snapshot handle (see RevmChain.snapshot)."""
+
+    __slots__ = ("checkpoint", "clock", "owner")
+
+    def __init__(self, checkpoint: Any, owner: Snapshot | None, clock: tuple[int, int, int]):
+        self.checkpoint = checkpoint
+        self.owner = owner
+        self.clock = clock
 
 
 class RevmChain:
@@ -55,8 +66,13 @@ class RevmChain:
         for account in self.accounts:
             self.evm.set_balance(account.address, 10**24)
         self._abi_at: dict[str, ContractABI] = {}
-        self._abi_by_topic = {
-            topic: decoder for art in self.artifacts.values() for topic, decoder in art.codec.events.items()
+        self._snapshots: list[Snapshot] = []
+        # for logs of contracts not registered with `at` (created by a factory, say):
+        # by topic0 and topic count, which tells apart same-named events indexed differently
+        self._decoder_by_shape = {
+            (topic, len(decoder.indexed) + 1): decoder
+            for art in self.artifacts.values()
+            for topic, decoder in art.codec.events.items()
         }
 
     # --- time -----------------------------------------------------------------------------
@@ -88,26 +104,57 @@ class RevmChain:
             self._env_block = (number, timestamp)
 
     # --- snapshots ------------------------------------------------------------------------
-    def snapshot(self) -> Any:
-        return (self.evm.snapshot(), self.block_number, self._timestamp, self._pending)
+    # pyrevm's checkpoints are journal levels keyed by journal position: each one left open
+    # is a level deeper (1,024 make every call fail), and two taken at the same position
+    # share one key. The stack below keeps them balanced: restoring a snapshot first closes
+    # every later one, and a snapshot at the same position as the one below it is an alias.
+    def snapshot(self) -> Snapshot:
+        checkpoint = self.evm.snapshot()
+        below = self._snapshots[-1] if self._snapshots else None
+        owner = None
+        if below is not None and below.checkpoint == checkpoint:
+            self.evm.commit()  # the same journal level as `below`: do not open another
+            owner = below.owner or below
+        snap = Snapshot(checkpoint, owner, (self.block_number, self._timestamp, self._pending))
+        self._snapshots.append(snap)
+        return snap
 
-    def restore(self, snapshot: Any) -> None:
-        checkpoint, self.block_number, self._timestamp, self._pending = snapshot
-        self.evm.revert(checkpoint)
+    def restore(self, snapshot: Snapshot) -> None:
+        """Back to `snapshot`; it and every later snapshot are used up."""
+        if snapshot not in self._snapshots:
+            raise ValueError("this snapshot was already restored, or discarded by restoring an earlier one")
+        while True:
+            top = self._snapshots.pop()
+            if top.owner is None:
+                self.evm.revert(top.checkpoint)
+            if top is snapshot:
+                break
+        if snapshot.owner is not None:
+            # an alias: its owner's level was closed with it, so open it again (same position)
+            self.evm.revert(snapshot.owner.checkpoint)
+            snapshot.owner.checkpoint = self.evm.snapshot()
+        self.block_number, self._timestamp, self._pending = snapshot.clock
+        self._env_block = None
 
     # --- contracts ------------------------------------------------------------------------
     def deploy(self, contract_name: str, *args: Any, sender: Any = None) -> EngineContract:
         artifact = self._artifact(contract_name)
-        deployer = as_address(sender or self.accounts[0])
+        address = self._create(sender, artifact.bytecode + artifact.codec.encode_constructor(args))
+        return self.at(contract_name, address)
+
+    def deploy_blueprint(self, contract_name: str, sender: Any = None) -> str:
+        """Deploys `contract_name`'s creation code as an EIP-5202 blueprint; returns its address."""
+        return self._create(sender, blueprint_initcode(self._artifact(contract_name).bytecode))
+
+    def _create(self, sender: Any, initcode: bytes) -> str:
         self._use_block(self.block_number + 1, self._pending)
         try:
-            address = checksum(
-                self.evm.deploy(deployer, artifact.bytecode + artifact.codec.encode_constructor(args), gas=TX_GAS_LIMIT)
-            )
+            address = self.evm.deploy(as_address(sender or self.accounts[0]), initcode, gas=TX_GAS_LIMIT)
         except RuntimeError as err:
             raise _reverted(err) from None
-        self._mine()
-        return self.at(contract_name, address)
+        finally:
+            self._mine()  # a failed deployment is mined too, as on a real chain
+        return checksum(address)
 
     def at(self, contract_name: str, address: str) -> EngineContract:
         artifact = self._artifact(contract_name)
@@ -140,14 +187,14 @@ class RevmChain:
             output = bytes(
                 self.evm.message_call(as_address(sender or self.accounts[0]), to, data, value=value, gas=TX_GAS_LIMIT)
             )
+            logs = self.evm.result.logs
         except RuntimeError as err:
             raise _reverted(err) from None
         finally:
             self.evm.reset_transient_storage()  # EIP-1153: transient storage ends with the transaction
-        result = self.evm.result
-        events = [self._decode_log(log) for log in result.logs]
-        self._mine()
-        return output, Receipt(result.gas_used, events, self.block_number, self._timestamp)
+            self._mine()  # a reverted transaction is mined too, as on a real chain
+        events = [self._decode_log(log) for log in logs]
+        return output, Receipt(self.evm.result.gas_used, events, self.block_number, self._timestamp)
 
     def _mine(self) -> None:
         self.block_number += 1
@@ -157,10 +204,10 @@ class RevmChain:
     def _decode_log(self, log: Any) -> Any:
         topics, data = log.data
         codec = self._abi_at.get(log.address)
-        decoder = (codec.events.get(topics[0]) if codec else None) or self._abi_by_topic.get(topics[0])
+        decoder = codec.events.get(topics[0]) if codec else None
+        if decoder is None or len(decoder.indexed) + 1 != len(topics):
+            decoder = self._decoder_by_shape.get((topics[0], len(topics)))
         if decoder is None:
-            from computerwa.codec import Event
-
             return Event("<unknown>", log.address, {"topics": topics, "data": data})
         return decoder.decode(log.address, topics, data)
 
@@ -208,6 +255,12 @@ class BoundFunction:
         output, receipt = chain.transact(sender, self.contract.address, self.fn.encode(args), value)
         object.__setattr__(receipt, "return_value", self.fn.decode(output))
         return receipt
+
+
+def blueprint_initcode(bytecode: bytes) -> bytes:
+    """EIP-5202: creation code that stores `0xFE7100 ‖ bytecode` (version 0, no data) as code."""
+    blueprint = b"\xfe\x71\x00" + bytecode
+    return b"\x61" + len(blueprint).to_bytes(2, "big") + b"\x3d\x81\x60\x0a\x3d\x39\xf3" + blueprint
 
 
 def _reverted(err: RuntimeError) -> Reverted:

@@ -44,6 +44,9 @@ TYPES = {
 }
 
 
+AUTHORIZATION_TYPES = ("TransferWithAuthorization", "ReceiveWithAuthorization")
+
+
 @dataclass(frozen=True)
 class Domain:
     name: str

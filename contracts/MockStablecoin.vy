@@ -288,13 +288,12 @@ def authorizationState(authorizer: address, nonce: bytes32) -> bool:
 @external
 def mint(to: address, amount: uint256):
     """
-    @dev Issues `amount` new tokens to `to`. Issuer only.
-    @param to The receiver, which must not be blacklisted.
+    @dev Issues `amount` new tokens to `to`. Issuer only; neither may be blacklisted.
+    @param to The receiver.
     @param amount The amount in base units.
     """
     ow._check_owner()
-    pausable._require_not_paused()
-    self._check_not_blacklisted(to)
+    self._check_parties(msg.sender, to)
     erc20._mint(to, amount)
     log Mint(minter=msg.sender, to=to, amount=amount)
 

@@ -72,7 +72,9 @@ def cli(ecosystem, network, provider, account, out):
         },
         "configuration": {"stablecoin_decimals": 6, "demo_customers": [c.address for c in customers]},
     }
-    path = out or Path("deployments") / f"{ecosystem.name}-{network.name}.json"
+    # local chains of different providers are different chains: keep their records apart
+    name = f"{ecosystem.name}-{network.name}" + (f"-{provider.name}" if network.is_local else "")
+    path = out or Path("deployments") / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, indent=2) + "\n")
     click.echo(f"recorded {path}")

@@ -84,11 +84,13 @@ def test_each_transaction_is_a_block_one_second_later(chain, token):
     assert chain.timestamp == start + 1
 
 
-def test_a_reverted_transaction_mines_nothing(chain, token):
-    before = (chain.block_number, chain.pending_timestamp)
+def test_a_reverted_transaction_is_mined_too(chain, token):
+    # as on any chain (and on Ape's providers): the block exists, the state change does not
+    number, pending = chain.block_number, chain.pending_timestamp
     with reverts():
         token.mint(chain.accounts[1], 1, sender=chain.accounts[1])
-    assert (chain.block_number, chain.pending_timestamp) == before
+    assert (chain.block_number, chain.timestamp, chain.pending_timestamp) == (number + 1, pending, pending + 1)
+    assert token.balanceOf(chain.accounts[1]) == 0
 
 
 def test_time_travel(chain, token):
@@ -152,8 +154,26 @@ def test_static_encoding_equals_eth_abi():
         fn.encode(("0x" + "ab" * 20, 256, 0, True, b"\x00" * 4))
     with pytest.raises(ValueError, match="does not fit"):
         fn.encode(("0x" + "ab" * 20, 0, 2**127, True, b"\x00" * 4))
-    with pytest.raises(ValueError, match="needs 4 bytes"):
-        fn.encode(("0x" + "ab" * 20, 0, 0, True, b"\x00"))
+    # as eth_abi: hex strings and short bytesN are accepted (right-padded), the rest refused
+    short = fn.encode(("0x" + "ab" * 20, 0, 0, False, "0x01"))
+    assert short[4:] == encode(list(fn.inputs), ["0x" + "ab" * 20, 0, 0, False, b"\x01"])
+    with pytest.raises(ValueError, match="do not fit"):
+        fn.encode(("0x" + "ab" * 20, 0, 0, True, b"\x00" * 5))
+    with pytest.raises(ValueError, match="not bytes"):
+        fn.encode(("0x" + "ab" * 20, 0, 0, True, 7))
+    with pytest.raises(ValueError, match="not a bool"):
+        fn.encode(("0x" + "ab" * 20, 0, 0, "False", b"\x00" * 4))
+    with pytest.raises(ValueError, match="does not fit"):
+        fn.encode(("0x" + "ab" * 20, True, 0, True, b"\x00" * 4))
+
+
+def test_a_non_canonical_bool_is_refused():
+    fn = Function.from_abi(
+        {"type": "function", "name": "b", "stateMutability": "view", "inputs": [], "outputs": [{"type": "bool"}]}
+    )
+    assert fn.decode((1).to_bytes(32, "big")) is True
+    with pytest.raises(ValueError, match="not an ABI bool"):
+        fn.decode((2).to_bytes(32, "big"))
 
 
 def test_dynamic_and_tuple_encoding_round_trips():
@@ -204,3 +224,45 @@ def test_addresses_accept_bytes_objects_and_strings(chain):
     assert as_address(signer) == as_address(signer.address.lower()) == as_address(bytes.fromhex(signer.address[2:]))
     with pytest.raises(ValueError, match="20 bytes"):
         as_address(b"\x00")
+
+
+# --- snapshots stay balanced whatever the nesting -------------------------------------------------
+def test_thousands_of_nested_snapshots_keep_working(chain, token):
+    holder = chain.accounts[1]
+    for _ in range(1_500):
+        outer = chain.snapshot()
+        token.mint(holder, 1)
+        chain.snapshot()  # never restored on its own: restoring `outer` closes it
+        token.mint(holder, 1)
+        chain.restore(outer)
+    assert token.balanceOf(holder) == 0
+    token.mint(holder, 5)
+    assert token.balanceOf(holder) == 5
+
+
+def test_restoring_an_outer_snapshot_discards_the_inner_ones(chain, token):
+    holder = chain.accounts[1]
+    outer = chain.snapshot()
+    token.mint(holder, 1)
+    inner = chain.snapshot()
+    token.mint(holder, 2)
+    chain.restore(outer)
+    assert token.balanceOf(holder) == 0
+    with pytest.raises(ValueError, match="already restored"):
+        chain.restore(inner)
+    with pytest.raises(ValueError, match="already restored"):
+        chain.restore(outer)
+
+
+def test_snapshots_taken_at_the_same_point_restore_independently(chain, token):
+    holder = chain.accounts[1]
+    first = chain.snapshot()
+    second = chain.snapshot()  # nothing happened in between: the same journal position
+    token.mint(holder, 3)
+    chain.restore(second)
+    assert token.balanceOf(holder) == 0
+    token.mint(holder, 4)
+    chain.restore(first)
+    assert token.balanceOf(holder) == 0
+    token.mint(holder, 6)
+    assert token.balanceOf(holder) == 6

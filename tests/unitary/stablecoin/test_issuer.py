@@ -94,6 +94,12 @@ def test_blacklisted_spender_cannot_spend_an_allowance(stablecoin, issuer, custo
         stablecoin.transferFrom(customer, investor, 1, sender=relayer)
 
 
+def test_blacklisted_issuer_cannot_mint(stablecoin, issuer, customer):
+    stablecoin.blacklist(issuer, sender=issuer)
+    with reverts(BLACKLISTED):
+        stablecoin.mint(customer, 1, sender=issuer)
+
+
 def test_blacklisted_issuer_cannot_burn(stablecoin, issuer):
     stablecoin.mint(issuer, 5, sender=issuer)
     stablecoin.blacklist(issuer, sender=issuer)

@@ -117,6 +117,10 @@ def test_permit_for_another_contract_reverts(backend, stablecoin, domain, custom
 def test_permit_refused_while_paused_or_blacklisted(backend, stablecoin, domain, issuer, customer, relayer):
     deadline = backend.pending_timestamp + HOUR
     sig = _permit(stablecoin, domain, customer, relayer, 5, deadline)
+    stablecoin.blacklist(customer, sender=issuer)
+    with reverts("stablecoin: account is blacklisted"):
+        stablecoin.permit(customer, relayer, 5, deadline, *sig.vrs, sender=relayer)
+    stablecoin.unblacklist(customer, sender=issuer)
     stablecoin.blacklist(relayer, sender=issuer)
     with reverts("stablecoin: account is blacklisted"):
         stablecoin.permit(customer, relayer, 5, deadline, *sig.vrs, sender=relayer)
@@ -168,6 +172,26 @@ def test_transfer_authorization_is_not_a_receive_authorization(backend, stableco
     args = _authorize(backend, domain, customer, operator, 1, receive=False)
     with reverts(INVALID_SIGNATURE):
         stablecoin.receiveWithAuthorization(*args, sender=operator)
+
+
+def test_receive_authorization_cannot_be_submitted_as_a_transfer(
+    backend, stablecoin, domain, customer, operator, relayer
+):
+    # the point of ReceiveWithAuthorization: a relayer who sees it cannot push it through
+    args = _authorize(backend, domain, customer, operator, 1, receive=True)
+    with reverts(INVALID_SIGNATURE):
+        stablecoin.transferWithAuthorization(*args, sender=relayer)
+    assert not stablecoin.authorizationState(customer, args[5])
+
+
+def test_authorization_to_the_zero_address_reverts(backend, stablecoin, domain, customer, relayer):
+    from eth_account import Account
+
+    nobody = Account.from_key(b"\x01" * 32)
+    zero = type("Zero", (), {"address": "0x" + "00" * 20, "key": nobody.key})()
+    args = _authorize(backend, domain, customer, zero, 1)
+    with reverts("erc20: transfer to the zero address"):
+        stablecoin.transferWithAuthorization(*args, sender=relayer)
 
 
 def test_authorization_not_yet_valid_reverts(backend, stablecoin, domain, customer, operator, relayer):
@@ -265,6 +289,14 @@ def test_cancel_by_someone_else_reverts(stablecoin, domain, customer, attacker):
     forged = signing.sign(attacker, signing.cancel_authorization(domain, customer.address, nonce))
     with reverts(INVALID_SIGNATURE):
         stablecoin.cancelAuthorization(customer, nonce, *forged.vrs, sender=attacker)
+
+
+def test_cancel_signed_for_another_chain_reverts(stablecoin, domain, customer, relayer):
+    nonce = signing.random_nonce()
+    other = Domain(domain.name, domain.version, domain.chain_id + 1, domain.verifying_contract)
+    cancel = signing.sign(customer, signing.cancel_authorization(other, customer.address, nonce))
+    with reverts(INVALID_SIGNATURE):
+        stablecoin.cancelAuthorization(customer, nonce, *cancel.vrs, sender=relayer)
 
 
 def test_cancel_refused_while_paused(stablecoin, domain, issuer, customer):
