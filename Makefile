@@ -28,6 +28,7 @@ setup: $(VENV)/.installed node_modules/.installed
 
 compile: setup
 	ape compile
+	python -c "from computerwa.artifacts import ensure_compiled; ensure_compiled()"
 
 demo: compile
 	ape run deploy --network ethereum:local:test
@@ -60,8 +61,7 @@ lint: setup $(LINT_VENV)/.installed
 	ruff check .
 	ruff format --check .
 	$(LINT_VENV)/bin/mamushi --check --line-length 120 contracts interfaces
-	# NTX11 wants `_`-prefixed arguments (snekmate does not); NTX4 flags callers of snekmate's non-view pause check
-	natrix lint contracts --disable NTX4 NTX11
+	natrix lint $(wildcard contracts/[A-Z]*.vy)  # rules in pyproject.toml [tool.natrix]
 
 format: setup $(LINT_VENV)/.installed
 	ruff check --fix .

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from functools import cached_property
@@ -10,6 +11,8 @@ from pathlib import Path
 from computerwa.codec import ContractABI
 
 BUILD_MANIFEST = Path(".build") / "__local__.json"
+SOURCES_STAMP = Path(".build") / "sources.sha256"
+SOURCE_GLOBS = ("contracts/**/*.vy", "interfaces/*.vyi")
 
 
 class ArtifactsMissing(RuntimeError):
@@ -23,6 +26,33 @@ def project_root(start: Path | None = None) -> Path:
         if (folder / "ape-config.yaml").is_file():
             return folder
     return Path(__file__).resolve().parent.parent
+
+
+def sources_digest(root: Path | None = None) -> str:
+    """One hash of every Vyper source, modules and interfaces included."""
+    root = project_root(root)
+    digest = hashlib.sha256()
+    for pattern in SOURCE_GLOBS:
+        for path in sorted(root.glob(pattern)):
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def ensure_compiled(root: Path | None = None) -> None:
+    """Compiles with Ape when any source changed since the last build.
+
+    Ape's own cache only sees the files it compiles, and modules (snake_case files) are
+    excluded from compilation, so an edit to a module alone would leave stale bytecode.
+    """
+    root = project_root(root)
+    digest = sources_digest(root)
+    stamp = root / SOURCES_STAMP
+    if (root / BUILD_MANIFEST).is_file() and stamp.is_file() and stamp.read_text() == digest:
+        return
+    import ape
+
+    ape.project.load_contracts(use_cache=False)
+    stamp.write_text(digest)
 
 
 @dataclass(frozen=True)

@@ -65,12 +65,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="session")
 def artifacts():
-    # Ape compiles whatever changed, so the engine always runs the current sources
-    import ape
+    # recompiled whenever any source changed (modules too), so every engine runs the current code
+    from computerwa.artifacts import ensure_compiled, load_artifacts
 
-    ape.project.load_contracts()
-    from computerwa.artifacts import load_artifacts
-
+    ensure_compiled()
     return load_artifacts()
 
 

@@ -1,0 +1,141 @@
+# pragma version ~=0.4.3
+# pragma nonreentrancy on
+"""
+@title ComputeFactory
+@custom:contract-name ComputeFactory
+@license MIT
+@notice Deploys one ComputeToken per compute node from a blueprint (EIP-5202), with the
+        deployment's stablecoin, identity registry and clock, and records it by node id.
+@dev Every token of one deployment shares `STABLECOIN`, `IDENTITY_REGISTRY`, `GENESIS`
+     and `EPOCH_LENGTH`, so all of them stream on the same epoch boundaries. Creators
+     (the owner, and the NodeRegistry once wired) may create tokens; a node id gets one
+     token, forever.
+"""
+
+from interfaces import IIdentityRegistry
+
+from snekmate.auth import ownable as ow
+from snekmate.auth import ownable_2step as ow2
+
+initializes: ow
+initializes: ow2[ownable := ow]
+
+exports: (
+    ow2.owner,
+    ow2.pending_owner,
+    ow2.transfer_ownership,
+    ow2.accept_ownership,
+)
+
+BLUEPRINT: public(immutable(address))
+STABLECOIN: public(immutable(address))
+IDENTITY_REGISTRY: public(immutable(IIdentityRegistry))
+GENESIS: public(immutable(uint256))
+EPOCH_LENGTH: public(immutable(uint256))
+
+token_of: public(HashMap[uint256, address])
+is_creator: public(HashMap[address, bool])
+token_count: public(uint256)
+
+
+event TokenCreated:
+    node_id: indexed(uint256)
+    token: indexed(address)
+    admin: indexed(address)
+    agent: address
+    minter: address
+    documents_hash: bytes32
+
+
+event CreatorSet:
+    account: indexed(address)
+    status: bool
+
+
+@deploy
+def __init__(
+    blueprint: address,
+    stablecoin: address,
+    identity_registry: IIdentityRegistry,
+    genesis: uint256,
+    epoch_length: uint256,
+):
+    """
+    @param blueprint The ComputeToken blueprint (EIP-5202, deployed with `declare`).
+    @param stablecoin The revenue token of the deployment.
+    @param identity_registry The shared investor allowlist.
+    @param genesis The deployment's epoch origin (not in the future).
+    @param epoch_length Seconds per revenue epoch (0: instant distribution).
+    """
+    assert blueprint.is_contract, "factory: blueprint has no code"
+    assert stablecoin != empty(address), "factory: stablecoin is the zero address"
+    assert identity_registry.address != empty(address), "factory: registry is the zero address"
+    assert genesis <= block.timestamp, "factory: genesis is in the future"
+    ow.__init__()
+    ow2.__init__()
+    BLUEPRINT = blueprint
+    STABLECOIN = stablecoin
+    IDENTITY_REGISTRY = identity_registry
+    GENESIS = genesis
+    EPOCH_LENGTH = epoch_length
+    self.is_creator[msg.sender] = True
+    log CreatorSet(account=msg.sender, status=True)
+
+
+@external
+def create_token(
+    node_id: uint256,
+    name: String[25],
+    symbol: String[5],
+    documents_hash: bytes32,
+    admin: address,
+    agent: address,
+    minter: address,
+) -> address:
+    """
+    @dev Deploys the ComputeToken of `node_id`. Creators only; once per node.
+    @param node_id The node.
+    @param name Token name (also its EIP-712 domain name).
+    @param symbol Token symbol.
+    @param documents_hash Hash of the node's legal and asset documents.
+    @param admin The token's admin (roles, settings).
+    @param agent The token's first compliance agent.
+    @param minter The token's first minter.
+    @return address The new token.
+    """
+    assert self.is_creator[msg.sender], "factory: caller is not a creator"
+    assert self.token_of[node_id] == empty(address), "factory: node already has a token"
+    token: address = create_from_blueprint(
+        BLUEPRINT,
+        name,
+        symbol,
+        node_id,
+        documents_hash,
+        STABLECOIN,
+        IDENTITY_REGISTRY,
+        GENESIS,
+        EPOCH_LENGTH,
+        admin,
+        agent,
+        minter,
+        code_offset=3,
+    )
+    self.token_of[node_id] = token
+    self.token_count += 1
+    log TokenCreated(
+        node_id=node_id, token=token, admin=admin, agent=agent, minter=minter, documents_hash=documents_hash
+    )
+    return token
+
+
+@external
+def set_creator(account: address, status: bool):
+    """
+    @dev Allows or stops `account` creating tokens (the NodeRegistry). Owner only.
+    @param account The account.
+    @param status True to allow.
+    """
+    ow._check_owner()
+    assert account != empty(address), "factory: creator is the zero address"
+    self.is_creator[account] = status
+    log CreatorSet(account=account, status=status)

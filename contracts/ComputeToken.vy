@@ -1,0 +1,493 @@
+# pragma version ~=0.4.3
+# pragma nonreentrancy off
+"""
+@title ComputeToken
+@custom:contract-name ComputeToken
+@license MIT
+@notice The real-world-asset share of one compute node: an ERC-20 (18 decimals) with
+        EIP-2612 `permit` and EIP-5267 `eip712Domain`, the compliance controls a regulated
+        issuer needs, and the node's stablecoin revenue streamed to its holders pro rata
+        (the `revenue_stream` module).
+@dev Compliance (ERC-3643 / ERC-1404 inspired):
+     - `restricted`: every balance change (transfer, transferFrom, mint, burn, forced
+       transfer, recovery) requires its non-zero parties to be verified in the shared
+       IdentityRegistry; `transfer`/`transferFrom` also stop while `paused` and for
+       frozen accounts. A refusal reverts with `message_for_transfer_restriction` of
+       the code `detect_transfer_restriction` returns, so wallets can explain it first.
+     - The agent role freezes, pauses, forces transfers and recovers lost wallets
+       (balance AND unclaimed revenue move). The minter role mints and burns. The
+       admin (two-step) assigns roles and settings. Every change is evented.
+     - Approvals and claims are never restricted: an allowance moves nothing, and a
+       holder's revenue stays claimable, to any receiver, whatever its status.
+     Every balance change first brings the revenue stream up to date and checkpoints
+     both parties, so accrued revenue never moves with the tokens (REV-3).
+     Stablecoins supported: any ERC-20, with or without return values; fee-on-transfer
+     and short-paying tokens are credited by balance difference.
+"""
+
+from ethereum.ercs import IERC20
+
+from interfaces import IIdentityRegistry
+
+from snekmate.auth import ownable as ow
+from snekmate.auth import ownable_2step as ow2
+from snekmate.tokens import erc20
+
+from . import revenue_stream as stream
+
+initializes: ow
+initializes: ow2[ownable := ow]
+initializes: erc20[ownable := ow]
+initializes: stream[erc20 := erc20]
+
+exports: (
+    erc20.name,
+    erc20.symbol,
+    erc20.decimals,
+    erc20.totalSupply,
+    erc20.balanceOf,
+    erc20.allowance,
+    erc20.approve,
+    erc20.permit,
+    erc20.nonces,
+    erc20.DOMAIN_SEPARATOR,
+    erc20.eip712Domain,
+    ow2.owner,
+    ow2.pending_owner,
+    ow2.transfer_ownership,
+    ow2.accept_ownership,
+    stream.STABLECOIN,
+    stream.GENESIS,
+    stream.EPOCH_LENGTH,
+    stream.revenue_per_share,
+    stream.remainder,
+    stream.last_update,
+    stream.stream_amount,
+    stream.queued_amount,
+    stream.deposit_revenue,
+    stream.claim,
+    stream.claimable,
+    stream.accrued_scaled,
+    stream.streaming,
+    stream.current_epoch,
+)
+
+SUCCESS: constant(uint8) = 0
+PAUSED: constant(uint8) = 1
+SENDER_FROZEN: constant(uint8) = 2
+RECEIVER_FROZEN: constant(uint8) = 3
+SENDER_NOT_VERIFIED: constant(uint8) = 4
+RECEIVER_NOT_VERIFIED: constant(uint8) = 5
+
+node_id: public(immutable(uint256))
+documents_hash: public(bytes32)
+identity_registry: public(IIdentityRegistry)
+restricted: public(bool)
+paused: public(bool)
+is_agent: public(HashMap[address, bool])
+is_minter: public(HashMap[address, bool])
+is_frozen: public(HashMap[address, bool])
+
+
+event RoleSet:
+    role: indexed(String[6])
+    account: indexed(address)
+    status: bool
+    admin: indexed(address)
+
+
+event Frozen:
+    account: indexed(address)
+    agent: indexed(address)
+
+
+event Unfrozen:
+    account: indexed(address)
+    agent: indexed(address)
+
+
+event Paused:
+    agent: indexed(address)
+
+
+event Unpaused:
+    agent: indexed(address)
+
+
+event RestrictedSet:
+    restricted: bool
+
+
+event IdentityRegistrySet:
+    identity_registry: indexed(address)
+
+
+event DocumentsHashSet:
+    documents_hash: bytes32
+
+
+event ForcedTransfer:
+    agent: indexed(address)
+    sender: indexed(address)
+    receiver: indexed(address)
+    amount: uint256
+
+
+event Recovered:
+    agent: indexed(address)
+    lost: indexed(address)
+    replacement: indexed(address)
+    amount: uint256
+
+
+@deploy
+def __init__(
+    name_: String[25],
+    symbol_: String[5],
+    node_id_: uint256,
+    documents_hash_: bytes32,
+    stablecoin: address,
+    identity_registry_: IIdentityRegistry,
+    genesis: uint256,
+    epoch_length: uint256,
+    admin: address,
+    agent: address,
+    minter: address,
+):
+    """
+    @dev Restricted mode starts on. Deployed per node by ComputeFactory.
+    @param name_ Token name, also the EIP-712 domain name (version "1").
+    @param symbol_ Token symbol.
+    @param node_id_ The node this token is a share of.
+    @param documents_hash_ Hash of the legal and asset documents.
+    @param stablecoin The revenue token.
+    @param identity_registry_ The shared investor allowlist.
+    @param genesis The deployment's epoch origin.
+    @param epoch_length Seconds per revenue epoch (0: instant distribution).
+    @param admin Owner of the roles and settings (two-step transferable).
+    @param agent First compliance agent.
+    @param minter First minter.
+    """
+    assert identity_registry_.address != empty(address), "compute_token: registry is the zero address"
+    ow.__init__()
+    ow2.__init__()
+    erc20.__init__(name_, symbol_, 18, name_, "1")
+    stream.__init__(IERC20(stablecoin), genesis, epoch_length)
+    assert admin != empty(address), "compute_token: admin is the zero address"
+    ow._transfer_ownership(admin)
+    node_id = node_id_
+    self.documents_hash = documents_hash_
+    self.identity_registry = identity_registry_
+    self.restricted = True
+    self._set_role("agent", agent, True)
+    self._set_role("minter", minter, True)
+
+
+# --- transfers -----------------------------------------------------------------------------------
+@external
+def transfer(to: address, amount: uint256) -> bool:
+    """
+    @dev ERC-20 transfer, subject to pause, freeze and (restricted) verification.
+    @param to The receiver.
+    @param amount Token amount.
+    @return bool Always True; refusals revert with the restriction's message.
+    """
+    self._require_transferable(msg.sender, to)
+    self._move(msg.sender, to, amount)
+    return True
+
+
+@external
+def transferFrom(owner: address, to: address, amount: uint256) -> bool:
+    """
+    @dev ERC-20 transferFrom on the caller's allowance, with the checks of `transfer`.
+    @param owner The payer.
+    @param to The receiver.
+    @param amount Token amount.
+    @return bool Always True; refusals revert.
+    """
+    self._require_transferable(owner, to)
+    erc20._spend_allowance(owner, msg.sender, amount)
+    self._move(owner, to, amount)
+    return True
+
+
+@external
+@view
+def detect_transfer_restriction(sender: address, receiver: address, amount: uint256) -> uint8:
+    """
+    @dev ERC-1404: why a `transfer` from `sender` to `receiver` would be refused (0: it
+         would not). Balance and allowance are the ERC-20's business, not compliance's.
+    @param sender The payer.
+    @param receiver The receiver.
+    @param amount Token amount (compliance here does not depend on it).
+    @return uint8 The restriction code.
+    """
+    return self._restriction(sender, receiver)
+
+
+@external
+@pure
+def message_for_transfer_restriction(code: uint8) -> String[64]:
+    """
+    @dev ERC-1404: the words for a restriction code; a refused transfer reverts with them.
+    @param code A code from `detect_transfer_restriction`.
+    @return String The explanation.
+    """
+    return self._message(code)
+
+
+# --- minter ----------------------------------------------------------------------------------------
+@external
+def mint(to: address, amount: uint256):
+    """
+    @dev Issues shares to `to` (verified when restricted, not frozen). Minter only.
+    @param to The receiver.
+    @param amount Token amount.
+    """
+    assert self.is_minter[msg.sender], "compute_token: caller is not a minter"
+    assert not self.is_frozen[to], self._message(RECEIVER_FROZEN)
+    self._require_verified(empty(address), to)
+    assert erc20.totalSupply + amount <= stream.MAX_AMOUNT, "compute_token: supply cap exceeded"
+    self._move(empty(address), to, amount)
+
+
+@external
+def burn(owner: address, amount: uint256):
+    """
+    @dev Redeems `owner`'s shares (verified when restricted). Minter only. The holder
+         keeps the revenue accrued so far.
+    @param owner The holder.
+    @param amount Token amount.
+    """
+    assert self.is_minter[msg.sender], "compute_token: caller is not a minter"
+    self._require_verified(owner, empty(address))
+    self._move(owner, empty(address), amount)
+
+
+# --- agent -----------------------------------------------------------------------------------------
+@external
+def forced_transfer(sender: address, receiver: address, amount: uint256):
+    """
+    @dev Moves shares without the holder's consent, through pause and freeze (court
+         order, regulator). The receiver must be verified when restricted and not frozen.
+         Accrued revenue stays with each party. Agent only.
+    @param sender The holder.
+    @param receiver The receiver.
+    @param amount Token amount.
+    """
+    self._require_agent()
+    assert not self.is_frozen[receiver], self._message(RECEIVER_FROZEN)
+    self._require_verified(empty(address), receiver)
+    self._move(sender, receiver, amount)
+    log ForcedTransfer(agent=msg.sender, sender=sender, receiver=receiver, amount=amount)
+
+
+@external
+def recover(lost: address, replacement: address):
+    """
+    @dev Moves a lost wallet's whole position to its owner's new wallet: the balance AND
+         the unclaimed revenue. The replacement must be verified when restricted and not
+         frozen. Agent only.
+    @param lost The wallet whose keys are lost.
+    @param replacement The holder's new wallet.
+    """
+    self._require_agent()
+    assert lost != replacement, "compute_token: replacement is the lost wallet"
+    assert replacement != empty(address), "compute_token: replacement is the zero address"
+    assert not self.is_frozen[replacement], self._message(RECEIVER_FROZEN)
+    self._require_verified(empty(address), replacement)
+    amount: uint256 = erc20.balanceOf[lost]
+    self._move(lost, replacement, amount)
+    stream._move_accrued(lost, replacement)
+    log Recovered(agent=msg.sender, lost=lost, replacement=replacement, amount=amount)
+
+
+@external
+def freeze(account: address):
+    """
+    @dev Stops `account` sending or receiving by transfer. Agent only.
+    @param account The holder.
+    """
+    self._require_agent()
+    self.is_frozen[account] = True
+    log Frozen(account=account, agent=msg.sender)
+
+
+@external
+def unfreeze(account: address):
+    """
+    @dev Lifts `freeze`. Agent only.
+    @param account The holder.
+    """
+    self._require_agent()
+    self.is_frozen[account] = False
+    log Unfrozen(account=account, agent=msg.sender)
+
+
+@external
+def pause():
+    """
+    @dev Stops every `transfer` and `transferFrom`. Agent only.
+    """
+    self._require_agent()
+    assert not self.paused, "compute_token: already paused"
+    self.paused = True
+    log Paused(agent=msg.sender)
+
+
+@external
+def unpause():
+    """
+    @dev Lifts `pause`. Agent only.
+    """
+    self._require_agent()
+    assert self.paused, "compute_token: not paused"
+    self.paused = False
+    log Unpaused(agent=msg.sender)
+
+
+# --- admin -----------------------------------------------------------------------------------------
+@external
+def set_agent(account: address, status: bool):
+    """
+    @dev Grants or revokes the agent role. Admin only.
+    @param account The account.
+    @param status True to grant.
+    """
+    ow._check_owner()
+    self._set_role("agent", account, status)
+
+
+@external
+def set_minter(account: address, status: bool):
+    """
+    @dev Grants or revokes the minter role. Admin only.
+    @param account The account.
+    @param status True to grant.
+    """
+    ow._check_owner()
+    self._set_role("minter", account, status)
+
+
+@external
+def set_restricted(restricted: bool):
+    """
+    @dev Turns identity verification on every balance change on or off. Admin only.
+    @param restricted The new mode.
+    """
+    ow._check_owner()
+    self.restricted = restricted
+    log RestrictedSet(restricted=restricted)
+
+
+@external
+def set_identity_registry(identity_registry_: IIdentityRegistry):
+    """
+    @dev Points the token at another investor allowlist. Admin only.
+    @param identity_registry_ The registry.
+    """
+    ow._check_owner()
+    assert identity_registry_.address != empty(address), "compute_token: registry is the zero address"
+    self.identity_registry = identity_registry_
+    log IdentityRegistrySet(identity_registry=identity_registry_.address)
+
+
+@external
+def set_documents_hash(documents_hash_: bytes32):
+    """
+    @dev Records a new version of the legal and asset documents. Admin only.
+    @param documents_hash_ The documents' hash.
+    """
+    ow._check_owner()
+    self.documents_hash = documents_hash_
+    log DocumentsHashSet(documents_hash=documents_hash_)
+
+
+# --- internal ----------------------------------------------------------------------------------------
+@internal
+def _move(sender: address, receiver: address, amount: uint256):
+    # every balance change: the stream first, then both parties' checkpoints
+    stream._update()
+    if sender != empty(address):
+        stream._checkpoint(sender)
+    if receiver != empty(address):
+        stream._checkpoint(receiver)
+    if sender == empty(address):
+        erc20._mint(receiver, amount)
+    elif receiver == empty(address):
+        erc20._burn(sender, amount)
+    else:
+        erc20._transfer(sender, receiver, amount)
+
+
+@internal
+@view
+def _restriction(sender: address, receiver: address) -> uint8:
+    if self.paused:
+        return PAUSED
+    if self.is_frozen[sender]:
+        return SENDER_FROZEN
+    if self.is_frozen[receiver]:
+        return RECEIVER_FROZEN
+    if self.restricted:
+        registry: IIdentityRegistry = self.identity_registry
+        if not staticcall registry.is_verified(sender):
+            return SENDER_NOT_VERIFIED
+        if not staticcall registry.is_verified(receiver):
+            return RECEIVER_NOT_VERIFIED
+    return SUCCESS
+
+
+@internal
+@view
+def _require_transferable(sender: address, receiver: address):
+    code: uint8 = self._restriction(sender, receiver)
+    assert code == SUCCESS, self._message(code)
+
+
+@internal
+@view
+def _require_verified(sender: address, receiver: address):
+    # the zero address (mint, burn) needs no identity
+    if not self.restricted:
+        return
+    registry: IIdentityRegistry = self.identity_registry
+    if sender != empty(address):
+        assert staticcall registry.is_verified(sender), self._message(SENDER_NOT_VERIFIED)
+    if receiver != empty(address):
+        assert staticcall registry.is_verified(receiver), self._message(RECEIVER_NOT_VERIFIED)
+
+
+@internal
+@pure
+def _message(code: uint8) -> String[64]:
+    if code == SUCCESS:
+        return "compute_token: no restriction"
+    if code == PAUSED:
+        return "compute_token: transfers are paused"
+    if code == SENDER_FROZEN:
+        return "compute_token: sender is frozen"
+    if code == RECEIVER_FROZEN:
+        return "compute_token: receiver is frozen"
+    if code == SENDER_NOT_VERIFIED:
+        return "compute_token: sender is not verified"
+    if code == RECEIVER_NOT_VERIFIED:
+        return "compute_token: receiver is not verified"
+    return "compute_token: unknown restriction code"
+
+
+@internal
+@view
+def _require_agent():
+    assert self.is_agent[msg.sender], "compute_token: caller is not an agent"
+
+
+@internal
+def _set_role(role: String[6], account: address, status: bool):
+    assert account != empty(address), "compute_token: role for the zero address"
+    if role == "agent":
+        self.is_agent[account] = status
+    else:
+        self.is_minter[account] = status
+    log RoleSet(role=role, account=account, status=status, admin=msg.sender)

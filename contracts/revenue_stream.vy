@@ -1,0 +1,266 @@
+# pragma version ~=0.4.3
+"""
+@title Revenue stream
+@custom:contract-name revenue_stream
+@license MIT
+@notice Streams a node's stablecoin revenue to the holders of its token, pro rata to
+        balance and time, exactly, in O(1) gas per action. A stateful module: the token
+        initializes it and calls `_update` and `_checkpoint` on every balance change, so
+        a transfer never calls out.
+@dev Revenue deposited during epoch `e` streams linearly over epoch `e + 1`, on fixed
+     epoch boundaries (`GENESIS`, `EPOCH_LENGTH`), so a dust deposit can neither stretch
+     nor dilute a running stream. With `EPOCH_LENGTH == 0` a deposit is released at once.
+     Released revenue raises `revenue_per_share`, scaled by `ACC_PRECISION`; what the
+     floor division leaves (`remainder`, scaled, below the supply) is carried into the
+     next release, and revenue released while the supply is zero is queued again as if
+     deposited then: nothing is ever stranded. Each account's unclaimed revenue is kept
+     scaled; a claim pays whole base units and keeps the dust for later.
+     Only the epoch of the last update matters: the running stream always belongs to
+     it and the queue was always deposited during it, so no epoch is stored.
+     Bounds (far beyond any real node): revenue per epoch and supply below 2**128.
+     Python reference model: computerwa/models/revenue.py.
+"""
+
+from ethereum.ercs import IERC20
+
+from snekmate.tokens import erc20
+
+uses: erc20
+
+ACC_PRECISION: constant(uint256) = 10**36
+MAX_AMOUNT: constant(uint256) = 2**128 - 1
+
+STABLECOIN: public(immutable(IERC20))
+GENESIS: public(immutable(uint256))
+EPOCH_LENGTH: public(immutable(uint256))
+
+revenue_per_share: public(uint256)
+remainder: public(uint256)
+last_update: public(uint256)
+stream_amount: public(uint256)
+queued_amount: public(uint256)
+_paid: HashMap[address, uint256]
+_accrued: HashMap[address, uint256]
+
+
+event RevenueDeposited:
+    sender: indexed(address)
+    amount: uint256
+    epoch: uint256
+
+
+event RevenueClaimed:
+    account: indexed(address)
+    receiver: indexed(address)
+    amount: uint256
+
+
+event RevenueMoved:
+    lost: indexed(address)
+    replacement: indexed(address)
+    amount: uint256
+
+
+@deploy
+def __init__(stablecoin: IERC20, genesis: uint256, epoch_length: uint256):
+    """
+    @param stablecoin The token revenue is paid in.
+    @param genesis The deployment-wide epoch origin; not in the future.
+    @param epoch_length Seconds per epoch; 0 releases every deposit at once.
+    """
+    assert stablecoin.address != empty(address), "revenue: stablecoin is the zero address"
+    assert genesis <= block.timestamp, "revenue: genesis is in the future"
+    STABLECOIN = stablecoin
+    GENESIS = genesis
+    EPOCH_LENGTH = epoch_length
+    self.last_update = block.timestamp
+
+
+@external
+@nonreentrant
+def deposit_revenue(amount: uint256) -> uint256:
+    """
+    @dev Pulls `amount` of the stablecoin from the caller (approve first) and credits
+         what actually arrived. It streams over the next epoch.
+    @param amount The amount to pull, in stablecoin base units.
+    @return uint256 The amount credited.
+    """
+    assert amount != 0, "revenue: nothing to deposit"
+    self._update()
+    before: uint256 = staticcall STABLECOIN.balanceOf(self)
+    assert extcall STABLECOIN.transferFrom(
+        msg.sender, self, amount, default_return_value=True
+    ), "revenue: transfer failed"
+    credited: uint256 = staticcall STABLECOIN.balanceOf(self) - before
+    queued: uint256 = self.queued_amount + credited
+    assert queued <= MAX_AMOUNT, "revenue: deposit too large"
+    self.queued_amount = queued
+    if EPOCH_LENGTH == 0:
+        self._update()
+    log RevenueDeposited(sender=msg.sender, amount=credited, epoch=self._epoch(block.timestamp))
+    return credited
+
+
+@external
+@nonreentrant
+def claim(receiver: address) -> uint256:
+    """
+    @dev Pays the caller's revenue, in whole base units, to `receiver` (any address, so
+         a holder the stablecoin refuses can be paid elsewhere). Sub-unit dust stays
+         accrued for the next claim.
+    @param receiver Where the stablecoin goes.
+    @return uint256 The amount paid.
+    """
+    assert receiver != empty(address), "revenue: receiver is the zero address"
+    self._update()
+    self._checkpoint(msg.sender)
+    accrued: uint256 = self._accrued[msg.sender]
+    amount: uint256 = accrued // ACC_PRECISION
+    if amount != 0:
+        self._accrued[msg.sender] = accrued % ACC_PRECISION
+        assert extcall STABLECOIN.transfer(receiver, amount, default_return_value=True), "revenue: transfer failed"
+    log RevenueClaimed(account=msg.sender, receiver=receiver, amount=amount)
+    return amount
+
+
+@external
+@view
+def claimable(account: address) -> uint256:
+    """
+    @dev What `claim` would pay `account` now.
+    @param account The holder.
+    @return uint256 Whole stablecoin base units.
+    """
+    acc: uint256 = self._advance()[0]
+    return self._pending(account, acc) // ACC_PRECISION
+
+
+@external
+@view
+def accrued_scaled(account: address) -> uint256:
+    """
+    @dev `account`'s unclaimed revenue now, exact, scaled by ACC_PRECISION (dust included).
+    @param account The holder.
+    @return uint256 Scaled revenue.
+    """
+    return self._pending(account, self._advance()[0])
+
+
+@external
+@view
+def streaming() -> uint256:
+    """
+    @dev Revenue deposited but not yet released: the running stream's rest and the queue.
+    @return uint256 Stablecoin base units.
+    """
+    acc: uint256 = 0
+    remainder: uint256 = 0
+    stream: uint256 = 0
+    queued: uint256 = 0
+    acc, remainder, stream, queued = self._advance()
+    if EPOCH_LENGTH == 0:
+        return queued
+    now_epoch: uint256 = self._epoch(block.timestamp)
+    return stream - self._released_by(stream, now_epoch, block.timestamp) + queued
+
+
+@external
+@view
+def current_epoch() -> uint256:
+    """
+    @dev The epoch of the latest block.
+    @return uint256 The epoch number.
+    """
+    return self._epoch(block.timestamp)
+
+
+@internal
+def _update():
+    acc: uint256 = 0
+    remainder: uint256 = 0
+    stream: uint256 = 0
+    queued: uint256 = 0
+    acc, remainder, stream, queued = self._advance()
+    self.revenue_per_share = acc
+    self.remainder = remainder
+    self.stream_amount = stream
+    self.queued_amount = queued
+    self.last_update = block.timestamp
+
+
+@internal
+def _checkpoint(account: address):
+    acc: uint256 = self.revenue_per_share
+    paid: uint256 = self._paid[account]
+    if paid != acc:
+        self._accrued[account] += erc20.balanceOf[account] * (acc - paid)
+        self._paid[account] = acc
+
+
+@internal
+def _move_accrued(lost: address, replacement: address):
+    # both checkpointed first by the caller
+    scaled: uint256 = self._accrued[lost]
+    self._accrued[lost] = 0
+    self._accrued[replacement] += scaled
+    log RevenueMoved(lost=lost, replacement=replacement, amount=scaled)
+
+
+@internal
+@view
+def _advance() -> (uint256, uint256, uint256, uint256):
+    acc: uint256 = self.revenue_per_share
+    remainder: uint256 = self.remainder
+    stream: uint256 = self.stream_amount
+    queued: uint256 = self.queued_amount
+    released: uint256 = 0
+    if EPOCH_LENGTH == 0:
+        released = queued
+        queued = 0
+    else:
+        last: uint256 = self.last_update
+        e0: uint256 = self._epoch(last)
+        e: uint256 = self._epoch(block.timestamp)
+        released = self._released_by(stream, e0, block.timestamp) - self._released_by(stream, e0, last)
+        if e > e0:
+            # the stream of e0 is over; what was deposited during e0 streams over e0 + 1
+            stream = queued
+            queued = 0
+            released += self._released_by(stream, e0 + 1, block.timestamp)
+            if e > e0 + 1:
+                stream = 0
+    if released != 0:
+        supply: uint256 = erc20.totalSupply
+        if supply == 0:
+            # nobody to pay: deposited again, now
+            queued += released
+        else:
+            scaled: uint256 = released * ACC_PRECISION + remainder
+            acc += scaled // supply
+            remainder = scaled % supply
+    return acc, remainder, stream, queued
+
+
+@internal
+@view
+def _pending(account: address, acc: uint256) -> uint256:
+    return self._accrued[account] + erc20.balanceOf[account] * (acc - self._paid[account])
+
+
+@internal
+@view
+def _epoch(timestamp: uint256) -> uint256:
+    if EPOCH_LENGTH == 0:
+        return 0
+    return (timestamp - GENESIS) // EPOCH_LENGTH
+
+
+@internal
+@view
+def _released_by(amount: uint256, epoch: uint256, timestamp: uint256) -> uint256:
+    # the part of `amount`, streaming over `epoch`, released by `timestamp`
+    start: uint256 = GENESIS + epoch * EPOCH_LENGTH
+    if timestamp <= start:
+        return 0
+    elapsed: uint256 = min(timestamp - start, EPOCH_LENGTH)
+    return amount * elapsed // EPOCH_LENGTH
