@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 # Ape's data folder stays inside the project, so nothing leaks between checkouts
 export APE_DATA_FOLDER ?= $(CURDIR)/.ape
 
-.PHONY: setup demo test test-ape test-deep compile abi bench lint format lock clean
+.PHONY: setup demo test test-ape test-deep compile abi bench bench-gas lint format lock clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "ComputeRWA needs Python 3.11: install it, or run make PYTHON=/path/to/python3.11")'
@@ -51,6 +51,9 @@ abi: compile
 
 bench: compile
 	ape run bench_engine --network ethereum:local:test
+
+bench-gas: compile
+	ape run bench_gas --network ethereum:local:test
 
 $(LINT_VENV)/.installed: requirements-lint.txt
 	$(PYTHON) -m venv $(LINT_VENV)

@@ -105,6 +105,8 @@ def normalize(kind: str, value: Any) -> Any:
         return tuple(normalize(t, v) for t, v in zip(split_tuple(kind), value, strict=True))
     if kind.startswith("bytes"):
         return bytes(value)
+    if kind == "bool":
+        return bool(value)  # Ape gives event bools as 0/1
     return value
 
 

@@ -78,8 +78,6 @@ def __init__(
     IDENTITY_REGISTRY = identity_registry
     GENESIS = genesis
     EPOCH_LENGTH = epoch_length
-    self.is_creator[msg.sender] = True
-    log CreatorSet(account=msg.sender, status=True)
 
 
 @external
@@ -93,7 +91,7 @@ def create_token(
     minter: address,
 ) -> address:
     """
-    @dev Deploys the ComputeToken of `node_id`. Creators only; once per node.
+    @dev Deploys the ComputeToken of `node_id`. Owner and creators only; once per node.
     @param node_id The node.
     @param name Token name (also its EIP-712 domain name).
     @param symbol Token symbol.
@@ -103,7 +101,7 @@ def create_token(
     @param minter The token's first minter.
     @return address The new token.
     """
-    assert self.is_creator[msg.sender], "factory: caller is not a creator"
+    assert msg.sender == ow.owner or self.is_creator[msg.sender], "factory: caller is not a creator"
     assert self.token_of[node_id] == empty(address), "factory: node already has a token"
     token: address = create_from_blueprint(
         BLUEPRINT,

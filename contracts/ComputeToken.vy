@@ -249,7 +249,8 @@ def mint(to: address, amount: uint256):
     assert not self.is_frozen[to], self._message(RECEIVER_FROZEN)
     self._require_verified(empty(address), to)
     assert erc20.totalSupply + amount <= stream.MAX_AMOUNT, "compute_token: supply cap exceeded"
-    self._move(empty(address), to, amount)
+    self._settle(empty(address), to)
+    erc20._mint(to, amount)
 
 
 @external
@@ -262,7 +263,8 @@ def burn(owner: address, amount: uint256):
     """
     assert self.is_minter[msg.sender], "compute_token: caller is not a minter"
     self._require_verified(owner, empty(address))
-    self._move(owner, empty(address), amount)
+    self._settle(owner, empty(address))
+    erc20._burn(owner, amount)
 
 
 # --- agent -----------------------------------------------------------------------------------------
@@ -407,18 +409,20 @@ def set_documents_hash(documents_hash_: bytes32):
 # --- internal ----------------------------------------------------------------------------------------
 @internal
 def _move(sender: address, receiver: address, amount: uint256):
-    # every balance change: the stream first, then both parties' checkpoints
+    # a transfer between two holders; snekmate refuses the zero address on either side
+    self._settle(sender, receiver)
+    erc20._transfer(sender, receiver, amount)
+
+
+@internal
+def _settle(sender: address, receiver: address):
+    # before every balance change: bring the stream up to date, then checkpoint both
+    # parties, so what they accrued so far stays theirs (REV-3)
     stream._update()
     if sender != empty(address):
         stream._checkpoint(sender)
     if receiver != empty(address):
         stream._checkpoint(receiver)
-    if sender == empty(address):
-        erc20._mint(receiver, amount)
-    elif receiver == empty(address):
-        erc20._burn(sender, amount)
-    else:
-        erc20._transfer(sender, receiver, amount)
 
 
 @internal

@@ -1,0 +1,306 @@
+"""Revenue streaming with concrete numbers: a deposit made in epoch e streams linearly over
+epoch e + 1, pro rata to balances; claims pay whole base units to any receiver.
+(The property suite covers the math in depth; here every figure is computed by hand.)"""
+
+import pytest
+
+from computerwa import reverts
+from tests.conftest import CUSTOMER_FUNDS, EPOCH_LENGTH, OPERATOR_FUNDS
+from tests.unitary.token.conftest import ACC_PRECISION, MAX_AMOUNT, REVENUE, SHARE, SHARES, ZERO
+
+
+def _epoch_of(receipt) -> int:
+    return receipt.filter("RevenueDeposited")[0].args["epoch"]
+
+
+# --- deposit -------------------------------------------------------------------------------------
+def test_deposit_pulls_the_stablecoin_and_queues_it(compute_token, stablecoin, customer, clock, deposit, issued):
+    receipt = deposit(REVENUE)
+    epoch = clock.epoch_of(receipt.timestamp)
+    assert receipt.filter("RevenueDeposited")[0].args == {"sender": customer.address, "amount": REVENUE, "epoch": epoch}
+    assert stablecoin.balanceOf(compute_token) == REVENUE
+    assert stablecoin.balanceOf(customer) == CUSTOMER_FUNDS - REVENUE
+    assert compute_token.queued_amount() == REVENUE
+    assert compute_token.stream_amount() == 0
+    assert compute_token.last_update() == receipt.timestamp
+    assert compute_token.streaming() == REVENUE
+    assert compute_token.claimable(clock.idler) == 0
+
+
+def test_anyone_may_deposit(compute_token, stablecoin, operator, issued):
+    stablecoin.approve(compute_token, 7, sender=operator)
+    receipt = compute_token.deposit_revenue(7, sender=operator)
+    assert receipt.filter("RevenueDeposited")[0].args["sender"] == operator.address
+    assert stablecoin.balanceOf(operator) == OPERATOR_FUNDS - 7
+
+
+def test_deposit_of_nothing_is_refused(compute_token, customer):
+    with reverts("revenue: nothing to deposit"):
+        compute_token.deposit_revenue(0, sender=customer)
+
+
+def test_deposit_without_an_approval_reverts(compute_token, customer):
+    with reverts("erc20: insufficient allowance"):
+        compute_token.deposit_revenue(REVENUE, sender=customer)
+
+
+def test_deposits_beyond_2_pow_128_per_epoch_are_refused(compute_token, stablecoin, issuer, customer, issued):
+    stablecoin.mint(customer, MAX_AMOUNT, sender=issuer)
+    stablecoin.approve(compute_token, 2**256 - 1, sender=customer)
+    compute_token.deposit_revenue(MAX_AMOUNT, sender=customer)
+    with reverts("revenue: deposit too large"):
+        compute_token.deposit_revenue(1, sender=customer)
+
+
+# --- streaming over the next epoch ---------------------------------------------------------------
+def test_revenue_is_not_claimable_before_the_next_epoch_starts(compute_token, investor, clock, deposit, issued):
+    epoch = _epoch_of(deposit())
+    next_start = clock.epoch_start(epoch + 1)
+    clock.at(next_start - 1)
+    assert compute_token.current_epoch() == epoch
+    assert compute_token.claimable(investor) == 0
+    assert compute_token.streaming() == REVENUE
+    clock.at(next_start)
+    assert compute_token.current_epoch() == epoch + 1
+    assert compute_token.claimable(investor) == 0
+    assert compute_token.streaming() == REVENUE
+
+
+def test_half_the_revenue_is_claimable_mid_epoch(compute_token, investor, clock, deposit, issued):
+    epoch = _epoch_of(deposit())
+    clock.at(clock.epoch_start(epoch + 1) + EPOCH_LENGTH // 2)
+    assert compute_token.claimable(investor) == REVENUE // 2
+    assert compute_token.accrued_scaled(investor) == REVENUE // 2 * ACC_PRECISION
+    assert compute_token.streaming() == REVENUE // 2
+
+
+@pytest.mark.parametrize("elapsed", [1, 12_345, EPOCH_LENGTH - 1])
+def test_claim_pays_the_linear_share_streamed_so_far(
+    backend, compute_token, stablecoin, investor, clock, deposit, issued, elapsed
+):
+    epoch = _epoch_of(deposit())
+    backend.pending_timestamp = clock.epoch_start(epoch + 1) + elapsed
+    receipt = compute_token.claim(investor, sender=investor)
+    expected = REVENUE * elapsed // EPOCH_LENGTH
+    assert receipt.filter("RevenueClaimed")[0].args == {
+        "account": investor.address,
+        "receiver": investor.address,
+        "amount": expected,
+    }
+    assert stablecoin.balanceOf(investor) == expected
+    # the stream is now the module's running stream, partly released
+    assert compute_token.stream_amount() == REVENUE
+    assert compute_token.queued_amount() == 0
+    assert compute_token.revenue_per_share() == expected * ACC_PRECISION // SHARES
+    assert compute_token.remainder() == expected * ACC_PRECISION % SHARES
+    assert compute_token.last_update() == receipt.timestamp
+    assert compute_token.streaming() == REVENUE - expected
+
+
+def test_all_the_revenue_is_claimable_once_the_epoch_ends(compute_token, investor, clock, deposit, issued):
+    epoch = _epoch_of(deposit())
+    clock.at(clock.epoch_start(epoch + 2))
+    assert compute_token.claimable(investor) == REVENUE
+    assert compute_token.streaming() == 0
+    clock.at(clock.epoch_start(epoch + 5))
+    assert compute_token.claimable(investor) == REVENUE
+    assert compute_token.current_epoch() == epoch + 5
+
+
+def test_two_holders_share_three_to_one(compute_token, minter, investor, holder, clock, deposit):
+    compute_token.mint(investor, 3 * SHARES, sender=minter)
+    compute_token.mint(holder, SHARES, sender=minter)
+    epoch = _epoch_of(deposit())
+    clock.at(clock.epoch_start(epoch + 2))
+    assert compute_token.claimable(investor) == REVENUE * 3 // 4
+    assert compute_token.claimable(holder) == REVENUE // 4
+
+
+def test_a_deposit_during_a_running_stream_waits_for_the_next_epoch(
+    backend, compute_token, investor, clock, deposit, issued
+):
+    epoch = _epoch_of(deposit())
+    backend.pending_timestamp = clock.epoch_start(epoch + 1) + EPOCH_LENGTH // 2
+    receipt = deposit(3 * REVENUE)
+    assert _epoch_of(receipt) == epoch + 1
+    assert compute_token.stream_amount() == REVENUE
+    assert compute_token.queued_amount() == 3 * REVENUE
+    released = REVENUE * (receipt.timestamp - clock.epoch_start(epoch + 1)) // EPOCH_LENGTH
+    assert compute_token.streaming() == REVENUE - released + 3 * REVENUE
+    clock.at(clock.epoch_start(epoch + 2))
+    assert compute_token.claimable(investor) == REVENUE
+    clock.at(clock.epoch_start(epoch + 2) + EPOCH_LENGTH // 4)
+    assert compute_token.claimable(investor) == REVENUE + 3 * REVENUE // 4
+    clock.at(clock.epoch_start(epoch + 3))
+    assert compute_token.claimable(investor) == 4 * REVENUE
+    assert compute_token.streaming() == 0
+
+
+# --- claim ---------------------------------------------------------------------------------------
+def test_claim_to_another_receiver(compute_token, stablecoin, investor, operator, clock, deposit, issued):
+    epoch = _epoch_of(deposit())
+    clock.at(clock.epoch_start(epoch + 2))
+    receipt = compute_token.claim(operator, sender=investor)
+    assert receipt.filter("RevenueClaimed")[0].args == {
+        "account": investor.address,
+        "receiver": operator.address,
+        "amount": REVENUE,
+    }
+    assert stablecoin.balanceOf(operator) == OPERATOR_FUNDS + REVENUE
+    assert stablecoin.balanceOf(investor) == 0
+    assert stablecoin.balanceOf(compute_token) == 0
+    assert compute_token.claimable(investor) == 0
+
+
+def test_second_claim_with_nothing_new_pays_zero(compute_token, stablecoin, investor, clock, deposit, issued):
+    epoch = _epoch_of(deposit())
+    clock.at(clock.epoch_start(epoch + 2))
+    compute_token.claim(investor, sender=investor)
+    receipt = compute_token.claim(investor, sender=investor)
+    assert receipt.filter("RevenueClaimed")[0].args["amount"] == 0
+    assert stablecoin.balanceOf(investor) == REVENUE
+
+
+def test_claim_by_someone_who_never_held_pays_zero(compute_token, stablecoin, attacker, clock, deposit, issued):
+    epoch = _epoch_of(deposit())
+    clock.at(clock.epoch_start(epoch + 2))
+    receipt = compute_token.claim(attacker, sender=attacker)
+    assert receipt.filter("RevenueClaimed")[0].args == {
+        "account": attacker.address,
+        "receiver": attacker.address,
+        "amount": 0,
+    }
+    assert [e.name for e in receipt.events] == ["RevenueClaimed"]
+    assert stablecoin.balanceOf(attacker) == 0
+
+
+def test_claim_to_the_zero_address_is_refused(compute_token, investor):
+    with reverts("revenue: receiver is the zero address"):
+        compute_token.claim(ZERO, sender=investor)
+
+
+def test_stablecoin_blacklisted_holder_claims_to_another_receiver(
+    compute_token, stablecoin, issuer, investor, operator, clock, deposit, issued
+):
+    epoch = _epoch_of(deposit())
+    clock.at(clock.epoch_start(epoch + 2))
+    stablecoin.blacklist(investor, sender=issuer)
+    with reverts("stablecoin: account is blacklisted"):
+        compute_token.claim(investor, sender=investor)
+    compute_token.claim(operator, sender=investor)
+    assert stablecoin.balanceOf(operator) == OPERATOR_FUNDS + REVENUE
+
+
+def test_claims_are_not_restricted_by_compliance(
+    compute_token, identity, issuer, agent, investor, operator, clock, deposit, issued
+):
+    epoch = _epoch_of(deposit())
+    clock.at(clock.epoch_start(epoch + 2))
+    compute_token.pause(sender=agent)
+    compute_token.freeze(investor, sender=agent)
+    identity.revoke(investor, sender=issuer)
+    receipt = compute_token.claim(operator, sender=investor)
+    assert receipt.filter("RevenueClaimed")[0].args["amount"] == REVENUE
+
+
+def test_claim_pays_whole_units_and_keeps_the_dust(backend, compute_token, minter, investor, clock, deposit):
+    # 1,000 base units over 3 shares: revenue per share 333.33.. units, scaled by 1e36
+    compute_token.mint(investor, 3 * SHARE, sender=minter)
+    epoch = _epoch_of(deposit(1_000))
+    backend.pending_timestamp = clock.epoch_start(epoch + 2)
+    receipt = compute_token.claim(investor, sender=investor)
+    per_share = 1_000 * ACC_PRECISION // (3 * SHARE)
+    assert compute_token.revenue_per_share() == per_share
+    assert compute_token.remainder() == 1_000 * ACC_PRECISION % (3 * SHARE)
+    scaled = 3 * SHARE * per_share
+    assert scaled == 1_000 * ACC_PRECISION - 10**18
+    assert receipt.filter("RevenueClaimed")[0].args["amount"] == scaled // ACC_PRECISION == 999
+    assert compute_token.accrued_scaled(investor) == scaled % ACC_PRECISION
+
+
+def test_holders_at_the_supply_cap_never_get_more_than_was_streamed(
+    backend, compute_token, stablecoin, minter, investor, clock, deposit
+):
+    # one base unit over 2**128 - 1 shares is below one scaled unit per share: it is all
+    # carried (`remainder`), nothing is credited, and nothing is taken from the next stream
+    compute_token.mint(investor, MAX_AMOUNT, sender=minter)
+    epoch = _epoch_of(deposit(1))
+    backend.pending_timestamp = clock.epoch_start(epoch + 1) + 1
+    deposit(10_000)
+    clock.at(clock.epoch_start(epoch + 2))
+    assert compute_token.claimable(investor) == 0
+    receipt = compute_token.claim(investor, sender=investor)
+    assert receipt.filter("RevenueClaimed")[0].args["amount"] == 0
+    assert compute_token.remainder() == ACC_PRECISION
+    clock.at(clock.epoch_start(epoch + 3))
+    expected = MAX_AMOUNT * (10_001 * ACC_PRECISION // MAX_AMOUNT) // ACC_PRECISION
+    assert expected <= 10_001
+    assert compute_token.claimable(investor) == expected
+    compute_token.claim(investor, sender=investor)
+    assert stablecoin.balanceOf(investor) == expected
+    assert stablecoin.balanceOf(compute_token) == 10_001 - expected
+
+
+# --- no holders; instant distribution -----------------------------------------------------------
+def test_revenue_streamed_without_holders_waits_for_the_first_one(compute_token, minter, investor, clock, deposit):
+    epoch = _epoch_of(deposit())
+    clock.at(clock.epoch_start(epoch + 2))
+    # released to nobody: queued again as if deposited now, streams over the next epoch
+    assert compute_token.streaming() == REVENUE
+    compute_token.mint(investor, SHARES, sender=minter)
+    assert compute_token.queued_amount() == REVENUE
+    clock.at(clock.epoch_start(epoch + 4))
+    assert compute_token.claimable(investor) == REVENUE
+
+
+@pytest.fixture
+def instant_token(deploy_token, stablecoin, customer, minter, investor):
+    token = deploy_token(epoch_length=0)
+    stablecoin.approve(token, 2**256 - 1, sender=customer)
+    return token
+
+
+def test_zero_epoch_length_distributes_at_once(instant_token, minter, customer, investor, holder):
+    instant_token.mint(investor, 3 * SHARES, sender=minter)
+    instant_token.mint(holder, SHARES, sender=minter)
+    receipt = instant_token.deposit_revenue(REVENUE, sender=customer)
+    assert receipt.filter("RevenueDeposited")[0].args == {"sender": customer.address, "amount": REVENUE, "epoch": 0}
+    assert instant_token.claimable(investor) == REVENUE * 3 // 4
+    assert instant_token.claimable(holder) == REVENUE // 4
+    assert instant_token.streaming() == 0
+    assert instant_token.current_epoch() == 0
+
+
+def test_zero_epoch_length_without_holders_keeps_the_deposit_queued(instant_token, minter, customer, investor):
+    instant_token.deposit_revenue(REVENUE, sender=customer)
+    assert instant_token.streaming() == REVENUE
+    assert instant_token.queued_amount() == REVENUE
+    instant_token.mint(investor, SHARES, sender=minter)
+    assert instant_token.claimable(investor) == REVENUE
+    assert instant_token.streaming() == 0
+
+
+# --- a stablecoin that answers false -------------------------------------------------------------
+@pytest.fixture
+def false_coin_token(deploy_token, false_token, minter, customer, investor):
+    token = deploy_token(stablecoin=false_token, epoch_length=0)
+    token.mint(investor, SHARES, sender=minter)
+    false_token.mint(customer, REVENUE, sender=minter)
+    return token
+
+
+def test_deposit_refused_when_the_stablecoin_answers_false(false_coin_token, false_token, customer, minter):
+    false_token.set_failing(True, sender=minter)
+    with reverts("revenue: transfer failed"):
+        false_coin_token.deposit_revenue(REVENUE, sender=customer)
+
+
+def test_claim_refused_when_the_stablecoin_answers_false(false_coin_token, false_token, customer, investor, minter):
+    false_coin_token.deposit_revenue(REVENUE, sender=customer)
+    assert false_coin_token.claimable(investor) == REVENUE
+    false_token.set_failing(True, sender=minter)
+    with reverts("revenue: transfer failed"):
+        false_coin_token.claim(investor, sender=investor)
+    false_token.set_failing(False, sender=minter)
+    false_coin_token.claim(investor, sender=investor)
+    assert false_token.balanceOf(investor) == REVENUE
