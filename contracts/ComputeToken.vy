@@ -79,11 +79,15 @@ RECEIVER_FROZEN: constant(uint8) = 3
 SENDER_NOT_VERIFIED: constant(uint8) = 4
 RECEIVER_NOT_VERIFIED: constant(uint8) = 5
 
+_PAUSED_BIT: constant(uint256) = 1 << 160
+_RESTRICTED_BIT: constant(uint256) = 1 << 161
+_ADDRESS_MASK: constant(uint256) = (1 << 160) - 1
+
 node_id: public(immutable(uint256))
 documents_hash: public(bytes32)
-identity_registry: public(IIdentityRegistry)
-restricted: public(bool)
-paused: public(bool)
+# identity registry (bits 0..159), paused (bit 160) and restricted (bit 161) in one slot:
+# a transfer reads all three with one SLOAD
+_config: uint256
 is_agent: public(HashMap[address, bool])
 is_minter: public(HashMap[address, bool])
 is_frozen: public(HashMap[address, bool])
@@ -177,8 +181,7 @@ def __init__(
     ow._transfer_ownership(admin)
     node_id = node_id_
     self.documents_hash = documents_hash_
-    self.identity_registry = identity_registry_
-    self.restricted = True
+    self._config = convert(identity_registry_.address, uint256) | _RESTRICTED_BIT
     self._set_role("agent", agent, True)
     self._set_role("minter", minter, True)
 
@@ -210,6 +213,36 @@ def transferFrom(owner: address, to: address, amount: uint256) -> bool:
     erc20._spend_allowance(owner, msg.sender, amount)
     self._move(owner, to, amount)
     return True
+
+
+@external
+@view
+def identity_registry() -> IIdentityRegistry:
+    """
+    @dev The investor allowlist in use.
+    @return IIdentityRegistry The registry.
+    """
+    return IIdentityRegistry(convert(self._config & _ADDRESS_MASK, address))
+
+
+@external
+@view
+def paused() -> bool:
+    """
+    @dev Whether `transfer` and `transferFrom` are stopped.
+    @return bool True while paused.
+    """
+    return self._config & _PAUSED_BIT != 0
+
+
+@external
+@view
+def restricted() -> bool:
+    """
+    @dev Whether balance changes require verified parties.
+    @return bool True in restricted mode.
+    """
+    return self._config & _RESTRICTED_BIT != 0
 
 
 @external
@@ -333,8 +366,9 @@ def pause():
     @dev Stops every `transfer` and `transferFrom`. Agent only.
     """
     self._require_agent()
-    assert not self.paused, "compute_token: already paused"
-    self.paused = True
+    config: uint256 = self._config
+    assert config & _PAUSED_BIT == 0, "compute_token: already paused"
+    self._config = config | _PAUSED_BIT
     log Paused(agent=msg.sender)
 
 
@@ -344,8 +378,9 @@ def unpause():
     @dev Lifts `pause`. Agent only.
     """
     self._require_agent()
-    assert self.paused, "compute_token: not paused"
-    self.paused = False
+    config: uint256 = self._config
+    assert config & _PAUSED_BIT != 0, "compute_token: not paused"
+    self._config = config ^ _PAUSED_BIT
     log Unpaused(agent=msg.sender)
 
 
@@ -379,7 +414,8 @@ def set_restricted(restricted: bool):
     @param restricted The new mode.
     """
     ow._check_owner()
-    self.restricted = restricted
+    config: uint256 = self._config & ~_RESTRICTED_BIT
+    self._config = config | _RESTRICTED_BIT if restricted else config
     log RestrictedSet(restricted=restricted)
 
 
@@ -391,7 +427,7 @@ def set_identity_registry(identity_registry_: IIdentityRegistry):
     """
     ow._check_owner()
     assert identity_registry_.address != empty(address), "compute_token: registry is the zero address"
-    self.identity_registry = identity_registry_
+    self._config = (self._config & ~_ADDRESS_MASK) | convert(identity_registry_.address, uint256)
     log IdentityRegistrySet(identity_registry=identity_registry_.address)
 
 
@@ -428,17 +464,19 @@ def _settle(sender: address, receiver: address):
 @internal
 @view
 def _restriction(sender: address, receiver: address) -> uint8:
-    if self.paused:
+    config: uint256 = self._config
+    if config & _PAUSED_BIT != 0:
         return PAUSED
     if self.is_frozen[sender]:
         return SENDER_FROZEN
     if self.is_frozen[receiver]:
         return RECEIVER_FROZEN
-    if self.restricted:
-        registry: IIdentityRegistry = self.identity_registry
-        if not staticcall registry.is_verified(sender):
-            return SENDER_NOT_VERIFIED
-        if not staticcall registry.is_verified(receiver):
+    if config & _RESTRICTED_BIT != 0:
+        registry: IIdentityRegistry = IIdentityRegistry(convert(config & _ADDRESS_MASK, address))
+        # one call on the happy path; a second only to say which party is refused
+        if not staticcall registry.are_verified(sender, receiver):
+            if not staticcall registry.is_verified(sender):
+                return SENDER_NOT_VERIFIED
             return RECEIVER_NOT_VERIFIED
     return SUCCESS
 
@@ -454,9 +492,10 @@ def _require_transferable(sender: address, receiver: address):
 @view
 def _require_verified(sender: address, receiver: address):
     # the zero address (mint, burn) needs no identity
-    if not self.restricted:
+    config: uint256 = self._config
+    if config & _RESTRICTED_BIT == 0:
         return
-    registry: IIdentityRegistry = self.identity_registry
+    registry: IIdentityRegistry = IIdentityRegistry(convert(config & _ADDRESS_MASK, address))
     if sender != empty(address):
         assert staticcall registry.is_verified(sender), self._message(SENDER_NOT_VERIFIED)
     if receiver != empty(address):
