@@ -12,7 +12,7 @@ against the latest mined block. A reverted transaction mines nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -54,6 +54,20 @@ def reverts(reason: str | None = None) -> Iterator[None]:
             raise AssertionError(f"expected revert {reason!r}, got {err.reason!r}") from err
     else:
         raise AssertionError(f"expected revert {reason!r}, but the call succeeded")
+
+
+def expect(reason: str | None, call: Callable[[], Any]) -> Any:
+    """Runs `call`: it must succeed when `reason` is None (its result is returned) and
+    revert with exactly `reason` otherwise (None is returned). For state machines that
+    predict every outcome."""
+    try:
+        result = call()
+    except Reverted as err:
+        assert reason is not None, f"unexpected revert {err.reason!r}"
+        assert err.reason == reason, f"expected revert {reason!r}, got {err.reason!r}"
+        return None
+    assert reason is None, f"expected revert {reason!r}, but it succeeded"
+    return result
 
 
 @dataclass(frozen=True)

@@ -266,3 +266,17 @@ def test_snapshots_taken_at_the_same_point_restore_independently(chain, token):
     assert token.balanceOf(holder) == 0
     token.mint(holder, 6)
     assert token.balanceOf(holder) == 6
+
+
+def test_expect_checks_the_predicted_outcome(chain, token):
+    from computerwa.chain import expect
+
+    stranger = chain.accounts[1]
+    assert expect(None, lambda: token.mint(stranger, 1)).events[0].name == "Transfer"
+    assert expect("ownable: caller is not the owner", lambda: token.mint(stranger, 1, sender=stranger)) is None
+    with pytest.raises(AssertionError, match="unexpected revert"):
+        expect(None, lambda: token.mint(stranger, 1, sender=stranger))
+    with pytest.raises(AssertionError, match="expected revert 'x', got"):
+        expect("x", lambda: token.mint(stranger, 1, sender=stranger))
+    with pytest.raises(AssertionError, match="but it succeeded"):
+        expect("x", lambda: token.mint(stranger, 1))

@@ -29,7 +29,8 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from computerwa import Reverted, signing
+from computerwa import signing
+from computerwa.chain import expect
 from computerwa.models.revenue import ACC_PRECISION, IdealShares, RevenueModel
 from computerwa.signing import Domain
 from tests.conftest import EPOCH_LENGTH, FOREVER, machine_settings
@@ -81,16 +82,6 @@ class ComputeTokenMachine(RuleBasedStateMachine):
         self.chain.restore(self.snapshot)
 
     # --- helpers ----------------------------------------------------------------------------
-    def expect(self, reason, call):
-        try:
-            receipt = call()
-        except Reverted as err:
-            assert reason is not None, f"unexpected revert {err.reason!r}"
-            assert err.reason == reason, f"expected {reason!r}, got {err.reason!r}"
-            return None
-        assert reason is None, f"expected revert {reason!r}, but it succeeded"
-        return receipt
-
     def verified(self, i: int, t: int) -> bool:
         return t <= self.valid_until[i]
 
@@ -120,7 +111,7 @@ class ComputeTokenMachine(RuleBasedStateMachine):
         probe = self.peek(t)
         parties = [a for a in (sender, receiver) if a is not None and a != ZERO]
         expected = {a: probe._pending(a, probe.acc) for a in parties}
-        receipt = self.expect(reason, call)
+        receipt = expect(reason, call)
         if receipt is None:
             return None
         self.model.move(t, sender, receiver, amount)
@@ -138,7 +129,7 @@ class ComputeTokenMachine(RuleBasedStateMachine):
     @rule(amount=revenue_amount)
     def deposit(self, amount):
         t = self.chain.pending_timestamp
-        receipt = self.expect(None, lambda: self.token.deposit_revenue(amount, sender=self.depositor))
+        receipt = expect(None, lambda: self.token.deposit_revenue(amount, sender=self.depositor))
         self.model.deposit(t, amount)
         [event] = receipt.filter("RevenueDeposited")
         assert event.amount == amount
@@ -154,7 +145,7 @@ class ComputeTokenMachine(RuleBasedStateMachine):
         self.model.update(t)
         expected = self.model._pending(account.address, self.model.acc) // ACC_PRECISION
         before = self.stable.balanceOf(receiver)
-        receipt = self.expect(None, lambda: self.token.claim(receiver, sender=account))
+        receipt = expect(None, lambda: self.token.claim(receiver, sender=account))
         paid = self.model.claim(t, account.address)
         assert paid == expected
         assert receipt.filter("RevenueClaimed")[0].amount == paid
@@ -163,7 +154,7 @@ class ComputeTokenMachine(RuleBasedStateMachine):
         self.last_claimable[account.address] = 0
         if self.model.streaming(t + 1) == 0 and self.model.epoch_length:
             # REV-4: with nothing streaming, a second claim pays 0
-            again = self.expect(None, lambda: self.token.claim(receiver, sender=account))
+            again = expect(None, lambda: self.token.claim(receiver, sender=account))
             self.model.update(self.chain.timestamp)
             assert self.model.claim(self.chain.timestamp, account.address) == 0
             assert again.filter("RevenueClaimed")[0].amount == 0
@@ -271,7 +262,7 @@ class ComputeTokenMachine(RuleBasedStateMachine):
             reason = None
         probe = self.peek(t)
         owed = probe._pending(a, probe.acc) + probe._pending(b, probe.acc)
-        if self.expect(reason, lambda: self.token.recover(a, b, sender=self.agent)) is None:
+        if expect(reason, lambda: self.token.recover(a, b, sender=self.agent)) is None:
             return
         self.model.recover(t, a, b)
         assert self.token.accrued_scaled(a) == 0

@@ -21,7 +21,8 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from computerwa import Reverted, signing
+from computerwa import signing
+from computerwa.chain import expect
 from computerwa.signing import Domain
 from tests.conftest import machine_settings
 
@@ -62,17 +63,6 @@ class StablecoinMachine(RuleBasedStateMachine):
         self.chain.restore(self.snapshot)
 
     # --- helpers --------------------------------------------------------------------------
-    def expect(self, reason: str | None, call):
-        """Runs `call`; it must succeed when `reason` is None and revert with it otherwise."""
-        try:
-            receipt = call()
-        except Reverted as err:
-            assert reason is not None, f"unexpected revert {err.reason!r}"
-            assert err.reason == reason, f"expected {reason!r}, got {err.reason!r}"
-            return None
-        assert reason is None, f"expected revert {reason!r}, but it succeeded"
-        return receipt
-
     def parties_reason(self, a: int, b: int) -> str | None:
         if self.paused:
             return PAUSED
@@ -105,7 +95,7 @@ class StablecoinMachine(RuleBasedStateMachine):
     @rule(caller=actor, to=actor, value=st.integers(0, 10**13))
     def mint(self, caller, to, value):
         reason = NOT_OWNER if caller != 0 else self.parties_reason(0, to)
-        if self.expect(reason, lambda: self.token.mint(self.accounts[to], value, sender=self.accounts[caller])):
+        if expect(reason, lambda: self.token.mint(self.accounts[to], value, sender=self.accounts[caller])):
             self.balances[to] += value
             self.supply += value
 
@@ -114,16 +104,14 @@ class StablecoinMachine(RuleBasedStateMachine):
         reason = NOT_OWNER if caller != 0 else self.parties_reason(0, 0)
         if reason is None and value > self.balances[0]:
             reason = "erc20: burn amount exceeds balance"
-        if self.expect(reason, lambda: self.token.burn(value, sender=self.accounts[caller])):
+        if expect(reason, lambda: self.token.burn(value, sender=self.accounts[caller])):
             self.balances[0] -= value
             self.supply -= value
 
     @rule(caller=actor, who=actor, listed=st.booleans())
     def set_blacklist(self, caller, who, listed):
         fn = self.token.blacklist if listed else self.token.unblacklist
-        if self.expect(
-            None if caller == 0 else NOT_OWNER, lambda: fn(self.accounts[who], sender=self.accounts[caller])
-        ):
+        if expect(None if caller == 0 else NOT_OWNER, lambda: fn(self.accounts[who], sender=self.accounts[caller])):
             self.blacklisted[who] = listed
 
     @rule(caller=actor, pause=st.booleans())
@@ -135,20 +123,20 @@ class StablecoinMachine(RuleBasedStateMachine):
         else:
             reason = None if self.paused else NOT_PAUSED
         fn = self.token.pause if pause else self.token.unpause
-        if self.expect(reason, lambda: fn(sender=self.accounts[caller])):
+        if expect(reason, lambda: fn(sender=self.accounts[caller])):
             self.paused = pause
 
     # --- holders ----------------------------------------------------------------------------
     @rule(src=actor, dst=actor, value=amount)
     def transfer(self, src, dst, value):
         reason = self.parties_reason(src, dst) or (NO_BALANCE if value > self.balances[src] else None)
-        if self.expect(reason, lambda: self.token.transfer(self.accounts[dst], value, sender=self.accounts[src])):
+        if expect(reason, lambda: self.token.transfer(self.accounts[dst], value, sender=self.accounts[src])):
             self.move(src, dst, value)
 
     @rule(owner=actor, spender=actor, value=amount)
     def approve(self, owner, spender, value):
         reason = self.parties_reason(owner, spender)
-        if self.expect(reason, lambda: self.token.approve(self.accounts[spender], value, sender=self.accounts[owner])):
+        if expect(reason, lambda: self.token.approve(self.accounts[spender], value, sender=self.accounts[owner])):
             self.allowances[(owner, spender)] = value
 
     @rule(spender=actor, owner=actor, dst=actor, value=amount)
@@ -162,7 +150,7 @@ class StablecoinMachine(RuleBasedStateMachine):
         call = lambda: self.token.transferFrom(  # noqa: E731
             self.accounts[owner], self.accounts[dst], value, sender=self.accounts[spender]
         )
-        if self.expect(reason, call):
+        if expect(reason, call):
             if allowance < MAX:
                 self.allowances[(owner, spender)] = allowance - value
             self.move(owner, dst, value)
@@ -181,7 +169,7 @@ class StablecoinMachine(RuleBasedStateMachine):
         call = lambda: self.token.permit(  # noqa: E731
             self.accounts[owner], self.accounts[spender], value, deadline, *sig.vrs, sender=self.accounts[spender]
         )
-        if self.expect(reason, call):
+        if expect(reason, call):
             self.permit_nonces[owner] += 1
             self.allowances[(owner, spender)] = value
 
@@ -236,7 +224,7 @@ class StablecoinMachine(RuleBasedStateMachine):
             reason = NO_BALANCE
         fn = self.token.receiveWithAuthorization if receive else self.token.transferWithAuthorization
         args = (self.accounts[payer], self.accounts[payee], value, valid_after, valid_before, nonce, *sig.vrs)
-        receipt = self.expect(reason, lambda: fn(*args, sender=self.accounts[submitter]))
+        receipt = expect(reason, lambda: fn(*args, sender=self.accounts[submitter]))
         if receipt:
             assert [e.name for e in receipt.events] == ["AuthorizationUsed", "Transfer"]
             self.used_nonces.add((payer, nonce))
@@ -252,7 +240,7 @@ class StablecoinMachine(RuleBasedStateMachine):
         call = lambda: self.token.cancelAuthorization(  # noqa: E731
             self.accounts[authorizer], nonce, *sig.vrs, sender=self.accounts[submitter]
         )
-        if self.expect(reason, call):
+        if expect(reason, call):
             self.used_nonces.add((authorizer, nonce))
 
     @rule(seconds=st.sampled_from([1, 7, 60, 3_600, 86_400 * 3]))
