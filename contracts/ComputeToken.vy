@@ -281,7 +281,7 @@ def mint(to: address, amount: uint256):
     assert self.is_minter[msg.sender], "compute_token: caller is not a minter"
     assert not self.is_frozen[to], self._message(RECEIVER_FROZEN)
     self._require_verified(empty(address), to)
-    assert erc20.totalSupply + amount <= stream.MAX_AMOUNT, "compute_token: supply cap exceeded"
+    assert erc20.totalSupply + amount <= stream.MAX_SUPPLY, "compute_token: supply cap exceeded"
     self._settle(empty(address), to)
     erc20._mint(to, amount)
 

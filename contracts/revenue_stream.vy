@@ -17,7 +17,10 @@
      scaled; a claim pays whole base units and keeps the dust for later.
      Only the epoch of the last update matters: the running stream always belongs to
      it and the queue was always deposited during it, so no epoch is stored.
-     Bounds (far beyond any real node): revenue per epoch and supply below 2**128.
+     Storage: what every update needs lives in two slots, `revenue_per_share` and `_hot`
+     (last_update | stream_amount | remainder); the queue is read only by deposits,
+     epoch roll-overs and zero-supply releases. Bounds (far beyond any real node):
+     supply below 2**116 shares, deposits per epoch below 2**96 base units.
      Python reference model: computerwa/models/revenue.py.
 """
 
@@ -28,16 +31,23 @@ from snekmate.tokens import erc20
 uses: erc20
 
 ACC_PRECISION: constant(uint256) = 10**36
-MAX_AMOUNT: constant(uint256) = 2**128 - 1
+MAX_SUPPLY: constant(uint256) = 2**116 - 1
+MAX_DEPOSITS: constant(uint256) = 2**96 - 1
+
+_TIME_BITS: constant(uint256) = 40
+_STREAM_BITS: constant(uint256) = 100
+_STREAM_SHIFT: constant(uint256) = _TIME_BITS
+_REMAINDER_SHIFT: constant(uint256) = _TIME_BITS + _STREAM_BITS
+_TIME_MASK: constant(uint256) = (1 << _TIME_BITS) - 1
+_STREAM_MASK: constant(uint256) = (1 << _STREAM_BITS) - 1
 
 STABLECOIN: public(immutable(IERC20))
 GENESIS: public(immutable(uint256))
 EPOCH_LENGTH: public(immutable(uint256))
 
 revenue_per_share: public(uint256)
-remainder: public(uint256)
-last_update: public(uint256)
-stream_amount: public(uint256)
+# last_update (bits 0..39) | stream_amount (40..139) | remainder (140..255; below the supply)
+_hot: uint256
 queued_amount: public(uint256)
 _paid: HashMap[address, uint256]
 _accrued: HashMap[address, uint256]
@@ -73,7 +83,7 @@ def __init__(stablecoin: IERC20, genesis: uint256, epoch_length: uint256):
     STABLECOIN = stablecoin
     GENESIS = genesis
     EPOCH_LENGTH = epoch_length
-    self.last_update = block.timestamp
+    self._hot = block.timestamp
 
 
 @external
@@ -93,7 +103,7 @@ def deposit_revenue(amount: uint256) -> uint256:
     ), "revenue: transfer failed"
     credited: uint256 = staticcall STABLECOIN.balanceOf(self) - before
     queued: uint256 = self.queued_amount + credited
-    assert queued <= MAX_AMOUNT, "revenue: deposit too large"
+    assert queued <= MAX_DEPOSITS, "revenue: deposit too large"
     self.queued_amount = queued
     if EPOCH_LENGTH == 0:
         self._update()
@@ -121,6 +131,36 @@ def claim(receiver: address) -> uint256:
         assert extcall STABLECOIN.transfer(receiver, amount, default_return_value=True), "revenue: transfer failed"
     log RevenueClaimed(account=msg.sender, receiver=receiver, amount=amount)
     return amount
+
+
+@external
+@view
+def last_update() -> uint256:
+    """
+    @dev When the stream was last brought up to date.
+    @return uint256 A timestamp.
+    """
+    return self._hot & _TIME_MASK
+
+
+@external
+@view
+def stream_amount() -> uint256:
+    """
+    @dev The amount streaming over the epoch of `last_update`.
+    @return uint256 Stablecoin base units.
+    """
+    return (self._hot >> _STREAM_SHIFT) & _STREAM_MASK
+
+
+@external
+@view
+def remainder() -> uint256:
+    """
+    @dev What the last release's floor division carried over, scaled by ACC_PRECISION.
+    @return uint256 Scaled revenue, below the supply of that release.
+    """
+    return self._hot >> _REMAINDER_SHIFT
 
 
 @external
@@ -158,6 +198,8 @@ def streaming() -> uint256:
     stream: uint256 = 0
     queued: uint256 = 0
     acc, remainder, stream, queued = self._advance()
+    if queued == max_value(uint256):
+        queued = self.queued_amount
     if EPOCH_LENGTH == 0:
         return queued
     now_epoch: uint256 = self._epoch(block.timestamp)
@@ -182,10 +224,10 @@ def _update():
     queued: uint256 = 0
     acc, remainder, stream, queued = self._advance()
     self.revenue_per_share = acc
-    self.remainder = remainder
-    self.stream_amount = stream
-    self.queued_amount = queued
-    self.last_update = block.timestamp
+    assert stream <= _STREAM_MASK, "revenue: stream too large"
+    self._hot = block.timestamp | (stream << _STREAM_SHIFT) | (remainder << _REMAINDER_SHIFT)
+    if queued != max_value(uint256):
+        self.queued_amount = queued
 
 
 @internal
@@ -209,22 +251,26 @@ def _move_accrued(lost: address, replacement: address):
 @internal
 @view
 def _advance() -> (uint256, uint256, uint256, uint256):
+    # the queue is read only when it can change: with instant distribution, at an epoch
+    # roll-over, or to queue again what was released at zero supply; otherwise the
+    # returned queue is max_value(uint256), meaning "untouched"
     acc: uint256 = self.revenue_per_share
-    remainder: uint256 = self.remainder
-    stream: uint256 = self.stream_amount
-    queued: uint256 = self.queued_amount
+    hot: uint256 = self._hot
+    last: uint256 = hot & _TIME_MASK
+    stream: uint256 = (hot >> _STREAM_SHIFT) & _STREAM_MASK
+    remainder: uint256 = hot >> _REMAINDER_SHIFT
+    queued: uint256 = max_value(uint256)
     released: uint256 = 0
     if EPOCH_LENGTH == 0:
-        released = queued
+        released = self.queued_amount
         queued = 0
     else:
-        last: uint256 = self.last_update
         e0: uint256 = self._epoch(last)
         e: uint256 = self._epoch(block.timestamp)
         released = self._released_by(stream, e0, block.timestamp) - self._released_by(stream, e0, last)
         if e > e0:
             # the stream of e0 is over; what was deposited during e0 streams over e0 + 1
-            stream = queued
+            stream = self.queued_amount
             queued = 0
             released += self._released_by(stream, e0 + 1, block.timestamp)
             if e > e0 + 1:
@@ -233,6 +279,8 @@ def _advance() -> (uint256, uint256, uint256, uint256):
         supply: uint256 = erc20.totalSupply
         if supply == 0:
             # nobody to pay: deposited again, now
+            if queued == max_value(uint256):
+                queued = self.queued_amount
             queued += released
         else:
             scaled: uint256 = released * ACC_PRECISION + remainder

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 ACC_PRECISION = 10**36
-MAX_AMOUNT = 2**128 - 1
+MAX_SUPPLY = 2**116 - 1  # contracts/revenue_stream.vy
+MAX_DEPOSITS = 2**96 - 1  # per epoch
 
 
 @dataclass

@@ -23,7 +23,8 @@ SHARE = 10**18
 SHARES = 1_000 * SHARE
 REVENUE = 1_000 * ONE_DOLLAR
 ACC_PRECISION = 10**36
-MAX_AMOUNT = 2**128 - 1
+MAX_SUPPLY = 2**116 - 1  # revenue_stream.MAX_SUPPLY
+MAX_DEPOSITS = 2**96 - 1  # revenue_stream.MAX_DEPOSITS, per epoch
 
 # every message a refused transfer can carry, by ERC-1404 code
 MESSAGES = {

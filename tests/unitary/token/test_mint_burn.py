@@ -3,7 +3,7 @@
 import pytest
 
 from computerwa import reverts
-from tests.unitary.token.conftest import MAX_AMOUNT, MESSAGES, NOT_MINTER, SHARE, SHARES, ZERO
+from tests.unitary.token.conftest import MAX_SUPPLY, MESSAGES, NOT_MINTER, SHARE, SHARES, ZERO
 
 
 def test_minter_issues_shares_to_a_verified_investor(compute_token, minter, investor):
@@ -69,14 +69,14 @@ def test_burn_beyond_balance_reverts(compute_token, minter, investor, issued):
         compute_token.burn(investor, SHARES + 1, sender=minter)
 
 
-def test_supply_is_capped_below_2_pow_128(compute_token, minter, investor, holder):
-    compute_token.mint(investor, MAX_AMOUNT, sender=minter)
-    assert compute_token.totalSupply() == MAX_AMOUNT
+def test_supply_is_capped_below_2_pow_116(compute_token, minter, investor, holder):
+    compute_token.mint(investor, MAX_SUPPLY, sender=minter)
+    assert compute_token.totalSupply() == MAX_SUPPLY
     with reverts("compute_token: supply cap exceeded"):
         compute_token.mint(holder, 1, sender=minter)
     compute_token.burn(investor, 1, sender=minter)
     compute_token.mint(holder, 1, sender=minter)
-    assert compute_token.totalSupply() == MAX_AMOUNT
+    assert compute_token.totalSupply() == MAX_SUPPLY
 
 
 def test_revoked_minter_can_no_longer_mint(compute_token, issuer, minter, investor):

@@ -6,7 +6,7 @@ import pytest
 
 from computerwa import reverts
 from tests.conftest import CUSTOMER_FUNDS, EPOCH_LENGTH, OPERATOR_FUNDS
-from tests.unitary.token.conftest import ACC_PRECISION, MAX_AMOUNT, REVENUE, SHARE, SHARES, ZERO
+from tests.unitary.token.conftest import ACC_PRECISION, MAX_DEPOSITS, MAX_SUPPLY, REVENUE, SHARE, SHARES, ZERO
 
 
 def _epoch_of(receipt) -> int:
@@ -44,10 +44,10 @@ def test_deposit_without_an_approval_reverts(compute_token, customer):
         compute_token.deposit_revenue(REVENUE, sender=customer)
 
 
-def test_deposits_beyond_2_pow_128_per_epoch_are_refused(compute_token, stablecoin, issuer, customer, issued):
-    stablecoin.mint(customer, MAX_AMOUNT, sender=issuer)
+def test_deposits_beyond_2_pow_96_per_epoch_are_refused(compute_token, stablecoin, issuer, customer, issued):
+    stablecoin.mint(customer, MAX_DEPOSITS, sender=issuer)
     stablecoin.approve(compute_token, 2**256 - 1, sender=customer)
-    compute_token.deposit_revenue(MAX_AMOUNT, sender=customer)
+    compute_token.deposit_revenue(MAX_DEPOSITS, sender=customer)
     with reverts("revenue: deposit too large"):
         compute_token.deposit_revenue(1, sender=customer)
 
@@ -221,9 +221,9 @@ def test_claim_pays_whole_units_and_keeps_the_dust(backend, compute_token, minte
 def test_holders_at_the_supply_cap_never_get_more_than_was_streamed(
     backend, compute_token, stablecoin, minter, investor, clock, deposit
 ):
-    # one base unit over 2**128 - 1 shares is below one scaled unit per share: it is all
-    # carried (`remainder`), nothing is credited, and nothing is taken from the next stream
-    compute_token.mint(investor, MAX_AMOUNT, sender=minter)
+    # one base unit over 2**116 - 1 shares is a dozen scaled units per share: less than a
+    # base unit for the holder, the floor's rest is carried (`remainder`), nothing is lost
+    compute_token.mint(investor, MAX_SUPPLY, sender=minter)
     epoch = _epoch_of(deposit(1))
     backend.pending_timestamp = clock.epoch_start(epoch + 1) + 1
     deposit(10_000)
@@ -231,9 +231,10 @@ def test_holders_at_the_supply_cap_never_get_more_than_was_streamed(
     assert compute_token.claimable(investor) == 0
     receipt = compute_token.claim(investor, sender=investor)
     assert receipt.filter("RevenueClaimed")[0].args["amount"] == 0
-    assert compute_token.remainder() == ACC_PRECISION
+    assert compute_token.revenue_per_share() == ACC_PRECISION // MAX_SUPPLY
+    assert compute_token.remainder() == ACC_PRECISION % MAX_SUPPLY
     clock.at(clock.epoch_start(epoch + 3))
-    expected = MAX_AMOUNT * (10_001 * ACC_PRECISION // MAX_AMOUNT) // ACC_PRECISION
+    expected = MAX_SUPPLY * (10_001 * ACC_PRECISION // MAX_SUPPLY) // ACC_PRECISION
     assert expected <= 10_001
     assert compute_token.claimable(investor) == expected
     compute_token.claim(investor, sender=investor)
