@@ -7,7 +7,12 @@
 @notice The investor allowlist every ComputeToken of a deployment shares (ERC-3643's
         identity registry, simplified): registrars verify an account until a timestamp
         (its KYC expiry) or revoke it; the owner (two-step) appoints registrars.
-@dev Tokens call `are_verified` on every restricted transfer: one SLOAD per account.
+@dev Tokens call `are_verified` on every restricted transfer, so it reads two
+     storage slots and nothing else. Roles are separate and take effect at once:
+     - removing a registrar stops its next call, but the verifications it made
+       stand until they expire or a registrar revokes them;
+     - handing over ownership does not change who is a registrar (the deployer
+       stays one until the owner removes it).
 """
 
 from interfaces import IIdentityRegistry
@@ -27,7 +32,12 @@ exports: (
     ow2.accept_ownership,
 )
 
+# @dev The last second (inclusive) at which an account is verified;
+# zero for an account never verified or revoked.
 valid_until: public(HashMap[address, uint64])
+
+
+# @dev Whether an account may verify and revoke.
 is_registrar: public(HashMap[address, bool])
 
 
@@ -93,8 +103,8 @@ def revoke(account: address):
 def set_registrar(account: address, status: bool):
     """
     @dev Appoints or removes a registrar. Owner only.
-    @param account The registrar.
-    @param status True to appoint.
+    @param account The registrar; not the zero address.
+    @param status True to appoint, False to remove.
     """
     ow._check_owner()
     self._set_registrar(account, status)
@@ -102,6 +112,11 @@ def set_registrar(account: address, status: bool):
 
 @internal
 def _set_registrar(account: address, status: bool):
+    """
+    @dev Appoints or removes `account` as a registrar and logs it.
+    @param account The registrar.
+    @param status True to appoint, False to remove.
+    """
     assert account != empty(address), "identity: registrar is the zero address"
     self.is_registrar[account] = status
     log IIdentityRegistry.RegistrarSet(account=account, status=status)
@@ -110,4 +125,7 @@ def _set_registrar(account: address, status: bool):
 @internal
 @view
 def _check_registrar():
+    """
+    @dev Throws if the caller is not a registrar.
+    """
     assert self.is_registrar[msg.sender], "identity: caller is not a registrar"
