@@ -54,6 +54,7 @@ bench: compile
 
 bench-gas: compile
 	ape run bench_gas --network ethereum:local:test
+	ape run bench_gas_oracle --network ethereum:local:test
 
 $(LINT_VENV)/.installed: requirements-lint.txt
 	$(PYTHON) -m venv $(LINT_VENV)

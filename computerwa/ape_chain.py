@@ -119,6 +119,10 @@ class ApeChain:
         container = getattr(self._ape.project, contract_name)
         return ApeContract(self, container.at(as_address(address)), self.artifacts[contract_name])
 
+    def code(self, address: str) -> bytes:
+        """The runtime code at `address` (empty for an account without code)."""
+        return bytes(self._ape.chain.provider.get_code(as_address(address)))
+
     def decode_events(self, receipt: Any) -> list[Event]:
         events = []
         for log in receipt.events:

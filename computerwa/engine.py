@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from eth_utils import keccak
 from pyrevm import EVM, BlockEnv, CfgEnv, Env
 
 from computerwa.artifacts import Artifact, load_artifacts
@@ -161,6 +162,17 @@ class RevmChain:
         address = as_address(address)
         self._abi_at[address] = artifact.codec
         return EngineContract(self, address, artifact)
+
+    def code(self, address: str) -> bytes:
+        """The runtime code at `address` (empty for an account without code)."""
+        info = self.evm.basic(as_address(address))
+        code = bytes(info.code or b"")
+        # revm keeps legacy code analysed, zero-padded by up to 33 bytes: the deployed
+        # code is the prefix whose hash is the account's code hash
+        for length in range(len(code), max(len(code) - 34, -1), -1):
+            if keccak(code[:length]) == bytes(info.code_hash):
+                return code[:length]
+        raise AssertionError(f"engine: no code prefix of {address} matches its code hash")
 
     def _artifact(self, contract_name: str) -> Artifact:
         try:

@@ -41,6 +41,17 @@ TYPES = {
         {"name": "authorizer", "type": "address"},
         {"name": "nonce", "type": "bytes32"},
     ],
+    # DESIGN.md, Signed messages: domain "ComputeRWA Oracle", version "1"
+    "PerformanceReport": [
+        {"name": "nodeId", "type": "uint256"},
+        {"name": "epoch", "type": "uint64"},
+        {"name": "uptimeBps", "type": "uint16"},
+        {"name": "utilizationBps", "type": "uint16"},
+        {"name": "latencyMsP50", "type": "uint32"},
+        {"name": "energyWh", "type": "uint64"},
+        {"name": "workUnits", "type": "uint64"},
+        {"name": "deadline", "type": "uint256"},
+    ],
 }
 
 
@@ -83,6 +94,15 @@ class Signature:
     def packed(self) -> bytes:
         """r ‖ s ‖ v, 65 bytes."""
         return self.r + self.s + bytes([self.v])
+
+    @property
+    def compact(self) -> tuple[bytes, bytes]:
+        """EIP-2098 (r, vs): the parity of v in the top bit of s. Needs v in {27, 28} and
+        s below 2**255 (every low-s signature)."""
+        s = int.from_bytes(self.s, "big")
+        if self.v not in (27, 28) or s >> 255:
+            raise ValueError("signature: not representable in EIP-2098 compact form")
+        return (self.r, (s | (self.v - 27) << 255).to_bytes(32, "big"))
 
 
 def typed_data(domain: Domain, primary_type: str, message: dict) -> dict:

@@ -28,6 +28,13 @@ def test_runs_the_bytecode_ape_compiled(chain, token, artifacts):
     assert chain.chain_id == DEFAULT_CHAIN_ID
 
 
+def test_code_is_the_deployed_runtime_without_revms_padding(chain, token, artifacts):
+    code = chain.code(token.address)
+    assert code.startswith(artifacts["MockStablecoin"].runtime[:-32])
+    assert bytes(chain.evm.get_code(token.address)).startswith(code)  # revm pads analysed code
+    assert chain.code(chain.accounts[0].address) == b""
+
+
 def test_views_transactions_and_events(chain, token):
     issuer, holder = chain.accounts[:2]
     receipt = token.mint(holder, 5, sender=issuer)

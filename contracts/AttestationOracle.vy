@@ -1,0 +1,382 @@
+# pragma version ~=0.4.3
+# pragma nonreentrancy off
+"""
+@title AttestationOracle
+@custom:contract-name AttestationOracle
+@license MIT
+@notice Performance reports of compute nodes (uptime, utilization, latency, energy,
+        work done), accepted when a k-of-n committee of attestors signed them
+        (EIP-712 `PerformanceReport`, domain "ComputeRWA Oracle", version "1"). Every
+        accepted report stays readable on-chain; the NodeRegistry slashes on them and
+        clients quote from them.
+@dev `submit` accepts a report when:
+     - it is not past its `deadline`, its `epoch` is not in the future and is strictly
+       after the node's last accepted epoch (so each (node, epoch) is written once);
+     - it carries at least `threshold` signatures, every one of them from a CURRENT
+       attestor, with signers in strictly ascending address order (which refuses a
+       duplicate without a lookup). Signatures are EIP-2098 compact (`r`, `vs`) and
+       low-s; a zero-address recovery is refused (snekmate's `ecdsa`). Attestors are
+       EOAs; ERC-1271 contract wallets are not supported.
+     Gas: the committee (up to 32 addresses, sorted) is stored as the code of a data
+     contract written on every change (SSTORE2), read with one EXTCODECOPY, and checked
+     against the ascending signers in one merge walk, so an extra signature costs its
+     ecrecover and calldata but no storage read. Removing an attestor rewrites the
+     committee, so its signatures fail at once. Each report's metrics and acceptance
+     time fill exactly one storage slot.
+     Time is the suite's one clock: `epoch = (block.timestamp - GENESIS) // EPOCH_LENGTH`.
+"""
+
+from interfaces import IAttestationOracle
+
+from snekmate.auth import ownable as ow
+from snekmate.auth import ownable_2step as ow2
+from snekmate.utils import ecdsa
+from snekmate.utils import eip712_domain_separator as eip712
+
+implements: IAttestationOracle
+
+initializes: ow
+initializes: ow2[ownable := ow]
+initializes: eip712
+
+exports: (
+    ow2.owner,
+    ow2.pending_owner,
+    ow2.transfer_ownership,
+    ow2.accept_ownership,
+    eip712.eip712Domain,
+)
+
+MAX_ATTESTORS: constant(uint256) = 32
+MAX_BPS: constant(uint16) = 10_000
+_REPORT_TYPEHASH: constant(bytes32) = keccak256(
+    "PerformanceReport(uint256 nodeId,uint64 epoch,uint16 uptimeBps,uint16 utilizationBps,uint32 latencyMsP50,uint64 energyWh,uint64 workUnits,uint256 deadline)"
+)
+# The committee's data contract: its code is the committee as `address[32]`, ABI-encoded
+# (a word per attestor, zero words after the last), always 1,024 bytes so that one
+# constant-length EXTCODECOPY reads it. Its creation code is this 10-byte prefix
+# (PUSH2 0x0400 DUP1 PUSH1 0x0a RETURNDATASIZE CODECOPY RETURNDATASIZE RETURN) followed
+# by the code; the code starts with 0x00 (STOP), so calling it does nothing.
+_COMMITTEE_BYTES: constant(uint256) = 32 * MAX_ATTESTORS
+_DATA_PREFIX: constant(Bytes[10]) = b"\x61\x04\x00\x80\x60\x0a\x3d\x39\x3d\xf3"
+
+# _config: committee data contract (bits 0..159) | attestor count (160..167) | threshold (168..175)
+_COUNT_SHIFT: constant(uint256) = 160
+_THRESHOLD_SHIFT: constant(uint256) = 168
+_ADDRESS_MASK: constant(uint256) = (1 << 160) - 1
+_COMMITTEE_MASK: constant(uint256) = (1 << _THRESHOLD_SHIFT) - 1
+
+# Attestation slot: uptime (0..15) | utilization (16..31) | latency (32..63)
+# | energy (64..127) | work units (128..191) | submitted_at (192..255)
+_UTILIZATION_SHIFT: constant(uint256) = 16
+_LATENCY_SHIFT: constant(uint256) = 32
+_ENERGY_SHIFT: constant(uint256) = 64
+_WORK_SHIFT: constant(uint256) = 128
+_SUBMITTED_SHIFT: constant(uint256) = 192
+
+GENESIS: public(immutable(uint256))
+EPOCH_LENGTH: public(immutable(uint256))
+
+_config: uint256
+_reports: HashMap[uint256, HashMap[uint64, uint256]]
+# the node's last accepted epoch plus one; zero before its first report
+_next_epoch: HashMap[uint256, uint256]
+
+
+@deploy
+def __init__(attestors: DynArray[address, MAX_ATTESTORS], threshold: uint256, genesis: uint256, epoch_length: uint256):
+    """
+    @dev The deployer owns the oracle.
+    @param attestors The first committee: distinct, non-zero addresses, in any order.
+    @param threshold Signatures a report needs: at least 1, at most the committee size.
+    @param genesis The deployment-wide epoch origin; not in the future.
+    @param epoch_length Seconds per epoch; not zero.
+    """
+    ow.__init__()
+    ow2.__init__()
+    eip712.__init__("ComputeRWA Oracle", "1")
+    assert genesis <= block.timestamp, "oracle: genesis is in the future"
+    assert epoch_length != 0, "oracle: epoch length is zero"
+    GENESIS = genesis
+    EPOCH_LENGTH = epoch_length
+    committee: DynArray[address, MAX_ATTESTORS] = []
+    for attestor: address in attestors:
+        committee = self._inserted(committee, attestor)
+    self._store(committee, threshold)
+
+
+@external
+def submit(
+    report: IAttestationOracle.PerformanceReport, signatures: DynArray[IAttestationOracle.Signature, MAX_ATTESTORS]
+):
+    """
+    @dev Accepts `report` signed by at least `threshold` current attestors. Anyone may
+         submit it (a relayer pays the gas; the signatures carry the authority).
+    @param report The report, exactly as the attestors signed it.
+    @param signatures EIP-2098 compact signatures, ordered by strictly ascending signer.
+    """
+    assert block.timestamp <= report.deadline, "oracle: report expired"
+    epoch: uint256 = convert(report.epoch, uint256)
+    assert epoch <= self._epoch(), "oracle: epoch is in the future"
+    assert epoch >= self._next_epoch[report.node_id], "oracle: epoch not after the latest report"
+    assert report.uptime_bps <= MAX_BPS, "oracle: uptime above 100%"
+    assert report.utilization_bps <= MAX_BPS, "oracle: utilization above 100%"
+    config: uint256 = self._config
+    count: uint256 = (config >> _COUNT_SHIFT) & 255
+    assert len(signatures) >= config >> _THRESHOLD_SHIFT, "oracle: not enough signatures"
+
+    digest: bytes32 = eip712._hash_typed_data_v4(keccak256(abi_encode(_REPORT_TYPEHASH, report)))
+    committee: Bytes[_COMMITTEE_BYTES] = slice(convert(config & _ADDRESS_MASK, address).code, 0, _COMMITTEE_BYTES)
+    # merge walk: signers ascend strictly, and so does the committee
+    previous: uint256 = 0
+    position: uint256 = 0
+    signer_bitmap: uint256 = 0
+    for signature: IAttestationOracle.Signature in signatures:
+        signer: uint256 = convert(
+            ecdsa._try_recover_r_vs(digest, convert(signature.r, uint256), convert(signature.vs, uint256)),
+            uint256,
+        )
+        assert signer > previous, "oracle: signers not strictly ascending"
+        member: uint256 = 0
+        for _: uint256 in range(MAX_ATTESTORS):
+            if position == count:
+                break
+            member = extract32(committee, position << 5, output_type=uint256)
+            if member >= signer:
+                break
+            position += 1
+        assert position < count and member == signer, "oracle: signer is not an attestor"
+        signer_bitmap |= 1 << position
+        position += 1
+        previous = signer
+
+    self._next_epoch[report.node_id] = epoch + 1
+    self._reports[report.node_id][report.epoch] = (
+        convert(report.uptime_bps, uint256)
+        | (convert(report.utilization_bps, uint256) << _UTILIZATION_SHIFT)
+        | (convert(report.latency_ms_p50, uint256) << _LATENCY_SHIFT)
+        | (convert(report.energy_wh, uint256) << _ENERGY_SHIFT)
+        | (convert(report.work_units, uint256) << _WORK_SHIFT)
+        | (block.timestamp << _SUBMITTED_SHIFT)
+    )
+    log IAttestationOracle.ReportAccepted(
+        node_id=report.node_id,
+        epoch=report.epoch,
+        uptime_bps=report.uptime_bps,
+        utilization_bps=report.utilization_bps,
+        latency_ms_p50=report.latency_ms_p50,
+        energy_wh=report.energy_wh,
+        work_units=report.work_units,
+        deadline=report.deadline,
+        signer_bitmap=signer_bitmap,
+    )
+
+
+@external
+@view
+def report(node_id: uint256, epoch: uint64) -> IAttestationOracle.Attestation:
+    """
+    @dev The accepted report of `node_id` for `epoch`.
+    @param node_id The node.
+    @param epoch The epoch.
+    @return Attestation Its metrics; all zero (`submitted_at == 0`) when none was accepted.
+    """
+    return self._unpacked(self._reports[node_id][epoch])
+
+
+@external
+@view
+def latest(node_id: uint256) -> (uint64, IAttestationOracle.Attestation):
+    """
+    @dev The node's most recent accepted report.
+    @param node_id The node.
+    @return uint64 Its epoch (0 when there is none).
+    @return Attestation Its metrics; all zero (`submitted_at == 0`) when there is none.
+    """
+    next_epoch: uint256 = self._next_epoch[node_id]
+    if next_epoch == 0:
+        return 0, empty(IAttestationOracle.Attestation)
+    epoch: uint64 = convert(next_epoch - 1, uint64)
+    return epoch, self._unpacked(self._reports[node_id][epoch])
+
+
+@external
+@view
+def is_fresh(node_id: uint256, max_age: uint256) -> bool:
+    """
+    @dev Whether the node's latest report covers an epoch that ended at most `max_age`
+         seconds ago (a report of the running epoch is always fresh). The age is the
+         data's, not the submission's: a late report of an old epoch is stale.
+    @param node_id The node.
+    @param max_age Seconds.
+    @return bool False also when the node has no report.
+    """
+    next_epoch: uint256 = self._next_epoch[node_id]
+    if next_epoch == 0:
+        return False
+    ended: uint256 = GENESIS + next_epoch * EPOCH_LENGTH
+    return block.timestamp <= ended or block.timestamp - ended <= max_age
+
+
+@external
+@view
+def attestors() -> DynArray[address, MAX_ATTESTORS]:
+    """
+    @dev The current committee, in ascending address order (the order of `signer_bitmap`).
+    @return DynArray The attestors.
+    """
+    return self._committee()
+
+
+@external
+@view
+def committee_contract() -> address:
+    """
+    @dev The data contract whose code is the current committee (see the contract's @dev).
+    @return address A fresh one after every committee change.
+    """
+    return convert(self._config & _ADDRESS_MASK, address)
+
+
+@external
+@view
+def is_attestor(account: address) -> bool:
+    """
+    @dev Whether `account` is in the current committee.
+    @param account The address.
+    @return bool True for a current attestor.
+    """
+    return account in self._committee()
+
+
+@external
+@view
+def threshold() -> uint256:
+    """
+    @dev Signatures a report needs.
+    @return uint256 At least 1, at most the committee size.
+    """
+    return self._config >> _THRESHOLD_SHIFT
+
+
+@external
+@view
+def current_epoch() -> uint256:
+    """
+    @dev The epoch of the latest block; a report may cover it or any earlier epoch.
+    @return uint256 The epoch number.
+    """
+    return self._epoch()
+
+
+@external
+def add_attestor(attestor: address):
+    """
+    @dev Adds `attestor` to the committee. Owner only.
+    @param attestor Not the zero address, not already an attestor; at most 32 in all.
+    """
+    ow._check_owner()
+    self._store(self._inserted(self._committee(), attestor), self._config >> _THRESHOLD_SHIFT)
+
+
+@external
+def remove_attestor(attestor: address):
+    """
+    @dev Removes `attestor`; its signatures fail from this block on. Owner only.
+    @param attestor A current attestor; the committee must stay at least `threshold` strong
+           (lower the threshold first).
+    """
+    ow._check_owner()
+    committee: DynArray[address, MAX_ATTESTORS] = self._committee()
+    kept: DynArray[address, MAX_ATTESTORS] = []
+    for member: address in committee:
+        if member != attestor:
+            kept.append(member)
+    assert len(kept) < len(committee), "oracle: not an attestor"
+    log IAttestationOracle.AttestorRemoved(attestor=attestor)
+    self._store(kept, self._config >> _THRESHOLD_SHIFT)
+
+
+@external
+def set_threshold(threshold: uint256):
+    """
+    @dev Sets how many signatures a report needs. Owner only.
+    @param threshold At least 1, at most the committee size.
+    """
+    ow._check_owner()
+    config: uint256 = self._config
+    self._check_threshold(threshold, (config >> _COUNT_SHIFT) & 255)
+    self._config = (config & _COMMITTEE_MASK) | (threshold << _THRESHOLD_SHIFT)
+    log IAttestationOracle.ThresholdSet(threshold=threshold)
+
+
+@internal
+@view
+def _committee() -> DynArray[address, MAX_ATTESTORS]:
+    config: uint256 = self._config
+    count: uint256 = (config >> _COUNT_SHIFT) & 255
+    data: Bytes[_COMMITTEE_BYTES] = slice(convert(config & _ADDRESS_MASK, address).code, 0, _COMMITTEE_BYTES)
+    committee: DynArray[address, MAX_ATTESTORS] = []
+    for position: uint256 in range(count, bound=MAX_ATTESTORS):
+        committee.append(extract32(data, position << 5, output_type=address))
+    return committee
+
+
+@internal
+def _inserted(committee: DynArray[address, MAX_ATTESTORS], attestor: address) -> DynArray[address, MAX_ATTESTORS]:
+    # `committee` ascends; the result does too, with `attestor` in its place
+    assert attestor != empty(address), "oracle: attestor is the zero address"
+    assert attestor not in committee, "oracle: already an attestor"
+    assert len(committee) < MAX_ATTESTORS, "oracle: committee is full"
+    key: uint256 = convert(attestor, uint256)
+    result: DynArray[address, MAX_ATTESTORS] = []
+    placed: bool = False
+    for member: address in committee:
+        if not placed and convert(member, uint256) > key:
+            result.append(attestor)
+            placed = True
+        result.append(member)
+    if not placed:
+        result.append(attestor)
+    log IAttestationOracle.AttestorAdded(attestor=attestor)
+    return result
+
+
+@internal
+def _store(committee: DynArray[address, MAX_ATTESTORS], threshold: uint256):
+    # writes the committee as a data contract's code, then the config slot
+    count: uint256 = len(committee)
+    self._check_threshold(threshold, count)
+    if threshold != self._config >> _THRESHOLD_SHIFT:
+        log IAttestationOracle.ThresholdSet(threshold=threshold)
+    members: address[MAX_ATTESTORS] = empty(address[MAX_ATTESTORS])
+    for position: uint256 in range(count, bound=MAX_ATTESTORS):
+        members[position] = committee[position]
+    data: address = raw_create(concat(_DATA_PREFIX, abi_encode(members)))
+    self._config = convert(data, uint256) | (count << _COUNT_SHIFT) | (threshold << _THRESHOLD_SHIFT)
+
+
+@internal
+@pure
+def _check_threshold(threshold: uint256, count: uint256):
+    assert threshold != 0, "oracle: threshold is zero"
+    assert threshold <= count, "oracle: threshold above committee size"
+
+
+@internal
+@pure
+def _unpacked(packed: uint256) -> IAttestationOracle.Attestation:
+    return IAttestationOracle.Attestation(
+        uptime_bps=convert(packed & 65_535, uint16),
+        utilization_bps=convert((packed >> _UTILIZATION_SHIFT) & 65_535, uint16),
+        latency_ms_p50=convert((packed >> _LATENCY_SHIFT) & 4_294_967_295, uint32),
+        energy_wh=convert((packed >> _ENERGY_SHIFT) & 18_446_744_073_709_551_615, uint64),
+        work_units=convert((packed >> _WORK_SHIFT) & 18_446_744_073_709_551_615, uint64),
+        submitted_at=convert(packed >> _SUBMITTED_SHIFT, uint64),
+    )
+
+
+@internal
+@view
+def _epoch() -> uint256:
+    return (block.timestamp - GENESIS) // EPOCH_LENGTH

@@ -1,0 +1,90 @@
+"""AttestationOracle views: report, latest, is_fresh, current_epoch.
+
+Views read the latest mined block; `mine_at` mines a harmless owner transaction at an
+exact second first."""
+
+import pytest
+
+from tests.conftest import EPOCH_LENGTH
+from tests.unitary.oracle.conftest import NODE, PAST_EPOCHS, THRESHOLD
+
+EMPTY = (0, 0, 0, 0, 0, 0)
+
+
+@pytest.fixture
+def mine_at(backend, oracle, issuer):
+    def mine(timestamp):
+        backend.sleep(timestamp - backend.pending_timestamp)
+        oracle.set_threshold(THRESHOLD, sender=issuer)
+        assert backend.timestamp == timestamp
+
+    return mine
+
+
+@pytest.fixture
+def accept(oracle, attestors, relayer, make_report, signed):
+    def submit(epoch, node_id=NODE, **metrics):
+        report = make_report(node_id=node_id, epoch=epoch, **metrics)
+        return oracle.submit(report.as_tuple(), signed(report, attestors[:THRESHOLD]), sender=relayer)
+
+    return submit
+
+
+def epoch_end(oracle, epoch):
+    return oracle.GENESIS() + (epoch + 1) * EPOCH_LENGTH
+
+
+def test_a_node_without_reports_has_empty_views(oracle):
+    assert oracle.report(NODE, 0) == EMPTY
+    assert oracle.latest(NODE) == (0, EMPTY)
+    assert not oracle.is_fresh(NODE, 2**256 - 1)
+
+
+def test_latest_follows_the_newest_accepted_epoch(oracle, accept):
+    first = accept(3, uptime_bps=9_000)
+    assert oracle.latest(NODE) == (3, (9_000, 7_250, 42, 512_000, 1_250_000, first.timestamp))
+    second = accept(7, uptime_bps=9_500)
+    assert oracle.latest(NODE) == (7, (9_500, 7_250, 42, 512_000, 1_250_000, second.timestamp))
+    assert oracle.report(NODE, 3)[0] == 9_000  # history stays readable
+
+
+def test_report_of_epoch_zero_is_a_real_report(oracle, accept):
+    receipt = accept(0)
+    assert oracle.latest(NODE) == (0, (9_990, 7_250, 42, 512_000, 1_250_000, receipt.timestamp))
+    assert oracle.is_fresh(NODE, 2**256 - 1)
+
+
+def test_a_report_is_fresh_until_max_age_after_its_epoch_ended(oracle, accept, mine_at):
+    epoch = PAST_EPOCHS - 2
+    accept(epoch)
+    ended = epoch_end(oracle, epoch)  # in the past already
+    max_age = 2 * EPOCH_LENGTH
+    mine_at(ended + max_age)
+    assert oracle.is_fresh(NODE, max_age)
+    mine_at(ended + max_age + 1)
+    assert not oracle.is_fresh(NODE, max_age)
+    assert oracle.is_fresh(NODE, max_age + 1)
+
+
+def test_freshness_is_the_datas_age_not_the_submissions(oracle, accept):
+    # accepted just now, but about an epoch that ended long ago
+    accept(0)
+    assert not oracle.is_fresh(NODE, EPOCH_LENGTH)
+    assert oracle.is_fresh(NODE, PAST_EPOCHS * EPOCH_LENGTH)
+
+
+def test_a_report_of_the_running_epoch_is_fresh_at_any_max_age(oracle, accept, mine_at):
+    accept(PAST_EPOCHS)
+    assert oracle.is_fresh(NODE, 0)
+    mine_at(epoch_end(oracle, PAST_EPOCHS))
+    assert oracle.is_fresh(NODE, 0)
+    mine_at(epoch_end(oracle, PAST_EPOCHS) + 1)
+    assert not oracle.is_fresh(NODE, 0)
+
+
+def test_current_epoch_turns_at_each_boundary(oracle, mine_at):
+    start = oracle.GENESIS() + (PAST_EPOCHS + 1) * EPOCH_LENGTH
+    mine_at(start - 1)
+    assert oracle.current_epoch() == PAST_EPOCHS
+    mine_at(start)
+    assert oracle.current_epoch() == PAST_EPOCHS + 1
