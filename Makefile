@@ -55,6 +55,7 @@ bench: compile
 bench-gas: compile
 	ape run bench_gas --network ethereum:local:test
 	ape run bench_gas_oracle --network ethereum:local:test
+	ape run bench_gas_settlement --network ethereum:local:test
 
 $(LINT_VENV)/.installed: requirements-lint.txt
 	$(PYTHON) -m venv $(LINT_VENV)

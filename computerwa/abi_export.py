@@ -8,12 +8,18 @@ from pathlib import Path
 from computerwa.artifacts import Artifact, load_artifacts, project_root
 
 INTERFACES = Path("interfaces")
+# contracts/mocks/: test doubles, not for integrators
+TEST_ONLY = frozenset({"MockFeeToken", "MockWallet"})
 
 
 def rendered_abis(artifacts: dict[str, Artifact] | None = None) -> dict[str, str]:
     """File name -> JSON text, exactly as `ape run export_abis` writes them."""
     artifacts = artifacts if artifacts is not None else load_artifacts()
-    return {f"{name}.json": json.dumps(art.abi, indent=2, sort_keys=True) + "\n" for name, art in artifacts.items()}
+    return {
+        f"{name}.json": json.dumps(art.abi, indent=2, sort_keys=True) + "\n"
+        for name, art in artifacts.items()
+        if name not in TEST_ONLY
+    }
 
 
 def write_abis(root: Path | None = None) -> list[Path]:

@@ -41,6 +41,13 @@ TYPES = {
         {"name": "authorizer", "type": "address"},
         {"name": "nonce", "type": "bytes32"},
     ],
+    # DESIGN.md, Signed messages: domain "ComputeRWA Settlement", version "1"
+    "Voucher": [
+        {"name": "payer", "type": "address"},
+        {"name": "nodeId", "type": "uint256"},
+        {"name": "cumulativeAmount", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+    ],
     # DESIGN.md, Signed messages: domain "ComputeRWA Oracle", version "1"
     "PerformanceReport": [
         {"name": "nodeId", "type": "uint256"},

@@ -198,3 +198,69 @@ def compute_token(backend, factory, identity, issuer, agent, minter, investor, h
     for account in (investor, holder, customer):
         identity.set_verified(account, FOREVER, sender=issuer)
     return backend.at("ComputeToken", factory.token_of(NODE_ID))
+
+
+# --- the payment suite: oracle, registry, settlement ------------------------------------------
+ATTESTORS = 5
+ATTESTOR_THRESHOLD = 3
+PAST_EPOCHS = 10  # the suite's GENESIS lies this many epochs back, so they can be reported
+BOND_DELAY = 3 * EPOCH_LENGTH
+SLASH_BPS = 2_000  # a slash moves 20% of the bond
+WITHDRAWAL_DELAY = 2 * EPOCH_LENGTH
+FEE_BPS = 250  # 2.5% protocol fee
+NODE_REGION = "asia-southeast"
+
+
+@pytest.fixture(scope="session")
+def treasury(backend):
+    return backend.accounts[8]
+
+
+@pytest.fixture(scope="session")
+def suite_attestors():
+    """The suite's committee keys, ascending by address (the oracle's order). They only sign."""
+    from eth_account import Account
+    from eth_utils import keccak
+
+    keys = (Account.from_key(keccak(b"ComputeRWA suite attestor %d" % i)) for i in range(ATTESTORS))
+    return sorted(keys, key=lambda key: int(key.address, 16))
+
+
+@pytest.fixture(scope="session")
+def suite_genesis(backend):
+    return backend.pending_timestamp - PAST_EPOCHS * EPOCH_LENGTH
+
+
+@pytest.fixture(scope="session")
+def suite_factory(backend, issuer, stablecoin, identity, suite_genesis):
+    blueprint = backend.deploy_blueprint("ComputeToken", sender=issuer)
+    return backend.deploy("ComputeFactory", blueprint, stablecoin, identity, suite_genesis, EPOCH_LENGTH, sender=issuer)
+
+
+@pytest.fixture(scope="session")
+def suite_oracle(backend, issuer, suite_attestors, suite_genesis):
+    return backend.deploy(
+        "AttestationOracle",
+        [key.address for key in suite_attestors],
+        ATTESTOR_THRESHOLD,
+        suite_genesis,
+        EPOCH_LENGTH,
+        sender=issuer,
+    )
+
+
+@pytest.fixture(scope="session")
+def registry(backend, issuer, stablecoin, suite_factory, suite_oracle):
+    """The NodeRegistry, a creator at its factory; owned by the issuer (every node token's
+    admin, agent and minter). Bond delay 3 epochs, a slash takes 20%."""
+    registry = backend.deploy(
+        "NodeRegistry", suite_factory, stablecoin, suite_oracle, BOND_DELAY, SLASH_BPS, sender=issuer
+    )
+    suite_factory.set_creator(registry, True, sender=issuer)
+    return registry
+
+
+@pytest.fixture(scope="session")
+def settlement(backend, issuer, stablecoin, registry, treasury):
+    """Settlement with a 2.5% fee to the treasury and a 2-epoch withdrawal delay."""
+    return backend.deploy("Settlement", stablecoin, registry, treasury, FEE_BPS, WITHDRAWAL_DELAY, sender=issuer)

@@ -1,0 +1,665 @@
+# pragma version ~=0.4.3
+# pragma nonreentrancy on
+"""
+@title Settlement
+@custom:contract-name Settlement
+@license MIT
+@notice Customers pay compute nodes in the stablecoin: prepaid balances charged by
+        cumulative EIP-712 vouchers settled in batches, and one-shot EIP-3009 payments.
+        Every payment is split exactly: the protocol fee (capped at 10%) to the
+        treasury, the operator's share to the operator (both pulled later with
+        `withdraw_earnings`), and the rest, every rounding remainder included, into the
+        node's ComputeToken revenue stream.
+@dev Vouchers: `Voucher(payer, nodeId, cumulativeAmount, deadline)` signed by the payer
+     (an EOA, EIP-2098 compact; or a contract, ERC-1271 `isValidSignature(digest,
+     r ‖ vs)`). Settling pays the increase of `cumulativeAmount` over what was already
+     settled for (payer, node), so a voucher pays at most its amount over the life of
+     the channel, however often it is replayed; an expired, stale, invalid or
+     underfunded voucher is skipped with `VoucherSkipped` and the rest of the batch
+     goes on. Each node of a batch is looked up once, split once (on its total of the
+     batch) and its token's `deposit_revenue` called once.
+     Direct payments: the EIP-3009 nonce must be `payment_nonce(node_id, salt)`, which
+     binds the authorization to its node, so nobody can redirect it to another node.
+     The stablecoin: amounts received are measured by balance difference, so a
+     fee-on-transfer or short-paying token is never over-credited. A pause of the
+     stablecoin makes calls that move it fail with its own reason and loses nothing.
+     Blacklisting is contained: earnings are pulled by their owner to any receiver it
+     names, so a blacklisted operator, treasury or payer delays only its own payout.
+     Pausing (guardian or owner) stops money coming in and being charged; withdrawals
+     stay open, so funds are never trapped.
+     A pending withdrawal can still be charged until it is paid: nodes settle their
+     last vouchers during `WITHDRAWAL_DELAY`.
+"""
+
+from ethereum.ercs import IERC20
+
+from interfaces import IERC3009
+from interfaces import INodeRegistry
+from interfaces import ISettlement
+
+from snekmate.auth import ownable as ow
+from snekmate.auth import ownable_2step as ow2
+from snekmate.utils import eip712_domain_separator as eip712
+from snekmate.utils import signature_checker
+
+implements: ISettlement
+
+initializes: ow
+initializes: ow2[ownable := ow]
+initializes: eip712
+
+exports: (
+    ow2.owner,
+    ow2.pending_owner,
+    ow2.transfer_ownership,
+    ow2.accept_ownership,
+    eip712.eip712Domain,
+)
+
+
+interface ComputeToken:
+    def deposit_revenue(amount: uint256) -> uint256: nonpayable
+
+
+interface IERC20Permit:
+    def permit(
+        owner: address, spender: address, amount: uint256, deadline: uint256, v: uint8, r: bytes32, s: bytes32
+    ): nonpayable
+
+
+MAX_BATCH: constant(uint256) = 128
+MAX_NODES_PER_BATCH: constant(uint256) = 16
+MAX_FEE_BPS: constant(uint256) = 1_000
+MAX_BPS: constant(uint256) = 10_000
+_VOUCHER_TYPEHASH: constant(bytes32) = keccak256(
+    "Voucher(address payer,uint256 nodeId,uint256 cumulativeAmount,uint256 deadline)"
+)
+_S_MASK: constant(uint256) = (1 << 255) - 1
+# secp256k1n / 2: a higher s is the malleable twin of a low-s signature
+_MAX_S: constant(
+    uint256
+) = 57_896_044_618_658_097_711_785_492_504_343_953_926_418_782_139_537_452_191_302_581_570_759_080_747_168
+
+EXPIRED: constant(uint8) = 1
+NOTHING_DUE: constant(uint8) = 2
+UNKNOWN_NODE: constant(uint8) = 3
+INVALID_SIGNATURE: constant(uint8) = 4
+UNDERFUNDED: constant(uint8) = 5
+
+# _config: treasury (bits 0..159) | fee bps (160..175) | paused (176) | the treasury's
+# unwithdrawn fees (177..255): every payment reads this slot, so crediting fees costs
+# no extra slot
+_FEE_SHIFT: constant(uint256) = 160
+_PAUSED_BIT: constant(uint256) = 1 << 176
+_FEES_SHIFT: constant(uint256) = 177
+_MAX_POOL: constant(uint256) = (1 << 79) - 1
+_SETTINGS_MASK: constant(uint256) = (1 << _FEES_SHIFT) - 1
+_ADDRESS_MASK: constant(uint256) = (1 << 160) - 1
+# _payees: token (bits 0..159) | operator share bps (160..175)
+_SHARE_SHIFT: constant(uint256) = 160
+
+
+# one node of a batch: who it pays, and what its vouchers paid
+struct Payee:
+    node_id: uint256
+    token: address
+    operator: address
+    share_bps: uint256
+    amount: uint256
+
+
+STABLECOIN: public(immutable(IERC20))
+REGISTRY: public(immutable(INodeRegistry))
+WITHDRAWAL_DELAY: public(immutable(uint256))
+
+guardian: public(address)
+_config: uint256
+_prepaid: HashMap[address, uint256]
+_settled: HashMap[address, HashMap[uint256, uint256]]
+_earnings: HashMap[address, uint256]
+# a node's payee, copied from the registry at its first payment (the registry never
+# changes a node's token, operator or share)
+_payees: HashMap[uint256, uint256]
+_operators: HashMap[uint256, address]
+_withdrawal: HashMap[address, ISettlement.Withdrawal]
+
+
+@deploy
+def __init__(
+    stablecoin: IERC20, registry: INodeRegistry, treasury: address, fee_bps: uint256, withdrawal_delay: uint256
+):
+    """
+    @param stablecoin The payment token.
+    @param registry The NodeRegistry: each node's token, operator and operator share.
+    @param treasury Receives the protocol fee.
+    @param fee_bps The protocol fee, at most 1,000 (10%).
+    @param withdrawal_delay Seconds between a withdrawal request and its payment.
+    """
+    assert stablecoin.address.is_contract, "settlement: stablecoin has no code"
+    assert registry.address.is_contract, "settlement: registry has no code"
+    assert treasury != empty(address), "settlement: treasury is the zero address"
+    assert fee_bps <= MAX_FEE_BPS, "settlement: fee above the cap"
+    ow.__init__()
+    ow2.__init__()
+    eip712.__init__("ComputeRWA Settlement", "1")
+    STABLECOIN = stablecoin
+    REGISTRY = registry
+    WITHDRAWAL_DELAY = withdrawal_delay
+    self._config = convert(treasury, uint256) | (fee_bps << _FEE_SHIFT)
+
+
+@external
+def deposit(amount: uint256) -> uint256:
+    """
+    @dev Adds to the caller's prepaid balance from its stablecoin (approve first).
+    @param amount Base units to pull.
+    @return uint256 What was credited (what actually arrived).
+    """
+    self._check_not_paused()
+    return self._credit(msg.sender, self._pull(msg.sender, amount))
+
+
+@external
+def deposit_with_permit(amount: uint256, deadline: uint256, v: uint8, r: bytes32, s: bytes32) -> uint256:
+    """
+    @dev As `deposit`, approving with the caller's EIP-2612 permit in the same call. A
+         permit someone already used (front-run) is fine as long as the allowance is there.
+    @param amount Base units to pull; also the permit's value.
+    @param deadline The permit's deadline.
+    @param v The permit signature's v.
+    @param r The permit signature's r.
+    @param s The permit signature's s.
+    @return uint256 What was credited.
+    """
+    self._check_not_paused()
+    # a permit a front-runner already used set the allowance this needs: skip it then
+    if staticcall STABLECOIN.allowance(msg.sender, self) < amount:
+        extcall IERC20Permit(STABLECOIN.address).permit(msg.sender, self, amount, deadline, v, r, s)
+    return self._credit(msg.sender, self._pull(msg.sender, amount))
+
+
+@external
+def deposit_with_authorization(
+    payer: address,
+    amount: uint256,
+    valid_after: uint256,
+    valid_before: uint256,
+    nonce: bytes32,
+    v: uint8,
+    r: bytes32,
+    s: bytes32,
+) -> uint256:
+    """
+    @dev Adds to `payer`'s prepaid balance with its EIP-3009 ReceiveWithAuthorization
+         (to this contract); anyone may submit it.
+    @param payer The authorization's signer, whose balance is credited.
+    @param amount Base units authorized.
+    @param valid_after The authorization is valid strictly after this time.
+    @param valid_before The authorization is valid strictly before this time.
+    @param nonce The authorization's nonce.
+    @param v The signature's v.
+    @param r The signature's r.
+    @param s The signature's s.
+    @return uint256 What was credited.
+    """
+    self._check_not_paused()
+    return self._credit(payer, self._receive(payer, amount, valid_after, valid_before, nonce, v, r, s))
+
+
+@external
+def settle(
+    vouchers: DynArray[ISettlement.Voucher, MAX_BATCH], signatures: DynArray[ISettlement.Signature, MAX_BATCH]
+) -> uint256:
+    """
+    @dev Pays every voucher's increase over what was already settled for its (payer,
+         node) from the payer's prepaid balance, skipping (with `VoucherSkipped`) any
+         that is expired, stale, for an unknown node, wrongly signed or underfunded.
+         Anyone may call it. At most 16 distinct nodes per batch.
+    @param vouchers The vouchers, in any order.
+    @param signatures The payers' signatures, one per voucher, in the same order.
+    @return uint256 The total paid.
+    """
+    self._check_not_paused()
+    assert len(vouchers) == len(signatures), "settlement: one signature per voucher"
+    payees: DynArray[Payee, MAX_NODES_PER_BATCH] = []
+    total: uint256 = 0
+    for i: uint256 in range(len(vouchers), bound=MAX_BATCH):
+        voucher: ISettlement.Voucher = vouchers[i]
+        reason: uint8 = 0
+        # a batch is usually grouped by node: look at the latest node first
+        n: uint256 = len(payees)
+        k: uint256 = n
+        for j: uint256 in range(n, bound=MAX_NODES_PER_BATCH):
+            if payees[n - 1 - j].node_id == voucher.node_id:
+                k = n - 1 - j
+                break
+        if k == n:
+            assert n < MAX_NODES_PER_BATCH, "settlement: more than 16 nodes in a batch"
+            payees.append(self._lookup(voucher.node_id))
+        due: uint256 = 0
+        settled: uint256 = 0
+        if block.timestamp > voucher.deadline:
+            reason = EXPIRED
+        elif payees[k].token == empty(address):
+            reason = UNKNOWN_NODE
+        else:
+            settled = self._settled[voucher.payer][voucher.node_id]
+            if voucher.cumulative_amount <= settled:
+                reason = NOTHING_DUE
+            elif not self._signed_by(voucher, signatures[i]):
+                reason = INVALID_SIGNATURE
+            else:
+                due = voucher.cumulative_amount - settled
+                if self._prepaid[voucher.payer] < due:
+                    reason = UNDERFUNDED
+        if reason != 0:
+            log ISettlement.VoucherSkipped(
+                payer=voucher.payer, node_id=voucher.node_id, cumulative_amount=voucher.cumulative_amount, reason=reason
+            )
+            continue
+        self._prepaid[voucher.payer] = unsafe_sub(self._prepaid[voucher.payer], due)
+        self._settled[voucher.payer][voucher.node_id] = voucher.cumulative_amount
+        payees[k].amount = unsafe_add(payees[k].amount, due)  # the sum of prepaid balances bounds it
+        total = unsafe_add(total, due)
+        log ISettlement.VoucherSettled(
+            payer=voucher.payer, node_id=voucher.node_id, cumulative_amount=voucher.cumulative_amount, amount=due
+        )
+
+    if total == 0:
+        return 0
+    config: uint256 = self._config
+    fees: uint256 = 0
+    for payee: Payee in payees:
+        if payee.amount != 0:
+            fees += self._pay(payee, config)
+    self._credit_fees(config, fees)
+    return total
+
+
+@external
+def pay_with_authorization(
+    node_id: uint256,
+    payer: address,
+    amount: uint256,
+    valid_after: uint256,
+    valid_before: uint256,
+    salt: bytes32,
+    v: uint8,
+    r: bytes32,
+    s: bytes32,
+) -> uint256:
+    """
+    @dev A one-shot payment to a node with the payer's EIP-3009 ReceiveWithAuthorization
+         to this contract, whose nonce is `payment_nonce(node_id, salt)`. Anyone may
+         submit it; it is split like any payment.
+    @param node_id The node paid.
+    @param payer The authorization's signer.
+    @param amount Base units authorized.
+    @param valid_after The authorization is valid strictly after this time.
+    @param valid_before The authorization is valid strictly before this time.
+    @param salt The payer's random salt; the nonce is derived from it and the node.
+    @param v The signature's v.
+    @param r The signature's r.
+    @param s The signature's s.
+    @return uint256 The amount received and split.
+    """
+    self._check_not_paused()
+    payee: Payee = self._lookup(node_id)
+    assert payee.token != empty(address), "settlement: unknown node"
+    nonce: bytes32 = self._payment_nonce(node_id, salt)
+    payee.amount = self._receive(payer, amount, valid_after, valid_before, nonce, v, r, s)
+    log ISettlement.DirectPayment(payer=payer, node_id=node_id, nonce=nonce, amount=payee.amount)
+    config: uint256 = self._config
+    self._credit_fees(config, self._pay(payee, config))
+    return payee.amount
+
+
+@external
+def request_withdrawal(amount: uint256):
+    """
+    @dev Asks to withdraw `amount` of the caller's prepaid balance after
+         `WITHDRAWAL_DELAY`; until then nodes may still charge it. A new request
+         replaces the pending one and restarts the delay.
+    @param amount Base units; at most the balance now.
+    """
+    assert amount != 0, "settlement: nothing to withdraw"
+    assert amount <= self._prepaid[msg.sender], "settlement: amount above the balance"
+    available_at: uint256 = block.timestamp + WITHDRAWAL_DELAY
+    self._withdrawal[msg.sender] = ISettlement.Withdrawal(amount=amount, available_at=available_at)
+    log ISettlement.WithdrawalRequested(payer=msg.sender, amount=amount, available_at=available_at)
+
+
+@external
+def withdraw(receiver: address) -> uint256:
+    """
+    @dev Pays the caller's requested withdrawal once its delay has passed, capped at
+         what is left of the balance after the vouchers settled meanwhile.
+    @param receiver Where the stablecoin goes (any address the stablecoin accepts).
+    @return uint256 The amount paid.
+    """
+    request: ISettlement.Withdrawal = self._withdrawal[msg.sender]
+    assert request.amount != 0, "settlement: no withdrawal requested"
+    assert block.timestamp >= request.available_at, "settlement: withdrawal not available yet"
+    balance: uint256 = self._prepaid[msg.sender]
+    amount: uint256 = min(request.amount, balance)
+    self._prepaid[msg.sender] = balance - amount
+    self._withdrawal[msg.sender] = empty(ISettlement.Withdrawal)
+    if amount != 0:
+        self._push(receiver, amount)
+    log ISettlement.Withdrawn(payer=msg.sender, receiver=receiver, amount=amount)
+    return amount
+
+
+@external
+def withdraw_earnings(receiver: address) -> uint256:
+    """
+    @dev Pays the caller's earnings (protocol fees for the treasury, shares for an
+         operator) to `receiver`.
+    @param receiver Where the stablecoin goes (any address the stablecoin accepts).
+    @return uint256 The amount paid.
+    """
+    amount: uint256 = self._earnings[msg.sender]
+    config: uint256 = self._config
+    if msg.sender == convert(config & _ADDRESS_MASK, address):
+        amount += config >> _FEES_SHIFT
+        self._config = config & _SETTINGS_MASK
+    assert amount != 0, "settlement: no earnings"
+    self._earnings[msg.sender] = 0
+    self._push(receiver, amount)
+    log ISettlement.EarningsWithdrawn(account=msg.sender, receiver=receiver, amount=amount)
+    return amount
+
+
+@external
+def set_fee(fee_bps: uint256):
+    """
+    @dev Sets the protocol fee for payments from now on. Owner only.
+    @param fee_bps At most 1,000 (10%).
+    """
+    ow._check_owner()
+    assert fee_bps <= MAX_FEE_BPS, "settlement: fee above the cap"
+    self._config = (self._config & ~(65_535 << _FEE_SHIFT)) | (fee_bps << _FEE_SHIFT)
+    log ISettlement.FeeSet(fee_bps=fee_bps)
+
+
+@external
+def set_treasury(treasury: address):
+    """
+    @dev Sets who receives protocol fees from now on; fees already earned stay with the
+         previous treasury. Owner only.
+    @param treasury The new treasury.
+    """
+    ow._check_owner()
+    assert treasury != empty(address), "settlement: treasury is the zero address"
+    config: uint256 = self._config
+    # fees earned so far stay with the treasury that earned them
+    pool: uint256 = config >> _FEES_SHIFT
+    if pool != 0:
+        self._earnings[convert(config & _ADDRESS_MASK, address)] += pool
+    self._config = (config & _SETTINGS_MASK & ~_ADDRESS_MASK) | convert(treasury, uint256)
+    log ISettlement.TreasurySet(treasury=treasury)
+
+
+@external
+def set_guardian(guardian: address):
+    """
+    @dev Sets the guardian, who may pause and unpause; the zero address removes it.
+         Owner only.
+    @param guardian The new guardian.
+    """
+    ow._check_owner()
+    self.guardian = guardian
+    log ISettlement.GuardianSet(guardian=guardian)
+
+
+@external
+def pause():
+    """
+    @dev Stops deposits, settlements and payments; withdrawals stay open. Guardian or owner.
+    """
+    self._check_guardian()
+    config: uint256 = self._config
+    assert config & _PAUSED_BIT == 0, "settlement: already paused"
+    self._config = config | _PAUSED_BIT
+    log ISettlement.Paused(account=msg.sender)
+
+
+@external
+def unpause():
+    """
+    @dev Resumes deposits, settlements and payments. Guardian or owner.
+    """
+    self._check_guardian()
+    config: uint256 = self._config
+    assert config & _PAUSED_BIT != 0, "settlement: not paused"
+    self._config = config & ~_PAUSED_BIT
+    log ISettlement.Unpaused(account=msg.sender)
+
+
+@external
+@view
+def available(payer: address) -> uint256:
+    """
+    @dev What nodes can still charge `payer`: its prepaid balance, a pending withdrawal
+         included until it is paid.
+    @param payer The customer.
+    @return uint256 Base units.
+    """
+    return self._prepaid[payer]
+
+
+@external
+@view
+def settled(payer: address, node_id: uint256) -> uint256:
+    """
+    @dev The cumulative amount already settled for (payer, node): a voucher pays only
+         what its `cumulativeAmount` adds to it.
+    @param payer The customer.
+    @param node_id The node.
+    @return uint256 Base units.
+    """
+    return self._settled[payer][node_id]
+
+
+@external
+@view
+def earnings(account: address) -> uint256:
+    """
+    @dev Fees or operator shares `account` can withdraw.
+    @param account The treasury or an operator.
+    @return uint256 Base units.
+    """
+    config: uint256 = self._config
+    if account == convert(config & _ADDRESS_MASK, address):
+        return self._earnings[account] + (config >> _FEES_SHIFT)
+    return self._earnings[account]
+
+
+@external
+@view
+def withdrawal_request(payer: address) -> ISettlement.Withdrawal:
+    """
+    @dev The payer's pending withdrawal.
+    @param payer The customer.
+    @return Withdrawal Amount and when it can be paid; zero when none is pending.
+    """
+    return self._withdrawal[payer]
+
+
+@external
+@view
+def payment_nonce(node_id: uint256, salt: bytes32) -> bytes32:
+    """
+    @dev The EIP-3009 nonce a payer signs for `pay_with_authorization` to `node_id`.
+    @param node_id The node paid.
+    @param salt Any fresh random value.
+    @return bytes32 keccak256(abi.encode(node_id, salt)).
+    """
+    return self._payment_nonce(node_id, salt)
+
+
+@external
+@view
+def fee_bps() -> uint256:
+    """
+    @dev The protocol fee.
+    @return uint256 bps of every payment.
+    """
+    return (self._config >> _FEE_SHIFT) & 65_535
+
+
+@external
+@view
+def treasury() -> address:
+    """
+    @dev Who receives protocol fees.
+    @return address The treasury.
+    """
+    return convert(self._config & _ADDRESS_MASK, address)
+
+
+@external
+@view
+def paused() -> bool:
+    """
+    @dev Whether deposits, settlements and payments are stopped.
+    @return bool True when paused.
+    """
+    return self._config & _PAUSED_BIT != 0
+
+
+@internal
+def _pay(payee: Payee, config: uint256) -> uint256:
+    # the holders get the rest: every rounding remainder included
+    fee: uint256 = payee.amount * ((config >> _FEE_SHIFT) & 65_535) // MAX_BPS
+    operator_amount: uint256 = payee.amount * payee.share_bps // MAX_BPS
+    holders_amount: uint256 = payee.amount - fee - operator_amount
+    if operator_amount != 0:
+        self._earnings[payee.operator] += operator_amount
+    if holders_amount != 0:
+        extcall ComputeToken(payee.token).deposit_revenue(holders_amount)
+    log ISettlement.NodePaid(
+        node_id=payee.node_id,
+        amount=payee.amount,
+        fee=fee,
+        operator_amount=operator_amount,
+        holders_amount=holders_amount,
+    )
+    return fee
+
+
+@internal
+def _credit_fees(config: uint256, fees: uint256):
+    if fees == 0:
+        return
+    pool: uint256 = (config >> _FEES_SHIFT) + fees
+    if pool > _MAX_POOL:
+        # beyond 2**79 base units: the pool moves to the treasury's earnings slot
+        self._earnings[convert(config & _ADDRESS_MASK, address)] += pool
+        pool = 0
+    self._config = (config & _SETTINGS_MASK) | (pool << _FEES_SHIFT)
+
+
+@internal
+def _lookup(node_id: uint256) -> Payee:
+    cached: uint256 = self._payees[node_id]
+    if cached != 0:
+        return Payee(
+            node_id=node_id,
+            token=convert(cached & _ADDRESS_MASK, address),
+            operator=self._operators[node_id],
+            share_bps=cached >> _SHARE_SHIFT,
+            amount=0,
+        )
+    token: address = empty(address)
+    operator: address = empty(address)
+    share_bps: uint256 = 0
+    token, operator, share_bps = staticcall REGISTRY.payee(node_id)
+    if token != empty(address):
+        self._payees[node_id] = convert(token, uint256) | (share_bps << _SHARE_SHIFT)
+        self._operators[node_id] = operator
+        # the token pulls the holders' share with deposit_revenue: approve it once
+        assert extcall STABLECOIN.approve(
+            token, max_value(uint256), default_return_value=True
+        ), "settlement: approve failed"
+    return Payee(node_id=node_id, token=token, operator=operator, share_bps=share_bps, amount=0)
+
+
+@internal
+@view
+def _signed_by(voucher: ISettlement.Voucher, signature: ISettlement.Signature) -> bool:
+    digest: bytes32 = eip712._hash_typed_data_v4(
+        keccak256(
+            abi_encode(_VOUCHER_TYPEHASH, voucher.payer, voucher.node_id, voucher.cumulative_amount, voucher.deadline)
+        )
+    )
+    # snekmate's ecdsa reverts on a malleable or unrecoverable signature; in a batch an
+    # invalid voucher is skipped instead, so recover without reverting
+    vs: uint256 = convert(signature.vs, uint256)
+    s: uint256 = vs & _S_MASK
+    if s <= _MAX_S and voucher.payer != empty(address):
+        if ecrecover(digest, 27 + (vs >> 255), signature.r, s) == voucher.payer:
+            return True
+    return voucher.payer.is_contract and signature_checker._is_valid_ERC1271_signature_now(
+        voucher.payer, digest, concat(signature.r, signature.vs)
+    )
+
+
+@internal
+def _credit(payer: address, amount: uint256) -> uint256:
+    balance: uint256 = self._prepaid[payer] + amount
+    self._prepaid[payer] = balance
+    log ISettlement.Deposited(payer=payer, sender=msg.sender, amount=amount, balance=balance)
+    return amount
+
+
+@internal
+def _pull(payer: address, amount: uint256) -> uint256:
+    assert amount != 0, "settlement: nothing to deposit"
+    before: uint256 = staticcall STABLECOIN.balanceOf(self)
+    assert extcall STABLECOIN.transferFrom(
+        payer, self, amount, default_return_value=True
+    ), "settlement: transfer failed"
+    return staticcall STABLECOIN.balanceOf(self) - before
+
+
+@internal
+def _receive(
+    payer: address,
+    amount: uint256,
+    valid_after: uint256,
+    valid_before: uint256,
+    nonce: bytes32,
+    v: uint8,
+    r: bytes32,
+    s: bytes32,
+) -> uint256:
+    assert amount != 0, "settlement: nothing to pay"
+    before: uint256 = staticcall STABLECOIN.balanceOf(self)
+    extcall IERC3009(STABLECOIN.address).receiveWithAuthorization(
+        payer, self, amount, valid_after, valid_before, nonce, v, r, s
+    )
+    return staticcall STABLECOIN.balanceOf(self) - before
+
+
+@internal
+def _push(receiver: address, amount: uint256):
+    assert extcall STABLECOIN.transfer(receiver, amount, default_return_value=True), "settlement: transfer failed"
+
+
+@internal
+@view
+def _payment_nonce(node_id: uint256, salt: bytes32) -> bytes32:
+    return keccak256(abi_encode(node_id, salt))
+
+
+@internal
+@view
+def _check_not_paused():
+    assert self._config & _PAUSED_BIT == 0, "settlement: paused"
+
+
+@internal
+@view
+def _check_guardian():
+    assert msg.sender == self.guardian or msg.sender == ow.owner, "settlement: caller is not the guardian"
