@@ -17,7 +17,9 @@
      report for that epoch shows uptime below the node's `sla_uptime_bps`;
      `SLASH_BPS` of the bond (rounded down) moves into the node's ComputeToken revenue
      stream, so the holders are compensated. A slash of a zero bond moves nothing but
-     is recorded all the same.
+     is recorded all the same. A node's status does not exempt it: an epoch the
+     committee reported below the SLA can be slashed whatever the status, and at any
+     later time (the bond at that moment pays).
      Gas: what Settlement reads per node (token, operator share) and what a slash reads
      (SLA, status) share one slot.
 """
@@ -66,6 +68,7 @@ MAX_BPS: constant(uint256) = 10_000
 # the protocol fee is capped at 10% in Settlement: fee + operator share never exceed 100%
 MAX_OPERATOR_SHARE_BPS: constant(uint16) = 9_000
 MAX_NODES_PER_REGION: constant(uint256) = 1_024
+MAX_BOND_DELAY: constant(uint256) = 365 * 86_400
 TOKEN_SYMBOL: constant(String[5]) = "CNODE"
 
 # _profile: token (bits 0..159) | operator share bps (160..175) | SLA uptime bps (176..191)
@@ -103,13 +106,14 @@ def __init__(
     @param factory The ComputeFactory that creates node tokens (make this registry a creator).
     @param stablecoin The bond token, the deployment's stablecoin.
     @param oracle The AttestationOracle whose reports decide slashes.
-    @param bond_delay Seconds between a bond withdrawal request and its payment.
+    @param bond_delay Seconds between a bond withdrawal request and its payment (at most a year).
     @param slash_bps The share of the bond one slash moves to the holders (1..10,000).
     """
     assert factory.address.is_contract, "registry: factory has no code"
     assert stablecoin.address.is_contract, "registry: stablecoin has no code"
     assert oracle.address.is_contract, "registry: oracle has no code"
     assert slash_bps != 0 and slash_bps <= MAX_BPS, "registry: slash share out of range"
+    assert bond_delay <= MAX_BOND_DELAY, "registry: bond delay above a year"
     ow.__init__()
     ow2.__init__()
     FACTORY = factory

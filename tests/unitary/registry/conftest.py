@@ -1,0 +1,274 @@
+"""What the NodeRegistry unit tests share on top of tests/conftest.py.
+
+The suite's `registry` (bond delay 3 epochs, a slash takes 20%) over the mock dollar, the
+suite's factory and the 3-of-5 `suite_oracle`. `node` is node 1, registered by the
+operator with an SLA of 99.00%; `bonded` is that node with `BOND` posted by the operator.
+Slashes need an accepted report: `report_uptime(node_id, epoch, uptime_bps)` gets one
+signed by three of the suite's attestors (epochs 0..PAST_EPOCHS are reportable, strictly
+increasing per node).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import pytest
+import vyper
+
+from computerwa.artifacts import Artifact
+from computerwa.attestation import PerformanceReport, sign_report
+from computerwa.signing import Domain
+from tests.conftest import ATTESTOR_THRESHOLD, EPOCH_LENGTH, NODE_REGION, ONE_DOLLAR
+
+ZERO = "0x" + "00" * 20
+MAX_BPS = 10_000
+MAX_OPERATOR_SHARE_BPS = 9_000
+MAX_NODES_PER_REGION = 1_024
+ACTIVE, PAUSED, RETIRED = 1, 2, 3
+
+GPU_MODEL = "H100-SXM"
+GPU_COUNT = 8
+PRICE = 25_000  # $0.025 per unit of work
+OPERATOR_SHARE_BPS = 3_000
+SLA_BPS = 9_900
+METADATA_URI = "ipfs://bafy-computerwa-node-pack"
+BOND = 500 * ONE_DOLLAR
+
+# revert reasons of contracts/NodeRegistry.vy, and the snekmate ownership ones it exports
+FACTORY_NO_CODE = "registry: factory has no code"
+STABLECOIN_NO_CODE = "registry: stablecoin has no code"
+ORACLE_NO_CODE = "registry: oracle has no code"
+SLASH_SHARE_OUT_OF_RANGE = "registry: slash share out of range"
+REGION_EMPTY = "registry: region is empty"
+GPU_COUNT_ZERO = "registry: gpu count is zero"
+SHARE_ABOVE_90 = "registry: operator share above 90%"
+SLA_ABOVE_100 = "registry: SLA above 100%"
+REGION_FULL = "registry: region is full"
+UNKNOWN_NODE = "registry: unknown node"
+NOT_OPERATOR = "registry: caller is not the operator"
+UNKNOWN_STATUS = "registry: unknown status"
+RETIRED_NODE = "registry: node is retired"
+NOTHING_TO_BOND = "registry: nothing to bond"
+TRANSFER_FAILED = "registry: transfer failed"
+NOTHING_TO_WITHDRAW = "registry: nothing to withdraw"
+ABOVE_THE_BOND = "registry: amount above the bond"
+NO_WITHDRAWAL = "registry: no withdrawal requested"
+NOT_AVAILABLE_YET = "registry: withdrawal not available yet"
+ALREADY_SLASHED = "registry: epoch already slashed"
+NO_REPORT = "registry: no report for that epoch"
+SLA_MET = "registry: uptime met the SLA"
+APPROVE_FAILED = "registry: approve failed"
+NOT_OWNER = "ownable: caller is not the owner"
+NOT_NEW_OWNER = "ownable_2step: caller is not the new owner"
+NOT_CREATOR = "factory: caller is not a creator"
+
+
+class Node(NamedTuple):
+    """`NodeRegistry.node(id)`, field for field (INodeRegistry.Node)."""
+
+    operator: str
+    token: str
+    status: int
+    region: str
+    gpu_model: str
+    gpu_count: int
+    price_per_unit: int
+    operator_share_bps: int
+    sla_uptime_bps: int
+    metadata_uri: str
+    bond: int
+
+
+EMPTY_NODE = Node(ZERO, ZERO, 0, "", "", 0, 0, 0, 0, "", 0)
+
+
+def node_of(registry, node_id: int) -> Node:
+    return Node(*registry.node(node_id))
+
+
+def slash_amount(bond: int, slash_bps: int) -> int:
+    return bond * slash_bps // MAX_BPS
+
+
+@pytest.fixture(scope="session")
+def node_args():
+    """`node_args(**overrides)`: register_node's arguments, in order, with defaults."""
+
+    def args(**overrides):
+        values = {
+            "region": NODE_REGION,
+            "gpu_model": GPU_MODEL,
+            "gpu_count": GPU_COUNT,
+            "price_per_unit": PRICE,
+            "operator_share_bps": OPERATOR_SHARE_BPS,
+            "sla_uptime_bps": SLA_BPS,
+            "metadata_uri": METADATA_URI,
+        }
+        unknown = set(overrides) - set(values)
+        assert not unknown, f"no register_node argument {unknown}"
+        values.update(overrides)
+        return tuple(values.values())
+
+    return args
+
+
+@pytest.fixture
+def register(registry, operator, node_args):
+    """`register(sender=operator, **overrides)`: registers a node; returns the receipt."""
+
+    def register(sender=operator, on=registry, **overrides):
+        return on.register_node(*node_args(**overrides), sender=sender)
+
+    return register
+
+
+@pytest.fixture
+def node(register):
+    """Node 1, operated by the operator."""
+    return register().return_value
+
+
+@pytest.fixture
+def node_token(backend, registry, node):
+    return backend.at("ComputeToken", registry.node(node)[1])
+
+
+@pytest.fixture
+def post_bond(stablecoin):
+    """`post_bond(registry, node_id, amount, sender)`: approves, then posts."""
+
+    def post(registry, node_id, amount, sender):
+        stablecoin.approve(registry, amount, sender=sender)
+        return registry.post_bond(node_id, amount, sender=sender)
+
+    return post
+
+
+@pytest.fixture
+def bonded(registry, node, operator, post_bond):
+    """Node 1 with BOND posted by its operator."""
+    post_bond(registry, node, BOND, operator)
+    return node
+
+
+@pytest.fixture
+def report_uptime(backend, suite_oracle, suite_attestors, relayer):
+    """`report_uptime(node_id, epoch, uptime_bps)`: an accepted report, signed by three
+    attestors and relayed; returns the oracle's receipt."""
+    domain = Domain.of(suite_oracle)
+
+    def submit(node_id, epoch, uptime_bps, oracle=suite_oracle):
+        report = PerformanceReport(
+            node_id=node_id,
+            epoch=epoch,
+            uptime_bps=uptime_bps,
+            utilization_bps=7_000,
+            latency_ms_p50=40,
+            energy_wh=480_000,
+            work_units=1_000_000,
+            deadline=backend.pending_timestamp + 3_600,
+        )
+        signatures = sign_report(domain, report, suite_attestors[:ATTESTOR_THRESHOLD])
+        return oracle.submit(report.as_tuple(), signatures, sender=relayer)
+
+    return submit
+
+
+@pytest.fixture
+def make_registry(backend, issuer, identity, suite_oracle, suite_genesis):
+    """`make_registry(bond_token, **overrides)`: a NodeRegistry whose bonds are in
+    `bond_token`, over a new ComputeFactory in the same token (wired as a creator)."""
+
+    def make(bond_token, bond_delay=3 * EPOCH_LENGTH, slash_bps=2_000, oracle=suite_oracle):
+        blueprint = backend.deploy_blueprint("ComputeToken", sender=issuer)
+        factory = backend.deploy(
+            "ComputeFactory", blueprint, bond_token, identity, suite_genesis, EPOCH_LENGTH, sender=issuer
+        )
+        registry = backend.deploy("NodeRegistry", factory, bond_token, oracle, bond_delay, slash_bps, sender=issuer)
+        factory.set_creator(registry, True, sender=issuer)
+        return registry
+
+    return make
+
+
+# --- a bond token that answers `false` -------------------------------------------------------------
+# No contract of the project returns `false` from transfer/transferFrom/approve (they revert), so
+# the double is compiled here from source for the registry's "transfer failed" / "approve failed".
+FALSE_TOKEN_NAME = "FalseReturningBondToken"
+FALSE_TOKEN_SOURCE = """# pragma version ~=0.4.3
+balanceOf: public(HashMap[address, uint256])
+allowance: public(HashMap[address, HashMap[address, uint256]])
+failing: public(bool)
+
+
+@external
+def mint(to: address, amount: uint256):
+    self.balanceOf[to] += amount
+
+
+@external
+def set_failing(failing: bool):
+    self.failing = failing
+
+
+@external
+def approve(spender: address, amount: uint256) -> bool:
+    if self.failing:
+        return False
+    self.allowance[msg.sender][spender] = amount
+    return True
+
+
+@external
+def transfer(to: address, amount: uint256) -> bool:
+    if self.failing:
+        return False
+    self.balanceOf[msg.sender] -= amount
+    self.balanceOf[to] += amount
+    return True
+
+
+@external
+def transferFrom(owner: address, to: address, amount: uint256) -> bool:
+    if self.failing:
+        return False
+    self.allowance[owner][msg.sender] -= amount
+    self.balanceOf[owner] -= amount
+    self.balanceOf[to] += amount
+    return True
+"""
+
+
+@pytest.fixture(scope="session")
+def false_token_artifact() -> Artifact:
+    out = vyper.compile_code(FALSE_TOKEN_SOURCE, output_formats=["abi", "bytecode", "bytecode_runtime"])
+    return Artifact(
+        name=FALSE_TOKEN_NAME,
+        abi=out["abi"],
+        bytecode=bytes.fromhex(out["bytecode"].removeprefix("0x")),
+        runtime=bytes.fromhex(out["bytecode_runtime"].removeprefix("0x")),
+    )
+
+
+@pytest.fixture
+def false_token(backend, false_token_artifact, issuer):
+    """A bond token whose transfer, transferFrom and approve return `false` once
+    `set_failing(True)`."""
+    if backend.name == "ape":
+        from ape.contracts import ContractContainer
+        from ethpm_types import ContractType
+
+        from computerwa.ape_chain import ApeContract
+
+        contract_type = ContractType(
+            contractName=FALSE_TOKEN_NAME,
+            abi=false_token_artifact.abi,
+            deploymentBytecode={"bytecode": "0x" + false_token_artifact.bytecode.hex()},
+            runtimeBytecode={"bytecode": "0x" + false_token_artifact.runtime.hex()},
+        )
+        instance = backend.sender(issuer).deploy(ContractContainer(contract_type))
+        backend.pending_timestamp = backend.timestamp + 1
+        return ApeContract(backend, instance, false_token_artifact)
+    if FALSE_TOKEN_NAME not in backend.artifacts:
+        backend.artifacts = {**backend.artifacts, FALSE_TOKEN_NAME: false_token_artifact}
+    return backend.deploy(FALSE_TOKEN_NAME, sender=issuer)
