@@ -97,7 +97,8 @@ def _digest(domain: Domain, voucher: Voucher) -> bytes:
 
 
 def payment_nonce(node_id: int, salt: bytes) -> bytes:
-    """The EIP-3009 nonce of a direct payment to `node_id` (Settlement.payment_nonce)."""
+    """The EIP-3009 nonce of a direct payment to `node_id`, or of a deposit with node id 0
+    (Settlement.payment_nonce)."""
     return keccak(abi_encode(["uint256", "bytes32"], [node_id, salt]))
 
 
@@ -114,6 +115,19 @@ def payment_authorization(
     """The ReceiveWithAuthorization a payer signs for `pay_with_authorization(node_id, ...)`."""
     nonce = payment_nonce(node_id, salt)
     return authorization(stablecoin_domain, payer, settlement, amount, valid_after, valid_before, nonce, receive=True)
+
+
+def deposit_authorization(
+    stablecoin_domain: Domain,
+    payer: str,
+    settlement: str,
+    amount: int,
+    salt: bytes,
+    valid_after: int,
+    valid_before: int,
+) -> dict:
+    """The ReceiveWithAuthorization a payer signs for `deposit_with_authorization(..., salt, ...)`."""
+    return payment_authorization(stablecoin_domain, payer, settlement, amount, 0, salt, valid_after, valid_before)
 
 
 def split(amount: int, fee_bps: int, operator_share_bps: int) -> tuple[int, int, int]:

@@ -71,6 +71,7 @@ MAX_BATCH: constant(uint256) = 128
 MAX_NODES_PER_BATCH: constant(uint256) = 16
 MAX_FEE_BPS: constant(uint256) = 1_000
 MAX_BPS: constant(uint256) = 10_000
+MAX_WITHDRAWAL_DELAY: constant(uint256) = 365 * 86_400
 _VOUCHER_TYPEHASH: constant(bytes32) = keccak256(
     "Voucher(address payer,uint256 nodeId,uint256 cumulativeAmount,uint256 deadline)"
 )
@@ -133,12 +134,13 @@ def __init__(
     @param registry The NodeRegistry: each node's token, operator and operator share.
     @param treasury Receives the protocol fee.
     @param fee_bps The protocol fee, at most 1,000 (10%).
-    @param withdrawal_delay Seconds between a withdrawal request and its payment.
+    @param withdrawal_delay Seconds between a withdrawal request and its payment (at most a year).
     """
     assert stablecoin.address.is_contract, "settlement: stablecoin has no code"
     assert registry.address.is_contract, "settlement: registry has no code"
     assert treasury != empty(address), "settlement: treasury is the zero address"
     assert fee_bps <= MAX_FEE_BPS, "settlement: fee above the cap"
+    assert withdrawal_delay <= MAX_WITHDRAWAL_DELAY, "settlement: withdrawal delay above a year"
     ow.__init__()
     ow2.__init__()
     eip712.__init__("ComputeRWA Settlement", "1")
@@ -184,25 +186,28 @@ def deposit_with_authorization(
     amount: uint256,
     valid_after: uint256,
     valid_before: uint256,
-    nonce: bytes32,
+    salt: bytes32,
     v: uint8,
     r: bytes32,
     s: bytes32,
 ) -> uint256:
     """
     @dev Adds to `payer`'s prepaid balance with its EIP-3009 ReceiveWithAuthorization
-         (to this contract); anyone may submit it.
+         to this contract, whose nonce is `payment_nonce(0, salt)`; anyone may submit it.
+         Deposits and direct payments (node ids from 1) never share a nonce, so nobody
+         can turn a pending payment to a node into a deposit, or the other way round.
     @param payer The authorization's signer, whose balance is credited.
     @param amount Base units authorized.
     @param valid_after The authorization is valid strictly after this time.
     @param valid_before The authorization is valid strictly before this time.
-    @param nonce The authorization's nonce.
+    @param salt The payer's random salt; the nonce is derived from it.
     @param v The signature's v.
     @param r The signature's r.
     @param s The signature's s.
     @return uint256 What was credited.
     """
     self._check_not_paused()
+    nonce: bytes32 = self._payment_nonce(0, salt)
     return self._credit(payer, self._receive(payer, amount, valid_after, valid_before, nonce, v, r, s))
 
 
@@ -490,8 +495,9 @@ def withdrawal_request(payer: address) -> ISettlement.Withdrawal:
 @view
 def payment_nonce(node_id: uint256, salt: bytes32) -> bytes32:
     """
-    @dev The EIP-3009 nonce a payer signs for `pay_with_authorization` to `node_id`.
-    @param node_id The node paid.
+    @dev The EIP-3009 nonce a payer signs for `pay_with_authorization` to `node_id`, or,
+         with `node_id` 0, for `deposit_with_authorization`.
+    @param node_id The node paid; 0 for a deposit.
     @param salt Any fresh random value.
     @return bytes32 keccak256(abi.encode(node_id, salt)).
     """

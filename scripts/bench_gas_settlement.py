@@ -23,8 +23,8 @@ from ape.logging import logger
 from eth_account import Account
 from eth_utils import keccak
 
-from computerwa.settlement import Voucher, payment_authorization, sign_voucher
-from computerwa.signing import Domain, authorization, sign
+from computerwa.settlement import Voucher, deposit_authorization, payment_authorization, sign_voucher
+from computerwa.signing import Domain, sign
 
 DAY = 86_400
 NODES = 5
@@ -73,7 +73,7 @@ class Bench:
             self.stable.mint(customer.address, 10**6 * DOLLAR, sender=admin)
             nonce = keccak(b"bench deposit %d" % index)
             settlement = self.settlement.address
-            doc = authorization(stable_domain, customer.address, settlement, 10**5 * DOLLAR, 0, far, nonce, True)
+            doc = deposit_authorization(stable_domain, customer.address, settlement, 10**5 * DOLLAR, nonce, 0, far)
             signature = sign(customer, doc)
             self.settlement.deposit_with_authorization(
                 customer.address, 10**5 * DOLLAR, 0, far, nonce, *signature.vrs, sender=self.relayer
@@ -128,8 +128,8 @@ def cli(ecosystem, network, provider, out):
     bench.customers.append(extra)
     bench.stable.mint(extra.address, 1_000 * DOLLAR, sender=bench.admin)
     nonce = keccak(b"bench newcomer deposit")
-    doc = authorization(
-        Domain.of(bench.stable), extra.address, bench.settlement.address, 500 * DOLLAR, 0, bench.deadline, nonce, True
+    doc = deposit_authorization(
+        Domain.of(bench.stable), extra.address, bench.settlement.address, 500 * DOLLAR, nonce, 0, bench.deadline
     )
     signature = sign(extra, doc)
     gas["deposit_with_authorization"] = bench.settlement.deposit_with_authorization(

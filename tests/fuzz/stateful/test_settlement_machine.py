@@ -46,11 +46,12 @@ from computerwa.settlement import (
     MAX_OPERATOR_SHARE_BPS,
     SettlementModel,
     Voucher,
+    deposit_authorization,
     payment_authorization,
     sign_voucher,
     split,
 )
-from computerwa.signing import Domain, authorization, sign
+from computerwa.signing import Domain, sign
 from tests.conftest import EPOCH_LENGTH, machine_settings
 
 DOLLAR = 10**6
@@ -167,7 +168,7 @@ class SettlementMachine(RuleBasedStateMachine):
         key = self.customers[who]
         amount = min(amount, self.stable.balanceOf(key.address)) or 1
         nonce, far = self.fresh_nonce(), self.chain.pending_timestamp + EPOCH_LENGTH
-        doc = authorization(self.stable_domain, key.address, self.settlement.address, amount, 0, far, nonce, True)
+        doc = deposit_authorization(self.stable_domain, key.address, self.settlement.address, amount, nonce, 0, far)
         signature = sign(key, doc)
         reason = self.stable_reason(key.address) or (
             "stablecoin: transfer amount exceeds balance" if self.stable.balanceOf(key.address) < amount else None

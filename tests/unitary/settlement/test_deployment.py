@@ -1,0 +1,73 @@
+"""Settlement's constructor: what it refuses and the state it starts from."""
+
+import pytest
+
+from computerwa import reverts
+from computerwa.settlement import MAX_FEE_BPS
+from tests.conftest import FEE_BPS, WITHDRAWAL_DELAY
+
+ZERO = "0x" + "00" * 20
+
+
+def deploy(backend, issuer, *args):
+    return backend.deploy("Settlement", *args, sender=issuer)
+
+
+def test_deployed_settlement_starts_open_with_its_configuration(settlement, stablecoin, registry, issuer, treasury):
+    assert settlement.owner() == issuer.address
+    assert settlement.pending_owner() == ZERO
+    assert settlement.STABLECOIN() == stablecoin.address
+    assert settlement.REGISTRY() == registry.address
+    assert settlement.WITHDRAWAL_DELAY() == WITHDRAWAL_DELAY
+    assert settlement.treasury() == treasury.address
+    assert settlement.fee_bps() == FEE_BPS
+    assert settlement.guardian() == ZERO
+    assert not settlement.paused()
+    assert settlement.earnings(treasury) == 0
+
+
+def test_stablecoin_without_code_is_refused(backend, registry, issuer, treasury, customer):
+    with reverts("settlement: stablecoin has no code"):
+        deploy(backend, issuer, customer.address, registry, treasury, FEE_BPS, WITHDRAWAL_DELAY)
+
+
+def test_registry_without_code_is_refused(backend, stablecoin, issuer, treasury, customer):
+    with reverts("settlement: registry has no code"):
+        deploy(backend, issuer, stablecoin, customer.address, treasury, FEE_BPS, WITHDRAWAL_DELAY)
+
+
+def test_zero_treasury_is_refused(backend, stablecoin, registry, issuer):
+    with reverts("settlement: treasury is the zero address"):
+        deploy(backend, issuer, stablecoin, registry, ZERO, FEE_BPS, WITHDRAWAL_DELAY)
+
+
+@pytest.mark.parametrize("fee_bps", [MAX_FEE_BPS + 1, 65_536, 2**256 - 1])
+def test_fee_above_the_cap_is_refused(backend, stablecoin, registry, issuer, treasury, fee_bps):
+    with reverts("settlement: fee above the cap"):
+        deploy(backend, issuer, stablecoin, registry, treasury, fee_bps, WITHDRAWAL_DELAY)
+
+
+@pytest.mark.parametrize("fee_bps", [0, MAX_FEE_BPS])
+def test_fee_at_the_bounds_is_accepted(backend, stablecoin, registry, issuer, treasury, fee_bps):
+    assert deploy(backend, issuer, stablecoin, registry, treasury, fee_bps, 0).fee_bps() == fee_bps
+
+
+def test_zero_withdrawal_delay_pays_a_request_at_once(backend, stablecoin, registry, issuer, treasury, customer):
+    settlement = deploy(backend, issuer, stablecoin, registry, treasury, FEE_BPS, 0)
+    stablecoin.approve(settlement, 5, sender=customer)
+    settlement.deposit(5, sender=customer)
+    settlement.request_withdrawal(5, sender=customer)
+    assert settlement.withdraw(customer, sender=customer).return_value == 5
+
+
+def test_the_deployer_owns_it(backend, stablecoin, registry, treasury, operator):
+    assert deploy(backend, operator, stablecoin, registry, treasury, FEE_BPS, 0).owner() == operator.address
+
+
+def test_withdrawal_delay_of_a_year_is_accepted_and_a_second_more_refused(
+    backend, stablecoin, registry, issuer, treasury
+):
+    year = 365 * 86_400
+    assert deploy(backend, issuer, stablecoin, registry, treasury, FEE_BPS, year).WITHDRAWAL_DELAY() == year
+    with reverts("settlement: withdrawal delay above a year"):
+        deploy(backend, issuer, stablecoin, registry, treasury, FEE_BPS, year + 1)

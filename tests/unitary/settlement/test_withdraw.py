@@ -1,0 +1,237 @@
+"""Settlement.request_withdrawal, withdraw and withdraw_earnings.
+
+A prepaid balance leaves in two steps, WITHDRAWAL_DELAY apart, so nodes can settle their
+last vouchers first; earnings (fees, operator shares) are pulled at once, to any receiver.
+"""
+
+from computerwa import reverts
+from computerwa.settlement import MAX_FEE_BPS, split
+from tests.conftest import FEE_BPS, WITHDRAWAL_DELAY
+from tests.unitary.settlement.conftest import DOLLAR, SHARE, THIRD_SHARE, assert_solvent, signed_batch
+
+REQUEST = 4_000 * DOLLAR + 7
+
+
+def sleep_until(backend, timestamp):
+    backend.sleep(timestamp - backend.pending_timestamp)
+
+
+def requested(receipt):
+    return [e.args for e in receipt.filter("WithdrawalRequested")]
+
+
+# --- request_withdrawal --------------------------------------------------------------------------
+def test_request_records_the_amount_and_when_it_can_be_paid(backend, settlement, customer, prepaid):
+    now = backend.pending_timestamp
+    receipt = settlement.request_withdrawal(REQUEST, sender=customer)
+    assert requested(receipt) == [
+        {"payer": customer.address, "amount": REQUEST, "available_at": now + WITHDRAWAL_DELAY}
+    ]
+    assert settlement.withdrawal_request(customer) == (REQUEST, now + WITHDRAWAL_DELAY)
+    # until it is paid, nodes can still charge all of it
+    assert settlement.available(customer) == prepaid
+
+
+def test_request_of_nothing_is_refused(settlement, customer, prepaid):
+    with reverts("settlement: nothing to withdraw"):
+        settlement.request_withdrawal(0, sender=customer)
+
+
+def test_request_above_the_balance_is_refused(settlement, customer, attacker, prepaid):
+    with reverts("settlement: amount above the balance"):
+        settlement.request_withdrawal(prepaid + 1, sender=customer)
+    with reverts("settlement: amount above the balance"):
+        settlement.request_withdrawal(1, sender=attacker)
+
+
+def test_request_of_the_whole_balance_is_accepted(settlement, customer, prepaid):
+    settlement.request_withdrawal(prepaid, sender=customer)
+    assert settlement.withdrawal_request(customer)[0] == prepaid
+
+
+def test_a_new_request_replaces_the_pending_one_and_restarts_the_delay(backend, settlement, customer, prepaid):
+    settlement.request_withdrawal(REQUEST, sender=customer)
+    backend.sleep(WITHDRAWAL_DELAY // 2)
+    now = backend.pending_timestamp
+    settlement.request_withdrawal(DOLLAR, sender=customer)
+    assert settlement.withdrawal_request(customer) == (DOLLAR, now + WITHDRAWAL_DELAY)
+    sleep_until(backend, now + WITHDRAWAL_DELAY - 1)
+    with reverts("settlement: withdrawal not available yet"):
+        settlement.withdraw(customer, sender=customer)
+
+
+# --- withdraw --------------------------------------------------------------------------------------
+def test_withdraw_without_a_request_is_refused(settlement, customer, prepaid):
+    with reverts("settlement: no withdrawal requested"):
+        settlement.withdraw(customer, sender=customer)
+
+
+def test_withdraw_one_second_early_fails_and_at_available_at_pays(backend, stablecoin, settlement, customer, prepaid):
+    now = backend.pending_timestamp
+    settlement.request_withdrawal(REQUEST, sender=customer)
+    sleep_until(backend, now + WITHDRAWAL_DELAY - 1)
+    with reverts("settlement: withdrawal not available yet"):
+        settlement.withdraw(customer, sender=customer)
+    sleep_until(backend, now + WITHDRAWAL_DELAY)
+    before = stablecoin.balanceOf(customer)
+    receipt = settlement.withdraw(customer, sender=customer)
+    assert receipt.timestamp == now + WITHDRAWAL_DELAY
+    assert receipt.return_value == REQUEST
+    assert [e.args for e in receipt.filter("Withdrawn")] == [
+        {"payer": customer.address, "receiver": customer.address, "amount": REQUEST}
+    ]
+    assert stablecoin.balanceOf(customer) == before + REQUEST
+    assert settlement.available(customer) == prepaid - REQUEST
+    assert settlement.withdrawal_request(customer) == (0, 0)
+    assert_solvent(stablecoin, settlement, [customer], [])
+
+
+def test_withdraw_pays_any_receiver_the_payer_names(backend, stablecoin, settlement, customer, receiver, prepaid):
+    settlement.request_withdrawal(REQUEST, sender=customer)
+    backend.sleep(WITHDRAWAL_DELAY)
+    receipt = settlement.withdraw(receiver, sender=customer)
+    assert receipt.filter("Withdrawn")[0].args == {"payer": customer.address, "receiver": receiver, "amount": REQUEST}
+    assert stablecoin.balanceOf(receiver) == REQUEST
+
+
+def test_a_withdrawal_is_paid_once(backend, settlement, customer, prepaid):
+    settlement.request_withdrawal(REQUEST, sender=customer)
+    backend.sleep(WITHDRAWAL_DELAY)
+    settlement.withdraw(customer, sender=customer)
+    with reverts("settlement: no withdrawal requested"):
+        settlement.withdraw(customer, sender=customer)
+    assert settlement.available(customer) == prepaid - REQUEST
+
+
+def test_nobody_withdraws_someone_elses_request(backend, settlement, customer, attacker, prepaid):
+    settlement.request_withdrawal(REQUEST, sender=customer)
+    backend.sleep(WITHDRAWAL_DELAY)
+    with reverts("settlement: no withdrawal requested"):
+        settlement.withdraw(attacker, sender=attacker)
+
+
+def test_vouchers_can_still_charge_a_pending_withdrawal(
+    backend, stablecoin, settlement, domain, node, customer, relayer, prepaid, voucher
+):
+    settlement.request_withdrawal(prepaid, sender=customer)
+    backend.sleep(WITHDRAWAL_DELAY - 10)
+    settlement.settle(*signed_batch(domain, [voucher(node, 2_500 * DOLLAR + 3)], customer), sender=relayer)
+    assert settlement.available(customer) == prepaid - 2_500 * DOLLAR - 3
+    backend.sleep(10)
+    receipt = settlement.withdraw(customer, sender=customer)
+    # min(request, balance left)
+    assert receipt.return_value == prepaid - 2_500 * DOLLAR - 3
+    assert settlement.available(customer) == 0
+
+
+def test_withdraw_pays_the_request_when_vouchers_left_enough(
+    backend, settlement, domain, node, customer, relayer, prepaid, voucher
+):
+    settlement.request_withdrawal(REQUEST, sender=customer)
+    settlement.settle(*signed_batch(domain, [voucher(node, 1_000 * DOLLAR)], customer), sender=relayer)
+    backend.sleep(WITHDRAWAL_DELAY)
+    assert settlement.withdraw(customer, sender=customer).return_value == REQUEST
+    assert settlement.available(customer) == prepaid - 1_000 * DOLLAR - REQUEST
+
+
+def test_withdraw_after_vouchers_took_everything_pays_nothing_and_clears_the_request(
+    backend, stablecoin, settlement, domain, node, customer, relayer, prepaid, voucher
+):
+    settlement.request_withdrawal(REQUEST, sender=customer)
+    backend.sleep(WITHDRAWAL_DELAY - 5)
+    settlement.settle(*signed_batch(domain, [voucher(node, prepaid)], customer), sender=relayer)
+    backend.sleep(5)
+    before = stablecoin.balanceOf(customer)
+    receipt = settlement.withdraw(customer, sender=customer)
+    assert receipt.return_value == 0
+    assert receipt.filter("Withdrawn")[0].args["amount"] == 0
+    assert receipt.filter("Transfer") == []
+    assert stablecoin.balanceOf(customer) == before
+    assert settlement.withdrawal_request(customer) == (0, 0)
+
+
+# --- withdraw_earnings ------------------------------------------------------------------------------
+def _earn(settlement, domain, node, customer, relayer, voucher, amount):
+    settlement.settle(*signed_batch(domain, [voucher(node, amount)], customer), sender=relayer)
+    return split(amount, FEE_BPS, SHARE)
+
+
+def test_treasury_withdraws_its_fees_to_any_receiver(
+    stablecoin, settlement, domain, node, customer, operator, treasury, receiver, relayer, prepaid, voucher
+):
+    fee, operator_amount, _ = _earn(settlement, domain, node, customer, relayer, voucher, 333 * DOLLAR + 33)
+    receipt = settlement.withdraw_earnings(receiver, sender=treasury)
+    assert receipt.return_value == fee
+    assert [e.args for e in receipt.filter("EarningsWithdrawn")] == [
+        {"account": treasury.address, "receiver": receiver, "amount": fee}
+    ]
+    assert stablecoin.balanceOf(receiver) == fee
+    assert settlement.earnings(treasury) == 0
+    assert settlement.earnings(operator) == operator_amount
+    assert_solvent(stablecoin, settlement, [customer], [operator, treasury])
+
+
+def test_operator_withdraws_its_share_to_itself_or_another_receiver(
+    stablecoin, settlement, domain, node, customer, operator, treasury, receiver, relayer, prepaid, voucher
+):
+    fee, first, _ = _earn(settlement, domain, node, customer, relayer, voucher, 100 * DOLLAR + 1)
+    before = stablecoin.balanceOf(operator)
+    assert settlement.withdraw_earnings(operator, sender=operator).return_value == first
+    assert stablecoin.balanceOf(operator) == before + first
+    _, second, _ = split(50 * DOLLAR, FEE_BPS, SHARE)
+    _earn(settlement, domain, node, customer, relayer, voucher, 150 * DOLLAR + 1)
+    assert settlement.withdraw_earnings(receiver, sender=operator).return_value == second
+    assert stablecoin.balanceOf(receiver) == second
+    assert settlement.earnings(operator) == 0
+    assert settlement.earnings(treasury) == fee + split(50 * DOLLAR, FEE_BPS, SHARE)[0]
+
+
+def test_withdrawing_no_earnings_is_refused(settlement, attacker, treasury, operator):
+    for account in (attacker, treasury, operator):
+        with reverts("settlement: no earnings"):
+            settlement.withdraw_earnings(account, sender=account)
+
+
+def test_earnings_are_withdrawn_once(settlement, domain, node, customer, operator, treasury, relayer, prepaid, voucher):
+    _earn(settlement, domain, node, customer, relayer, voucher, 10 * DOLLAR)
+    for account in (treasury, operator):
+        settlement.withdraw_earnings(account, sender=account)
+        with reverts("settlement: no earnings"):
+            settlement.withdraw_earnings(account, sender=account)
+
+
+def test_a_customer_has_no_earnings_to_withdraw(settlement, customer, prepaid):
+    with reverts("settlement: no earnings"):
+        settlement.withdraw_earnings(customer, sender=customer)
+
+
+def test_fees_beyond_the_packed_fee_pool_are_kept_in_full(
+    stablecoin, settlement, domain, third_node, customer, third_operator, treasury, issuer, relayer, voucher
+):
+    # the treasury's fees share a slot with the settings, 79 bits wide: at 10% and a 90%
+    # operator share the holders get nothing, so the pool can be driven to its edge
+    edge = 2**79 - 1
+    funds = 10 * edge + 10 + 10**9
+    stablecoin.mint(customer, funds, sender=issuer)
+    stablecoin.approve(settlement, funds, sender=customer)
+    settlement.deposit(funds, sender=customer)
+    settlement.set_fee(MAX_FEE_BPS, sender=issuer)
+
+    def pay(cumulative):
+        settlement.settle(*signed_batch(domain, [voucher(third_node, cumulative)], customer), sender=relayer)
+
+    assert split(10 * edge, MAX_FEE_BPS, THIRD_SHARE) == (edge, 9 * edge, 0)
+    pay(10 * edge)
+    assert settlement.earnings(treasury) == edge
+    pay(10 * edge + 10)  # one more base unit of fees: the pool overflows into the earnings slot
+    assert settlement.earnings(treasury) == edge + 1
+    pay(10 * edge + 10 + 10**9)
+    assert settlement.earnings(treasury) == edge + 1 + 10**8
+    assert settlement.earnings(third_operator) == 9 * edge + 9 + 9 * 10**8
+    assert_solvent(stablecoin, settlement, [customer], [third_operator, treasury])
+    assert settlement.fee_bps() == MAX_FEE_BPS
+    assert settlement.treasury() == treasury.address
+    assert not settlement.paused()
+    assert settlement.withdraw_earnings(treasury, sender=treasury).return_value == edge + 1 + 10**8
+    assert settlement.earnings(treasury) == 0
+    assert_solvent(stablecoin, settlement, [customer], [third_operator, treasury])
