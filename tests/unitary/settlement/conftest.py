@@ -127,9 +127,11 @@ def third_operator(backend):
     return backend.accounts[6]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def second_customer(stablecoin, issuer):
-    """A customer key that only signs; it holds $50,000 of the stablecoin."""
+    """A customer key that only signs; it holds $50,000 of the stablecoin. Function-scoped:
+    the mint is undone after each test, so the shared stablecoin's supply stays what other
+    suites expect."""
     key = Account.from_key(keccak(b"ComputeRWA settlement second customer"))
     stablecoin.mint(key.address, SECOND_CUSTOMER_FUNDS, sender=issuer)
     return key
