@@ -31,7 +31,7 @@ compile: setup
 	python -c "from computerwa.artifacts import ensure_compiled; ensure_compiled()"
 
 demo: compile
-	ape run deploy --network ethereum:local:test
+	ape run simulate --network ethereum:local:test
 
 test: compile
 	ape test
