@@ -90,7 +90,6 @@ documents_hash: public(bytes32)
 _config: uint256
 is_agent: public(HashMap[address, bool])
 is_minter: public(HashMap[address, bool])
-is_frozen: public(HashMap[address, bool])
 
 
 event RoleSet:
@@ -227,6 +226,19 @@ def identity_registry() -> IIdentityRegistry:
 
 @external
 @view
+def is_frozen(arg0: address) -> bool:
+    """
+    @dev Whether `freeze` stopped the account (kept in its revenue slot, so a transfer
+         reads compliance and revenue state at once). Named as the public getter it
+         replaced, so the ABI is unchanged.
+    @param arg0 The holder.
+    @return bool True while frozen.
+    """
+    return stream._is_frozen(arg0)
+
+
+@external
+@view
 def paused() -> bool:
     """
     @dev Whether `transfer` and `transferFrom` are stopped.
@@ -279,10 +291,11 @@ def mint(to: address, amount: uint256):
     @param amount Token amount.
     """
     assert self.is_minter[msg.sender], "compute_token: caller is not a minter"
-    assert not self.is_frozen[to], self._message(RECEIVER_FROZEN)
+    assert not stream._is_frozen(to), self._message(RECEIVER_FROZEN)
     self._require_verified(empty(address), to)
     assert erc20.totalSupply + amount <= stream.MAX_SUPPLY, "compute_token: supply cap exceeded"
-    self._settle(empty(address), to)
+    # snekmate refuses the zero address before anything is written
+    stream._credit(to, amount, stream._update())
     erc20._mint(to, amount)
 
 
@@ -296,7 +309,7 @@ def burn(owner: address, amount: uint256):
     """
     assert self.is_minter[msg.sender], "compute_token: caller is not a minter"
     self._require_verified(owner, empty(address))
-    self._settle(owner, empty(address))
+    stream._debit(owner, amount, stream._update())
     erc20._burn(owner, amount)
 
 
@@ -312,7 +325,7 @@ def forced_transfer(sender: address, receiver: address, amount: uint256):
     @param amount Token amount.
     """
     self._require_agent()
-    assert not self.is_frozen[receiver], self._message(RECEIVER_FROZEN)
+    assert not stream._is_frozen(receiver), self._message(RECEIVER_FROZEN)
     self._require_verified(empty(address), receiver)
     self._move(sender, receiver, amount)
     log ForcedTransfer(agent=msg.sender, sender=sender, receiver=receiver, amount=amount)
@@ -330,7 +343,7 @@ def recover(lost: address, replacement: address):
     self._require_agent()
     assert lost != replacement, "compute_token: replacement is the lost wallet"
     assert replacement != empty(address), "compute_token: replacement is the zero address"
-    assert not self.is_frozen[replacement], self._message(RECEIVER_FROZEN)
+    assert not stream._is_frozen(replacement), self._message(RECEIVER_FROZEN)
     self._require_verified(empty(address), replacement)
     amount: uint256 = erc20.balanceOf[lost]
     self._move(lost, replacement, amount)
@@ -345,7 +358,7 @@ def freeze(account: address):
     @param account The holder.
     """
     self._require_agent()
-    self.is_frozen[account] = True
+    stream._set_frozen(account, True)
     log Frozen(account=account, agent=msg.sender)
 
 
@@ -356,7 +369,7 @@ def unfreeze(account: address):
     @param account The holder.
     """
     self._require_agent()
-    self.is_frozen[account] = False
+    stream._set_frozen(account, False)
     log Unfrozen(account=account, agent=msg.sender)
 
 
@@ -445,20 +458,13 @@ def set_documents_hash(documents_hash_: bytes32):
 # --- internal ----------------------------------------------------------------------------------------
 @internal
 def _move(sender: address, receiver: address, amount: uint256):
-    # a transfer between two holders; snekmate refuses the zero address on either side
-    self._settle(sender, receiver)
+    # a transfer between two holders (snekmate refuses the zero address on either side):
+    # the stream is brought up to date, then the revenue debt moves with the shares, so
+    # what each party accrued so far stays theirs (REV-3)
+    acc: uint256 = stream._update()
+    stream._debit(sender, amount, acc)
+    stream._credit(receiver, amount, acc)
     erc20._transfer(sender, receiver, amount)
-
-
-@internal
-def _settle(sender: address, receiver: address):
-    # before every balance change: bring the stream up to date, then checkpoint both
-    # parties, so what they accrued so far stays theirs (REV-3)
-    stream._update()
-    if sender != empty(address):
-        stream._checkpoint(sender)
-    if receiver != empty(address):
-        stream._checkpoint(receiver)
 
 
 @internal
@@ -467,9 +473,9 @@ def _restriction(sender: address, receiver: address) -> uint8:
     config: uint256 = self._config
     if config & _PAUSED_BIT != 0:
         return PAUSED
-    if self.is_frozen[sender]:
+    if stream._is_frozen(sender):
         return SENDER_FROZEN
-    if self.is_frozen[receiver]:
+    if stream._is_frozen(receiver):
         return RECEIVER_FROZEN
     if config & _RESTRICTED_BIT != 0:
         registry: IIdentityRegistry = IIdentityRegistry(convert(config & _ADDRESS_MASK, address))

@@ -19,8 +19,14 @@
      it and the queue was always deposited during it, so no epoch is stored.
      Storage: what every update needs lives in two slots, `revenue_per_share` and `_hot`
      (last_update | stream_amount | remainder); the queue is read only by deposits,
-     epoch roll-overs and zero-supply releases. Bounds (far beyond any real node):
-     supply below 2**116 shares, deposits per epoch below 2**96 base units.
+     epoch roll-overs and zero-supply releases. Each account is one slot, `_account`:
+     a MasterChef-style debt `balance * revenue_per_share - accrued` (scaled, kept mod
+     2**255) and, in bit 255, the token's `frozen` flag, so a transfer's compliance check
+     and its checkpoint read the same slot. A balance change moves `amount * acc` of
+     debt with the shares, which leaves every party's accrued revenue where it was
+     (REV-3). Bounds (far beyond any real node): supply below 2**116 shares, deposits per
+     epoch below 2**96 base units, and an account's unclaimed revenue below 2**255
+     scaled units (about 5.7e40 base units), so the debt's mod-2**255 arithmetic is exact.
      Python reference model: computerwa/models/revenue.py.
 """
 
@@ -40,6 +46,8 @@ _STREAM_SHIFT: constant(uint256) = _TIME_BITS
 _REMAINDER_SHIFT: constant(uint256) = _TIME_BITS + _STREAM_BITS
 _TIME_MASK: constant(uint256) = (1 << _TIME_BITS) - 1
 _STREAM_MASK: constant(uint256) = (1 << _STREAM_BITS) - 1
+_FROZEN: constant(uint256) = 1 << 255
+_DEBT_MASK: constant(uint256) = _FROZEN - 1
 
 STABLECOIN: public(immutable(IERC20))
 GENESIS: public(immutable(uint256))
@@ -49,8 +57,8 @@ revenue_per_share: public(uint256)
 # last_update (bits 0..39) | stream_amount (40..139) | remainder (140..255; below the supply)
 _hot: uint256
 queued_amount: public(uint256)
-_paid: HashMap[address, uint256]
-_accrued: HashMap[address, uint256]
+# debt (bits 0..254, mod 2**255) | frozen (bit 255)
+_account: HashMap[address, uint256]
 
 
 event RevenueDeposited:
@@ -122,12 +130,12 @@ def claim(receiver: address) -> uint256:
     @return uint256 The amount paid.
     """
     assert receiver != empty(address), "revenue: receiver is the zero address"
-    self._update()
-    self._checkpoint(msg.sender)
-    accrued: uint256 = self._accrued[msg.sender]
-    amount: uint256 = accrued // ACC_PRECISION
+    acc: uint256 = self._update()
+    slot: uint256 = self._account[msg.sender]
+    amount: uint256 = self._accrued(slot, erc20.balanceOf[msg.sender], acc) // ACC_PRECISION
     if amount != 0:
-        self._accrued[msg.sender] = accrued % ACC_PRECISION
+        # paying `amount` whole units raises the debt by as much: the dust stays accrued
+        self._account[msg.sender] = self._with_debt(slot, unsafe_add(slot, unsafe_mul(amount, ACC_PRECISION)))
         assert extcall STABLECOIN.transfer(receiver, amount, default_return_value=True), "revenue: transfer failed"
     log RevenueClaimed(account=msg.sender, receiver=receiver, amount=amount)
     return amount
@@ -217,7 +225,7 @@ def current_epoch() -> uint256:
 
 
 @internal
-def _update():
+def _update() -> uint256:
     acc: uint256 = 0
     remainder: uint256 = 0
     stream: uint256 = 0
@@ -228,24 +236,60 @@ def _update():
     self._hot = block.timestamp | (stream << _STREAM_SHIFT) | (remainder << _REMAINDER_SHIFT)
     if queued != max_value(uint256):
         self.queued_amount = queued
+    return acc
 
 
 @internal
-def _checkpoint(account: address):
-    acc: uint256 = self.revenue_per_share
-    paid: uint256 = self._paid[account]
-    if paid != acc:
-        self._accrued[account] += erc20.balanceOf[account] * (acc - paid)
-        self._paid[account] = acc
+def _credit(account: address, amount: uint256, acc: uint256):
+    # `account` gains `amount` shares at accumulator `acc` (the stream brought up to date
+    # first): the debt rises with them, so its accrued revenue stays where it was
+    slot: uint256 = self._account[account]
+    self._account[account] = self._with_debt(slot, unsafe_add(slot, unsafe_mul(amount, acc)))
+
+
+@internal
+def _debit(account: address, amount: uint256, acc: uint256):
+    # `account` loses `amount` shares at accumulator `acc`: the debt falls with them
+    slot: uint256 = self._account[account]
+    self._account[account] = self._with_debt(slot, unsafe_sub(slot, unsafe_mul(amount, acc)))
 
 
 @internal
 def _move_accrued(lost: address, replacement: address):
-    # both checkpointed first by the caller
-    scaled: uint256 = self._accrued[lost]
-    self._accrued[lost] = 0
-    self._accrued[replacement] += scaled
-    log RevenueMoved(lost=lost, replacement=replacement, amount=scaled)
+    # after `lost`'s whole balance moved: its accrued revenue is minus its debt, and
+    # handing the debt over hands the revenue over
+    lost_slot: uint256 = self._account[lost]
+    debt: uint256 = lost_slot & _DEBT_MASK
+    self._account[lost] = lost_slot & _FROZEN
+    slot: uint256 = self._account[replacement]
+    self._account[replacement] = self._with_debt(slot, unsafe_add(slot, debt))
+    log RevenueMoved(lost=lost, replacement=replacement, amount=unsafe_sub(0, debt) & _DEBT_MASK)
+
+
+@internal
+@view
+def _is_frozen(account: address) -> bool:
+    return self._account[account] >= _FROZEN
+
+
+@internal
+def _set_frozen(account: address, frozen: bool):
+    slot: uint256 = self._account[account] & _DEBT_MASK
+    self._account[account] = slot | _FROZEN if frozen else slot
+
+
+@internal
+@pure
+def _with_debt(slot: uint256, debt: uint256) -> uint256:
+    # `debt` computed mod 2**256 from `slot`; keeps it mod 2**255 and `slot`'s frozen bit
+    return (debt & _DEBT_MASK) | (slot & _FROZEN)
+
+
+@internal
+@pure
+def _accrued(slot: uint256, balance: uint256, acc: uint256) -> uint256:
+    # balance * acc - debt, mod 2**255: exact while the true value is below 2**255
+    return unsafe_sub(unsafe_mul(balance, acc), slot) & _DEBT_MASK
 
 
 @internal
@@ -292,7 +336,7 @@ def _advance() -> (uint256, uint256, uint256, uint256):
 @internal
 @view
 def _pending(account: address, acc: uint256) -> uint256:
-    return self._accrued[account] + erc20.balanceOf[account] * (acc - self._paid[account])
+    return self._accrued(self._account[account], erc20.balanceOf[account], acc)
 
 
 @internal
