@@ -79,15 +79,11 @@ RECEIVER_FROZEN: constant(uint8) = 3
 SENDER_NOT_VERIFIED: constant(uint8) = 4
 RECEIVER_NOT_VERIFIED: constant(uint8) = 5
 
-_PAUSED_BIT: constant(uint256) = 1 << 160
-_RESTRICTED_BIT: constant(uint256) = 1 << 161
-_ADDRESS_MASK: constant(uint256) = (1 << 160) - 1
-
 node_id: public(immutable(uint256))
 documents_hash: public(bytes32)
-# identity registry (bits 0..159), paused (bit 160) and restricted (bit 161) in one slot:
-# a transfer reads all three with one SLOAD
-_config: uint256
+# `paused` and `restricted` live in the revenue stream's hot slot, which every balance
+# change reads anyway; `is_frozen` in each account's revenue slot
+identity_registry: public(IIdentityRegistry)
 is_agent: public(HashMap[address, bool])
 is_minter: public(HashMap[address, bool])
 
@@ -180,7 +176,8 @@ def __init__(
     ow._transfer_ownership(admin)
     node_id = node_id_
     self.documents_hash = documents_hash_
-    self._config = convert(identity_registry_.address, uint256) | _RESTRICTED_BIT
+    self.identity_registry = identity_registry_
+    stream._set_flag(stream.RESTRICTED_FLAG, True)
     self._set_role("agent", agent, True)
     self._set_role("minter", minter, True)
 
@@ -216,16 +213,6 @@ def transferFrom(owner: address, to: address, amount: uint256) -> bool:
 
 @external
 @view
-def identity_registry() -> IIdentityRegistry:
-    """
-    @dev The investor allowlist in use.
-    @return IIdentityRegistry The registry.
-    """
-    return IIdentityRegistry(convert(self._config & _ADDRESS_MASK, address))
-
-
-@external
-@view
 def is_frozen(arg0: address) -> bool:
     """
     @dev Whether `freeze` stopped the account (kept in its revenue slot, so a transfer
@@ -244,7 +231,7 @@ def paused() -> bool:
     @dev Whether `transfer` and `transferFrom` are stopped.
     @return bool True while paused.
     """
-    return self._config & _PAUSED_BIT != 0
+    return stream._flags() & stream.PAUSED_FLAG != 0
 
 
 @external
@@ -254,7 +241,7 @@ def restricted() -> bool:
     @dev Whether balance changes require verified parties.
     @return bool True in restricted mode.
     """
-    return self._config & _RESTRICTED_BIT != 0
+    return stream._flags() & stream.RESTRICTED_FLAG != 0
 
 
 @external
@@ -379,9 +366,8 @@ def pause():
     @dev Stops every `transfer` and `transferFrom`. Agent only.
     """
     self._require_agent()
-    config: uint256 = self._config
-    assert config & _PAUSED_BIT == 0, "compute_token: already paused"
-    self._config = config | _PAUSED_BIT
+    assert stream._flags() & stream.PAUSED_FLAG == 0, "compute_token: already paused"
+    stream._set_flag(stream.PAUSED_FLAG, True)
     log Paused(agent=msg.sender)
 
 
@@ -391,9 +377,8 @@ def unpause():
     @dev Lifts `pause`. Agent only.
     """
     self._require_agent()
-    config: uint256 = self._config
-    assert config & _PAUSED_BIT != 0, "compute_token: not paused"
-    self._config = config ^ _PAUSED_BIT
+    assert stream._flags() & stream.PAUSED_FLAG != 0, "compute_token: not paused"
+    stream._set_flag(stream.PAUSED_FLAG, False)
     log Unpaused(agent=msg.sender)
 
 
@@ -427,8 +412,7 @@ def set_restricted(restricted: bool):
     @param restricted The new mode.
     """
     ow._check_owner()
-    config: uint256 = self._config & ~_RESTRICTED_BIT
-    self._config = config | _RESTRICTED_BIT if restricted else config
+    stream._set_flag(stream.RESTRICTED_FLAG, restricted)
     log RestrictedSet(restricted=restricted)
 
 
@@ -440,7 +424,7 @@ def set_identity_registry(identity_registry_: IIdentityRegistry):
     """
     ow._check_owner()
     assert identity_registry_.address != empty(address), "compute_token: registry is the zero address"
-    self._config = (self._config & ~_ADDRESS_MASK) | convert(identity_registry_.address, uint256)
+    self.identity_registry = identity_registry_
     log IdentityRegistrySet(identity_registry=identity_registry_.address)
 
 
@@ -470,15 +454,15 @@ def _move(sender: address, receiver: address, amount: uint256):
 @internal
 @view
 def _restriction(sender: address, receiver: address) -> uint8:
-    config: uint256 = self._config
-    if config & _PAUSED_BIT != 0:
+    flags: uint256 = stream._flags()
+    if flags & stream.PAUSED_FLAG != 0:
         return PAUSED
     if stream._is_frozen(sender):
         return SENDER_FROZEN
     if stream._is_frozen(receiver):
         return RECEIVER_FROZEN
-    if config & _RESTRICTED_BIT != 0:
-        registry: IIdentityRegistry = IIdentityRegistry(convert(config & _ADDRESS_MASK, address))
+    if flags & stream.RESTRICTED_FLAG != 0:
+        registry: IIdentityRegistry = self.identity_registry
         # one call on the happy path; a second only to say which party is refused
         if not staticcall registry.are_verified(sender, receiver):
             if not staticcall registry.is_verified(sender):
@@ -498,10 +482,9 @@ def _require_transferable(sender: address, receiver: address):
 @view
 def _require_verified(sender: address, receiver: address):
     # the zero address (mint, burn) needs no identity
-    config: uint256 = self._config
-    if config & _RESTRICTED_BIT == 0:
+    if stream._flags() & stream.RESTRICTED_FLAG == 0:
         return
-    registry: IIdentityRegistry = IIdentityRegistry(convert(config & _ADDRESS_MASK, address))
+    registry: IIdentityRegistry = self.identity_registry
     if sender != empty(address):
         assert staticcall registry.is_verified(sender), self._message(SENDER_NOT_VERIFIED)
     if receiver != empty(address):
