@@ -21,8 +21,8 @@
      (last_update | the token's paused and restricted flags | stream_amount | remainder);
      the queue (`_queue`, whose set top bit keeps it from ever returning to zero) is read
      only by deposits, epoch roll-overs and zero-supply releases. An update that releases
-     nothing within the same epoch writes nothing, and a claim never writes the stream. Each account is one slot, `_account`:
-     a MasterChef-style debt `balance * revenue_per_share - accrued` (scaled, kept mod
+     nothing within the same epoch writes nothing, and a claim never writes the stream.
+     Each account is one slot, `_account`: a MasterChef-style debt `balance * revenue_per_share - accrued` (scaled, kept mod
      2**255) and, in bit 255, the token's `frozen` flag, so a transfer's compliance check
      and its checkpoint read the same slot. A balance change moves `amount * acc` of
      debt with the shares, which leaves every party's accrued revenue where it was
