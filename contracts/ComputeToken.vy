@@ -191,8 +191,7 @@ def transfer(to: address, amount: uint256) -> bool:
     @param amount Token amount.
     @return bool Always True; refusals revert with the restriction's message.
     """
-    self._require_transferable(msg.sender, to)
-    self._move(msg.sender, to, amount)
+    self._transfer(msg.sender, to, amount, empty(address))
     return True
 
 
@@ -205,9 +204,7 @@ def transferFrom(owner: address, to: address, amount: uint256) -> bool:
     @param amount Token amount.
     @return bool Always True; refusals revert.
     """
-    self._require_transferable(owner, to)
-    erc20._spend_allowance(owner, msg.sender, amount)
-    self._move(owner, to, amount)
+    self._transfer(owner, to, amount, msg.sender)
     return True
 
 
@@ -441,6 +438,38 @@ def set_documents_hash(documents_hash_: bytes32):
 
 # --- internal ----------------------------------------------------------------------------------------
 @internal
+def _transfer(sender: address, receiver: address, amount: uint256, spender: address):
+    # `transfer` and `transferFrom` (from `spender`'s allowance) in one pass: the stream's
+    # hot slot and both account slots are read once, for compliance and for the revenue
+    # debt alike. Refusals in order: compliance, allowance, zero address, balance.
+    hot: uint256 = stream._hot
+    sender_slot: uint256 = stream._account[sender]
+    receiver_slot: uint256 = stream._account[receiver]
+    if (hot & stream._FLAGS) | ((sender_slot | receiver_slot) & stream._FROZEN) != 0:
+        # paused, restricted or a party frozen: the full check (the open path skips it)
+        code: uint8 = self._check(sender, receiver, hot, sender_slot, receiver_slot)
+        assert code == SUCCESS, self._message(code)
+    if spender != empty(address):
+        erc20._spend_allowance(sender, spender, amount)
+    acc: uint256 = stream._update_from(hot)
+    if sender != receiver:  # a self-transfer moves no debt
+        # neither party is frozen here, so the debt is the whole slot (mod 2**255)
+        shares: uint256 = unsafe_mul(amount, acc)
+        stream._account[sender] = unsafe_sub(sender_slot, shares) & stream._DEBT_MASK
+        stream._account[receiver] = unsafe_add(receiver_slot, shares) & stream._DEBT_MASK
+    # snekmate's `erc20._transfer`, inlined (its hooks are empty): the same checks, the
+    # same reasons, one internal call less on the hottest path
+    assert sender != empty(address), "erc20: transfer from the zero address"
+    assert receiver != empty(address), "erc20: transfer to the zero address"
+    balance: uint256 = erc20.balanceOf[sender]
+    assert balance >= amount, "erc20: transfer amount exceeds balance"
+    erc20.balanceOf[sender] = unsafe_sub(balance, amount)
+    # below the supply, itself below 2**116
+    erc20.balanceOf[receiver] = unsafe_add(erc20.balanceOf[receiver], amount)
+    log IERC20.Transfer(sender=sender, receiver=receiver, value=amount)
+
+
+@internal
 def _move(sender: address, receiver: address, amount: uint256):
     # a transfer between two holders (snekmate refuses the zero address on either side):
     # the stream is brought up to date, then the revenue debt moves with the shares, so
@@ -454,12 +483,18 @@ def _move(sender: address, receiver: address, amount: uint256):
 @internal
 @view
 def _restriction(sender: address, receiver: address) -> uint8:
-    flags: uint256 = stream._flags()
+    return self._check(sender, receiver, stream._hot, stream._account[sender], stream._account[receiver])
+
+
+@internal
+@view
+def _check(sender: address, receiver: address, flags: uint256, sender_slot: uint256, receiver_slot: uint256) -> uint8:
+    # `flags`: the stream's hot slot; `*_slot`: the parties' account slots (frozen in bit 255)
     if flags & stream.PAUSED_FLAG != 0:
         return PAUSED
-    if stream._is_frozen(sender):
+    if sender_slot >= stream._FROZEN:
         return SENDER_FROZEN
-    if stream._is_frozen(receiver):
+    if receiver_slot >= stream._FROZEN:
         return RECEIVER_FROZEN
     if flags & stream.RESTRICTED_FLAG != 0:
         registry: IIdentityRegistry = self.identity_registry
@@ -469,13 +504,6 @@ def _restriction(sender: address, receiver: address) -> uint8:
                 return SENDER_NOT_VERIFIED
             return RECEIVER_NOT_VERIFIED
     return SUCCESS
-
-
-@internal
-@view
-def _require_transferable(sender: address, receiver: address):
-    code: uint8 = self._restriction(sender, receiver)
-    assert code == SUCCESS, self._message(code)
 
 
 @internal

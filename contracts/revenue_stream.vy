@@ -253,11 +253,15 @@ def current_epoch() -> uint256:
 
 @internal
 def _update() -> uint256:
-    # brings the stream to now and returns the accumulator; writes nothing when nothing
-    # changed (no release, same epoch): the stored state then still describes now, since
-    # what a stream releases depends only on its epoch, and releases at one supply add
-    # up exactly whatever their grouping
-    hot: uint256 = self._hot
+    return self._update_from(self._hot)
+
+
+@internal
+def _update_from(hot: uint256) -> uint256:
+    # brings the stream (`hot`, as just read from `_hot`) to now and returns the
+    # accumulator; writes nothing when nothing changed (no release, same epoch): the
+    # stored state then still describes now, since what a stream releases depends only
+    # on its epoch, and releases at one supply add up exactly whatever their grouping
     acc: uint256 = 0
     remainder: uint256 = 0
     stream: uint256 = 0
