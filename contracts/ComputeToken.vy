@@ -79,18 +79,13 @@ RECEIVER_FROZEN: constant(uint8) = 3
 SENDER_NOT_VERIFIED: constant(uint8) = 4
 RECEIVER_NOT_VERIFIED: constant(uint8) = 5
 
-_PAUSED_BIT: constant(uint256) = 1 << 160
-_RESTRICTED_BIT: constant(uint256) = 1 << 161
-_ADDRESS_MASK: constant(uint256) = (1 << 160) - 1
-
 node_id: public(immutable(uint256))
 documents_hash: public(bytes32)
-# identity registry (bits 0..159), paused (bit 160) and restricted (bit 161) in one slot:
-# a transfer reads all three with one SLOAD
-_config: uint256
+# `paused` and `restricted` live in the revenue stream's hot slot, which every balance
+# change reads anyway; `is_frozen` in each account's revenue slot
+identity_registry: public(IIdentityRegistry)
 is_agent: public(HashMap[address, bool])
 is_minter: public(HashMap[address, bool])
-is_frozen: public(HashMap[address, bool])
 
 
 event RoleSet:
@@ -181,7 +176,8 @@ def __init__(
     ow._transfer_ownership(admin)
     node_id = node_id_
     self.documents_hash = documents_hash_
-    self._config = convert(identity_registry_.address, uint256) | _RESTRICTED_BIT
+    self.identity_registry = identity_registry_
+    stream._set_flag(stream.RESTRICTED_FLAG, True)
     self._set_role("agent", agent, True)
     self._set_role("minter", minter, True)
 
@@ -195,8 +191,7 @@ def transfer(to: address, amount: uint256) -> bool:
     @param amount Token amount.
     @return bool Always True; refusals revert with the restriction's message.
     """
-    self._require_transferable(msg.sender, to)
-    self._move(msg.sender, to, amount)
+    self._transfer(msg.sender, to, amount, empty(address))
     return True
 
 
@@ -209,20 +204,21 @@ def transferFrom(owner: address, to: address, amount: uint256) -> bool:
     @param amount Token amount.
     @return bool Always True; refusals revert.
     """
-    self._require_transferable(owner, to)
-    erc20._spend_allowance(owner, msg.sender, amount)
-    self._move(owner, to, amount)
+    self._transfer(owner, to, amount, msg.sender)
     return True
 
 
 @external
 @view
-def identity_registry() -> IIdentityRegistry:
+def is_frozen(arg0: address) -> bool:
     """
-    @dev The investor allowlist in use.
-    @return IIdentityRegistry The registry.
+    @dev Whether `freeze` stopped the account (kept in its revenue slot, so a transfer
+         reads compliance and revenue state at once). Named as the public getter it
+         replaced, so the ABI is unchanged.
+    @param arg0 The holder.
+    @return bool True while frozen.
     """
-    return IIdentityRegistry(convert(self._config & _ADDRESS_MASK, address))
+    return stream._is_frozen(arg0)
 
 
 @external
@@ -232,7 +228,7 @@ def paused() -> bool:
     @dev Whether `transfer` and `transferFrom` are stopped.
     @return bool True while paused.
     """
-    return self._config & _PAUSED_BIT != 0
+    return stream._flags() & stream.PAUSED_FLAG != 0
 
 
 @external
@@ -242,7 +238,7 @@ def restricted() -> bool:
     @dev Whether balance changes require verified parties.
     @return bool True in restricted mode.
     """
-    return self._config & _RESTRICTED_BIT != 0
+    return stream._flags() & stream.RESTRICTED_FLAG != 0
 
 
 @external
@@ -279,10 +275,11 @@ def mint(to: address, amount: uint256):
     @param amount Token amount.
     """
     assert self.is_minter[msg.sender], "compute_token: caller is not a minter"
-    assert not self.is_frozen[to], self._message(RECEIVER_FROZEN)
+    assert not stream._is_frozen(to), self._message(RECEIVER_FROZEN)
     self._require_verified(empty(address), to)
     assert erc20.totalSupply + amount <= stream.MAX_SUPPLY, "compute_token: supply cap exceeded"
-    self._settle(empty(address), to)
+    # snekmate refuses the zero address before anything is written
+    stream._credit(to, amount, stream._update())
     erc20._mint(to, amount)
 
 
@@ -296,7 +293,7 @@ def burn(owner: address, amount: uint256):
     """
     assert self.is_minter[msg.sender], "compute_token: caller is not a minter"
     self._require_verified(owner, empty(address))
-    self._settle(owner, empty(address))
+    stream._debit(owner, amount, stream._update())
     erc20._burn(owner, amount)
 
 
@@ -312,7 +309,7 @@ def forced_transfer(sender: address, receiver: address, amount: uint256):
     @param amount Token amount.
     """
     self._require_agent()
-    assert not self.is_frozen[receiver], self._message(RECEIVER_FROZEN)
+    assert not stream._is_frozen(receiver), self._message(RECEIVER_FROZEN)
     self._require_verified(empty(address), receiver)
     self._move(sender, receiver, amount)
     log ForcedTransfer(agent=msg.sender, sender=sender, receiver=receiver, amount=amount)
@@ -330,7 +327,7 @@ def recover(lost: address, replacement: address):
     self._require_agent()
     assert lost != replacement, "compute_token: replacement is the lost wallet"
     assert replacement != empty(address), "compute_token: replacement is the zero address"
-    assert not self.is_frozen[replacement], self._message(RECEIVER_FROZEN)
+    assert not stream._is_frozen(replacement), self._message(RECEIVER_FROZEN)
     self._require_verified(empty(address), replacement)
     amount: uint256 = erc20.balanceOf[lost]
     self._move(lost, replacement, amount)
@@ -345,7 +342,7 @@ def freeze(account: address):
     @param account The holder.
     """
     self._require_agent()
-    self.is_frozen[account] = True
+    stream._set_frozen(account, True)
     log Frozen(account=account, agent=msg.sender)
 
 
@@ -356,7 +353,7 @@ def unfreeze(account: address):
     @param account The holder.
     """
     self._require_agent()
-    self.is_frozen[account] = False
+    stream._set_frozen(account, False)
     log Unfrozen(account=account, agent=msg.sender)
 
 
@@ -366,9 +363,8 @@ def pause():
     @dev Stops every `transfer` and `transferFrom`. Agent only.
     """
     self._require_agent()
-    config: uint256 = self._config
-    assert config & _PAUSED_BIT == 0, "compute_token: already paused"
-    self._config = config | _PAUSED_BIT
+    assert stream._flags() & stream.PAUSED_FLAG == 0, "compute_token: already paused"
+    stream._set_flag(stream.PAUSED_FLAG, True)
     log Paused(agent=msg.sender)
 
 
@@ -378,9 +374,8 @@ def unpause():
     @dev Lifts `pause`. Agent only.
     """
     self._require_agent()
-    config: uint256 = self._config
-    assert config & _PAUSED_BIT != 0, "compute_token: not paused"
-    self._config = config ^ _PAUSED_BIT
+    assert stream._flags() & stream.PAUSED_FLAG != 0, "compute_token: not paused"
+    stream._set_flag(stream.PAUSED_FLAG, False)
     log Unpaused(agent=msg.sender)
 
 
@@ -414,8 +409,7 @@ def set_restricted(restricted: bool):
     @param restricted The new mode.
     """
     ow._check_owner()
-    config: uint256 = self._config & ~_RESTRICTED_BIT
-    self._config = config | _RESTRICTED_BIT if restricted else config
+    stream._set_flag(stream.RESTRICTED_FLAG, restricted)
     log RestrictedSet(restricted=restricted)
 
 
@@ -427,7 +421,7 @@ def set_identity_registry(identity_registry_: IIdentityRegistry):
     """
     ow._check_owner()
     assert identity_registry_.address != empty(address), "compute_token: registry is the zero address"
-    self._config = (self._config & ~_ADDRESS_MASK) | convert(identity_registry_.address, uint256)
+    self.identity_registry = identity_registry_
     log IdentityRegistrySet(identity_registry=identity_registry_.address)
 
 
@@ -444,35 +438,66 @@ def set_documents_hash(documents_hash_: bytes32):
 
 # --- internal ----------------------------------------------------------------------------------------
 @internal
-def _move(sender: address, receiver: address, amount: uint256):
-    # a transfer between two holders; snekmate refuses the zero address on either side
-    self._settle(sender, receiver)
-    erc20._transfer(sender, receiver, amount)
+def _transfer(sender: address, receiver: address, amount: uint256, spender: address):
+    # `transfer` and `transferFrom` (from `spender`'s allowance) in one pass: the stream's
+    # hot slot and both account slots are read once, for compliance and for the revenue
+    # debt alike. Refusals in order: compliance, allowance, zero address, balance.
+    hot: uint256 = stream._hot
+    sender_slot: uint256 = stream._account[sender]
+    receiver_slot: uint256 = stream._account[receiver]
+    if (hot & stream._FLAGS) | ((sender_slot | receiver_slot) & stream._FROZEN) != 0:
+        # paused, restricted or a party frozen: the full check (the open path skips it)
+        code: uint8 = self._check(sender, receiver, hot, sender_slot, receiver_slot)
+        assert code == SUCCESS, self._message(code)
+    if spender != empty(address):
+        erc20._spend_allowance(sender, spender, amount)
+    acc: uint256 = stream._update_from(hot)
+    if sender != receiver:  # a self-transfer moves no debt
+        # neither party is frozen here, so the debt is the whole slot (mod 2**255)
+        shares: uint256 = unsafe_mul(amount, acc)
+        stream._account[sender] = unsafe_sub(sender_slot, shares) & stream._DEBT_MASK
+        stream._account[receiver] = unsafe_add(receiver_slot, shares) & stream._DEBT_MASK
+    # snekmate's `erc20._transfer`, inlined (its hooks are empty): the same checks, the
+    # same reasons, one internal call less on the hottest path
+    assert sender != empty(address), "erc20: transfer from the zero address"
+    assert receiver != empty(address), "erc20: transfer to the zero address"
+    balance: uint256 = erc20.balanceOf[sender]
+    assert balance >= amount, "erc20: transfer amount exceeds balance"
+    erc20.balanceOf[sender] = unsafe_sub(balance, amount)
+    # below the supply, itself below 2**116
+    erc20.balanceOf[receiver] = unsafe_add(erc20.balanceOf[receiver], amount)
+    log IERC20.Transfer(sender=sender, receiver=receiver, value=amount)
 
 
 @internal
-def _settle(sender: address, receiver: address):
-    # before every balance change: bring the stream up to date, then checkpoint both
-    # parties, so what they accrued so far stays theirs (REV-3)
-    stream._update()
-    if sender != empty(address):
-        stream._checkpoint(sender)
-    if receiver != empty(address):
-        stream._checkpoint(receiver)
+def _move(sender: address, receiver: address, amount: uint256):
+    # a transfer between two holders (snekmate refuses the zero address on either side):
+    # the stream is brought up to date, then the revenue debt moves with the shares, so
+    # what each party accrued so far stays theirs (REV-3)
+    acc: uint256 = stream._update()
+    stream._debit(sender, amount, acc)
+    stream._credit(receiver, amount, acc)
+    erc20._transfer(sender, receiver, amount)
 
 
 @internal
 @view
 def _restriction(sender: address, receiver: address) -> uint8:
-    config: uint256 = self._config
-    if config & _PAUSED_BIT != 0:
+    return self._check(sender, receiver, stream._hot, stream._account[sender], stream._account[receiver])
+
+
+@internal
+@view
+def _check(sender: address, receiver: address, flags: uint256, sender_slot: uint256, receiver_slot: uint256) -> uint8:
+    # `flags`: the stream's hot slot; `*_slot`: the parties' account slots (frozen in bit 255)
+    if flags & stream.PAUSED_FLAG != 0:
         return PAUSED
-    if self.is_frozen[sender]:
+    if sender_slot >= stream._FROZEN:
         return SENDER_FROZEN
-    if self.is_frozen[receiver]:
+    if receiver_slot >= stream._FROZEN:
         return RECEIVER_FROZEN
-    if config & _RESTRICTED_BIT != 0:
-        registry: IIdentityRegistry = IIdentityRegistry(convert(config & _ADDRESS_MASK, address))
+    if flags & stream.RESTRICTED_FLAG != 0:
+        registry: IIdentityRegistry = self.identity_registry
         # one call on the happy path; a second only to say which party is refused
         if not staticcall registry.are_verified(sender, receiver):
             if not staticcall registry.is_verified(sender):
@@ -483,19 +508,11 @@ def _restriction(sender: address, receiver: address) -> uint8:
 
 @internal
 @view
-def _require_transferable(sender: address, receiver: address):
-    code: uint8 = self._restriction(sender, receiver)
-    assert code == SUCCESS, self._message(code)
-
-
-@internal
-@view
 def _require_verified(sender: address, receiver: address):
     # the zero address (mint, burn) needs no identity
-    config: uint256 = self._config
-    if config & _RESTRICTED_BIT == 0:
+    if stream._flags() & stream.RESTRICTED_FLAG == 0:
         return
-    registry: IIdentityRegistry = IIdentityRegistry(convert(config & _ADDRESS_MASK, address))
+    registry: IIdentityRegistry = self.identity_registry
     if sender != empty(address):
         assert staticcall registry.is_verified(sender), self._message(SENDER_NOT_VERIFIED)
     if receiver != empty(address):

@@ -23,6 +23,11 @@
        payee, so a front-runner cannot move the funds elsewhere.
      Signatures are secp256k1 only (snekmate's `ecdsa`, which refuses
      high-s and the zero address).
+     Storage, as USDC v2.2 keeps it: an account's blacklist flag is the high
+     bit (255) of its balance word, so a transfer's blacklist checks read the
+     slots it moves anyway. snekmate's `erc20` moves the raw words: only
+     accounts that are not blacklisted (flag clear) ever move, and balances
+     stay below 2**255 because the supply does (`mint` refuses more).
 """
 
 from ethereum.ercs import IERC20
@@ -55,7 +60,6 @@ exports: (
     erc20.symbol,
     erc20.decimals,
     erc20.totalSupply,
-    erc20.balanceOf,
     erc20.allowance,
     erc20.nonces,
     erc20.DOMAIN_SEPARATOR,
@@ -78,7 +82,9 @@ _RECEIVE_WITH_AUTHORIZATION_TYPEHASH: constant(bytes32) = keccak256(
 )
 _CANCEL_AUTHORIZATION_TYPEHASH: constant(bytes32) = keccak256("CancelAuthorization(address authorizer,bytes32 nonce)")
 
-isBlacklisted: public(HashMap[address, bool])
+_BLACKLISTED: constant(uint256) = 1 << 255
+MAX_SUPPLY: constant(uint256) = _BLACKLISTED - 1
+
 _authorization_used: HashMap[address, HashMap[bytes32, bool]]
 
 
@@ -275,6 +281,30 @@ def cancelAuthorization(authorizer: address, nonce: bytes32, v: uint8, r: bytes3
 
 @external
 @view
+def balanceOf(arg0: address) -> uint256:
+    """
+    @dev The balance of `arg0` (named as the public getter it replaces, so the
+         ABI is unchanged), without the blacklist flag kept in its high bit.
+    @param arg0 The account.
+    @return uint256 The balance in base units.
+    """
+    return erc20.balanceOf[arg0] & MAX_SUPPLY
+
+
+@external
+@view
+def isBlacklisted(arg0: address) -> bool:
+    """
+    @dev Whether `arg0` is blacklisted (named as the public getter it
+         replaces, so the ABI is unchanged).
+    @param arg0 The account.
+    @return bool True while blacklisted.
+    """
+    return erc20.balanceOf[arg0] >= _BLACKLISTED
+
+
+@external
+@view
 def authorizationState(authorizer: address, nonce: bytes32) -> bool:
     """
     @dev EIP-3009: whether `nonce` of `authorizer` is used or cancelled.
@@ -294,6 +324,8 @@ def mint(to: address, amount: uint256):
     """
     ow._check_owner()
     self._check_parties(msg.sender, to)
+    # keeps every balance below the blacklist bit
+    assert erc20.totalSupply + amount <= MAX_SUPPLY, "stablecoin: supply cap exceeded"
     erc20._mint(to, amount)
     log Mint(minter=msg.sender, to=to, amount=amount)
 
@@ -319,7 +351,7 @@ def blacklist(account: address):
     @param account The account.
     """
     ow._check_owner()
-    self.isBlacklisted[account] = True
+    erc20.balanceOf[account] |= _BLACKLISTED
     log Blacklisted(account=account)
 
 
@@ -330,7 +362,7 @@ def unblacklist(account: address):
     @param account The account.
     """
     ow._check_owner()
-    self.isBlacklisted[account] = False
+    erc20.balanceOf[account] &= MAX_SUPPLY
     log UnBlacklisted(account=account)
 
 
@@ -405,4 +437,4 @@ def _check_parties(sender: address, receiver: address):
 @internal
 @view
 def _check_not_blacklisted(account: address):
-    assert not self.isBlacklisted[account], "stablecoin: account is blacklisted"
+    assert erc20.balanceOf[account] < _BLACKLISTED, "stablecoin: account is blacklisted"

@@ -18,9 +18,18 @@
      Only the epoch of the last update matters: the running stream always belongs to
      it and the queue was always deposited during it, so no epoch is stored.
      Storage: what every update needs lives in two slots, `revenue_per_share` and `_hot`
-     (last_update | stream_amount | remainder); the queue is read only by deposits,
-     epoch roll-overs and zero-supply releases. Bounds (far beyond any real node):
-     supply below 2**116 shares, deposits per epoch below 2**96 base units.
+     (last_update | the token's paused and restricted flags | stream_amount | remainder);
+     the queue (`_queue`, whose set top bit keeps it from ever returning to zero) is read
+     only by deposits, epoch roll-overs and zero-supply releases. An update that releases
+     nothing within the same epoch writes nothing, and a claim never writes the stream.
+     Each account is one slot, `_account`: a MasterChef-style debt `balance * revenue_per_share - accrued` (scaled, kept mod
+     2**255) and, in bit 255, the token's `frozen` flag, so a transfer's compliance check
+     and its checkpoint read the same slot. A balance change moves `amount * acc` of
+     debt with the shares, which leaves every party's accrued revenue where it was
+     (REV-3). Bounds (far beyond any real node): supply below 2**116 shares, deposits per
+     epoch below 2**96 base units, EPOCH_LENGTH at most 2**32 seconds, timestamps below
+     2**38 (the year 10680), and an account's unclaimed revenue below 2**255
+     scaled units (about 5.7e40 base units), so the debt's mod-2**255 arithmetic is exact.
      Python reference model: computerwa/models/revenue.py.
 """
 
@@ -33,24 +42,33 @@ uses: erc20
 ACC_PRECISION: constant(uint256) = 10**36
 MAX_SUPPLY: constant(uint256) = 2**116 - 1
 MAX_DEPOSITS: constant(uint256) = 2**96 - 1
+MAX_EPOCH_LENGTH: constant(uint256) = 2**32
 
-_TIME_BITS: constant(uint256) = 40
-_STREAM_BITS: constant(uint256) = 100
-_STREAM_SHIFT: constant(uint256) = _TIME_BITS
-_REMAINDER_SHIFT: constant(uint256) = _TIME_BITS + _STREAM_BITS
+# `_hot`: last_update (bits 0..37) | the token's paused (38) and restricted (39) flags |
+# stream_amount (40..139) | remainder (140..255; below the supply, so below 2**116)
+_TIME_BITS: constant(uint256) = 38
 _TIME_MASK: constant(uint256) = (1 << _TIME_BITS) - 1
-_STREAM_MASK: constant(uint256) = (1 << _STREAM_BITS) - 1
+PAUSED_FLAG: constant(uint256) = 1 << 38
+RESTRICTED_FLAG: constant(uint256) = 1 << 39
+_FLAGS: constant(uint256) = PAUSED_FLAG | RESTRICTED_FLAG
+_STREAM_SHIFT: constant(uint256) = 40
+_STREAM_MASK: constant(uint256) = (1 << 100) - 1
+_REMAINDER_SHIFT: constant(uint256) = 140
+# `_queue`: queued_amount (bits 0..254) | a set bit 255, so the slot never returns to
+# zero and the first deposit of an epoch pays no zero-to-non-zero SSTORE
+_QUEUE_SET: constant(uint256) = 1 << 255
+_FROZEN: constant(uint256) = 1 << 255
+_DEBT_MASK: constant(uint256) = _FROZEN - 1
 
 STABLECOIN: public(immutable(IERC20))
 GENESIS: public(immutable(uint256))
 EPOCH_LENGTH: public(immutable(uint256))
 
 revenue_per_share: public(uint256)
-# last_update (bits 0..39) | stream_amount (40..139) | remainder (140..255; below the supply)
 _hot: uint256
-queued_amount: public(uint256)
-_paid: HashMap[address, uint256]
-_accrued: HashMap[address, uint256]
+_queue: uint256
+# debt (bits 0..254, mod 2**255) | frozen (bit 255)
+_account: HashMap[address, uint256]
 
 
 event RevenueDeposited:
@@ -80,10 +98,14 @@ def __init__(stablecoin: IERC20, genesis: uint256, epoch_length: uint256):
     """
     assert stablecoin.address != empty(address), "revenue: stablecoin is the zero address"
     assert genesis <= block.timestamp, "revenue: genesis is in the future"
+    # bounds every product of the stream math below 2**132 (see `_advance`)
+    assert epoch_length <= MAX_EPOCH_LENGTH, "revenue: epoch too long"
     STABLECOIN = stablecoin
     GENESIS = genesis
     EPOCH_LENGTH = epoch_length
+    # timestamps fit 38 bits until the year 10680
     self._hot = block.timestamp
+    self._queue = _QUEUE_SET
 
 
 @external
@@ -102,9 +124,9 @@ def deposit_revenue(amount: uint256) -> uint256:
         msg.sender, self, amount, default_return_value=True
     ), "revenue: transfer failed"
     credited: uint256 = staticcall STABLECOIN.balanceOf(self) - before
-    queued: uint256 = self.queued_amount + credited
+    queued: uint256 = (self._queue ^ _QUEUE_SET) + credited
     assert queued <= MAX_DEPOSITS, "revenue: deposit too large"
-    self.queued_amount = queued
+    self._queue = queued | _QUEUE_SET
     if EPOCH_LENGTH == 0:
         self._update()
     log RevenueDeposited(sender=msg.sender, amount=credited, epoch=self._epoch(block.timestamp))
@@ -117,17 +139,20 @@ def claim(receiver: address) -> uint256:
     """
     @dev Pays the caller's revenue, in whole base units, to `receiver` (any address, so
          a holder the stablecoin refuses can be paid elsewhere). Sub-unit dust stays
-         accrued for the next claim.
+         accrued for the next claim. Writes only the caller's slot, not the stream.
     @param receiver Where the stablecoin goes.
     @return uint256 The amount paid.
     """
     assert receiver != empty(address), "revenue: receiver is the zero address"
-    self._update()
-    self._checkpoint(msg.sender)
-    accrued: uint256 = self._accrued[msg.sender]
-    amount: uint256 = accrued // ACC_PRECISION
+    # the stream is read, not written: a claim changes no balance and no supply, and
+    # releases at one supply add up exactly however they are grouped, so the next update
+    # reaches the same accumulator from the stored state
+    acc: uint256 = self._advance(self._hot)[0]
+    slot: uint256 = self._account[msg.sender]
+    amount: uint256 = self._accrued(slot, erc20.balanceOf[msg.sender], acc) // ACC_PRECISION
     if amount != 0:
-        self._accrued[msg.sender] = accrued % ACC_PRECISION
+        # paying `amount` whole units raises the debt by as much: the dust stays accrued
+        self._account[msg.sender] = self._with_debt(slot, unsafe_add(slot, unsafe_mul(amount, ACC_PRECISION)))
         assert extcall STABLECOIN.transfer(receiver, amount, default_return_value=True), "revenue: transfer failed"
     log RevenueClaimed(account=msg.sender, receiver=receiver, amount=amount)
     return amount
@@ -141,6 +166,16 @@ def last_update() -> uint256:
     @return uint256 A timestamp.
     """
     return self._hot & _TIME_MASK
+
+
+@external
+@view
+def queued_amount() -> uint256:
+    """
+    @dev Revenue deposited during the epoch of `last_update`; it streams over the next one.
+    @return uint256 Stablecoin base units.
+    """
+    return self._queue ^ _QUEUE_SET
 
 
 @external
@@ -171,8 +206,7 @@ def claimable(account: address) -> uint256:
     @param account The holder.
     @return uint256 Whole stablecoin base units.
     """
-    acc: uint256 = self._advance()[0]
-    return self._pending(account, acc) // ACC_PRECISION
+    return self._pending(account, self._advance(self._hot)[0]) // ACC_PRECISION
 
 
 @external
@@ -183,7 +217,7 @@ def accrued_scaled(account: address) -> uint256:
     @param account The holder.
     @return uint256 Scaled revenue.
     """
-    return self._pending(account, self._advance()[0])
+    return self._pending(account, self._advance(self._hot)[0])
 
 
 @external
@@ -197,9 +231,10 @@ def streaming() -> uint256:
     remainder: uint256 = 0
     stream: uint256 = 0
     queued: uint256 = 0
-    acc, remainder, stream, queued = self._advance()
+    changed: bool = False
+    acc, remainder, stream, queued, changed = self._advance(self._hot)
     if queued == max_value(uint256):
-        queued = self.queued_amount
+        queued = self._queue ^ _QUEUE_SET
     if EPOCH_LENGTH == 0:
         return queued
     now_epoch: uint256 = self._epoch(block.timestamp)
@@ -217,82 +252,146 @@ def current_epoch() -> uint256:
 
 
 @internal
-def _update():
+def _update() -> uint256:
+    return self._update_from(self._hot)
+
+
+@internal
+def _update_from(hot: uint256) -> uint256:
+    # brings the stream (`hot`, as just read from `_hot`) to now and returns the
+    # accumulator; writes nothing when nothing changed (no release, same epoch): the
+    # stored state then still describes now, since what a stream releases depends only
+    # on its epoch, and releases at one supply add up exactly whatever their grouping
     acc: uint256 = 0
     remainder: uint256 = 0
     stream: uint256 = 0
     queued: uint256 = 0
-    acc, remainder, stream, queued = self._advance()
-    self.revenue_per_share = acc
-    assert stream <= _STREAM_MASK, "revenue: stream too large"
-    self._hot = block.timestamp | (stream << _STREAM_SHIFT) | (remainder << _REMAINDER_SHIFT)
-    if queued != max_value(uint256):
-        self.queued_amount = queued
+    changed: bool = False
+    acc, remainder, stream, queued, changed = self._advance(hot)
+    if changed:
+        self.revenue_per_share = acc
+        self._hot = (block.timestamp | (hot & _FLAGS) | (stream << _STREAM_SHIFT) | (remainder << _REMAINDER_SHIFT))
+        if queued != max_value(uint256):
+            self._queue = queued | _QUEUE_SET
+    return acc
 
 
 @internal
-def _checkpoint(account: address):
-    acc: uint256 = self.revenue_per_share
-    paid: uint256 = self._paid[account]
-    if paid != acc:
-        self._accrued[account] += erc20.balanceOf[account] * (acc - paid)
-        self._paid[account] = acc
+def _credit(account: address, amount: uint256, acc: uint256):
+    # `account` gains `amount` shares at accumulator `acc` (the stream brought up to date
+    # first): the debt rises with them, so its accrued revenue stays where it was
+    slot: uint256 = self._account[account]
+    self._account[account] = self._with_debt(slot, unsafe_add(slot, unsafe_mul(amount, acc)))
+
+
+@internal
+def _debit(account: address, amount: uint256, acc: uint256):
+    # `account` loses `amount` shares at accumulator `acc`: the debt falls with them
+    slot: uint256 = self._account[account]
+    self._account[account] = self._with_debt(slot, unsafe_sub(slot, unsafe_mul(amount, acc)))
 
 
 @internal
 def _move_accrued(lost: address, replacement: address):
-    # both checkpointed first by the caller
-    scaled: uint256 = self._accrued[lost]
-    self._accrued[lost] = 0
-    self._accrued[replacement] += scaled
-    log RevenueMoved(lost=lost, replacement=replacement, amount=scaled)
+    # after `lost`'s whole balance moved: its accrued revenue is minus its debt, and
+    # handing the debt over hands the revenue over
+    lost_slot: uint256 = self._account[lost]
+    debt: uint256 = lost_slot & _DEBT_MASK
+    self._account[lost] = lost_slot & _FROZEN
+    slot: uint256 = self._account[replacement]
+    self._account[replacement] = self._with_debt(slot, unsafe_add(slot, debt))
+    log RevenueMoved(lost=lost, replacement=replacement, amount=unsafe_sub(0, debt) & _DEBT_MASK)
 
 
 @internal
 @view
-def _advance() -> (uint256, uint256, uint256, uint256):
-    # the queue is read only when it can change: with instant distribution, at an epoch
-    # roll-over, or to queue again what was released at zero supply; otherwise the
-    # returned queue is max_value(uint256), meaning "untouched"
+def _is_frozen(account: address) -> bool:
+    return self._account[account] >= _FROZEN
+
+
+@internal
+def _set_frozen(account: address, frozen: bool):
+    slot: uint256 = self._account[account] & _DEBT_MASK
+    self._account[account] = slot | _FROZEN if frozen else slot
+
+
+@internal
+@pure
+def _with_debt(slot: uint256, debt: uint256) -> uint256:
+    # `debt` computed mod 2**256 from `slot`; keeps it mod 2**255 and `slot`'s frozen bit
+    return (debt & _DEBT_MASK) | (slot & _FROZEN)
+
+
+@internal
+@pure
+def _accrued(slot: uint256, balance: uint256, acc: uint256) -> uint256:
+    # balance * acc - debt, mod 2**255: exact while the true value is below 2**255
+    return unsafe_sub(unsafe_mul(balance, acc), slot) & _DEBT_MASK
+
+
+@internal
+@view
+def _advance(hot: uint256) -> (uint256, uint256, uint256, uint256, bool):
+    # (acc, remainder, stream, queue, changed) brought to now from `hot`. The queue is
+    # read only when it can change (instant distribution, an epoch roll-over, revenue
+    # released at zero supply); otherwise it is returned as max_value(uint256),
+    # "untouched". Unchecked math, bounded: stream < 2**100 (asserted when it is set),
+    # an epoch's elapsed seconds <= EPOCH_LENGTH <= 2**32, so every `stream * elapsed`
+    # < 2**132; released < 2**101, so `released * ACC_PRECISION + remainder` < 2**222;
+    # timestamps only move forward from `GENESIS`.
     acc: uint256 = self.revenue_per_share
-    hot: uint256 = self._hot
-    last: uint256 = hot & _TIME_MASK
-    stream: uint256 = (hot >> _STREAM_SHIFT) & _STREAM_MASK
     remainder: uint256 = hot >> _REMAINDER_SHIFT
+    stream: uint256 = (hot >> _STREAM_SHIFT) & _STREAM_MASK
     queued: uint256 = max_value(uint256)
     released: uint256 = 0
     if EPOCH_LENGTH == 0:
-        released = self.queued_amount
         queued = 0
+        released = self._queue ^ _QUEUE_SET
+        if released == 0:
+            return acc, remainder, stream, queued, False
     else:
-        e0: uint256 = self._epoch(last)
-        e: uint256 = self._epoch(block.timestamp)
-        released = self._released_by(stream, e0, block.timestamp) - self._released_by(stream, e0, last)
-        if e > e0:
-            # the stream of e0 is over; what was deposited during e0 streams over e0 + 1
-            stream = self.queued_amount
+        last: uint256 = hot & _TIME_MASK
+        since_start: uint256 = unsafe_sub(last, GENESIS) % EPOCH_LENGTH
+        # what of e0's stream was already out at `last`
+        done: uint256 = unsafe_div(unsafe_mul(stream, since_start), EPOCH_LENGTH)
+        # seconds from the start of e0 (the epoch of `last`) to now
+        elapsed: uint256 = unsafe_add(since_start, unsafe_sub(block.timestamp, last))
+        if elapsed < EPOCH_LENGTH:
+            released = unsafe_sub(unsafe_div(unsafe_mul(stream, elapsed), EPOCH_LENGTH), done)
+            if released == 0:
+                return acc, remainder, stream, queued, False
+        else:
+            # e0's stream is over; what was deposited during e0 streams over e0 + 1
+            released = unsafe_sub(stream, done)
+            stream = self._queue ^ _QUEUE_SET
+            assert stream <= _STREAM_MASK, "revenue: stream too large"
             queued = 0
-            released += self._released_by(stream, e0 + 1, block.timestamp)
-            if e > e0 + 1:
+            elapsed = unsafe_sub(elapsed, EPOCH_LENGTH)
+            if elapsed < EPOCH_LENGTH:
+                released = unsafe_add(released, unsafe_div(unsafe_mul(stream, elapsed), EPOCH_LENGTH))
+            else:
+                # that one is over too
+                released = unsafe_add(released, stream)
                 stream = 0
     if released != 0:
         supply: uint256 = erc20.totalSupply
         if supply == 0:
             # nobody to pay: deposited again, now
             if queued == max_value(uint256):
-                queued = self.queued_amount
+                queued = self._queue ^ _QUEUE_SET
             queued += released
         else:
-            scaled: uint256 = released * ACC_PRECISION + remainder
-            acc += scaled // supply
+            scaled: uint256 = unsafe_add(unsafe_mul(released, ACC_PRECISION), remainder)
+            # acc is only ever used mod 2**255 (account debts), so even a wrap would be harmless
+            acc = unsafe_add(acc, unsafe_div(scaled, supply))
             remainder = scaled % supply
-    return acc, remainder, stream, queued
+    return acc, remainder, stream, queued, True
 
 
 @internal
 @view
 def _pending(account: address, acc: uint256) -> uint256:
-    return self._accrued[account] + erc20.balanceOf[account] * (acc - self._paid[account])
+    return self._accrued(self._account[account], erc20.balanceOf[account], acc)
 
 
 @internal
@@ -300,15 +399,27 @@ def _pending(account: address, acc: uint256) -> uint256:
 def _epoch(timestamp: uint256) -> uint256:
     if EPOCH_LENGTH == 0:
         return 0
-    return (timestamp - GENESIS) // EPOCH_LENGTH
+    return unsafe_div(unsafe_sub(timestamp, GENESIS), EPOCH_LENGTH)
 
 
 @internal
 @view
 def _released_by(amount: uint256, epoch: uint256, timestamp: uint256) -> uint256:
-    # the part of `amount`, streaming over `epoch`, released by `timestamp`
+    # the part of `amount` (< 2**100), streaming over `epoch`, released by `timestamp`
     start: uint256 = GENESIS + epoch * EPOCH_LENGTH
     if timestamp <= start:
         return 0
     elapsed: uint256 = min(timestamp - start, EPOCH_LENGTH)
-    return amount * elapsed // EPOCH_LENGTH
+    return unsafe_div(unsafe_mul(amount, elapsed), EPOCH_LENGTH)
+
+
+@internal
+@view
+def _flags() -> uint256:
+    return self._hot & _FLAGS
+
+
+@internal
+def _set_flag(flag: uint256, on: bool):
+    hot: uint256 = self._hot & ~flag
+    self._hot = hot | flag if on else hot

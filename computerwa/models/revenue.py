@@ -13,6 +13,10 @@ The rules (DESIGN.md, ComputeToken):
   at that moment;
 - each account keeps `paid` (the accumulator at its last checkpoint) and `accrued`
   (scaled, exact); a claim pays `accrued // ACC_PRECISION` and keeps the sub-unit dust.
+  (The contract keeps one debt `balance * acc - accrued` per account instead; the
+  amounts are the same.)
+- an update that releases nothing within the same epoch writes nothing, not even
+  `last_update`, and a claim never writes the stream: neither changes any amount.
 
 `IdealShares` is the independent check of REV-2: each holder's exact (Fraction)
 balance-time share of everything released, including what a release carries in.
@@ -93,6 +97,10 @@ class RevenueModel:
         if t < self.last_update:
             raise ValueError("time runs forward")
         carried_in = self.remainder
+        if self.epoch(t) == self.epoch(self.last_update) and not self._advance(t)[4]:
+            # nothing released, same epoch: the contract writes nothing, not even the time
+            # (what a stream releases depends only on its epoch, so nothing observable moves)
+            return 0
         self.acc, self.remainder, self.stream_amount, self.queued_amount, released = self._advance(t)
         self.last_update = t
         if released and self.supply and self.on_release is not None:
@@ -147,9 +155,12 @@ class RevenueModel:
         self.accrued[replacement] = self.accrued.get(replacement, 0) + self.accrued.pop(lost, 0)
 
     def claim(self, t: int, account: str) -> int:
-        self.update(t)
-        self._checkpoint(account)
-        paid, self.accrued[account] = divmod(self.accrued[account], ACC_PRECISION)
+        """Reads the stream brought to t without storing it, as the contract does: a claim
+        changes no balance or supply, and releases at one supply add up exactly however
+        they are grouped, so the next update reaches the same accumulator."""
+        acc = self._advance(t)[0] if t >= self.last_update else self.acc
+        paid, self.accrued[account] = divmod(self._pending(account, acc), ACC_PRECISION)
+        self.paid[account] = acc
         self.claimed += paid
         return paid
 

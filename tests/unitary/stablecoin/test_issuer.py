@@ -181,3 +181,35 @@ def test_only_the_pending_issuer_can_accept(stablecoin, issuer, operator, attack
     stablecoin.transfer_ownership(operator, sender=issuer)
     with reverts("ownable_2step: caller is not the new owner"):
         stablecoin.accept_ownership(sender=attacker)
+
+
+def test_blacklisting_keeps_the_balance_and_the_supply(stablecoin, issuer, operator):
+    # the flag lives in the balance word's high bit: it must never show in a balance
+    supply = stablecoin.totalSupply()
+    stablecoin.blacklist(operator, sender=issuer)
+    stablecoin.blacklist(operator, sender=issuer)  # twice is still once
+    assert stablecoin.balanceOf(operator) == OPERATOR_FUNDS
+    assert stablecoin.totalSupply() == supply
+    stablecoin.unblacklist(operator, sender=issuer)
+    stablecoin.unblacklist(operator, sender=issuer)
+    assert not stablecoin.isBlacklisted(operator)
+    assert stablecoin.balanceOf(operator) == OPERATOR_FUNDS
+
+
+def test_blacklisting_an_empty_account_shows_a_zero_balance(stablecoin, issuer, investor):
+    stablecoin.blacklist(investor, sender=issuer)
+    assert stablecoin.isBlacklisted(investor)
+    assert stablecoin.balanceOf(investor) == 0
+
+
+def test_mint_refuses_a_supply_that_would_reach_the_blacklist_bit(stablecoin, issuer, investor):
+    room = 2**255 - 1 - stablecoin.totalSupply()
+    with reverts("stablecoin: supply cap exceeded"):
+        stablecoin.mint(investor, room + 1, sender=issuer)
+    stablecoin.mint(investor, room, sender=issuer)
+    assert stablecoin.totalSupply() == 2**255 - 1
+    stablecoin.blacklist(investor, sender=issuer)
+    assert stablecoin.balanceOf(investor) == room
+    stablecoin.unblacklist(investor, sender=issuer)
+    stablecoin.transfer(issuer, room, sender=investor)
+    assert stablecoin.balanceOf(issuer) == room

@@ -78,3 +78,10 @@ def test_constructor_refuses_genesis_in_the_future(backend, deploy_token):
     backend.pending_timestamp = deploy_at
     with reverts("revenue: genesis is in the future"):
         deploy_token(genesis=deploy_at + 1)
+
+
+def test_constructor_refuses_an_epoch_longer_than_2_to_the_32_seconds(deploy_token):
+    # the stream's unchecked math is bounded by it (revenue_stream._advance)
+    assert deploy_token(epoch_length=2**32).EPOCH_LENGTH() == 2**32
+    with reverts("revenue: epoch too long"):
+        deploy_token(epoch_length=2**32 + 1)

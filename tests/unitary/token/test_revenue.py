@@ -22,7 +22,9 @@ def test_deposit_pulls_the_stablecoin_and_queues_it(compute_token, stablecoin, c
     assert stablecoin.balanceOf(customer) == CUSTOMER_FUNDS - REVENUE
     assert compute_token.queued_amount() == REVENUE
     assert compute_token.stream_amount() == 0
-    assert compute_token.last_update() == receipt.timestamp
+    # nothing was streaming, so the update before the deposit wrote nothing: the queue
+    # belongs to the epoch of `last_update`, which is the deposit's
+    assert clock.epoch_of(compute_token.last_update()) == epoch
     assert compute_token.streaming() == REVENUE
     assert compute_token.claimable(clock.idler) == 0
 
@@ -88,13 +90,22 @@ def test_claim_pays_the_linear_share_streamed_so_far(
         "amount": expected,
     }
     assert stablecoin.balanceOf(investor) == expected
-    # the stream is now the module's running stream, partly released
-    assert compute_token.stream_amount() == REVENUE
-    assert compute_token.queued_amount() == 0
-    assert compute_token.revenue_per_share() == expected * ACC_PRECISION // SHARES
-    assert compute_token.remainder() == expected * ACC_PRECISION % SHARES
-    assert compute_token.last_update() == receipt.timestamp
+    # a claim reads the stream without storing it: the deposit is still queued on chain,
+    # and the views bring it to now
+    assert compute_token.queued_amount() == REVENUE
+    assert compute_token.stream_amount() == 0
+    assert compute_token.last_update() < receipt.timestamp
     assert compute_token.streaming() == REVENUE - expected
+    assert compute_token.accrued_scaled(investor) == SHARES * (expected * ACC_PRECISION // SHARES) % ACC_PRECISION
+    # the next balance change, a second later, stores the stream from where it was
+    backend.pending_timestamp = receipt.timestamp + 1
+    update = compute_token.transfer(investor, 0, sender=investor)
+    released = REVENUE * min(elapsed + 1, EPOCH_LENGTH) // EPOCH_LENGTH
+    assert compute_token.stream_amount() == (REVENUE if elapsed + 1 < EPOCH_LENGTH else 0)
+    assert compute_token.queued_amount() == 0
+    assert compute_token.revenue_per_share() == released * ACC_PRECISION // SHARES
+    assert compute_token.remainder() == released * ACC_PRECISION % SHARES
+    assert compute_token.last_update() == update.timestamp
 
 
 def test_all_the_revenue_is_claimable_once_the_epoch_ends(compute_token, investor, clock, deposit, issued):
@@ -210,6 +221,7 @@ def test_claim_pays_whole_units_and_keeps_the_dust(backend, compute_token, minte
     backend.pending_timestamp = clock.epoch_start(epoch + 2)
     receipt = compute_token.claim(investor, sender=investor)
     per_share = 1_000 * ACC_PRECISION // (3 * SHARE)
+    compute_token.transfer(investor, 0, sender=investor)  # stores the stream the claim read
     assert compute_token.revenue_per_share() == per_share
     assert compute_token.remainder() == 1_000 * ACC_PRECISION % (3 * SHARE)
     scaled = 3 * SHARE * per_share
@@ -231,6 +243,7 @@ def test_holders_at_the_supply_cap_never_get_more_than_was_streamed(
     assert compute_token.claimable(investor) == 0
     receipt = compute_token.claim(investor, sender=investor)
     assert receipt.filter("RevenueClaimed")[0].args["amount"] == 0
+    compute_token.transfer(investor, 0, sender=investor)  # stores the stream the claim read
     assert compute_token.revenue_per_share() == ACC_PRECISION // MAX_SUPPLY
     assert compute_token.remainder() == ACC_PRECISION % MAX_SUPPLY
     clock.at(clock.epoch_start(epoch + 3))
