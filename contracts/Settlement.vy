@@ -100,11 +100,12 @@ _ADDRESS_MASK: constant(uint256) = (1 << 160) - 1
 _SHARE_SHIFT: constant(uint256) = 160
 
 
-# one node of a batch: who it pays, and what its vouchers paid
+# one node of a batch: who it pays, and what its vouchers paid. The operator is read
+# when the node is paid, not here: every word of a batch's 16 payees is memory that
+# each settle pays for
 struct Payee:
     node_id: uint256
     token: address
-    operator: address
     share_bps: uint256
     amount: uint256
 
@@ -544,7 +545,7 @@ def _pay(payee: Payee, config: uint256) -> uint256:
     operator_amount: uint256 = payee.amount * payee.share_bps // MAX_BPS
     holders_amount: uint256 = payee.amount - fee - operator_amount
     if operator_amount != 0:
-        self._earnings[payee.operator] += operator_amount
+        self._earnings[self._operators[payee.node_id]] += operator_amount
     if holders_amount != 0:
         extcall ComputeToken(payee.token).deposit_revenue(holders_amount)
     log ISettlement.NodePaid(
@@ -574,11 +575,7 @@ def _lookup(node_id: uint256) -> Payee:
     cached: uint256 = self._payees[node_id]
     if cached != 0:
         return Payee(
-            node_id=node_id,
-            token=convert(cached & _ADDRESS_MASK, address),
-            operator=self._operators[node_id],
-            share_bps=cached >> _SHARE_SHIFT,
-            amount=0,
+            node_id=node_id, token=convert(cached & _ADDRESS_MASK, address), share_bps=cached >> _SHARE_SHIFT, amount=0
         )
     token: address = empty(address)
     operator: address = empty(address)
@@ -591,7 +588,7 @@ def _lookup(node_id: uint256) -> Payee:
         assert extcall STABLECOIN.approve(
             token, max_value(uint256), default_return_value=True
         ), "settlement: approve failed"
-    return Payee(node_id=node_id, token=token, operator=operator, share_bps=share_bps, amount=0)
+    return Payee(node_id=node_id, token=token, share_bps=share_bps, amount=0)
 
 
 @internal
