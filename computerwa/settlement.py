@@ -29,7 +29,7 @@ from computerwa.signing import Domain, authorization, encode, sign, typed_data
 MAX_BPS = 10_000
 MAX_FEE_BPS = 1_000
 MAX_OPERATOR_SHARE_BPS = 9_000
-MAX_BATCH = 128
+MAX_BATCH = 100
 MAX_NODES_PER_BATCH = 16
 
 # VoucherSkipped reasons (interfaces/ISettlement.vyi)

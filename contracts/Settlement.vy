@@ -67,7 +67,7 @@ interface IERC20Permit:
     ): nonpayable
 
 
-MAX_BATCH: constant(uint256) = 128
+MAX_BATCH: constant(uint256) = 100
 MAX_NODES_PER_BATCH: constant(uint256) = 16
 MAX_FEE_BPS: constant(uint256) = 1_000
 MAX_BPS: constant(uint256) = 10_000
@@ -100,11 +100,12 @@ _ADDRESS_MASK: constant(uint256) = (1 << 160) - 1
 _SHARE_SHIFT: constant(uint256) = 160
 
 
-# one node of a batch: who it pays, and what its vouchers paid
+# one node of a batch: who it pays, and what its vouchers paid. The operator is read
+# when the node is paid, not here: every word of a batch's 16 payees is memory that
+# each settle pays for
 struct Payee:
     node_id: uint256
     token: address
-    operator: address
     share_bps: uint256
     amount: uint256
 
@@ -123,6 +124,10 @@ _earnings: HashMap[address, uint256]
 _payees: HashMap[uint256, uint256]
 _operators: HashMap[uint256, address]
 _withdrawal: HashMap[address, ISettlement.Withdrawal]
+# during `settle`: a node's index in the batch's payees, plus one. O(1) whatever the
+# order of the vouchers; an entry left by an earlier settle of the same transaction is
+# never trusted, since it is checked against the payee's node id
+_batch_index: transient(HashMap[uint256, uint256])
 
 
 @deploy
@@ -227,42 +232,41 @@ def settle(
     self._check_not_paused()
     assert len(vouchers) == len(signatures), "settlement: one signature per voucher"
     payees: DynArray[Payee, MAX_NODES_PER_BATCH] = []
+    domain: bytes32 = eip712._domain_separator_v4()
     total: uint256 = 0
     for i: uint256 in range(len(vouchers), bound=MAX_BATCH):
         voucher: ISettlement.Voucher = vouchers[i]
         reason: uint8 = 0
-        # a batch is usually grouped by node: look at the latest node first
-        n: uint256 = len(payees)
-        k: uint256 = n
-        for j: uint256 in range(n, bound=MAX_NODES_PER_BATCH):
-            if payees[n - 1 - j].node_id == voucher.node_id:
-                k = n - 1 - j
-                break
-        if k == n:
-            assert n < MAX_NODES_PER_BATCH, "settlement: more than 16 nodes in a batch"
+        k: uint256 = self._batch_index[voucher.node_id]
+        if k == 0 or k > len(payees) or payees[k - 1].node_id != voucher.node_id:
+            assert len(payees) < MAX_NODES_PER_BATCH, "settlement: more than 16 nodes in a batch"
             payees.append(self._lookup(voucher.node_id))
+            k = len(payees)
+            self._batch_index[voucher.node_id] = k
+        k = unsafe_sub(k, 1)  # k >= 1 here
         due: uint256 = 0
-        settled: uint256 = 0
+        prepaid: uint256 = 0
         if block.timestamp > voucher.deadline:
             reason = EXPIRED
         elif payees[k].token == empty(address):
             reason = UNKNOWN_NODE
         else:
-            settled = self._settled[voucher.payer][voucher.node_id]
+            settled: uint256 = self._settled[voucher.payer][voucher.node_id]
             if voucher.cumulative_amount <= settled:
                 reason = NOTHING_DUE
-            elif not self._signed_by(voucher, signatures[i]):
+            elif not self._signed_by(voucher, domain, signatures[i]):
                 reason = INVALID_SIGNATURE
             else:
-                due = voucher.cumulative_amount - settled
-                if self._prepaid[voucher.payer] < due:
+                due = unsafe_sub(voucher.cumulative_amount, settled)  # cumulative > settled here
+                prepaid = self._prepaid[voucher.payer]
+                if prepaid < due:
                     reason = UNDERFUNDED
         if reason != 0:
             log ISettlement.VoucherSkipped(
                 payer=voucher.payer, node_id=voucher.node_id, cumulative_amount=voucher.cumulative_amount, reason=reason
             )
             continue
-        self._prepaid[voucher.payer] = unsafe_sub(self._prepaid[voucher.payer], due)
+        self._prepaid[voucher.payer] = unsafe_sub(prepaid, due)  # prepaid >= due here
         self._settled[voucher.payer][voucher.node_id] = voucher.cumulative_amount
         payees[k].amount = unsafe_add(payees[k].amount, due)  # the sum of prepaid balances bounds it
         total = unsafe_add(total, due)
@@ -541,7 +545,7 @@ def _pay(payee: Payee, config: uint256) -> uint256:
     operator_amount: uint256 = payee.amount * payee.share_bps // MAX_BPS
     holders_amount: uint256 = payee.amount - fee - operator_amount
     if operator_amount != 0:
-        self._earnings[payee.operator] += operator_amount
+        self._earnings[self._operators[payee.node_id]] += operator_amount
     if holders_amount != 0:
         extcall ComputeToken(payee.token).deposit_revenue(holders_amount)
     log ISettlement.NodePaid(
@@ -571,11 +575,7 @@ def _lookup(node_id: uint256) -> Payee:
     cached: uint256 = self._payees[node_id]
     if cached != 0:
         return Payee(
-            node_id=node_id,
-            token=convert(cached & _ADDRESS_MASK, address),
-            operator=self._operators[node_id],
-            share_bps=cached >> _SHARE_SHIFT,
-            amount=0,
+            node_id=node_id, token=convert(cached & _ADDRESS_MASK, address), share_bps=cached >> _SHARE_SHIFT, amount=0
         )
     token: address = empty(address)
     operator: address = empty(address)
@@ -588,15 +588,22 @@ def _lookup(node_id: uint256) -> Payee:
         assert extcall STABLECOIN.approve(
             token, max_value(uint256), default_return_value=True
         ), "settlement: approve failed"
-    return Payee(node_id=node_id, token=token, operator=operator, share_bps=share_bps, amount=0)
+    return Payee(node_id=node_id, token=token, share_bps=share_bps, amount=0)
 
 
 @internal
 @view
-def _signed_by(voucher: ISettlement.Voucher, signature: ISettlement.Signature) -> bool:
-    digest: bytes32 = eip712._hash_typed_data_v4(
-        keccak256(
-            abi_encode(_VOUCHER_TYPEHASH, voucher.payer, voucher.node_id, voucher.cumulative_amount, voucher.deadline)
+def _signed_by(voucher: ISettlement.Voucher, domain: bytes32, signature: ISettlement.Signature) -> bool:
+    # the domain separator is computed once per batch (EIP-712: "\x19\x01" ‖ domain ‖ hashStruct)
+    digest: bytes32 = keccak256(
+        concat(
+            x"1901",
+            domain,
+            keccak256(
+                abi_encode(
+                    _VOUCHER_TYPEHASH, voucher.payer, voucher.node_id, voucher.cumulative_amount, voucher.deadline
+                )
+            ),
         )
     )
     # snekmate's ecdsa reverts on a malleable or unrecoverable signature; in a batch an

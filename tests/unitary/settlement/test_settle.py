@@ -230,6 +230,25 @@ def test_batch_across_nodes_deposits_each_nodes_revenue_once_and_splits_its_tota
     )
 
 
+def test_two_settles_in_one_transaction_never_reuse_each_others_payees(
+    backend, settlement, domain, node, second_node, third_node, customer, operator, relayer, prepaid, voucher
+):
+    # settle keeps each node's place in the batch in transient storage, which lives until
+    # the end of the transaction: the second call finds the first call's places stale
+    multicall = backend.deploy("MockMulticall", sender=relayer)
+    selector = keccak(text="settle((address,uint256,uint256,uint256)[],(bytes32,bytes32)[])")[:4]
+    types = ["(address,uint256,uint256,uint256)[]", "(bytes32,bytes32)[]"]
+    first = [voucher(node, DOLLAR), voucher(second_node, 2 * DOLLAR)]
+    second = [voucher(third_node, 3 * DOLLAR), voucher(node, 5 * DOLLAR)]  # node was first's place 1
+    calls = [selector + abi_encode(types, list(signed_batch(domain, batch, customer))) for batch in (first, second)]
+
+    receipt = multicall.aggregate(settlement, calls, sender=relayer)
+
+    paid = [(e.args["node_id"], e.args["amount"]) for e in receipt.filter("NodePaid")]
+    assert paid == [(node, DOLLAR), (second_node, 2 * DOLLAR), (third_node, 3 * DOLLAR), (node, 4 * DOLLAR)]
+    assert settlement.earnings(operator) == split(DOLLAR, FEE_BPS, SHARE)[1] + split(4 * DOLLAR, FEE_BPS, SHARE)[1]
+
+
 def test_skipped_vouchers_do_not_stop_the_rest_of_the_batch(
     backend,
     stablecoin,
