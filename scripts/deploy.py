@@ -18,8 +18,9 @@ from pathlib import Path
 
 import click
 from ape import chain, project
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
+from computerwa.cli import ProviderCommand
 from computerwa.deployment import (
     CONFIG_FILE,
     DeploymentError,
@@ -34,7 +35,7 @@ from computerwa.deployment import (
 VERIFIED_FOR = 365 * 86_400
 
 
-@click.command(cls=ConnectedProviderCommand, help=__doc__)
+@click.command(cls=ProviderCommand, help=__doc__)
 @account_option(prompt=False)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=CONFIG_FILE)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="deployment record")

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import click
 from ape import accounts, chain, project
-from ape.cli import ConnectedProviderCommand
 from ape.logging import logger
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from computerwa.cli import ProviderCommand
 from computerwa.deployment import LOCAL_DEFAULTS, DeploymentError, deploy
 from computerwa.fleet import DOLLAR, REGIONS, Fleet, ReconciliationError
 
@@ -38,7 +38,7 @@ def _positive(ctx, param, value):
     return value
 
 
-@click.command(cls=ConnectedProviderCommand, help=__doc__)
+@click.command(cls=ProviderCommand, help=__doc__)
 @click.option("--nodes", default=8, show_default=True, callback=_positive, help="compute nodes in the fleet")
 @click.option("--epochs", default=10, show_default=True, callback=_positive, help="daily epochs to run")
 @click.option("--investors", default=4, show_default=True, callback=_positive, help=f"at most {MAX_INVESTORS}")

@@ -1,0 +1,92 @@
+"""Bad input to the `ape run` commands: one clear line, a non-zero exit, never a traceback.
+
+Each `ape run` costs seconds, so every command starts at once (in the module's fixture)
+and each test reads its own result."""
+
+import json
+
+import pytest
+
+from tests.scripts.helpers import start_ape_run
+
+NO_CODE = "0x000000000000000000000000000000000000dEaD"
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    from computerwa.artifacts import ensure_compiled
+
+    ensure_compiled()  # so that no `ape run` below compiles, let alone several at once
+    tmp = tmp_path_factory.mktemp("cli")
+    other_chain = tmp / "other-chain.json"
+    other_chain.write_text(json.dumps({"ecosystem": "ethereum", "network": "local", "chain_id": 5, "contracts": {}}))
+    config = tmp / "config.yaml"
+    config.write_text(f'ethereum:local:\n  stablecoin: "{NO_CODE}"\n')
+    commands = {
+        "simulate no nodes": ("simulate", "--nodes", "0"),
+        "deploy unknown network": ("deploy", "--network", "ethereum:nosuchnet"),
+        "deploy other chain": ("deploy", "--out", str(other_chain)),
+        "deploy stablecoin without code": ("deploy", "--out", str(tmp / "new.json"), "--config", str(config)),
+        "quote default record": ("quote", "--region", "mars", "--units", "10"),
+        "quote no record": ("quote", "--region", "mars", "--units", "10", "--deployment", str(tmp / "none.json")),
+        "quote other chain": ("quote", "--region", "mars", "--units", "10", "--deployment", str(other_chain)),
+        "quote zero units": ("quote", "--region", "mars", "--units", "0"),
+        "quote unreachable node": ("quote", "--network", "ethereum:local:node", "--region", "mars", "--units", "1"),
+    }
+    started = {name: start_ape_run(*args) for name, args in commands.items()}
+    finished = {}
+    for name, process in started.items():
+        output, _ = process.communicate(timeout=120)
+        finished[name] = (process.returncode, output)
+    return finished
+
+
+def check(runs, name, message, code=None):
+    returncode, output = runs[name]
+    assert returncode != 0, output
+    if code is not None:
+        assert returncode == code, output
+    assert "Traceback" not in output, output
+    errors = [line for line in output.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1, output
+    assert message in errors[0], output
+    return errors[0]
+
+
+def test_simulate_refuses_zero_nodes(runs):
+    check(runs, "simulate no nodes", "Invalid value for '--nodes': must be at least 1", code=2)
+
+
+def test_deploy_to_an_unknown_network_names_it(runs):
+    # Ape's own usage error: the one line, then the networks it knows, one per line
+    check(runs, "deploy unknown network", "No network in 'ethereum' named 'nosuchnet'", code=2)
+
+
+def test_deploy_refuses_a_record_of_another_chain(runs):
+    check(runs, "deploy other chain", "records chain 5, but this network is chain 1337", code=1)
+
+
+def test_deploy_refuses_a_stablecoin_without_code(runs):
+    check(runs, "deploy stablecoin without code", f"stablecoin {NO_CODE} has no code on this network", code=1)
+
+
+def test_quote_without_a_deployment_says_to_deploy_first(runs):
+    # deployments/ethereum-local-test.json may exist from an earlier `ape run deploy`; the
+    # embedded chain forgets it at exit either way
+    check(runs, "quote default record", "run `ape run deploy --network ethereum:local:test` first", code=1)
+    line = check(runs, "quote no record", "no deployment recorded for ethereum:local:test", code=1)
+    assert line.endswith("run `ape run deploy --network ethereum:local:test` first")
+
+
+def test_quote_refuses_a_record_of_another_chain(runs):
+    check(runs, "quote other chain", "records chain 5, but this network is chain 1337", code=1)
+
+
+def test_quote_refuses_zero_units(runs):
+    check(runs, "quote zero units", "Invalid value for '--units': must be at least 1", code=2)
+
+
+def test_quote_on_a_node_that_cannot_be_reached_says_so_in_one_line(runs):
+    # nothing listens on ethereum:local:node's default URI (or, if something does, it has
+    # no deployment recorded): Ape's connection error, not its traceback
+    check(runs, "quote unreachable node", "")

@@ -1,0 +1,102 @@
+"""`computerwa.quote.rank`: which nodes of a region a customer may use, best first (no chain)."""
+
+import pytest
+
+from computerwa.quote import ACTIVE, PAUSED, RETIRED, LatestReport, NodeInfo, rank, skip_reason, total_price
+
+REGION = "india"
+SLA = 9_800
+
+
+def node(node_id, price=500_000, status=ACTIVE, sla=SLA, region=REGION):
+    return NodeInfo(node_id, status, region, "H100-SXM", 8, price, sla)
+
+
+def report(uptime=9_900, latency=40, fresh=True, epoch=3):
+    return LatestReport(epoch=epoch, uptime_bps=uptime, latency_ms_p50=latency, submitted_at=1_700_000_000, fresh=fresh)
+
+
+def test_total_price_is_per_thousand_units_rounded_down():
+    assert total_price(1_000, 500_000) == 500_000
+    assert total_price(1, 999) == 0
+    assert total_price(2_500, 300_001) == 750_002
+
+
+def test_cheapest_total_first_then_lowest_latency_then_id():
+    nodes = [node(1, price=600_000), node(2, price=400_000), node(3, price=400_000), node(4, price=400_000)]
+    reports = {1: report(latency=10), 2: report(latency=55), 3: report(latency=20), 4: report(latency=20)}
+    quote = rank(nodes, reports, units=10_000)
+    assert [offer.node_id for offer in quote.ranked] == [3, 4, 2, 1]
+    assert [offer.total for offer in quote.ranked] == [4_000_000, 4_000_000, 4_000_000, 6_000_000]
+    assert quote.skipped == []
+    assert quote.region == REGION and quote.units == 10_000
+
+
+def test_prices_that_round_to_the_same_total_are_ranked_by_latency():
+    # 1 unit at 999 or at 1 per 1,000 units both cost 0: the faster node wins
+    quote = rank([node(1, price=1), node(2, price=999)], {1: report(latency=90), 2: report(latency=30)}, units=1)
+    assert [offer.node_id for offer in quote.ranked] == [2, 1]
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"), [(PAUSED, "paused"), (RETIRED, "retired"), (0, "not registered"), (9, "unknown status 9")]
+)
+def test_a_node_that_is_not_active_is_skipped_for_its_status(status, reason):
+    quote = rank([node(1, status=status), node(2)], {1: report(), 2: report()}, units=100)
+    assert [offer.node_id for offer in quote.ranked] == [2]
+    assert [(skip.node_id, skip.reason) for skip in quote.skipped] == [(1, reason)]
+
+
+def test_a_node_without_a_report_is_skipped():
+    empty = LatestReport(epoch=0, uptime_bps=0, latency_ms_p50=0, submitted_at=0, fresh=False)
+    quote = rank([node(1), node(2), node(3)], {1: None, 2: empty, 3: report()}, units=100)
+    assert [offer.node_id for offer in quote.ranked] == [3]
+    assert {skip.node_id: skip.reason for skip in quote.skipped} == {
+        1: "no performance report yet",
+        2: "no performance report yet",
+    }
+
+
+def test_a_node_whose_latest_report_is_stale_is_skipped():
+    quote = rank([node(1), node(2)], {1: report(fresh=False, epoch=7), 2: report()}, units=100)
+    assert [offer.node_id for offer in quote.ranked] == [2]
+    assert quote.skipped[0].reason == "stale: its latest report is of epoch 7"
+
+
+def test_a_node_below_its_sla_is_skipped_and_one_exactly_at_it_is_not():
+    nodes = [node(1, sla=9_900), node(2, sla=9_900)]
+    quote = rank(nodes, {1: report(uptime=9_899), 2: report(uptime=9_900)}, units=100)
+    assert [offer.node_id for offer in quote.ranked] == [2]
+    assert quote.skipped[0].node_id == 1
+    assert quote.skipped[0].reason == "below its SLA: uptime 98.99% in epoch 3, SLA 99.00%"
+
+
+def test_the_first_failing_check_is_the_reason():
+    # paused beats stale beats below-SLA
+    assert skip_reason(node(1, status=PAUSED), report(uptime=0, fresh=False)) == "paused"
+    assert skip_reason(node(1), report(uptime=0, fresh=False)).startswith("stale")
+    assert skip_reason(node(1), report()) is None
+
+
+def test_a_cheap_node_that_fails_a_check_never_outranks_a_usable_one():
+    nodes = [node(1, price=1), node(2, price=1, status=RETIRED), node(3, price=900_000)]
+    quote = rank(nodes, {1: report(uptime=0), 2: report(), 3: report()}, units=1_000)
+    assert [offer.node_id for offer in quote.ranked] == [3]
+    assert [skip.node_id for skip in quote.skipped] == [1, 2]
+
+
+def test_an_empty_region_has_no_offer_and_no_skip():
+    quote = rank([], {}, units=100)
+    assert quote.ranked == [] and quote.skipped == [] and quote.region == ""
+
+
+def test_a_region_where_every_node_fails_has_no_offer():
+    nodes = [node(1, status=PAUSED), node(2), node(3)]
+    quote = rank(nodes, {2: None, 3: report(uptime=1)}, units=100)
+    assert quote.ranked == []
+    assert [skip.node_id for skip in quote.skipped] == [1, 2, 3]
+
+
+def test_negative_units_are_refused():
+    with pytest.raises(ValueError, match="units"):
+        rank([node(1)], {1: report()}, units=-1)
