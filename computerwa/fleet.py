@@ -17,6 +17,7 @@ models (SettlementModel, one RevenueModel per token) to the wei.
 
 from __future__ import annotations
 
+import math
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -36,7 +37,8 @@ SHARE = 10**18
 TOKENS_PER_NODE = 1_000 * SHARE
 HOUR = 3_600
 
-# demand weight, the UTC hour of its daily peak, network latency to a local node (ms)
+# demand weight, the UTC hour of its daily peak (which also sets where the region is in
+# its weekly cycle on a given day), network latency to a local node (ms)
 REGIONS = {
     "asia-southeast": (1.3, 6, 18),
     "india": (1.1, 8, 22),
@@ -50,6 +52,13 @@ GPUS = {
     "L40S": (350, 22_000, 38),
     "RTX-4090": (450, 14_000, 45),
 }
+
+
+def demand_factor(region: str, epoch: int) -> float:
+    """A region's demand on day `epoch`: its weight, a weekly cycle (+-25%, weekends low)
+    shifted by its time zone, and 2% growth a day."""
+    weight, peak_hour, _ = REGIONS[region]
+    return weight * (1 + 0.25 * math.sin(2 * math.pi * (epoch + peak_hour / 24) / 7)) * 1.02**epoch
 
 
 class ReconciliationError(Exception):
@@ -240,8 +249,7 @@ class Fleet:
         # (customers in random order each day; a full node spills demand to the next best)
         for customer in self.rng.sample(self.customers, len(self.customers)):
             region = self.customer_region[customer.address]
-            weight, _, _ = REGIONS[region]
-            left = int(self.rng.lognormvariate(0, 0.5) * weight * 40_000)
+            left = int(self.rng.lognormvariate(0, 0.5) * demand_factor(region, epoch) * 40_000)
             for spec in self.quote(region):
                 units = min(left, spec.capacity - served[spec.node_id])
                 if units <= 0:

@@ -204,6 +204,7 @@ def _print_summary(console, fleet, report) -> None:
 
 def _charts(fleet, out: Path) -> list[Path]:
     import matplotlib
+    import matplotlib.patches
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -229,7 +230,10 @@ def _charts(fleet, out: Path) -> list[Path]:
         [st.holders[s.node_id] / 1_000 / DOLLAR for s in fleet.nodes],
         color=[f"C{list(REGIONS).index(s.region)}" for s in fleet.nodes],
     )
-    ax.set(title="holders' revenue per token over the run (colour: region)", xlabel="node", ylabel="dollars per token")
+    ax.legend(
+        handles=[matplotlib.patches.Patch(color=f"C{i}", label=region) for i, region in enumerate(REGIONS)], fontsize=8
+    )
+    ax.set(title="holders' revenue per token over the run", xlabel="node", ylabel="dollars per token")
     paths.append(_save(fig, out / "holder_yield.png"))
 
     fig, ax = plt.subplots(figsize=(9, 5))
