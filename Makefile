@@ -49,13 +49,12 @@ test-deep: compile
 abi: compile
 	ape run export_abis
 
+# receipt gas of every headline operation vs target, anchor and gas-snapshot.json; scaling; engine tx/s
+# (reports/bench.json). `ape run bench --update-snapshot` rewrites the snapshot, deliberately.
 bench: compile
-	ape run bench_engine --network ethereum:local:test
+	ape run bench --network ethereum:local:test
 
-bench-gas: compile
-	ape run bench_gas --network ethereum:local:test
-	ape run bench_gas_oracle --network ethereum:local:test
-	ape run bench_gas_settlement --network ethereum:local:test
+bench-gas: bench
 
 $(LINT_VENV)/.installed: requirements-lint.txt
 	$(PYTHON) -m venv $(LINT_VENV)

@@ -3,7 +3,7 @@
 Every day each customer settles one cumulative voucher per node it used (however many
 inferences it made: the voucher is cumulative), in batches; each node gets one oracle
 report; a few customers pay one-shot. The figures per operation are receipt gasUsed
-measured by `make bench-gas` (reports/bench-gas-*.json) or, without them, the defaults
+measured by `make bench` (reports/bench-gas-*.json) or, without them, the defaults
 below (the same benchmark, recorded when this file was written). Batching is what makes
 the per-inference cost fall: a voucher settled alone pays the whole transaction and its
 node's revenue deposit; in a batch of 100 those are shared.
@@ -15,10 +15,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-# receipt gasUsed, `make bench-gas` on 2026-11-29 (Settlement per voucher by batch size)
-DEFAULT_PER_VOUCHER = {1: 109_375, 10: 43_758, 50: 21_810, 100: 19_066}
+# receipt gasUsed, `make bench` on 2026-11-29 (Settlement per voucher by batch size)
+DEFAULT_PER_VOUCHER = {1: 100_008, 10: 39_620, 50: 20_286, 100: 17_869}
 DEFAULT_ORACLE_SUBMIT = 80_896  # 3 signatures
-DEFAULT_DIRECT_PAYMENT = 129_911
+DEFAULT_DIRECT_PAYMENT = 119_658
 
 
 @dataclass(frozen=True)
