@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 # Ape's data folder stays inside the project, so nothing leaks between checkouts
 export APE_DATA_FOLDER ?= $(CURDIR)/.ape
 
-.PHONY: setup demo test test-ape test-deep compile abi bench bench-gas lint format lock clean
+.PHONY: setup demo test test-ape test-deep compile abi bench bench-gas lint format lock clean coverage
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "ComputeRWA needs Python 3.11: install it, or run make PYTHON=/path/to/python3.11")'
@@ -45,6 +45,11 @@ test-ape: compile
 # auditors: 50x the examples of every property test
 test-deep: compile
 	ape test tests/fuzz --hypothesis-profile deep
+
+# statement coverage of every contract: the unit tests on Anvil with Ape's tracer (slow);
+# tables in reports/coverage/. Other tests: python scripts/coverage.py tests/unitary/token
+coverage: compile
+	python scripts/coverage.py
 
 abi: compile
 	ape run export_abis

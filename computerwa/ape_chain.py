@@ -7,11 +7,12 @@ state machines here as on `RevmChain` is how the suite proves the two engines ag
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from computerwa.artifacts import Artifact, load_artifacts
 from computerwa.chain import Receipt, Reverted
-from computerwa.codec import Event, EventDecoder, Function, as_address, normalize
+from computerwa.codec import Event, Function, as_address, normalize
 
 
 class ApeChain:
@@ -36,6 +37,11 @@ class ApeChain:
         self.artifacts = artifacts if artifacts is not None else load_artifacts()
         self._pending: int | None = None
         self._pin_always = ape.chain.provider.name != "test"
+        self._decoder_by_shape: dict | None = None
+        self._used = 0
+        # Anvil traces a mined transaction, so Ape's return_value is exact there; the embedded
+        # provider would recompute it against the state after the transaction instead
+        self._traced_returns = ape.chain.provider.name != "test"
 
     # --- time -----------------------------------------------------------------------------
     # The next block's timestamp is ours to keep: each transaction (reverted ones too, as
@@ -67,6 +73,7 @@ class ApeChain:
 
     def _before_transaction(self) -> None:
         want = self.pending_timestamp
+        self._used = want
         backend = getattr(self._chain.provider, "evm_backend", None)
         if backend is not None and hasattr(backend, "chain"):
             backend.chain.header = backend.chain.header.copy(timestamp=want)
@@ -74,7 +81,10 @@ class ApeChain:
             self._chain.pending_timestamp = want
 
     def _after_transaction(self) -> None:
-        self._pending = self.timestamp + 1
+        # a reverted transaction is refused before it is mined here, but time moves on as if
+        # it had been mined at its timestamp (as on the in-process engine): a `sleep` before it
+        # still holds afterwards
+        self._pending = max(self.timestamp, self._used) + 1
 
     # The provider's own snapshots: Ape's chain manager keys them by block hash and drops
     # every later one on restore, which loses an outer snapshot taken at the same block.
@@ -124,14 +134,24 @@ class ApeChain:
         return bytes(self._ape.chain.provider.get_code(as_address(address)))
 
     def decode_events(self, receipt: Any) -> list[Event]:
+        """Every log of the transaction, decoded from its raw topics and data by the compiled
+        ABIs (as the in-process engine does): also the logs of contracts Ape was never told
+        about, such as the tokens a factory created inside the transaction."""
+        if self._decoder_by_shape is None:
+            self._decoder_by_shape = {
+                (topic, len(decoder.indexed) + 1): decoder
+                for art in self.artifacts.values()
+                for topic, decoder in art.codec.events.items()
+            }
         events = []
-        for log in receipt.events:
-            decoder = _decoder(self.artifacts, log.event_name, set(log.event_arguments))
-            args = dict(log.event_arguments)
-            if decoder is not None:
-                kinds = dict(decoder.indexed + decoder.data)
-                args = {n: normalize(kinds[n], args[n]) for n in decoder.names}
-            events.append(Event(log.event_name, as_address(log.contract_address), args))
+        for log in receipt.logs:
+            topics = [_as_bytes(topic) for topic in log["topics"]]
+            data, address = _as_bytes(log["data"]), as_address(log["address"])
+            decoder = self._decoder_by_shape.get((topics[0], len(topics))) if topics else None
+            if decoder is None:
+                events.append(Event("<unknown>", address, {"topics": topics, "data": data}))
+            else:
+                events.append(decoder.decode(address, topics, data))
         return events
 
 
@@ -167,13 +187,14 @@ class ApeFunction:
             return self.call(*args, sender=sender)
         return self.transact(*args, sender=sender, value=value)
 
-    def call(self, *args: Any, sender: Any = None) -> Any:
+    def call(self, *args: Any, sender: Any = None, pending: bool = False) -> Any:
         chain = self.contract.chain
         method = getattr(self.contract.instance, self.fn.name)
         if not self.fn.is_view:  # a transaction handler: simulate it without sending
             method = method.call
+        extra = {"block_id": "pending"} if pending else {}
         try:
-            result = method(*_to_ape(args), sender=chain.sender(sender))
+            result = method(*_to_ape(args), sender=chain.sender(sender), **extra)
         except chain._ape.exceptions.ContractLogicError as err:
             raise Reverted(_reason(err)) from None
         outputs = self.fn.outputs
@@ -187,15 +208,29 @@ class ApeFunction:
         chain = self.contract.chain
         method = getattr(self.contract.instance, self.fn.name)
         chain._before_transaction()
+        returned = None
         try:
+            if self.fn.outputs and not chain._traced_returns:
+                # the embedded provider: the same call on the pending block (the state it will
+                # run on, with the transaction's own timestamp), just before it is sent
+                # if it reverts, the transaction itself reverts below, mined like any other
+                with contextlib.suppress(Reverted):
+                    returned = self.call(*args, sender=sender, pending=True)
             receipt = method(*_to_ape(args), sender=chain.sender(sender), value=value)
         except chain._ape.exceptions.ContractLogicError as err:
             raise Reverted(_reason(err)) from None
         finally:
             chain._after_transaction()
+        if self.fn.outputs and chain._traced_returns:
+            raw = receipt.return_value
+            outputs = self.fn.outputs
+            returned = (
+                normalize(outputs[0], raw)
+                if len(outputs) == 1
+                else tuple(normalize(t, v) for t, v in zip(outputs, raw, strict=True))
+            )
         block = chain._chain.blocks[receipt.block_number]
-        # return values are left out: the embedded provider recomputes them after the fact
-        return Receipt(receipt.gas_used, chain.decode_events(receipt), receipt.block_number, block.timestamp)
+        return Receipt(receipt.gas_used, chain.decode_events(receipt), receipt.block_number, block.timestamp, returned)
 
 
 def _to_ape(args: tuple) -> list:
@@ -207,9 +242,7 @@ def _reason(err: Exception) -> str | None:
     return None if message in ("", "Transaction failed.") else message
 
 
-def _decoder(artifacts: dict[str, Artifact], name: str, fields: set[str]) -> EventDecoder | None:
-    for artifact in artifacts.values():
-        for decoder in artifact.codec.events.values():
-            if decoder.name == name and set(decoder.names) == fields:
-                return decoder
-    return None
+def _as_bytes(value: Any) -> bytes:
+    if isinstance(value, str):
+        return bytes.fromhex(value.removeprefix("0x"))
+    return bytes(value)
