@@ -154,32 +154,34 @@ def stable_domain(stablecoin):
     return Domain.of(stablecoin)
 
 
-@pytest.fixture(scope="session")
+# Nodes are registered per test (and undone with it): the registry is shared with the
+# registry's own suite, which counts node ids from 1.
+@pytest.fixture
 def node(registry, operator):
     return register(registry, operator, SHARE)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def second_node(registry, second_operator, node):
     return register(registry, second_operator, SECOND_SHARE)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def third_node(registry, third_operator, second_node):
     return register(registry, third_operator, THIRD_SHARE)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def node_token(backend, registry, node):
     return token_of(backend, registry, node)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def second_node_token(backend, registry, second_node):
     return token_of(backend, registry, second_node)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def third_node_token(backend, registry, third_node):
     return token_of(backend, registry, third_node)
 
