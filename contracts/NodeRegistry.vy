@@ -139,7 +139,7 @@ def register_node(
     @param region Where it runs, e.g. "asia-southeast"; quoted by exact match.
     @param gpu_model e.g. "H100-SXM".
     @param gpu_count At least 1.
-    @param price_per_unit Stablecoin base units per unit of work.
+    @param price_per_unit Stablecoin base units per 1,000 work units (what `quote` and the simulation assume).
     @param operator_share_bps The operator's share of every payment (at most 9,000).
     @param sla_uptime_bps The uptime it promises (at most 10,000); below it, it is slashed.
     @param metadata_uri The node's documents and specifications.
@@ -196,7 +196,7 @@ def set_price(node_id: uint256, price_per_unit: uint256):
     """
     @dev Sets the node's price. Its operator only.
     @param node_id The node.
-    @param price_per_unit Stablecoin base units per unit of work.
+    @param price_per_unit Stablecoin base units per 1,000 work units (what `quote` and the simulation assume).
     """
     self._check_operator(node_id)
     self._price[node_id] = price_per_unit
