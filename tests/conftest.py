@@ -264,3 +264,10 @@ def registry(backend, issuer, stablecoin, suite_factory, suite_oracle):
 def settlement(backend, issuer, stablecoin, registry, treasury):
     """Settlement with a 2.5% fee to the treasury and a 2-epoch withdrawal delay."""
     return backend.deploy("Settlement", stablecoin, registry, treasury, FEE_BPS, WITHDRAWAL_DELAY, sender=issuer)
+
+
+@pytest.fixture
+def false_token(backend, issuer):
+    """A token whose transfer, transferFrom and approve can answer `false` instead of
+    reverting (contracts/mocks/MockFalseToken.vy): `set_failing(True)` or `set_fails(...)`."""
+    return backend.deploy("MockFalseToken", sender=issuer)

@@ -13,9 +13,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import pytest
-import vyper
 
-from computerwa.artifacts import Artifact
 from computerwa.attestation import PerformanceReport, sign_report
 from computerwa.signing import Domain
 from tests.conftest import ATTESTOR_THRESHOLD, EPOCH_LENGTH, NODE_REGION, ONE_DOLLAR
@@ -194,81 +192,3 @@ def make_registry(backend, issuer, identity, suite_oracle, suite_genesis):
 # --- a bond token that answers `false` -------------------------------------------------------------
 # No contract of the project returns `false` from transfer/transferFrom/approve (they revert), so
 # the double is compiled here from source for the registry's "transfer failed" / "approve failed".
-FALSE_TOKEN_NAME = "FalseReturningBondToken"
-FALSE_TOKEN_SOURCE = """# pragma version ~=0.4.3
-balanceOf: public(HashMap[address, uint256])
-allowance: public(HashMap[address, HashMap[address, uint256]])
-failing: public(bool)
-
-
-@external
-def mint(to: address, amount: uint256):
-    self.balanceOf[to] += amount
-
-
-@external
-def set_failing(failing: bool):
-    self.failing = failing
-
-
-@external
-def approve(spender: address, amount: uint256) -> bool:
-    if self.failing:
-        return False
-    self.allowance[msg.sender][spender] = amount
-    return True
-
-
-@external
-def transfer(to: address, amount: uint256) -> bool:
-    if self.failing:
-        return False
-    self.balanceOf[msg.sender] -= amount
-    self.balanceOf[to] += amount
-    return True
-
-
-@external
-def transferFrom(owner: address, to: address, amount: uint256) -> bool:
-    if self.failing:
-        return False
-    self.allowance[owner][msg.sender] -= amount
-    self.balanceOf[owner] -= amount
-    self.balanceOf[to] += amount
-    return True
-"""
-
-
-@pytest.fixture(scope="session")
-def false_token_artifact() -> Artifact:
-    out = vyper.compile_code(FALSE_TOKEN_SOURCE, output_formats=["abi", "bytecode", "bytecode_runtime"])
-    return Artifact(
-        name=FALSE_TOKEN_NAME,
-        abi=out["abi"],
-        bytecode=bytes.fromhex(out["bytecode"].removeprefix("0x")),
-        runtime=bytes.fromhex(out["bytecode_runtime"].removeprefix("0x")),
-    )
-
-
-@pytest.fixture
-def false_token(backend, false_token_artifact, issuer):
-    """A bond token whose transfer, transferFrom and approve return `false` once
-    `set_failing(True)`."""
-    if backend.name == "ape":
-        from ape.contracts import ContractContainer
-        from ethpm_types import ContractType
-
-        from computerwa.ape_chain import ApeContract
-
-        contract_type = ContractType(
-            contractName=FALSE_TOKEN_NAME,
-            abi=false_token_artifact.abi,
-            deploymentBytecode={"bytecode": "0x" + false_token_artifact.bytecode.hex()},
-            runtimeBytecode={"bytecode": "0x" + false_token_artifact.runtime.hex()},
-        )
-        instance = backend.sender(issuer).deploy(ContractContainer(contract_type))
-        backend.pending_timestamp = backend.timestamp + 1
-        return ApeContract(backend, instance, false_token_artifact)
-    if FALSE_TOKEN_NAME not in backend.artifacts:
-        backend.artifacts = {**backend.artifacts, FALSE_TOKEN_NAME: false_token_artifact}
-    return backend.deploy(FALSE_TOKEN_NAME, sender=issuer)

@@ -239,57 +239,6 @@ def voucher(backend, customer):
 
 
 # --- a stablecoin that answers `false` ----------------------------------------------------------
-FALSE_TOKEN_SOURCE = """
-# pragma version ~=0.4.3
-# tests only: an ERC-20 that reports failure with `false` instead of reverting
-balanceOf: public(HashMap[address, uint256])
-refuse_transfer_from: public(bool)
-
-
-@external
-def set_refuse_transfer_from(refuse: bool):
-    self.refuse_transfer_from = refuse
-
-
-@external
-def transferFrom(owner: address, to: address, amount: uint256) -> bool:
-    if self.refuse_transfer_from:
-        return False
-    self.balanceOf[to] += amount
-    return True
-
-
-@external
-def transfer(to: address, amount: uint256) -> bool:
-    return False
-
-
-@external
-def approve(spender: address, amount: uint256) -> bool:
-    return False
-"""
-
-
-@pytest.fixture(scope="session")
-def false_token(backend, issuer):
-    """A token whose `transfer` and `approve` return false (and `transferFrom` when told
-    to): how a non-reverting ERC-20 reports failure. In-process engine only."""
-    if backend.name != "revm":
-        pytest.skip("compiles a test double outside the project: in-process engine only")
-    import vyper
-
-    from computerwa.artifacts import Artifact
-
-    out = vyper.compile_code(FALSE_TOKEN_SOURCE, output_formats=["abi", "bytecode", "bytecode_runtime"])
-    artifact = Artifact(
-        name="FalseReturnToken",
-        abi=out["abi"],
-        bytecode=bytes.fromhex(out["bytecode"].removeprefix("0x")),
-        runtime=bytes.fromhex(out["bytecode_runtime"].removeprefix("0x")),
-    )
-    # a new dict for this engine: the session's `artifacts` (compared with interfaces/) stays as compiled
-    backend.artifacts = {**backend.artifacts, artifact.name: artifact}
-    return backend.deploy("FalseReturnToken", sender=issuer)
 
 
 # --- a second deployment over a fee-on-transfer token -------------------------------------------

@@ -456,11 +456,13 @@ def test_false_returning_stablecoin_is_caught_on_every_transfer_and_approve(
 ):
     settlement = backend.deploy("Settlement", false_token, registry, treasury, FEE_BPS, 0, sender=issuer)
     domain = Domain.of(settlement)
-    false_token.set_refuse_transfer_from(True, sender=issuer)
+    false_token.mint(customer, DOLLAR, sender=issuer)
+    false_token.set_fails(False, True, False, sender=issuer)
     with reverts("settlement: transfer failed"):
         settlement.deposit(DOLLAR, sender=customer)
-    false_token.set_refuse_transfer_from(False, sender=issuer)
+    false_token.set_fails(False, False, False, sender=issuer)
     assert settlement.deposit(DOLLAR, sender=customer).return_value == DOLLAR
+    false_token.set_fails(True, False, True, sender=issuer)  # from now on transfer and approve answer false
 
     # the first payment to a node approves its token: a refused approve stops it
     paid = Voucher(customer.address, node, DOLLAR, backend.pending_timestamp + HOUR)

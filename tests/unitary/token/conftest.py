@@ -12,9 +12,7 @@ from functools import cached_property
 from typing import Any
 
 import pytest
-import vyper
 
-from computerwa.artifacts import Artifact
 from computerwa.chain import Chain
 from tests.conftest import DOCUMENTS_HASH, EPOCH_LENGTH, ONE_DOLLAR
 
@@ -123,72 +121,3 @@ def deploy_token(backend, stablecoin, identity, issuer, agent, minter):
 # --- a stablecoin that answers `false` -------------------------------------------------------
 # No contract of the project returns `false` from an ERC-20 transfer (they revert), so the
 # double is compiled here from source, with the pip-installed compiler, for both engines.
-FALSE_TOKEN_NAME = "FalseReturningToken"
-FALSE_TOKEN_SOURCE = """# pragma version ~=0.4.3
-balanceOf: public(HashMap[address, uint256])
-failing: public(bool)
-
-
-@external
-def mint(to: address, amount: uint256):
-    self.balanceOf[to] += amount
-
-
-@external
-def set_failing(failing: bool):
-    self.failing = failing
-
-
-@external
-def transfer(to: address, amount: uint256) -> bool:
-    if self.failing:
-        return False
-    self.balanceOf[msg.sender] -= amount
-    self.balanceOf[to] += amount
-    return True
-
-
-@external
-def transferFrom(owner: address, to: address, amount: uint256) -> bool:
-    if self.failing:
-        return False
-    self.balanceOf[owner] -= amount
-    self.balanceOf[to] += amount
-    return True
-"""
-
-
-@pytest.fixture(scope="session")
-def false_token_artifact() -> Artifact:
-    out = vyper.compile_code(FALSE_TOKEN_SOURCE, output_formats=["abi", "bytecode", "bytecode_runtime"])
-    return Artifact(
-        name=FALSE_TOKEN_NAME,
-        abi=out["abi"],
-        bytecode=bytes.fromhex(out["bytecode"].removeprefix("0x")),
-        runtime=bytes.fromhex(out["bytecode_runtime"].removeprefix("0x")),
-    )
-
-
-@pytest.fixture
-def false_token(backend, false_token_artifact, issuer):
-    """A stablecoin double whose transfers return `false` once `set_failing(True)`."""
-    if backend.name == "ape":
-        from ape.contracts import ContractContainer
-        from ethpm_types import ContractType
-
-        from computerwa.ape_chain import ApeContract
-
-        contract_type = ContractType(
-            contractName=FALSE_TOKEN_NAME,
-            abi=false_token_artifact.abi,
-            deploymentBytecode={"bytecode": "0x" + false_token_artifact.bytecode.hex()},
-            runtimeBytecode={"bytecode": "0x" + false_token_artifact.runtime.hex()},
-        )
-        instance = backend.sender(issuer).deploy(ContractContainer(contract_type))
-        # deployed past the adapter, whose clock must learn that a block was mined
-        backend.pending_timestamp = backend.timestamp + 1
-        return ApeContract(backend, instance, false_token_artifact)
-    if FALSE_TOKEN_NAME not in backend.artifacts:
-        # a new dict: the session's `artifacts` (the project's own contracts) stays as compiled
-        backend.artifacts = {**backend.artifacts, FALSE_TOKEN_NAME: false_token_artifact}
-    return backend.deploy(FALSE_TOKEN_NAME, sender=issuer)
