@@ -38,6 +38,7 @@ class ApeChain:
         self._pending: int | None = None
         self._pin_always = ape.chain.provider.name != "test"
         self._decoder_by_shape: dict | None = None
+        self._abi_at: dict[str, Any] = {}  # address -> the codec of the contract deployed or bound there
         self._used = 0
         # Anvil traces a mined transaction, so Ape's return_value is exact there; the embedded
         # provider would recompute it against the state after the transaction instead
@@ -113,6 +114,7 @@ class ApeChain:
             raise Reverted(_reason(err)) from None
         finally:
             self._after_transaction()
+        self._abi_at[as_address(instance.address)] = self.artifacts[contract_name].codec
         return ApeContract(self, instance, self.artifacts[contract_name])
 
     def deploy_blueprint(self, contract_name: str, sender: Any = None) -> str:
@@ -127,6 +129,7 @@ class ApeChain:
 
     def at(self, contract_name: str, address: str) -> ApeContract:
         container = getattr(self._ape.project, contract_name)
+        self._abi_at[as_address(address)] = self.artifacts[contract_name].codec
         return ApeContract(self, container.at(as_address(address)), self.artifacts[contract_name])
 
     def code(self, address: str) -> bytes:
@@ -147,7 +150,12 @@ class ApeChain:
         for log in receipt.logs:
             topics = [_as_bytes(topic) for topic in log["topics"]]
             data, address = _as_bytes(log["data"]), as_address(log["address"])
-            decoder = self._decoder_by_shape.get((topics[0], len(topics))) if topics else None
+            # the emitter's own ABI first: two contracts may declare events of one signature
+            # (ComputeToken's Paused(agent) and MockStablecoin's Paused(account))
+            codec = self._abi_at.get(address)
+            decoder = codec.events.get(topics[0]) if codec and topics else None
+            if decoder is None or len(decoder.indexed) + 1 != len(topics):
+                decoder = self._decoder_by_shape.get((topics[0], len(topics))) if topics else None
             if decoder is None:
                 events.append(Event("<unknown>", address, {"topics": topics, "data": data}))
             else:

@@ -1,143 +1,101 @@
-"""Statement coverage of every Vyper contract, from the unit suite run on Anvil.
+"""Statement coverage of every Vyper contract of ours: the suite on Ape's local provider.
 
-    make coverage                                   # the default selection (see SELECTION)
-    python scripts/coverage.py [pytest args ...]    # the same, with other tests or options
+    make coverage                                  # the default selection, fails under 95%
+    python scripts/coverage.py [pytest args ...]   # other tests: python scripts/coverage.py tests/unitary/token
 
-Runs `pytest` with Ape's plugin, `--coverage`, `--engine ape` and
-`--network ethereum:local:foundry` (so Ape traces every transaction and call on a real
-Anvil node), then writes `reports/coverage/` (Ape's `coverage.xml` and `htmlcov/`, and
-`coverage.json` / `coverage.md`: statements, covered and percent per contract) and prints
-the per-contract table.
+Runs the tests with `--engine ape` on Ape's embedded `test` provider, whose EVM is
+py-evm, with `computerwa.coverage.Recorder` hooked into py-evm's instruction loop: every
+executed pc of every transaction and call is recorded, reverted transactions and
+constructors included, and code inlined from a module (revenue_stream) counts for the
+module's file. `computerwa.coverage.report` maps the pcs to statements through the
+compiler's own pc -> AST maps (see that module).
+
+Writes reports/coverage/coverage.json and coverage.md (statements, covered, percent and the
+lines of missed statements per source file), prints the table, and exits non-zero when a
+test failed or a source file is below --fail-under (default 95).
 
 Not an `ape run` script (it starts its own pytest session): run it with the project's
-virtualenv, `vyper` and `anvil` on PATH (`make coverage` does).
-
-One shim, in this harness only (it changes what Ape records, never what a test does):
-Ape collects transaction coverage from the blocks a test mined, inside its own isolation
-fixtures; the suite turns those off (`--disable-isolation`, the tests isolate themselves
-with engine snapshots), so this plugin hands every transaction's receipt, and every
-reverted transaction's trace, to Ape's coverage tracker as it happens. Calls (views) are
-traced and tracked by Ape itself.
+virtualenv on PATH (`make coverage` does).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "reports" / "coverage"
-
-# The whole unit suite; the property machines (tests/fuzz) run a few examples each on Ape
-# and add nothing the unit tests miss, tests/engine compares the engines, tests/scripts
-# start their own chains (see PROPERTIES.md, "Coverage").
-SELECTION = ["tests/unitary"]
-FIXED = ["--engine", "ape", "--network", "ethereum:local:foundry", "--coverage", "-p", "no:randomly"]
-
-
-class CoverageHarness:
-    """A pytest plugin: the two shims above, and the reports at the end of the session."""
-
-    def __init__(self) -> None:
-        self.tracked = 0
-
-    # --- shim 1: every transaction's coverage ---------------------------------------------
-    def _tracker(self):
-        from ape.utils.basemodel import ManagerAccessMixin
-
-        runner = ManagerAccessMixin._test_runner
-        return runner.coverage_tracker if runner is not None else None
-
-    def _cover_receipt(self, receipt) -> None:
-        try:
-            receipt.track_coverage()
-            self.tracked += 1
-        except Exception as err:
-            print(f"coverage: could not trace {getattr(receipt, 'txn_hash', '?')}: {err}", file=sys.stderr)
-
-    def _cover_failure(self, err) -> None:
-        tracker = self._tracker()
-        try:
-            traceback = err.source_traceback
-        except Exception:
-            traceback = None
-        if tracker is not None and traceback is not None and len(traceback) > 0:
-            tracker.cover(traceback)
-            self.tracked += 1
-
-    def pytest_configure(self, config) -> None:
-        from ape.contracts.base import ContractTransactionHandler
-        from ape.exceptions import ContractLogicError
-
-        harness = self
-        send = ContractTransactionHandler.__call__
-
-        def traced_send(handler, *args, **kwargs):
-            try:
-                receipt = send(handler, *args, **kwargs)
-            except ContractLogicError as err:
-                harness._cover_failure(err)
-                raise
-            harness._cover_receipt(receipt)
-            harness.last_receipt = receipt
-            return receipt
-
-        ContractTransactionHandler.__call__ = traced_send
-
-    # --- the reports -----------------------------------------------------------------------
-    def pytest_sessionfinish(self, session) -> None:
-        tracker = self._tracker()
-        if tracker is None or tracker.data is None:
-            print("coverage: Ape collected nothing", file=sys.stderr)
-            return
-        report = tracker.data.report
-        OUT.mkdir(parents=True, exist_ok=True)
-        report.write_xml(OUT)
-        report.write_html(OUT)
-        rows = []
-        for project in report.projects:
-            for source in project.sources:
-                for contract in source.contracts:
-                    missed = sorted(
-                        {s.location[0] for s in contract.statements if s.hit_count == 0 and s.location is not None}
-                    )
-                    rows.append(
-                        {
-                            "source": source.source_id,
-                            "contract": contract.name,
-                            "statements": contract.lines_valid,
-                            "covered": contract.lines_covered,
-                            "percent": round(100 * contract.line_rate, 2),
-                            "functions": f"{contract.function_hits}/{len(contract.functions)}",
-                            "missed_lines": missed,
-                        }
-                    )
-        summary = {
-            "command": " ".join(["python scripts/coverage.py", *session.config.invocation_params.args]),
-            "tests": {"passed": session.testscollected - session.testsfailed, "failed": session.testsfailed},
-            "contracts": rows,
-        }
-        (OUT / "coverage.json").write_text(json.dumps(summary, indent=2) + "\n")
-        lines = ["| contract | source | statements | covered | % | functions hit | lines with a missed statement |"]
-        lines.append("|---|---|---:|---:|---:|---:|---|")
-        for row in rows:
-            missed = ", ".join(map(str, row["missed_lines"])) or "-"
-            lines.append(
-                f"| {row['contract']} | {row['source']} | {row['statements']} | {row['covered']} | "
-                f"{row['percent']:.2f} | {row['functions']} | {missed} |"
-            )
-        table = "\n".join(lines)
-        (OUT / "coverage.md").write_text(f"Statement coverage on Anvil (`{summary['command']}`)\n\n{table}\n")
-        print(f"\n{table}\n\nreports in {OUT.relative_to(ROOT)}/ ({self.tracked} transactions traced)")
+# Every test that runs on a chain: unit suites, property machines (few examples on Ape),
+# engine tests and the revert-reason test. Script tests start their own chains in
+# subprocesses, which this process does not see.
+SELECTION = ["tests/unitary", "tests/fuzz", "tests/engine", "tests/test_revert_coverage.py"]
+FIXED = ["--engine", "ape", "--network", "ethereum:local:test", "-p", "no:cacheprovider"]
 
 
-def _main(argv: list[str]) -> int:
+def _table(rows: list[dict]) -> str:
+    lines = ["| source | statements | covered | % | lines with a missed statement |", "|---|---:|---:|---:|---|"]
+    for row in rows:
+        missed = ", ".join(map(str, row["missed_lines"])) or "-"
+        lines.append(f"| {row['source']} | {row['statements']} | {row['covered']} | {row['percent']:.2f} | {missed} |")
+    total = sum(r["statements"] for r in rows)
+    covered = sum(r["covered"] for r in rows)
+    lines.append(f"| **all** | {total} | {covered} | {100 * covered / max(total, 1):.2f} | |")
+    return "\n".join(lines)
+
+
+def _selection(pytest_args: list[str]) -> list[str]:
+    """SELECTION, unless the arguments name tests themselves (options alone keep it)."""
+    named = [a for a in pytest_args if not a.startswith("-") and (ROOT / a.split("::")[0]).exists()]
+    return [] if named else SELECTION
+
+
+def main(argv: list[str]) -> int:
     import pytest
 
-    args = [*(argv or SELECTION), *FIXED]
-    return pytest.main(args, plugins=["ape_test", CoverageHarness()])
+    from computerwa.coverage import Recorder, report
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--fail-under", type=float, default=95.0, help="minimum percent per source file")
+    options, pytest_args = parser.parse_known_args(argv)
+    os.chdir(ROOT)
+    recorder = Recorder()
+    recorder.install()
+    started = time.monotonic()
+    try:
+        status = int(pytest.main([*pytest_args, *_selection(pytest_args), *FIXED], plugins=["ape_test"]))
+    finally:
+        recorder.uninstall()
+    seconds = time.monotonic() - started
+    executed, unmatched = recorder.executed(ROOT)
+    rows = [
+        {
+            "source": source.path,
+            "statements": len(source.statements),
+            "covered": len(source.covered),
+            "percent": round(source.percent, 2),
+            "missed_lines": source.missed_lines(),
+        }
+        for source in report(executed, ROOT).values()
+    ]
+    command = " ".join(["python scripts/coverage.py", *argv])
+    OUT.mkdir(parents=True, exist_ok=True)
+    summary = {"command": command, "pytest_exit": status, "seconds": round(seconds), "sources": rows}
+    (OUT / "coverage.json").write_text(json.dumps(summary, indent=2) + "\n")
+    table = _table(rows)
+    (OUT / "coverage.md").write_text(f"Statement coverage (`{command}`)\n\n{table}\n")
+    print(
+        f"\n{table}\n\n{len(recorder.pcs)} distinct codes executed in {seconds:.0f} s ({unmatched} not from "
+        f"this build: blueprint preambles, test-only bytecode); reports in {OUT.relative_to(ROOT)}/"
+    )
+    below = [row["source"] for row in rows if row["percent"] < options.fail_under]
+    if below:
+        print(f"coverage: below {options.fail_under}%: {', '.join(below)}", file=sys.stderr)
+    return status or (1 if below else 0)
 
 
 if __name__ == "__main__":
-    sys.exit(_main(sys.argv[1:]))
+    sys.exit(main(sys.argv[1:]))

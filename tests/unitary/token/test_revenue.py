@@ -267,6 +267,27 @@ def test_revenue_streamed_without_holders_waits_for_the_first_one(compute_token,
     assert compute_token.claimable(investor) == REVENUE
 
 
+def test_revenue_released_mid_stream_while_nobody_holds_is_streamed_again(
+    backend, compute_token, minter, investor, clock, deposit, issued
+):
+    epoch = _epoch_of(deposit())
+    start = clock.epoch_start(epoch + 1)
+    backend.pending_timestamp = start + EPOCH_LENGTH // 4
+    compute_token.burn(investor, SHARES, sender=minter)  # the first quarter stays the investor's
+    backend.pending_timestamp = start + EPOCH_LENGTH // 2
+    # the second quarter streamed to nobody: at the next update, mid-epoch with the stream
+    # running, it is queued again as if deposited now
+    compute_token.mint(investor, SHARES, sender=minter)
+    assert compute_token.queued_amount() == REVENUE // 4
+    assert compute_token.stream_amount() == REVENUE
+    assert compute_token.claimable(investor) == REVENUE // 4
+    clock.at(clock.epoch_start(epoch + 2))
+    assert compute_token.claimable(investor) == REVENUE * 3 // 4
+    clock.at(clock.epoch_start(epoch + 3))
+    assert compute_token.claimable(investor) == REVENUE
+    assert compute_token.streaming() == 0
+
+
 @pytest.fixture
 def instant_token(deploy_token, stablecoin, customer, minter, investor):
     token = deploy_token(epoch_length=0)
