@@ -32,6 +32,7 @@ def runs(tmp_path_factory):
         "quote other chain": ("quote", "--region", "mars", "--units", "10", "--deployment", str(other_chain)),
         "quote zero units": ("quote", "--region", "mars", "--units", "0"),
         "quote unreachable node": ("quote", "--network", "ethereum:local:node", "--region", "mars", "--units", "1"),
+        "profile on anvil": ("profile", "--network", "ethereum:local:foundry"),
     }
     started = {name: start_ape_run(*args) for name, args in commands.items()}
     finished = {}
@@ -90,3 +91,7 @@ def test_quote_on_a_node_that_cannot_be_reached_says_so_in_one_line(runs):
     # nothing listens on ethereum:local:node's default URI (or, if something does, it has
     # no deployment recorded): Ape's connection error, not its traceback
     check(runs, "quote unreachable node", "")
+
+
+def test_profile_needs_the_embedded_provider(runs):
+    check(runs, "profile on anvil", "run it with --network ethereum:local:test (not foundry)")
