@@ -31,6 +31,41 @@ OWN_SOURCES = "contracts/*.vy"
 
 
 # --- 1. record: executed pcs per code ----------------------------------------------------------
+def instrumented_iter(open_code):
+    """A replacement for py-evm's `CodeStream.__iter__` (its instruction loop) that reports
+    every step: `open_code(stream)` is called when a frame starts running code and returns
+    `(before, after)`; `before(pc)` runs before each instruction and its result is handed
+    to `after(pc, token)` once the instruction has run (not after a halting one)."""
+    from eth.vm.opcode_values import STOP
+
+    def iterate(stream):
+        raw = stream._raw_code_bytes
+        before, after = open_code(stream)
+        while True:
+            pc = stream.program_counter
+            try:
+                opcode = raw[pc]
+            except IndexError:
+                break
+            stream.program_counter = pc + 1
+            token = before(pc)
+            yield opcode
+            after(pc, token)
+        yield STOP
+
+    return iterate
+
+
+def build_of(code: bytes, artifacts: dict) -> tuple[str, str] | None:
+    """(contract name, "init" or "runtime") of executed code, or None if not from this build:
+    creation code runs with its constructor arguments appended, runtime code with its immutables."""
+    for kind, field_name in (("init", "bytecode"), ("runtime", "runtime")):
+        for name, artifact in artifacts.items():
+            if code.startswith(getattr(artifact, field_name)):
+                return name, kind
+    return None
+
+
 class Recorder:
     """Records every pc py-evm executes, per code, while installed."""
 
@@ -40,26 +75,17 @@ class Recorder:
 
     def install(self) -> None:
         from eth.vm.code_stream import CodeStream
-        from eth.vm.opcode_values import STOP
 
         pcs = self.pcs
+
+        def ignore(pc, token):
+            pass
+
+        def open_code(stream):
+            return pcs[stream._raw_code_bytes].add, ignore
+
         self._original = CodeStream.__iter__
-
-        def recording_iter(stream):  # CodeStream.__iter__, recording each pc it hands out
-            raw = stream._raw_code_bytes
-            seen = pcs[raw]
-            while True:
-                pc = stream.program_counter
-                try:
-                    opcode = raw[pc]
-                except IndexError:
-                    break
-                seen.add(pc)
-                stream.program_counter = pc + 1
-                yield opcode
-            yield STOP
-
-        CodeStream.__iter__ = recording_iter
+        CodeStream.__iter__ = instrumented_iter(open_code)
 
     def uninstall(self) -> None:
         from eth.vm.code_stream import CodeStream
@@ -74,12 +100,11 @@ class Recorder:
         out: dict[str, set[int]] = defaultdict(set)
         unmatched = 0
         for code, pcs in self.pcs.items():
-            name = next((f"{n}:init" for n, a in artifacts.items() if code.startswith(a.bytecode)), None)
-            name = name or next((f"{n}:runtime" for n, a in artifacts.items() if code.startswith(a.runtime)), None)
-            if name is None:
+            build = build_of(code, artifacts)
+            if build is None:
                 unmatched += 1  # blueprint preambles, test-only bytecode
             else:
-                out[name] |= pcs
+                out[":".join(build)] |= pcs
         return {k: sorted(v) for k, v in sorted(out.items())}, unmatched
 
 

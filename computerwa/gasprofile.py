@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from computerwa.artifacts import load_artifacts, project_root
-from computerwa.coverage import _pc_maps, _statement
+from computerwa.coverage import _pc_maps, _statement, build_of, instrumented_iter
 
 _maps = lru_cache(maxsize=None)(_pc_maps)
 
@@ -37,7 +37,6 @@ class GasRecorder:
     def install(self) -> None:
         from eth.vm.code_stream import CodeStream
         from eth.vm.computation import BaseComputation
-        from eth.vm.opcode_values import STOP
 
         runs = self.runs
         active: list = []  # computations entered and not exited, innermost last
@@ -61,25 +60,22 @@ class GasRecorder:
             children.pop(id(computation), None)
             return result
 
-        def charging_iter(stream):
+        def open_code(stream):
             computation = active[-1]
-            ran_code.add(id(computation))
-            raw = stream._raw_code_bytes
-            costs = runs[-1][raw]
             key = id(computation)
-            while True:
-                pc = stream.program_counter
-                try:
-                    opcode = raw[pc]
-                except IndexError:
-                    break
-                stream.program_counter = pc + 1
-                before, callees = computation.get_gas_remaining(), children[key]
-                yield opcode
-                costs[pc] += before - computation.get_gas_remaining() - (children[key] - callees)
-            yield STOP
+            ran_code.add(key)
+            costs = runs[-1][stream._raw_code_bytes]
 
-        CodeStream.__iter__ = charging_iter
+            def before(pc):
+                return computation.get_gas_remaining(), children[key]
+
+            def after(pc, token):
+                remaining, callees = token
+                costs[pc] += remaining - computation.get_gas_remaining() - (children[key] - callees)
+
+            return before, after
+
+        CodeStream.__iter__ = instrumented_iter(open_code)
         BaseComputation.__enter__ = entering
         BaseComputation.__exit__ = leaving
 
@@ -128,8 +124,7 @@ def profile(recorder: GasRecorder, receipt_gas: int, calldata: bytes, root: Path
     rows: Counter = Counter()
     texts: dict[str, str] = {}
     for code, costs in run.items():
-        match = next(((n, "init") for n, a in artifacts.items() if code.startswith(a.bytecode)), None)
-        match = match or next(((n, "runtime") for n, a in artifacts.items() if code.startswith(a.runtime)), None)
+        match = build_of(code, artifacts)
         if match is None:
             rows["(code not from this build)"] += sum(costs.values())
             continue
