@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 # Ape's data folder stays inside the project, so nothing leaks between checkouts
 export APE_DATA_FOLDER ?= $(CURDIR)/.ape
 
-.PHONY: setup demo test test-ape test-deep compile abi bench bench-gas lint format lock clean coverage
+.PHONY: setup demo test test-ape test-deep compile abi bench bench-gas lint format lock clean coverage mutation
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "ComputeRWA needs Python 3.11: install it, or run make PYTHON=/path/to/python3.11")'
@@ -51,6 +51,12 @@ test-deep: compile
 # Other tests: python scripts/coverage.py tests/unitary/token --fail-under 0
 coverage: compile
 	python scripts/coverage.py
+
+# mutation score of every contract: universalmutator's mutants, compiled, bytecode-equivalent ones
+# filtered, the fast suites run against each on 2 cores (~30 min); reports/mutation/.
+# Options: make mutation ARGS="--contract Settlement --sample 100 --seed 2"
+mutation: compile
+	python scripts/mutate.py $(ARGS)
 
 abi: compile
 	ape run export_abis

@@ -5,6 +5,8 @@ exact second first."""
 
 import pytest
 
+from computerwa.attestation import sign_report
+from computerwa.signing import Domain
 from tests.conftest import EPOCH_LENGTH
 from tests.unitary.oracle.conftest import NODE, PAST_EPOCHS, THRESHOLD
 
@@ -88,3 +90,16 @@ def test_current_epoch_turns_at_each_boundary(oracle, mine_at):
     assert oracle.current_epoch() == PAST_EPOCHS
     mine_at(start)
     assert oracle.current_epoch() == PAST_EPOCHS + 1
+
+
+def test_freshness_counts_from_a_genesis_at_time_zero(backend, issuer, relayer, attestors, make_report):
+    # the age is `now - end of the epoch` for any genesis, the earliest one too
+    oracle = backend.deploy(
+        "AttestationOracle", [key.address for key in attestors], THRESHOLD, 0, EPOCH_LENGTH, sender=issuer
+    )
+    report = make_report(epoch=0)
+    oracle.submit(report.as_tuple(), sign_report(Domain.of(oracle), report, attestors[:THRESHOLD]), sender=relayer)
+    age = backend.timestamp - EPOCH_LENGTH  # epoch 0 ended at EPOCH_LENGTH, long ago
+    assert not oracle.is_fresh(NODE, EPOCH_LENGTH)
+    assert not oracle.is_fresh(NODE, age - 1)
+    assert oracle.is_fresh(NODE, age)

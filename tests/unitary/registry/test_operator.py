@@ -1,6 +1,8 @@
 """NodeRegistry.set_price and set_status: the operator's controls over its node."""
 
 import pytest
+from eth_abi import encode as abi_encode
+from eth_utils import keccak
 
 from computerwa import reverts
 from tests.unitary.registry.conftest import (
@@ -133,3 +135,12 @@ def test_retiring_one_node_leaves_the_operators_other_nodes_alone(registry, regi
     assert node_of(registry, second).status == ACTIVE
     registry.set_status(second, PAUSED, sender=operator)
     assert node_of(registry, second).status == PAUSED
+
+
+def test_a_contract_the_operator_drives_is_not_the_operator(backend, registry, node, operator):
+    # the operator is the registering account itself: its smart account, calling for it, is not
+    wallet = backend.deploy("MockWallet", operator.address, sender=operator)
+    call = keccak(text="set_price(uint256,uint256)")[:4] + abi_encode(["uint256", "uint256"], [node, 40_000])
+    with reverts(NOT_OPERATOR):
+        wallet.execute(registry, call, sender=operator)
+    assert node_of(registry, node).price_per_unit == PRICE

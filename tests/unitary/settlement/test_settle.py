@@ -553,3 +553,20 @@ def test_later_vouchers_of_a_batch_see_the_balance_earlier_ones_left(
     assert skipped(receipt) == [(customer.address, second_node, 5 * DOLLAR, UNDERFUNDED)]
     assert receipt.return_value == 10 * DOLLAR
     assert settlement.available(customer) == 0
+
+
+def test_a_second_settle_in_one_transaction_may_start_with_the_firsts_later_nodes(
+    backend, settlement, domain, node, second_node, customer, relayer, prepaid, voucher
+):
+    # the second call's first node had place 2 in the first call, beyond the new (empty) batch
+    multicall = backend.deploy("MockMulticall", sender=relayer)
+    selector = keccak(text="settle((address,uint256,uint256,uint256)[],(bytes32,bytes32)[])")[:4]
+    types = ["(address,uint256,uint256,uint256)[]", "(bytes32,bytes32)[]"]
+    first = [voucher(node, DOLLAR), voucher(second_node, 2 * DOLLAR)]
+    second = [voucher(second_node, 7 * DOLLAR), voucher(node, 3 * DOLLAR)]
+    calls = [selector + abi_encode(types, list(signed_batch(domain, batch, customer))) for batch in (first, second)]
+
+    receipt = multicall.aggregate(settlement, calls, sender=relayer)
+
+    paid = [(e.args["node_id"], e.args["amount"]) for e in receipt.filter("NodePaid")]
+    assert paid == [(node, DOLLAR), (second_node, 2 * DOLLAR), (second_node, 5 * DOLLAR), (node, 2 * DOLLAR)]

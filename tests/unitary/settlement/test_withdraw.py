@@ -4,6 +4,9 @@ A prepaid balance leaves in two steps, WITHDRAWAL_DELAY apart, so nodes can sett
 last vouchers first; earnings (fees, operator shares) are pulled at once, to any receiver.
 """
 
+from eth_abi import encode as abi_encode
+from eth_utils import keccak
+
 from computerwa import reverts
 from computerwa.settlement import MAX_FEE_BPS, split
 from tests.conftest import FEE_BPS, WITHDRAWAL_DELAY
@@ -235,3 +238,45 @@ def test_fees_beyond_the_packed_fee_pool_are_kept_in_full(
     assert settlement.withdraw_earnings(treasury, sender=treasury).return_value == edge + 1 + 10**8
     assert settlement.earnings(treasury) == 0
     assert_solvent(stablecoin, settlement, [customer], [third_operator, treasury])
+
+
+def test_a_contract_wallet_withdraws_its_own_balance(backend, stablecoin, settlement, customer):
+    # the balance withdrawn is the caller's (the smart account's), not the key's that drives it
+    wallet = backend.deploy("MockWallet", customer.address, sender=customer)
+    stablecoin.transfer(wallet, REQUEST, sender=customer)
+
+    def call(signature, types, values):
+        return keccak(text=signature)[:4] + abi_encode(types, values)
+
+    approve = call("approve(address,uint256)", ["address", "uint256"], [settlement.address, REQUEST])
+    wallet.execute(stablecoin, approve, sender=customer)
+    wallet.execute(settlement, call("deposit(uint256)", ["uint256"], [REQUEST]), sender=customer)
+    wallet.execute(settlement, call("request_withdrawal(uint256)", ["uint256"], [REQUEST]), sender=customer)
+    sleep_until(backend, settlement.withdrawal_request(wallet)[1])
+    receipt = wallet.execute(settlement, call("withdraw(address)", ["address"], [wallet.address]), sender=customer)
+    assert [e.args for e in receipt.filter("Withdrawn")] == [
+        {"payer": wallet.address, "receiver": wallet.address, "amount": REQUEST}
+    ]
+    assert settlement.available(wallet) == 0
+    assert stablecoin.balanceOf(wallet) == REQUEST
+
+
+def test_fees_overflowing_the_packed_pool_move_whole_and_leave_it_empty(
+    stablecoin, settlement, domain, third_node, customer, treasury, issuer, relayer, voucher
+):
+    # as above, but the overflowing pool is not a power of two: nothing of it may stay behind
+    edge = 2**79 - 1
+    funds = 10 * edge + 50 + 100
+    stablecoin.mint(customer, funds, sender=issuer)
+    stablecoin.approve(settlement, funds, sender=customer)
+    settlement.deposit(funds, sender=customer)
+    settlement.set_fee(MAX_FEE_BPS, sender=issuer)
+
+    def pay(cumulative):
+        settlement.settle(*signed_batch(domain, [voucher(third_node, cumulative)], customer), sender=relayer)
+
+    pay(10 * edge)
+    pay(10 * edge + 50)  # five more base units of fees: the pool is 2**79 + 4
+    assert settlement.earnings(treasury) == edge + 5
+    pay(10 * edge + 50 + 100)
+    assert settlement.earnings(treasury) == edge + 5 + 10

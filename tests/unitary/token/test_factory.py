@@ -2,6 +2,7 @@
 deployment's stablecoin, registry and clock passed through; creators; constructor refusals."""
 
 import pytest
+from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
 from computerwa import reverts
@@ -216,3 +217,30 @@ def test_constructor_refuses_genesis_in_the_future(backend, deploy_factory):
     backend.pending_timestamp = deploy_at
     with reverts("factory: genesis is in the future"):
         deploy_factory(genesis=deploy_at + 1)
+
+
+def test_names_and_symbols_take_their_full_length_and_no_more(backend, factory, issuer, agent, minter):
+    name, symbol = "N" * 25, "S" * 5  # ComputeToken's String[25] name and String[5] symbol
+    receipt = factory.create_token(NODE_2, name, symbol, NODE_2_DOCUMENTS, issuer, agent, minter, sender=issuer)
+    token = _created(backend, receipt)
+    assert (token.name(), token.symbol()) == (name, symbol)
+    with reverts():
+        factory.create_token(3, name + "N", symbol, NODE_2_DOCUMENTS, issuer, agent, minter, sender=issuer)
+    with reverts():
+        factory.create_token(3, name, symbol + "S", NODE_2_DOCUMENTS, issuer, agent, minter, sender=issuer)
+    assert factory.token_of(3) == ZERO
+
+
+def test_a_contract_the_owner_drives_is_not_a_creator(backend, factory, issuer, agent, minter):
+    # the check is on the direct caller: the owner's own smart account needs set_creator too
+    wallet = backend.deploy("MockWallet", issuer.address, sender=issuer)
+    call = keccak(text="create_token(uint256,string,string,bytes32,address,address,address)")[:4] + abi_encode(
+        ["uint256", "string", "string", "bytes32", "address", "address", "address"],
+        [NODE_2, "ComputeRWA Node 2", "CN2", NODE_2_DOCUMENTS, issuer.address, agent.address, minter.address],
+    )
+    with reverts("factory: caller is not a creator"):
+        wallet.execute(factory, call, sender=issuer)
+    assert factory.token_of(NODE_2) == ZERO
+    factory.set_creator(wallet, True, sender=issuer)
+    wallet.execute(factory, call, sender=issuer)
+    assert factory.token_of(NODE_2) != ZERO
