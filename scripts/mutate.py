@@ -63,6 +63,7 @@ SAMPLE = 60  # testable mutants per target in the default campaign
 SEED = 1
 JOBS = 2
 TIMEOUT = 180  # seconds per mutant; a run that takes longer counts as killed
+TARGET_SCORE = 0.9  # issue #8: the exit status is 1 when a target scores below it
 
 # universalmutator's own rule set for a `.vy` file (genmutants.py: universal + language + python + solidity)
 RULES = ["universal.rules", "vyper.rules", "python.rules", "solidity.rules"]
@@ -459,10 +460,18 @@ def main(argv: list[str] | None = None) -> int:
             if args.rerun_survivors:
                 report = json.loads(path.read_text())
                 entries = report["mutants"]
+                if report["seed"] != args.seed:
+                    raise SystemExit(
+                        f"{name}: the report is of seed {report['seed']}: rerun with --seed {report['seed']}"
+                    )
+                if any(diff(lines, e) != e["diff"] for e in entries):
+                    raise SystemExit(f"{name}: {target.source} changed since the report: run the whole campaign")
                 again = [e for e in entries if e["status"] in ("survived", "judged_equivalent", "error")]
                 log(f"{name}: re-testing {len(again)} survivors")
                 for e in again:
                     build = pool.apply(_compile_job, ((target.source, apply(lines, e), target.compiled),))
+                    if not build["ok"]:
+                        raise SystemExit(f"{name}: line {e['line']} no longer compiles: run the whole campaign")
                     build["abi_changed"] = build["abi"] != reference_abis[target.compiled]
                     e.update(status="pending", build=build)
             else:
@@ -523,7 +532,10 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for name, e in survivors:
         log(f"{e['status']}: {name} line {e['line']} ({e['rule']})\n{e['diff']}")
-    return 0
+    below = [r["target"] for r in rows if r["score"] is not None and r["score"] < TARGET_SCORE]
+    if below:
+        log(f"below the {TARGET_SCORE:.0%} target: {', '.join(below)}")
+    return 1 if below else 0
 
 
 # Survivors reviewed by hand and judged equivalent (the same observable behaviour although the
