@@ -9,7 +9,7 @@ from computerwa.artifacts import Artifact, load_artifacts, project_root
 
 INTERFACES = Path("interfaces")
 # contracts/mocks/: test doubles, not for integrators
-TEST_ONLY = frozenset({"MockFalseToken", "MockFeeToken", "MockMulticall", "MockWallet"})
+TEST_ONLY = frozenset({"MockFalseToken", "MockFeeToken", "MockMulticall", "MockSilentToken", "MockWallet"})
 
 
 def rendered_abis(artifacts: dict[str, Artifact] | None = None) -> dict[str, str]:

@@ -260,6 +260,23 @@ def registry(backend, issuer, stablecoin, suite_factory, suite_oracle):
     return registry
 
 
+@pytest.fixture
+def make_registry(backend, issuer, identity, suite_oracle, suite_genesis):
+    """`make_registry(bond_token, **overrides)`: a NodeRegistry whose bonds are in
+    `bond_token`, over a new ComputeFactory in the same token (wired as a creator)."""
+
+    def make(bond_token, bond_delay=BOND_DELAY, slash_bps=SLASH_BPS, oracle=suite_oracle):
+        blueprint = backend.deploy_blueprint("ComputeToken", sender=issuer)
+        factory = backend.deploy(
+            "ComputeFactory", blueprint, bond_token, identity, suite_genesis, EPOCH_LENGTH, sender=issuer
+        )
+        registry = backend.deploy("NodeRegistry", factory, bond_token, oracle, bond_delay, slash_bps, sender=issuer)
+        factory.set_creator(registry, True, sender=issuer)
+        return registry
+
+    return make
+
+
 @pytest.fixture(scope="session")
 def settlement(backend, issuer, stablecoin, registry, treasury):
     """Settlement with a 2.5% fee to the treasury and a 2-epoch withdrawal delay."""
@@ -271,3 +288,10 @@ def false_token(backend, issuer):
     """A token whose transfer, transferFrom and approve can answer `false` instead of
     reverting (contracts/mocks/MockFalseToken.vy): `set_failing(True)` or `set_fails(...)`."""
     return backend.deploy("MockFalseToken", sender=issuer)
+
+
+@pytest.fixture
+def silent_token(backend, issuer):
+    """A USDT-style token whose transfer, transferFrom and approve return nothing and revert
+    on failure (contracts/mocks/MockSilentToken.vy); anyone mints."""
+    return backend.deploy("MockSilentToken", sender=issuer)

@@ -4,8 +4,8 @@
 @custom:contract-name MockWallet
 @license MIT
 @notice Tests only: a contract wallet (ERC-1271) whose owner key signs for it, and
-        which the owner drives with `execute`, as a customer that pays from a smart
-        account. `set_valid(False)` makes it refuse every signature (a revoked key).
+        which the owner drives with `execute` and `create`, as a customer that pays from
+        a smart account. `set_valid(False)` makes it refuse every signature (a revoked key).
 """
 
 from snekmate.utils import ecdsa
@@ -44,6 +44,16 @@ def execute(target: address, data: Bytes[1_024]) -> Bytes[256]:
     """
     assert msg.sender == OWNER, "wallet: caller is not the owner"
     return raw_call(target, data, max_outsize=256)
+
+
+@external
+def create(blueprint: address, args: Bytes[1_024]) -> address:
+    """
+    @dev Deploys a contract from the ERC-5202 `blueprint` with the ABI-encoded constructor
+         `args`, in the wallet's name (as a smart account's CREATE helper does). Owner only.
+    """
+    assert msg.sender == OWNER, "wallet: caller is not the owner"
+    return create_from_blueprint(blueprint, args, raw_args=True)
 
 
 @external

@@ -36,3 +36,24 @@ def test_a_contract_a_registrar_drives_is_not_a_registrar(backend, identity, iss
     with reverts(NOT_REGISTRAR):
         wallet.execute(identity, _call("revoke(address)", ["address"], [investor.address]), sender=issuer)
     assert not identity.is_verified(investor)
+
+
+def test_a_contract_that_deploys_the_registry_owns_it_and_is_its_first_registrar(backend, registrar, investor):
+    wallet = backend.deploy("MockWallet", registrar.address, sender=registrar)
+    blueprint = backend.deploy_blueprint("IdentityRegistry", sender=registrar)
+    created = backend.at("IdentityRegistry", wallet.create(blueprint, b"", sender=registrar).return_value)
+    assert created.owner() == wallet.address
+    assert created.is_registrar(wallet)
+    assert not created.is_registrar(registrar)  # the key that drove the deployment is not
+    with reverts(NOT_REGISTRAR):
+        created.set_verified(investor, MAX_UINT64, sender=registrar)
+    verify = _call("set_verified(address,uint64)", ["address", "uint64"], [investor.address, MAX_UINT64])
+    wallet.execute(created, verify, sender=registrar)
+    assert created.is_verified(investor)
+
+
+def test_only_the_wallets_owner_creates_through_it(backend, registrar, attacker):
+    wallet = backend.deploy("MockWallet", registrar.address, sender=registrar)
+    blueprint = backend.deploy_blueprint("IdentityRegistry", sender=registrar)
+    with reverts("wallet: caller is not the owner"):
+        wallet.create(blueprint, b"", sender=attacker)

@@ -16,7 +16,7 @@ import pytest
 
 from computerwa.attestation import PerformanceReport, sign_report
 from computerwa.signing import Domain
-from tests.conftest import ATTESTOR_THRESHOLD, EPOCH_LENGTH, NODE_REGION, ONE_DOLLAR
+from tests.conftest import ATTESTOR_THRESHOLD, NODE_REGION, ONE_DOLLAR
 
 ZERO = "0x" + "00" * 20
 MAX_BPS = 10_000
@@ -170,25 +170,3 @@ def report_uptime(backend, suite_oracle, suite_attestors, relayer):
         return oracle.submit(report.as_tuple(), signatures, sender=relayer)
 
     return submit
-
-
-@pytest.fixture
-def make_registry(backend, issuer, identity, suite_oracle, suite_genesis):
-    """`make_registry(bond_token, **overrides)`: a NodeRegistry whose bonds are in
-    `bond_token`, over a new ComputeFactory in the same token (wired as a creator)."""
-
-    def make(bond_token, bond_delay=3 * EPOCH_LENGTH, slash_bps=2_000, oracle=suite_oracle):
-        blueprint = backend.deploy_blueprint("ComputeToken", sender=issuer)
-        factory = backend.deploy(
-            "ComputeFactory", blueprint, bond_token, identity, suite_genesis, EPOCH_LENGTH, sender=issuer
-        )
-        registry = backend.deploy("NodeRegistry", factory, bond_token, oracle, bond_delay, slash_bps, sender=issuer)
-        factory.set_creator(registry, True, sender=issuer)
-        return registry
-
-    return make
-
-
-# --- a bond token that answers `false` -------------------------------------------------------------
-# No contract of the project returns `false` from transfer/transferFrom/approve (they revert), so
-# the double is compiled here from source for the registry's "transfer failed" / "approve failed".

@@ -127,6 +127,23 @@ def test_post_bond_refuses_a_token_that_returns_false(make_registry, false_token
         registry.post_bond(node, BOND, sender=operator)
 
 
+def test_a_bond_in_a_token_that_returns_nothing_is_posted_and_withdrawn(
+    backend, make_registry, silent_token, operator, node_args
+):
+    """USDT-style: transfer and transferFrom answer nothing; the registry takes that as success."""
+    registry = make_registry(silent_token)
+    node = registry.register_node(*node_args(), sender=operator).return_value
+    silent_token.mint(operator, BOND, sender=operator)
+    silent_token.approve(registry, BOND, sender=operator)
+    assert registry.post_bond(node, BOND, sender=operator).return_value == BOND
+    assert silent_token.balanceOf(registry) == BOND == node_of(registry, node).bond
+    registry.request_bond_withdrawal(node, BOND, sender=operator)
+    backend.sleep(BOND_DELAY)
+    assert registry.withdraw_bond(node, operator, sender=operator).return_value == BOND
+    assert silent_token.balanceOf(operator) == BOND
+    assert silent_token.balanceOf(registry) == 0 == node_of(registry, node).bond
+
+
 # --- request_bond_withdrawal -------------------------------------------------------------------
 def test_operator_requests_a_withdrawal_after_the_delay(registry, bonded, operator, stablecoin):
     receipt = registry.request_bond_withdrawal(bonded, 200 * ONE_DOLLAR, sender=operator)

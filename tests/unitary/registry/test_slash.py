@@ -314,6 +314,21 @@ def test_a_fee_token_slash_moves_the_share_and_credits_what_arrived(
     assert fee_token.balanceOf(registry) == bond - moved == node_of(registry, node).bond
 
 
+def test_a_slash_in_a_token_whose_approve_returns_nothing_moves_the_share(
+    make_registry, silent_token, operator, node_args, report_uptime, relayer
+):
+    """USDT-style: approve (registry) and transferFrom (node token) answer nothing."""
+    registry = make_registry(silent_token)
+    node = registry.register_node(*node_args(), sender=operator).return_value
+    silent_token.mint(operator, BOND, sender=operator)
+    silent_token.approve(registry, BOND, sender=operator)
+    registry.post_bond(node, BOND, sender=operator)
+    report_uptime(node, EPOCH, 0)
+    assert registry.slash(node, EPOCH, sender=relayer).return_value == FIFTH
+    assert silent_token.balanceOf(node_of(registry, node).token) == FIFTH
+    assert silent_token.balanceOf(registry) == BOND - FIFTH == node_of(registry, node).bond
+
+
 def test_slash_refuses_a_token_whose_approve_returns_false(
     make_registry, false_token, operator, node_args, report_uptime, relayer
 ):

@@ -476,3 +476,32 @@ def test_false_returning_stablecoin_is_caught_on_every_transfer_and_approve(
         settlement.withdraw(customer, sender=customer)
     assert settlement.available(customer) == DOLLAR
     assert settlement.withdrawal_request(customer)[0] == DOLLAR
+
+
+def test_a_stablecoin_that_returns_nothing_is_deposited_settled_and_withdrawn(
+    backend, make_registry, silent_token, operator, treasury, issuer, customer, relayer
+):
+    """USDT-style: transfer, transferFrom and approve answer nothing; Settlement (and the node
+    token it pays) take that as success, and every cent ends where the split says."""
+    registry = make_registry(silent_token)
+    node = register(registry, operator, SHARE)
+    settlement = backend.deploy("Settlement", silent_token, registry, treasury, FEE_BPS, 0, sender=issuer)
+    silent_token.mint(customer, 2 * DOLLAR, sender=customer)
+    silent_token.approve(settlement, 2 * DOLLAR, sender=customer)
+    assert settlement.deposit(2 * DOLLAR, sender=customer).return_value == 2 * DOLLAR
+
+    paid = Voucher(customer.address, node, DOLLAR, backend.pending_timestamp + HOUR)
+    settle(settlement, Domain.of(settlement), [paid], customer, relayer)  # approves the node token once
+    fee, operator_amount, holders_amount = split(DOLLAR, FEE_BPS, SHARE)
+    node_token = registry.payee(node)[0]
+    assert silent_token.balanceOf(node_token) == holders_amount
+    assert settlement.withdraw_earnings(operator, sender=operator).return_value == operator_amount
+    assert settlement.withdraw_earnings(treasury, sender=treasury).return_value == fee
+    settlement.request_withdrawal(DOLLAR, sender=customer)
+    assert settlement.withdraw(customer, sender=customer).return_value == DOLLAR
+    assert [silent_token.balanceOf(a) for a in (customer, operator, treasury, settlement)] == [
+        DOLLAR,
+        operator_amount,
+        fee,
+        0,
+    ]

@@ -339,3 +339,18 @@ def test_claim_refused_when_the_stablecoin_answers_false(false_coin_token, false
     false_token.set_failing(False, sender=minter)
     false_coin_token.claim(investor, sender=investor)
     assert false_token.balanceOf(investor) == REVENUE
+
+
+def test_revenue_in_a_stablecoin_that_returns_nothing_is_deposited_and_claimed(
+    deploy_token, silent_token, minter, customer, investor
+):
+    """USDT-style: transferFrom and transfer answer nothing; the token takes that as success."""
+    token = deploy_token(stablecoin=silent_token, epoch_length=0)
+    token.mint(investor, SHARES, sender=minter)
+    silent_token.mint(customer, REVENUE, sender=customer)
+    silent_token.approve(token, REVENUE, sender=customer)
+    token.deposit_revenue(REVENUE, sender=customer)
+    assert silent_token.balanceOf(token) == REVENUE == token.claimable(investor)
+    token.claim(investor, sender=investor)
+    assert silent_token.balanceOf(investor) == REVENUE
+    assert silent_token.balanceOf(token) == 0 == token.claimable(investor)
