@@ -170,3 +170,21 @@ def report_uptime(backend, suite_oracle, suite_attestors, relayer):
         return oracle.submit(report.as_tuple(), signatures, sender=relayer)
 
     return submit
+
+
+@pytest.fixture
+def node_in(make_registry, operator, node_args):
+    """`node_in(token, bond=0, **overrides)`: a new registry in `token` (`overrides` as for
+    make_registry) with one node of the operator, who is minted BOND of `token`, approves it
+    all to the registry and posts `bond` of it. Returns (registry, node_id)."""
+
+    def make(token, bond=0, **overrides):
+        registry = make_registry(token, **overrides)
+        node = registry.register_node(*node_args(), sender=operator).return_value
+        token.mint(operator, BOND, sender=operator)
+        token.approve(registry, BOND, sender=operator)
+        if bond:
+            registry.post_bond(node, bond, sender=operator)
+        return registry, node
+
+    return make

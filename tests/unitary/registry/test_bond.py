@@ -91,12 +91,9 @@ def test_post_bond_needs_an_allowance(registry, node, operator, stablecoin):
     assert node_of(registry, node).bond == 0
 
 
-def test_a_fee_on_transfer_token_credits_what_arrived(backend, make_registry, operator, node_args):
+def test_a_fee_on_transfer_token_credits_what_arrived(backend, node_in, operator):
     fee_token = backend.deploy("MockFeeToken", 100, sender=operator)  # burns 1% of every transfer
-    registry = make_registry(fee_token)
-    node = registry.register_node(*node_args(), sender=operator).return_value
-    fee_token.mint(operator, BOND, sender=operator)
-    fee_token.approve(registry, BOND, sender=operator)
+    registry, node = node_in(fee_token)
     receipt = registry.post_bond(node, BOND, sender=operator)
     arrived = BOND - BOND // 100
     assert receipt.return_value == arrived
@@ -117,24 +114,16 @@ def test_a_fee_on_transfer_token_credits_what_arrived(backend, make_registry, op
     assert fee_token.balanceOf(operator) == arrived - arrived // 100
 
 
-def test_post_bond_refuses_a_token_that_returns_false(make_registry, false_token, operator, node_args):
-    registry = make_registry(false_token)
-    node = registry.register_node(*node_args(), sender=operator).return_value
-    false_token.mint(operator, BOND, sender=operator)
-    false_token.approve(registry, BOND, sender=operator)
+def test_post_bond_refuses_a_token_that_returns_false(node_in, false_token, operator):
+    registry, node = node_in(false_token)
     false_token.set_failing(True, sender=operator)
     with reverts(TRANSFER_FAILED):
         registry.post_bond(node, BOND, sender=operator)
 
 
-def test_a_bond_in_a_token_that_returns_nothing_is_posted_and_withdrawn(
-    backend, make_registry, silent_token, operator, node_args
-):
+def test_a_bond_in_a_token_that_returns_nothing_is_posted_and_withdrawn(backend, node_in, silent_token, operator):
     """USDT-style: transfer and transferFrom answer nothing; the registry takes that as success."""
-    registry = make_registry(silent_token)
-    node = registry.register_node(*node_args(), sender=operator).return_value
-    silent_token.mint(operator, BOND, sender=operator)
-    silent_token.approve(registry, BOND, sender=operator)
+    registry, node = node_in(silent_token)
     assert registry.post_bond(node, BOND, sender=operator).return_value == BOND
     assert silent_token.balanceOf(registry) == BOND == node_of(registry, node).bond
     registry.request_bond_withdrawal(node, BOND, sender=operator)
@@ -289,12 +278,8 @@ def test_a_retired_node_withdraws_its_whole_bond(backend, registry, bonded, oper
     assert stablecoin.balanceOf(operator) == OPERATOR_FUNDS
 
 
-def test_withdraw_refuses_a_token_that_returns_false(backend, make_registry, false_token, operator, node_args):
-    registry = make_registry(false_token)
-    node = registry.register_node(*node_args(), sender=operator).return_value
-    false_token.mint(operator, BOND, sender=operator)
-    false_token.approve(registry, BOND, sender=operator)
-    registry.post_bond(node, BOND, sender=operator)
+def test_withdraw_refuses_a_token_that_returns_false(backend, node_in, false_token, operator):
+    registry, node = node_in(false_token, bond=BOND)
     registry.request_bond_withdrawal(node, BOND, sender=operator)
     backend.sleep(BOND_DELAY)
     false_token.set_failing(True, sender=operator)

@@ -293,15 +293,10 @@ def test_a_paused_stablecoin_delays_a_slash_but_loses_nothing(
 
 
 # --- tokens that take a fee or answer false --------------------------------------------------------
-def test_a_fee_token_slash_moves_the_share_and_credits_what_arrived(
-    backend, make_registry, operator, node_args, report_uptime, relayer
-):
+def test_a_fee_token_slash_moves_the_share_and_credits_what_arrived(backend, node_in, operator, report_uptime, relayer):
     fee_token = backend.deploy("MockFeeToken", 100, sender=operator)  # burns 1% of every transfer
-    registry = make_registry(fee_token)
-    node = registry.register_node(*node_args(), sender=operator).return_value
-    fee_token.mint(operator, BOND, sender=operator)
-    fee_token.approve(registry, BOND, sender=operator)
-    bond = registry.post_bond(node, BOND, sender=operator).return_value
+    registry, node = node_in(fee_token, bond=BOND)
+    bond = node_of(registry, node).bond
     report_uptime(node, EPOCH, 0)
     receipt = registry.slash(node, EPOCH, sender=relayer)
     moved = slash_amount(bond, SLASH_BPS)
@@ -315,28 +310,18 @@ def test_a_fee_token_slash_moves_the_share_and_credits_what_arrived(
 
 
 def test_a_slash_in_a_token_whose_approve_returns_nothing_moves_the_share(
-    make_registry, silent_token, operator, node_args, report_uptime, relayer
+    node_in, silent_token, report_uptime, relayer
 ):
     """USDT-style: approve (registry) and transferFrom (node token) answer nothing."""
-    registry = make_registry(silent_token)
-    node = registry.register_node(*node_args(), sender=operator).return_value
-    silent_token.mint(operator, BOND, sender=operator)
-    silent_token.approve(registry, BOND, sender=operator)
-    registry.post_bond(node, BOND, sender=operator)
+    registry, node = node_in(silent_token, bond=BOND)
     report_uptime(node, EPOCH, 0)
     assert registry.slash(node, EPOCH, sender=relayer).return_value == FIFTH
     assert silent_token.balanceOf(node_of(registry, node).token) == FIFTH
     assert silent_token.balanceOf(registry) == BOND - FIFTH == node_of(registry, node).bond
 
 
-def test_slash_refuses_a_token_whose_approve_returns_false(
-    make_registry, false_token, operator, node_args, report_uptime, relayer
-):
-    registry = make_registry(false_token)
-    node = registry.register_node(*node_args(), sender=operator).return_value
-    false_token.mint(operator, BOND, sender=operator)
-    false_token.approve(registry, BOND, sender=operator)
-    registry.post_bond(node, BOND, sender=operator)
+def test_slash_refuses_a_token_whose_approve_returns_false(node_in, false_token, operator, report_uptime, relayer):
+    registry, node = node_in(false_token, bond=BOND)
     report_uptime(node, EPOCH, 0)
     false_token.set_failing(True, sender=operator)
     with reverts(APPROVE_FAILED):

@@ -4,6 +4,7 @@ A prepaid balance leaves in two steps, WITHDRAWAL_DELAY apart, so nodes can sett
 last vouchers first; earnings (fees, operator shares) are pulled at once, to any receiver.
 """
 
+import pytest
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
@@ -208,34 +209,46 @@ def test_a_customer_has_no_earnings_to_withdraw(settlement, customer, prepaid):
         settlement.withdraw_earnings(customer, sender=customer)
 
 
+EDGE = 2**79 - 1  # the treasury's fees share a slot with the settings, 79 bits wide
+
+
+@pytest.fixture
+def pay_at_max_fee(stablecoin, settlement, domain, third_node, customer, issuer, relayer, voucher):
+    """`pay_at_max_fee(funds)`: the customer prepays `funds` and the fee goes to 10%; returns
+    `pay(cumulative)`, which settles the customer's voucher to the third node. Its operator
+    takes 90%, so the holders get nothing and the fee pool can be driven to its edge."""
+
+    def prepare(funds):
+        stablecoin.mint(customer, funds, sender=issuer)
+        stablecoin.approve(settlement, funds, sender=customer)
+        settlement.deposit(funds, sender=customer)
+        settlement.set_fee(MAX_FEE_BPS, sender=issuer)
+
+        def pay(cumulative):
+            settlement.settle(*signed_batch(domain, [voucher(third_node, cumulative)], customer), sender=relayer)
+
+        return pay
+
+    return prepare
+
+
 def test_fees_beyond_the_packed_fee_pool_are_kept_in_full(
-    stablecoin, settlement, domain, third_node, customer, third_operator, treasury, issuer, relayer, voucher
+    stablecoin, settlement, customer, third_operator, treasury, pay_at_max_fee
 ):
-    # the treasury's fees share a slot with the settings, 79 bits wide: at 10% and a 90%
-    # operator share the holders get nothing, so the pool can be driven to its edge
-    edge = 2**79 - 1
-    funds = 10 * edge + 10 + 10**9
-    stablecoin.mint(customer, funds, sender=issuer)
-    stablecoin.approve(settlement, funds, sender=customer)
-    settlement.deposit(funds, sender=customer)
-    settlement.set_fee(MAX_FEE_BPS, sender=issuer)
-
-    def pay(cumulative):
-        settlement.settle(*signed_batch(domain, [voucher(third_node, cumulative)], customer), sender=relayer)
-
-    assert split(10 * edge, MAX_FEE_BPS, THIRD_SHARE) == (edge, 9 * edge, 0)
-    pay(10 * edge)
-    assert settlement.earnings(treasury) == edge
-    pay(10 * edge + 10)  # one more base unit of fees: the pool overflows into the earnings slot
-    assert settlement.earnings(treasury) == edge + 1
-    pay(10 * edge + 10 + 10**9)
-    assert settlement.earnings(treasury) == edge + 1 + 10**8
-    assert settlement.earnings(third_operator) == 9 * edge + 9 + 9 * 10**8
+    pay = pay_at_max_fee(10 * EDGE + 10 + 10**9)
+    assert split(10 * EDGE, MAX_FEE_BPS, THIRD_SHARE) == (EDGE, 9 * EDGE, 0)
+    pay(10 * EDGE)
+    assert settlement.earnings(treasury) == EDGE
+    pay(10 * EDGE + 10)  # one more base unit of fees: the pool overflows into the earnings slot
+    assert settlement.earnings(treasury) == EDGE + 1
+    pay(10 * EDGE + 10 + 10**9)
+    assert settlement.earnings(treasury) == EDGE + 1 + 10**8
+    assert settlement.earnings(third_operator) == 9 * EDGE + 9 + 9 * 10**8
     assert_solvent(stablecoin, settlement, [customer], [third_operator, treasury])
     assert settlement.fee_bps() == MAX_FEE_BPS
     assert settlement.treasury() == treasury.address
     assert not settlement.paused()
-    assert settlement.withdraw_earnings(treasury, sender=treasury).return_value == edge + 1 + 10**8
+    assert settlement.withdraw_earnings(treasury, sender=treasury).return_value == EDGE + 1 + 10**8
     assert settlement.earnings(treasury) == 0
     assert_solvent(stablecoin, settlement, [customer], [third_operator, treasury])
 
@@ -261,22 +274,11 @@ def test_a_contract_wallet_withdraws_its_own_balance(backend, stablecoin, settle
     assert stablecoin.balanceOf(wallet) == REQUEST
 
 
-def test_fees_overflowing_the_packed_pool_move_whole_and_leave_it_empty(
-    stablecoin, settlement, domain, third_node, customer, treasury, issuer, relayer, voucher
-):
+def test_fees_overflowing_the_packed_pool_move_whole_and_leave_it_empty(settlement, treasury, pay_at_max_fee):
     # as above, but the overflowing pool is not a power of two: nothing of it may stay behind
-    edge = 2**79 - 1
-    funds = 10 * edge + 50 + 100
-    stablecoin.mint(customer, funds, sender=issuer)
-    stablecoin.approve(settlement, funds, sender=customer)
-    settlement.deposit(funds, sender=customer)
-    settlement.set_fee(MAX_FEE_BPS, sender=issuer)
-
-    def pay(cumulative):
-        settlement.settle(*signed_batch(domain, [voucher(third_node, cumulative)], customer), sender=relayer)
-
-    pay(10 * edge)
-    pay(10 * edge + 50)  # five more base units of fees: the pool is 2**79 + 4
-    assert settlement.earnings(treasury) == edge + 5
-    pay(10 * edge + 50 + 100)
-    assert settlement.earnings(treasury) == edge + 5 + 10
+    pay = pay_at_max_fee(10 * EDGE + 50 + 100)
+    pay(10 * EDGE)
+    pay(10 * EDGE + 50)  # five more base units of fees: the pool is 2**79 + 4
+    assert settlement.earnings(treasury) == EDGE + 5
+    pay(10 * EDGE + 50 + 100)
+    assert settlement.earnings(treasury) == EDGE + 5 + 10
