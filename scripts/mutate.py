@@ -625,7 +625,7 @@ JUDGED_EQUIVALENT: dict[tuple[str, str, str], str] = {
         "NodeRegistry",
         'assert report.submitted_at != 0, "registry: no report for that epoch"',
         'assert report.submitted_at > 0, "registry: no report for that epoch"',
-    ): _UNSIGNED,
+    ): "an unsigned value is never below 0: `> 0` is `!= 0`",
     ("Settlement", "due: uint256 = 0", "due: uint256 = 1"): (
         "`due` is read only when no skip reason was found, and that path assigns it first "
         "(Vyper requires the initializer)"
