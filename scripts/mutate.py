@@ -3,6 +3,7 @@
     make mutation                                              # the default campaign (SAMPLE per contract)
     python scripts/mutate.py [--contract NAME ...] [--sample N] [--seed S] [--jobs 2] [--timeout SECONDS]
     python scripts/mutate.py --rerun-survivors                 # after adding tests: re-test only the survivors
+    python scripts/mutate.py --contract IdentityRegistry --sample 5 --out reports/mutation-smoke   # CI's smoke run
 
 For each target (every `contracts/*.vy` contract and the `revenue_stream` module, whose mutants
 are compiled through ComputeToken; never `contracts/mocks/`):
@@ -13,22 +14,31 @@ are compiled through ComputeToken; never `contracts/mocks/`):
 2. A seeded shuffle orders them, and they are compiled in that order (vyper 0.4.3 in process,
    the settings Ape uses: evm_version prague, optimize gas; the original is checked to give
    Ape's bytecode byte for byte) until SAMPLE mutants are *testable*. Each one looked at is:
-   `invalid` (does not compile), `equivalent` (deploy and runtime bytecode equal the
+   `invalid` (does not compile), `equivalent` (deploy and runtime bytecode and ABI equal the
    original's, ignoring the integrity hash of the source text in the deploy code's metadata),
-   `duplicate` (the same bytecode as an earlier mutant of this target) or testable.
+   `duplicate` (the same as an earlier mutant of this target) or testable.
 3. Each testable mutant's bytecode and ABI are written into a private copy of Ape's build
    manifest (`.build/__local__.json`; the sources and their stamp stay the original's, so
    nothing recompiles) in one of JOBS worker copies of the project, and the target's fast tests
    run there with pytest on the in-process engine (`--engine revm`), `-x` (stop at the first
-   failure), a fixed `--hypothesis-seed` and no example database: `killed` (a test failed:
-   the first failing test is recorded), `survived`, or `timeout` (over TIMEOUT seconds,
-   counted as killed). The unit tests of the target's own area run first, then the other
-   areas that deploy it, `tests/test_abis.py`, then its state machine(s) (TARGETS below).
-4. A survivor listed in JUDGED_EQUIVALENT (reviewed by hand; PROPERTIES.md gives the reasons)
-   becomes `judged_equivalent` and leaves the score, as the bytecode-equivalent ones do.
-5. `reports/mutation/<target>.json` keeps every mutant looked at (line, rule, diff, status,
-   the killing test, seconds); `reports/mutation/summary.json` and `summary.md` the table:
-   score = killed / (killed + survived), timeouts counted as killed.
+   failure), a fixed `--hypothesis-seed` and the `mutation` Hypothesis profile (the default one
+   without shrinking or example database): `killed` (pytest failed a named test: the first one
+   is recorded), `survived`, `timeout` (over TIMEOUT seconds: counted as killed, as Stryker
+   does; what had been printed is kept) or `error` (pytest could not judge: a collection,
+   usage or internal error; counted as a survivor). The suite must first pass on the original
+   code. The unit tests of the target's own area run first, then the other areas that deploy
+   it, `tests/test_abis.py`, then its state machine(s) (TARGETS below).
+4. A survivor listed in JUDGED_EQUIVALENT (reviewed by hand, by line; PROPERTIES.md gives the
+   reasons) becomes `judged_equivalent` and leaves the score, as the bytecode-equivalent ones do.
+5. `reports/mutation/<target>.json` (or `--out`) keeps every mutant looked at (line, rule, diff,
+   status, the killing test, seconds) and the original build's fingerprint;
+   `summary.json` and `summary.md` the table (whole campaigns only):
+   score = (killed + timeout) / (killed + timeout + survived + error). The exit status is 1
+   when a target scores below 90% or has no testable mutant.
+
+`--rerun-survivors` re-tests the survivors, judged equivalents and errors of the existing reports
+(after tests were added: a kill stands); it refuses a report of another seed or of another build
+of the target (any change to what the target compiles from).
 
 Not an `ape run` script (it starts its own pytest sessions): run it with the project's
 virtualenv and `vyper` on PATH (`make mutation` does).
@@ -41,6 +51,7 @@ import contextlib
 import io
 import json
 import multiprocessing
+import multiprocessing.pool
 import os
 import queue
 import random
@@ -56,7 +67,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "reports" / "mutation"
+OUT = Path("reports") / "mutation"  # under ROOT
 MANIFEST = Path(".build") / "__local__.json"
 
 SAMPLE = 60  # testable mutants per target in the default campaign
@@ -174,13 +185,13 @@ def generate(lines: list[str]) -> tuple[int, list[dict]]:
     return len(raw), mutants
 
 
-def apply(lines: list[str], mutant: dict) -> str:
+def apply_mutant(lines: list[str], mutant: dict) -> str:
     out = list(lines)
     out[mutant["line"] - 1] = mutant["mutant"]
     return "".join(out)
 
 
-def diff(lines: list[str], mutant: dict) -> str:
+def mutant_diff(lines: list[str], mutant: dict) -> str:
     ln = mutant["line"]
     return f"-{lines[ln - 1].rstrip()}\n+{mutant['mutant'].rstrip()}"
 
@@ -228,8 +239,9 @@ def _compile_job(args: tuple[str, str | None, str]) -> dict:
     return compile_source(*args)
 
 
-def fingerprint(bytecode: str, runtime: str) -> str:
-    """The bytecode with the deploy code's metadata integrity hash (a hash of the source text) blanked."""
+def fingerprint(bytecode: str, runtime: str, abi: list) -> str:
+    """What a build exposes: its bytecode, with the deploy code's metadata integrity hash (a hash of the
+    source text) blanked, and its ABI (a mutant that changes only the ABI is not equivalent)."""
     import cbor2
 
     code = bytes.fromhex(bytecode.removeprefix("0x"))
@@ -238,14 +250,36 @@ def fingerprint(bytecode: str, runtime: str) -> str:
     meta = cbor2.loads(footer)
     if isinstance(meta, list) and meta and isinstance(meta[0], bytes):
         meta = [b"", *meta[1:]]
-    return body.hex() + ":" + cbor2.dumps(meta).hex() + ":" + runtime.removeprefix("0x")
+    return ":".join((body.hex(), cbor2.dumps(meta).hex(), runtime.removeprefix("0x"), json.dumps(abi, sort_keys=True)))
 
 
 # --- 3. tests in worker copies of the project ----------------------------------------------------------
 # Ape's pytest plugin is not loaded: these tests run on the in-process engine only and never use
 # it, and it costs seconds a run (its own options, --disable-isolation among them, go with it).
+# `-rfE` prints one "FAILED <nodeid>" / "ERROR <nodeid>" line per failure: `classify` reads them.
 PYTEST = ["-o", "addopts=", "-p", "no:ape_test", "-p", "no:cacheprovider", "-x", "-q", "-rfE", "--tb=no"]
 PYTEST += ["--no-header", "--engine", "revm"]
+# tests/conftest.py's Hypothesis profile for mutants: the default one without shrinking (a mutant
+# needs a failing example, not the smallest one) and without an example database
+HYPOTHESIS_PROFILE = "mutation"
+# a failing or erroring test, by node id (tests/x.py::test_y[revm]); a collection error names a file only
+_FAILED_TEST = re.compile(r"^(?:FAILED|ERROR) (\S+::\S+)", re.M)
+
+
+def classify(returncode: int, output: str) -> dict:
+    """A pytest run's verdict on a mutant: `survived` (all passed), `killed` (pytest's exit 1 with
+    a failing or erroring test named: an assertion, a revert, a fixture that could not deploy), or
+    `error` (anything else: no test ran, a collection or usage error, an internal error), which
+    says nothing about the mutant and counts against the score."""
+    if returncode == 0:
+        return {"status": "survived", "killed_by": None}
+    failed = _FAILED_TEST.findall(output)
+    if returncode == 1 and failed:
+        return {"status": "killed", "killed_by": failed[0]}
+    tail = output.strip().splitlines()[-5:]
+    return {"status": "error", "killed_by": None, "error": f"pytest exit {returncode}: {' | '.join(tail)}"}
+
+
 COPY = ("contracts", "interfaces", "tests", "computerwa", "ape-config.yaml", "pyproject.toml", ".build")
 
 
@@ -292,23 +326,19 @@ class Workers:
             shutil.rmtree(folder / ".hypothesis", ignore_errors=True)  # no replay of earlier mutants' failures
             cmd = [sys.executable, "-m", "pytest", *PYTEST, f"--hypothesis-seed={self.seed}", *tests]
             env = {**os.environ, "PYTHONPATH": str(folder), "APE_DATA_FOLDER": str(folder / ".ape")}
-            env.pop("HYPOTHESIS_PROFILE", None)
+            env["HYPOTHESIS_PROFILE"] = HYPOTHESIS_PROFILE
             start = time.monotonic()
             try:
                 proc = subprocess.run(cmd, cwd=folder, env=env, capture_output=True, text=True, timeout=self.timeout)
-            except subprocess.TimeoutExpired:
-                return {"status": "timeout", "killed_by": f"timeout after {self.timeout} s", "seconds": self.timeout}
-            seconds = round(time.monotonic() - start, 1)
-            if proc.returncode == 0:
-                return {"status": "survived", "killed_by": None, "seconds": seconds}
-            failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", proc.stdout, re.M)
-            if proc.returncode in (1, 2) and failed:
-                return {"status": "killed", "killed_by": failed[0], "seconds": seconds}
-            tail = (proc.stdout + proc.stderr).strip().splitlines()[-5:]
+            except subprocess.TimeoutExpired as stopped:
+                # counted as killed (Stryker's convention: the mutant made the suite hang); what the
+                # run had printed by then is kept, so a reader can tell a slow failure from a hang
+                printed = stopped.stdout.decode() if isinstance(stopped.stdout, bytes) else stopped.stdout or ""
+                tail = " | ".join(printed.strip().splitlines()[-3:])
+                return {"status": "timeout", "killed_by": None, "output": tail, "seconds": self.timeout}
             return {
-                "status": "error",
-                "killed_by": f"pytest exit {proc.returncode}: {' | '.join(tail)}",
-                "seconds": seconds,
+                **classify(proc.returncode, proc.stdout + proc.stderr),
+                "seconds": round(time.monotonic() - start, 1),
             }
         finally:
             self.free.put(folder)
@@ -324,7 +354,8 @@ def original_line(lines: list[str], mutant: dict) -> str:
 
 def judge(target: str, lines: list[str], entry: dict) -> None:
     """A survivor listed in JUDGED_EQUIVALENT (reviewed by hand, see PROPERTIES.md) leaves the score."""
-    reason = JUDGED_EQUIVALENT.get((target, original_line(lines, entry), entry["mutant"].strip()))
+    key = (target, entry["line"], original_line(lines, entry), entry["mutant"].strip())
+    reason = JUDGED_EQUIVALENT.get(key)
     if entry["status"] == "survived" and reason:
         entry.update(status="judged_equivalent", reason=reason)
 
@@ -334,7 +365,9 @@ def summarize(report: dict) -> dict:
     for m in report["mutants"]:
         counts[m["status"]] += 1
     killed = counts["killed"] + counts["timeout"]
-    tested = killed + counts["survived"]  # judged-equivalent survivors are out, as bytecode-equivalent ones
+    # judged-equivalent survivors are out, as bytecode-equivalent ones; an `error` run (the tests
+    # could not judge the mutant) counts against the score, as a survivor does
+    tested = killed + counts["survived"] + counts["error"]
     return {
         "target": report["target"],
         "generated": report["generated"],
@@ -361,22 +394,29 @@ def log(message: str) -> None:
 
 
 def select(
-    target: Target, lines: list[str], candidates: list[dict], sample: int, pool, reference: str, reference_abi: list
+    target: Target,
+    lines: list[str],
+    candidates: list[dict],
+    sample: int,
+    compilers: multiprocessing.pool.Pool,
+    batch: int,
+    reference: str,
+    reference_abi: list,
 ) -> list[dict]:
-    """Compiles candidates in order until `sample` are testable; classifies every one looked at."""
+    """Compiles candidates in order, `batch` at a time (so no compile outlives the selection), until
+    `sample` are testable; classifies every one looked at."""
     seen: set[str] = {reference}
     chosen: list[dict] = []
     testable = 0
-    batch = 4 * pool._processes  # compile a few at a time, so no compile outlives the selection
     for start in range(0, len(candidates), batch):
         part = candidates[start : start + batch]
-        builds = pool.map(_compile_job, [(target.source, apply(lines, m), target.compiled) for m in part])
+        builds = compilers.map(_compile_job, [(target.source, apply_mutant(lines, m), target.compiled) for m in part])
         for m, build in zip(part, builds, strict=True):
-            entry = {**m, "diff": diff(lines, m)}
+            entry = {**m, "diff": mutant_diff(lines, m)}
             if not build["ok"]:
                 entry.update(status="invalid", killed_by=None, error=build["error"])
             else:
-                key = fingerprint(build["bytecode"], build["runtime"])
+                key = fingerprint(build["bytecode"], build["runtime"], build["abi"])
                 if key == reference:
                     entry.update(status="equivalent", killed_by=None)
                 elif key in seen:
@@ -394,8 +434,8 @@ def select(
 def run_tests(target: Target, entries: list[dict], workers: Workers) -> None:
     pending = [e for e in entries if e["status"] == "pending"]
     done = 0
-    pool = ThreadPoolExecutor(max_workers=workers.free.qsize())
-    futures = {pool.submit(workers.run, target.compiled, e["build"], target.tests): e for e in pending}
+    threads = ThreadPoolExecutor(max_workers=workers.free.qsize())
+    futures = {threads.submit(workers.run, target.compiled, e["build"], target.tests): e for e in pending}
     try:
         for future in as_completed(futures):
             entry = futures[future]
@@ -406,9 +446,47 @@ def run_tests(target: Target, entries: list[dict], workers: Workers) -> None:
                 f" ({entry['seconds']} s){' by ' + entry['killed_by'] if entry['status'] == 'killed' else ''}"
             )
     finally:
-        pool.shutdown(cancel_futures=True)
+        threads.shutdown(cancel_futures=True)
     for e in entries:
         e.pop("build", None)
+
+
+def reference_build(compilers: multiprocessing.pool.Pool, built: dict, contract: str) -> tuple[str, list]:
+    """The original's fingerprint and ABI, after checking this compiler setup gives Ape's bytecode."""
+    build = compilers.apply(_compile_job, (("contracts/" + contract + ".vy", None, contract),))
+    if not build["ok"]:
+        raise SystemExit(f"{contract}: the original does not compile: {build['error']}")
+    ape = built[contract]
+    if (build["bytecode"], build["runtime"]) != (
+        ape["deploymentBytecode"]["bytecode"],
+        ape["runtimeBytecode"]["bytecode"],
+    ):
+        raise SystemExit(f"{contract}: in-process compile differs from Ape's build; run `make compile`")
+    return fingerprint(build["bytecode"], build["runtime"], build["abi"]), build["abi"]
+
+
+def survivors_again(
+    name: str, path: Path, lines: list[str], seed: int, reference: str, compilers: multiprocessing.pool.Pool
+) -> dict:
+    """The existing report of `name`, its survivors (judged equivalent and errors included) rebuilt
+    and pending again; refused when the report is of another seed or of another build."""
+    target = TARGETS[name]
+    if not path.exists():
+        raise SystemExit(f"{name}: no report in {path.parent}: run the whole campaign first")
+    report = json.loads(path.read_text())
+    if report["seed"] != seed:
+        raise SystemExit(f"{name}: the report is of seed {report['seed']}: rerun with --seed {report['seed']}")
+    if report.get("reference") != reference or any(mutant_diff(lines, e) != e["diff"] for e in report["mutants"]):
+        raise SystemExit(f"{name}: {target.source} or what it compiles with changed since the report: run the campaign")
+    again = [e for e in report["mutants"] if e["status"] in ("survived", "judged_equivalent", "error")]
+    log(f"{name}: re-testing {len(again)} survivors")
+    for e in again:
+        build = compilers.apply(_compile_job, ((target.source, apply_mutant(lines, e), target.compiled),))
+        build["abi_changed"] = build["abi"] != report["reference_abi"]
+        for stale in ("reason", "error", "output", "killed_by"):
+            e.pop(stale, None)
+        e.update(status="pending", build=build)
+    return report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -418,10 +496,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=SEED, help=f"sampling and Hypothesis seed (default {SEED})")
     parser.add_argument("--jobs", type=int, default=JOBS, help=f"parallel workers (default {JOBS})")
     parser.add_argument("--timeout", type=int, default=TIMEOUT, help=f"seconds per mutant (default {TIMEOUT})")
+    parser.add_argument("--out", type=Path, default=OUT, help="report folder (default reports/mutation)")
     parser.add_argument(
         "--rerun-survivors",
         action="store_true",
-        help="re-test only the survivors (and errors) of the existing reports; the other verdicts stand",
+        help="re-test only the survivors (judged equivalent and errors included) of the existing reports",
     )
     args = parser.parse_args(argv)
     os.chdir(ROOT)
@@ -429,57 +508,38 @@ def main(argv: list[str] | None = None) -> int:
     from computerwa.artifacts import ensure_compiled, load_artifacts
 
     ensure_compiled()
+    assert load_artifacts(ROOT)
     built = json.loads((ROOT / MANIFEST).read_text())["contractTypes"]
     names = args.contract or list(TARGETS)
-    OUT.mkdir(parents=True, exist_ok=True)
+    out = ROOT / args.out
+    out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    workers = Workers(args.jobs, args.seed, args.timeout)
-    ctx = multiprocessing.get_context("fork")
-    pool = ctx.Pool(args.jobs, initializer=_compile_init, initargs=(str(ROOT), str(workers.base)))
     rows = []
-    baselines: dict[tuple[str, ...], dict] = {}
+    workers = compilers = None
     try:
-        # sanity: this compiler setup gives Ape's bytecode, and the suite passes on the original
-        references, reference_abis = {}, {}
-        for contract in sorted({TARGETS[n].compiled for n in names}):
-            build = pool.apply(_compile_job, (("contracts/" + contract + ".vy", None, contract),))
-            ape = built[contract]
-            if (build["bytecode"], build["runtime"]) != (
-                ape["deploymentBytecode"]["bytecode"],
-                ape["runtimeBytecode"]["bytecode"],
-            ):
-                raise SystemExit(f"{contract}: in-process compile differs from Ape's build; run `make compile`")
-            references[contract] = fingerprint(build["bytecode"], build["runtime"])
-            reference_abis[contract] = build["abi"]
-        assert load_artifacts(ROOT)
+        workers = Workers(args.jobs, args.seed, args.timeout)
+        compilers = multiprocessing.get_context("fork").Pool(
+            args.jobs, initializer=_compile_init, initargs=(str(ROOT), str(workers.base))
+        )
+        references = {c: reference_build(compilers, built, c) for c in sorted({TARGETS[n].compiled for n in names})}
+        baselines: dict[tuple[str, ...], dict] = {}
         for name in names:
             target = TARGETS[name]
-            path = OUT / f"{name}.json"
+            path = out / f"{name}.json"
             lines = (ROOT / target.source).read_text().splitlines(keepends=True)
+            reference, reference_abi = references[target.compiled]
             t0 = time.monotonic()
+            # a verdict means something only if the suite passes on the original code (re-runs included:
+            # they follow new tests, and a new test failing on the original would "kill" every mutant)
+            if target.tests not in baselines:
+                log(f"{name}: the unmutated suite ({' '.join(target.tests)})")
+                baselines[target.tests] = workers.run(target.compiled, None, target.tests)
+            if (base := baselines[target.tests])["status"] != "survived":
+                why = base.get("killed_by") or base.get("error") or f"over {args.timeout} s: {base.get('output')}"
+                raise SystemExit(f"{name}: the tests do not pass on the original code: {why}")
             if args.rerun_survivors:
-                report = json.loads(path.read_text())
-                entries = report["mutants"]
-                if report["seed"] != args.seed:
-                    raise SystemExit(
-                        f"{name}: the report is of seed {report['seed']}: rerun with --seed {report['seed']}"
-                    )
-                if any(diff(lines, e) != e["diff"] for e in entries):
-                    raise SystemExit(f"{name}: {target.source} changed since the report: run the whole campaign")
-                again = [e for e in entries if e["status"] in ("survived", "judged_equivalent", "error")]
-                log(f"{name}: re-testing {len(again)} survivors")
-                for e in again:
-                    build = pool.apply(_compile_job, ((target.source, apply(lines, e), target.compiled),))
-                    if not build["ok"]:
-                        raise SystemExit(f"{name}: line {e['line']} no longer compiles: run the whole campaign")
-                    build["abi_changed"] = build["abi"] != reference_abis[target.compiled]
-                    e.update(status="pending", build=build)
+                report = survivors_again(name, path, lines, args.seed, reference, compilers)
             else:
-                if target.tests not in baselines:
-                    log(f"{name}: the unmutated suite ({' '.join(target.tests)})")
-                    baselines[target.tests] = workers.run(target.compiled, None, target.tests)
-                if (base := baselines[target.tests])["status"] != "survived":
-                    raise SystemExit(f"{name}: the tests fail on the original code: {base['killed_by']}")
                 generated, candidates = generate(lines)
                 random.Random(f"{args.seed}:{name}").shuffle(candidates)
                 log(
@@ -487,18 +547,14 @@ def main(argv: list[str] | None = None) -> int:
                     f" compiling to {args.sample} testable"
                 )
                 entries = select(
-                    target,
-                    lines,
-                    candidates,
-                    args.sample,
-                    pool,
-                    references[target.compiled],
-                    reference_abis[target.compiled],
+                    target, lines, candidates, args.sample, compilers, 4 * args.jobs, reference, reference_abi
                 )
                 report = {
                     "target": name,
                     "source": target.source,
                     "compiled_as": target.compiled,
+                    "reference": reference,
+                    "reference_abi": reference_abi,
                     "seed": args.seed,
                     "sample": args.sample,
                     "rules": RULES,
@@ -507,9 +563,9 @@ def main(argv: list[str] | None = None) -> int:
                     "on_code_lines": len(candidates),
                     "mutants": entries,
                 }
-                log(f"{name}: {sum(e['status'] == 'pending' for e in entries)} testable of {len(entries)} compiled")
-            run_tests(target, entries, workers)
-            for entry in entries:
+                log(f"{name}: {sum(e['status'] == 'pending' for e in entries)} testable of {len(entries)} looked at")
+            run_tests(target, report["mutants"], workers)
+            for entry in report["mutants"]:
                 judge(name, lines, entry)
             report["seconds"] = round(time.monotonic() - t0, 1)
             report["summary"] = summarize(report)
@@ -517,29 +573,29 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(report["summary"])
             log(f"{name}: {report['summary']} in {report['seconds']} s")
     finally:
-        pool.terminate()
-        workers.close()
+        if compilers is not None:
+            compilers.terminate()
+        if workers is not None:
+            workers.close()
     wall = round(time.monotonic() - started, 1)
     if not args.contract:
-        (OUT / "summary.json").write_text(json.dumps({"seconds": wall, "targets": rows}, indent=1) + "\n")
-        (OUT / "summary.md").write_text(table(rows) + f"\n\nwall time {wall} s\n")
-    log("\n" + table(rows) + f"\n\nwall time {wall / 60:.1f} min; reports in {OUT.relative_to(ROOT)}/")
-    survivors = [
-        (r, e)
-        for r in names
-        for e in json.loads((OUT / f"{r}.json").read_text())["mutants"]
-        if e["status"] in ("survived", "error")
-    ]
-    for name, e in survivors:
-        log(f"{e['status']}: {name} line {e['line']} ({e['rule']})\n{e['diff']}")
-    below = [r["target"] for r in rows if r["score"] is not None and r["score"] < TARGET_SCORE]
-    if below:
-        log(f"below the {TARGET_SCORE:.0%} target: {', '.join(below)}")
-    return 1 if below else 0
+        (out / "summary.json").write_text(json.dumps({"seconds": wall, "targets": rows}, indent=1) + "\n")
+        (out / "summary.md").write_text(table(rows) + f"\n\nwall time {wall} s\n")
+    log("\n" + table(rows) + f"\n\nwall time {wall / 60:.1f} min; reports in {out}/")
+    for name in names:
+        for e in json.loads((out / f"{name}.json").read_text())["mutants"]:
+            if e["status"] in ("survived", "error"):
+                log(f"{e['status']}: {name} line {e['line']} ({e['rule']}){' ' + e.get('error', '')}\n{e['diff']}")
+    failing = [r["target"] for r in rows if r["score"] is None or r["score"] < TARGET_SCORE]
+    if failing:
+        log(f"below the {TARGET_SCORE:.0%} target (or no testable mutant): {', '.join(failing)}")
+    return 1 if failing else 0
 
 
 # Survivors reviewed by hand and judged equivalent (the same observable behaviour although the
-# bytecode differs): (target, original line, mutated line), both stripped -> why. PROPERTIES.md lists them.
+# bytecode differs): (target, line number, original line, mutated line), both stripped -> why. The line
+# number pins a judgement to one site (the same text elsewhere may be no equivalent); after an edit of
+# the contract, tests/test_mutation_tool.py names the entries whose line moved. PROPERTIES.md lists them.
 _DEAD_STORE = "`streaming` overwrites the initializer with `_advance`'s result before any read (Vyper requires it)"
 _SYMMETRIC = (
     "`_check_parties` treats its two parties alike (the pause, then each party's blacklist, with one reason): "
@@ -551,103 +607,113 @@ _BOUND = (
     "and_no_more checks it)"
 )
 _UNSIGNED = "an unsigned value is never below 0: `<= 0` is `== 0`"
-JUDGED_EQUIVALENT: dict[tuple[str, str, str], str] = {
-    ("AttestationOracle", "previous: uint256 = 0", "previous: uint256 = 1"): (
-        "the first signer must exceed 1 instead of 0: a failed recovery (0) is refused either way, and "
-        "address 0x...01 (a precompile) has no key"
+JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
+    ("AttestationOracle", 131, "previous: uint256 = 0", "previous: uint256 = 1"): (
+        "the first signer must exceed 1 instead of 0: a failed recovery (0) is refused either way, and address 0x...01"
+        " (a precompile) has no key"
     ),
-    ("AttestationOracle", "if next_epoch == 0:", "if next_epoch <= 0:"): _UNSIGNED,
-    ("AttestationOracle", "if member >= signer:", "if member == signer:"): (
-        "the merge walk then passes members above the signer up to the end of the committee, where "
-        "`position < count` fails the same assert with the same reason; a member equal to it stops both"
+    ("AttestationOracle", 140, "member: uint256 = 0", "member: uint256 = 1"): (
+        "the initial value is read only when the walk is already at the end, where `position < count` fails the assert"
+        " first"
     ),
-    ("AttestationOracle", "member: uint256 = 0", "member: uint256 = 1"): (
-        "the initial value is read only when the walk is already at the end, where `position < count` "
-        "fails the assert first"
+    ("AttestationOracle", 145, "if member >= signer:", "if member == signer:"): (
+        "the merge walk then passes members above the signer up to the end of the committee, where `position < count` "
+        "fails the same assert with the same reason; a member equal to it stops both"
     ),
-    ("AttestationOracle", "position += 1", "position *= 1"): (
-        "(after a match) the next signer, strictly above this member, steps past it in the walk's first "
-        "iteration: one iteration more, same result"
+    ("AttestationOracle", 150, "position += 1", "position *= 1"): (
+        "(after a match) the next signer, strictly above this member, steps past it in the walk's first iteration: one"
+        " iteration more, same result"
     ),
+    ("AttestationOracle", 197, "if next_epoch == 0:", "if next_epoch <= 0:"): _UNSIGNED,
+    ("AttestationOracle", 215, "if next_epoch == 0:", "if next_epoch <= 0:"): _UNSIGNED,
     (
         "AttestationOracle",
+        218,
+        "return block.timestamp <= ended or block.timestamp - ended <= max_age",
+        "return block.timestamp < ended or block.timestamp - ended <= max_age",
+    ): ("at block.timestamp == ended the second clause is 0 <= max_age, true"),
+    (
+        "AttestationOracle",
+        350,
         "if threshold != self._config >> _THRESHOLD_SHIFT:",
         "if threshold > self._config >> _THRESHOLD_SHIFT:",
     ): (
-        "`_store` gets the stored threshold (add/remove attestor) or, in the constructor, one >= 1 against "
-        "0: it never sees a lower threshold (set_threshold logs on its own)"
+        "`_store` gets the stored threshold (add/remove attestor) or, in the constructor, one >= 1 against 0: it never"
+        " sees a lower threshold (set_threshold logs on its own)"
     ),
-    (
-        "AttestationOracle",
-        "return block.timestamp <= ended or block.timestamp - ended <= max_age",
-        "return block.timestamp < ended or block.timestamp - ended <= max_age",
-    ): "at block.timestamp == ended the second clause is 0 <= max_age, true",
+    ("ComputeFactory", 86, "name: String[25],", "name: String[(25+1)],"): _BOUND,
+    ("ComputeFactory", 87, "symbol: String[5],", "symbol: String[(5+1)],"): _BOUND,
     (
         "ComputeToken",
+        448,
+        "if (hot & stream._FLAGS) | ((sender_slot | receiver_slot) & stream._FROZEN) != 0:",
+        "if (hot & stream._FLAGS) | ((sender_slot | receiver_slot) | stream._FROZEN) != 0:",
+    ): ("as above: the full check always, the same outcome (gas only)"),
+    (
+        "ComputeToken",
+        448,
         "if (hot & stream._FLAGS) | ((sender_slot | receiver_slot) & stream._FROZEN) != 0:",
         "if (hot | stream._FLAGS) | ((sender_slot | receiver_slot) & stream._FROZEN) != 0:",
     ): (
-        "the condition only chooses the full compliance check over the open fast path; always taking it "
-        "returns SUCCESS exactly where the fast path was taken (gas only)"
+        "the condition only chooses the full compliance check over the open fast path; always taking it returns "
+        "SUCCESS exactly where the fast path was taken (gas only)"
     ),
-    (
-        "ComputeToken",
-        "if (hot & stream._FLAGS) | ((sender_slot | receiver_slot) & stream._FROZEN) != 0:",
-        "if (hot & stream._FLAGS) | ((sender_slot | receiver_slot) | stream._FROZEN) != 0:",
-    ): "as above: the full check always, the same outcome (gas only)",
-    ("ComputeToken", "stream._credit(receiver, amount, acc)", "stream._credit(receiver , acc, amount)"): (
+    ("ComputeToken", 479, "stream._credit(receiver, amount, acc)", "stream._credit(receiver , acc, amount)"): (
         "`_credit` uses only unsafe_mul(amount, acc): the product commutes"
     ),
-    ("ComputeToken", "if code == PAUSED:", "if code <= PAUSED:"): (
+    ("ComputeToken", 527, "if code == PAUSED:", "if code <= PAUSED:"): (
         "`_message` tests SUCCESS (0) first: past it, code <= 1 means code == PAUSED"
     ),
-    ("ComputeFactory", "name: String[25],", "name: String[(25+1)],"): _BOUND,
-    ("ComputeFactory", "symbol: String[5],", "symbol: String[(5+1)],"): _BOUND,
-    ("MockStablecoin", "self._check_parties(owner, to)", "self._check_parties ( to,owner)"): _SYMMETRIC,
-    ("MockStablecoin", "self._check_parties(owner, spender)", "self._check_parties ( spender,owner)"): _SYMMETRIC,
-    ("MockStablecoin", "self._check_parties(msg.sender, to)", "self._check_parties ( to,msg.sender)"): _SYMMETRIC,
-    ("MockStablecoin", "self._check_parties(from_, to)", "self._check_parties ( to,from_)"): _SYMMETRIC,
+    ("revenue_stream", 230, "acc: uint256 = 0", "acc: uint256 = 1"): _DEAD_STORE,
+    ("revenue_stream", 231, "remainder: uint256 = 0", "remainder: uint256 = (0+1)"): _DEAD_STORE,
+    (
+        "revenue_stream",
+        284,
+        "self._account[account] = self._with_debt(slot, unsafe_add(slot, unsafe_mul(amount, acc)))",
+        "self._account[account] = self._with_debt(slot, unsafe_add(slot, unsafe_mul ( acc,amount)))",
+    ): ("unsafe_mul commutes"),
+    (
+        "revenue_stream",
+        327,
+        "def _accrued(slot: uint256, balance: uint256, acc: uint256) -> uint256:",
+        "def _accrued(slot: uint256 , acc: uint256, balance: uint256) -> uint256:",
+    ): ("the two swapped parameters are used only as unsafe_mul(balance, acc), which commutes"),
+    ("revenue_stream", 346, "released: uint256 = 0", "released: uint256 = (0+1)"): (
+        "`_advance` assigns `released` on every path before reading it (Vyper requires the initializer)"
+    ),
+    ("MockStablecoin", 132, "self._check_parties(msg.sender, to)", "self._check_parties ( to,msg.sender)"): _SYMMETRIC,
+    ("MockStablecoin", 147, "self._check_parties(owner, to)", "self._check_parties ( to,owner)"): _SYMMETRIC,
+    ("MockStablecoin", 188, "self._check_parties(owner, spender)", "self._check_parties ( spender,owner)"): _SYMMETRIC,
+    ("MockStablecoin", 400, "self._check_parties(from_, to)", "self._check_parties ( to,from_)"): _SYMMETRIC,
     (
         "MockStablecoin",
+        430,
         "def _check_parties(sender: address, receiver: address):",
         "def _check_parties ( receiver: address,sender: address):",
     ): _SYMMETRIC,
-    ("NodeRegistry", "_STATUS_SHIFT: constant(uint256) = 192", "_STATUS_SHIFT: constant(uint256) = (192+1)"): (
-        "the status moves one bit up inside the private packed `_profile` slot (bits 193..200 are free); "
-        "every read and write goes through the same constant"
+    ("NodeRegistry", 78, "_STATUS_SHIFT: constant(uint256) = 192", "_STATUS_SHIFT: constant(uint256) = (192+1)"): (
+        "the status moves one bit up inside the private packed `_profile` slot (bits 193..200 are free); every read "
+        "and write goes through the same constant"
     ),
     (
         "NodeRegistry",
+        218,
         'assert (profile >> _STATUS_SHIFT) & 255 != convert(RETIRED, uint256), "registry: node is retired"',
         'assert (profile >> _STATUS_SHIFT) & 255 < convert(RETIRED, uint256), "registry: node is retired"',
-    ): "a registered node's status is 1, 2 or 3 (set_status refuses others): below 3 is not 3",
+    ): ("a registered node's status is 1, 2 or 3 (set_status refuses others): below 3 is not 3"),
     (
         "NodeRegistry",
+        298,
         'assert report.submitted_at != 0, "registry: no report for that epoch"',
         'assert report.submitted_at > 0, "registry: no report for that epoch"',
-    ): "an unsigned value is never below 0: `> 0` is `!= 0`",
-    ("Settlement", "due: uint256 = 0", "due: uint256 = 1"): (
-        "`due` is read only when no skip reason was found, and that path assigns it first "
-        "(Vyper requires the initializer)"
+    ): ("an unsigned value is never below 0: `> 0` is `!= 0`"),
+    ("Settlement", 247, "due: uint256 = 0", "due: uint256 = 1"): (
+        "`due` is read only when no skip reason was found, and that path assigns it first (Vyper requires the "
+        "initializer)"
     ),
-    ("Settlement", "share_bps: uint256 = 0", "share_bps: uint256 = (0+1)"): (
+    ("Settlement", 582, "share_bps: uint256 = 0", "share_bps: uint256 = (0+1)"): (
         "`_lookup` overwrites it with the registry's answer before any read (Vyper requires the initializer)"
     ),
-    ("revenue_stream", "acc: uint256 = 0", "acc: uint256 = 1"): _DEAD_STORE,
-    ("revenue_stream", "remainder: uint256 = 0", "remainder: uint256 = (0+1)"): _DEAD_STORE,
-    ("revenue_stream", "released: uint256 = 0", "released: uint256 = (0+1)"): (
-        "`_advance` assigns `released` on every path before reading it (Vyper requires the initializer)"
-    ),
-    (
-        "revenue_stream",
-        "self._account[account] = self._with_debt(slot, unsafe_add(slot, unsafe_mul(amount, acc)))",
-        "self._account[account] = self._with_debt(slot, unsafe_add(slot, unsafe_mul ( acc,amount)))",
-    ): "unsafe_mul commutes",
-    (
-        "revenue_stream",
-        "def _accrued(slot: uint256, balance: uint256, acc: uint256) -> uint256:",
-        "def _accrued(slot: uint256 , acc: uint256, balance: uint256) -> uint256:",
-    ): "the two swapped parameters are used only as unsafe_mul(balance, acc), which commutes",
 }
 
 

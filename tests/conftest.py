@@ -6,7 +6,8 @@ ethereum:local:foundry` for Anvil). Tests marked `both_engines` run on both in t
 default run, with few examples on Ape. Each test starts from the same snapshot.
 
 Hypothesis profiles: `default` (CI, whole suite in minutes) and `deep` (auditors, 50x
-the examples): `ape test --hypothesis-profile deep`.
+the examples): `ape test --hypothesis-profile deep`; `mutation` (scripts/mutate.py) is
+`default` without shrinking: against a mutant any failing example will do.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from computerwa.chain import Chain
 
@@ -31,6 +32,12 @@ settings.register_profile(
     parent=settings.get_profile("default"),
     max_examples=10_000,
     stateful_step_count=100,
+)
+settings.register_profile(
+    "mutation",
+    parent=settings.get_profile("default"),
+    phases=[Phase.explicit, Phase.generate, Phase.target],
+    database=None,
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 

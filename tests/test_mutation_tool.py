@@ -1,7 +1,8 @@
 """`make mutation`'s own pieces, without a campaign (no chain, a few seconds):
-which lines it mutates, that its in-process compile is Ape's, that its bytecode comparison
-tells an equivalent mutant from a real one, and that the hand-judged equivalents it applies
-still name mutants of today's sources and are the ones PROPERTIES.md lists."""
+which files and lines it mutates, that its in-process compile is Ape's, that its bytecode
+comparison tells an equivalent mutant from a real one, how it reads a pytest run's verdict, and
+that the hand-judged equivalents it applies still name mutants of today's sources, each at its
+line, and are the ones PROPERTIES.md lists."""
 
 import importlib.util
 import json
@@ -55,37 +56,96 @@ def test_the_in_process_compile_is_apes_and_tells_equivalent_mutants_from_real_o
     original = mutate.compile_source(IDENTITY, None, "IdentityRegistry")
     assert original["bytecode"] == built["deploymentBytecode"]["bytecode"]
     assert original["runtime"] == built["runtimeBytecode"]["bytecode"]
-    reference = mutate.fingerprint(original["bytecode"], original["runtime"])
+    reference = mutate.fingerprint(original["bytecode"], original["runtime"], original["abi"])
 
     lines = _lines(IDENTITY)
     at = next(n for n, line in enumerate(lines, 1) if "self._set_registrar(msg.sender, True)" in line)
     # different source text, same code: only the metadata's source hash differs, which is blanked
     spaced = mutate.compile_source(
-        IDENTITY, mutate.apply(lines, {"line": at, "mutant": lines[at - 1] + "\n"}), "IdentityRegistry"
+        IDENTITY, mutate.apply_mutant(lines, {"line": at, "mutant": lines[at - 1] + "\n"}), "IdentityRegistry"
     )
     assert spaced["bytecode"] != original["bytecode"]
-    assert mutate.fingerprint(spaced["bytecode"], spaced["runtime"]) == reference
+    assert mutate.fingerprint(spaced["bytecode"], spaced["runtime"], spaced["abi"]) == reference
     # a real change
     origin = {"line": at, "mutant": lines[at - 1].replace("msg.sender", "tx.origin")}
-    mutant = mutate.compile_source(IDENTITY, mutate.apply(lines, origin), "IdentityRegistry")
-    assert mutate.fingerprint(mutant["bytecode"], mutant["runtime"]) != reference
+    mutant = mutate.compile_source(IDENTITY, mutate.apply_mutant(lines, origin), "IdentityRegistry")
+    assert mutate.fingerprint(mutant["bytecode"], mutant["runtime"], mutant["abi"]) != reference
     # and what does not compile is reported, not raised
     broken = mutate.compile_source(
-        IDENTITY, mutate.apply(lines, {"line": at, "mutant": "    break;\n"}), "IdentityRegistry"
+        IDENTITY, mutate.apply_mutant(lines, {"line": at, "mutant": "    break;\n"}), "IdentityRegistry"
     )
     assert not broken["ok"] and broken["error"]
     # the source is restored after every compile
     assert mutate.compile_source(IDENTITY, None, "IdentityRegistry")["bytecode"] == original["bytecode"]
 
 
-def test_every_judged_equivalent_is_a_mutant_of_todays_source_and_listed_in_properties(mutate):
+def test_every_contract_and_module_is_a_target(mutate):
+    sources = {t.source for t in mutate.TARGETS.values()}
+    assert sources == {str(p.relative_to(ROOT)) for p in (ROOT / "contracts").glob("*.vy")}
+    for target in mutate.TARGETS.values():
+        assert (ROOT / "contracts" / f"{target.compiled}.vy").exists()
+        assert all((ROOT / test).exists() for test in target.tests)
+
+
+@pytest.mark.parametrize(
+    ("returncode", "output", "status", "killed_by"),
+    [
+        (0, "....\n4 passed in 1.00s", "survived", None),
+        (
+            1,
+            "..F\nFAILED tests/unitary/oracle/test_submit.py::test_x[revm]\n1 failed",
+            "killed",
+            "tests/unitary/oracle/test_submit.py::test_x[revm]",
+        ),
+        # a fixture that cannot deploy the mutant errors the test: a kill
+        (
+            1,
+            "E\nERROR tests/unitary/token/test_mint.py::test_y[revm] - Reverted\n1 error",
+            "killed",
+            "tests/unitary/token/test_mint.py::test_y[revm]",
+        ),
+        # a collection error names a file, not a test: it says nothing about the mutant
+        (1, "ERROR tests/unitary/token/test_mint.py\n!!! stopping after 1 failures !!!\n1 error", "error", None),
+        (2, "ERROR tests/unitary/token/test_mint.py\n!!! Interrupted: 1 error during collection", "error", None),
+        (1, "something failed without a test named", "error", None),
+        (4, "ERROR: usage: pytest [options]", "error", None),
+        (5, "no tests ran in 0.01s", "error", None),
+    ],
+)
+def test_a_pytest_run_is_read_as_killed_only_when_a_test_failed(mutate, returncode, output, status, killed_by):
+    verdict = mutate.classify(returncode, output)
+    assert (verdict["status"], verdict["killed_by"]) == (status, killed_by)
+    assert ("error" in verdict) == (status == "error")
+
+
+def test_errors_count_against_the_score_and_timeouts_for_it(mutate):
+    statuses = ["killed"] * 6 + ["timeout"] * 2 + ["survived", "error"] + ["judged_equivalent", "equivalent", "invalid"]
+    report = {"target": "X", "generated": 20, "on_code_lines": 13, "mutants": [{"status": s} for s in statuses]}
+    summary = mutate.summarize(report)
+    assert summary["score"] == 0.8  # (6 + 2) / (6 + 2 + 1 + 1)
+    assert (summary["sampled"], summary["error"], summary["judged_equivalent"]) == (13, 1, 1)
+
+
+def test_every_judged_equivalent_is_a_mutant_of_its_line_today_and_listed_in_properties(mutate):
     properties = (ROOT / "PROPERTIES.md").read_text().replace("\\|", "|")
-    generated: dict[str, set[tuple[str, str]]] = {}
-    for target, original, mutated in mutate.JUDGED_EQUIVALENT:
+    generated: dict[str, set[tuple[int, str]]] = {}
+    for target, line, original, mutated in mutate.JUDGED_EQUIVALENT:
+        lines = _lines(mutate.TARGETS[target].source)
+        assert lines[line - 1].strip() == original, f"{target}:{line} is no longer `{original}`: re-judge it"
         if target not in generated:
-            lines = _lines(mutate.TARGETS[target].source)
-            generated[target] = {
-                (mutate.original_line(lines, m), m["mutant"].strip()) for m in mutate.generate(lines)[1]
-            }
-        assert (original, mutated) in generated[target], f"{target}: `{original}` => `{mutated}` is stale"
-        assert f"| {target} | `{original}` => `{mutated}` |" in properties, f"PROPERTIES.md lacks {target}: {original}"
+            generated[target] = {(m["line"], m["mutant"].strip()) for m in mutate.generate(lines)[1]}
+        assert (line, mutated) in generated[target], f"{target}:{line}: `{mutated}` is no mutant of it"
+        row = f"| {target}:{line} | `{original}` => `{mutated}` |"
+        assert row in properties, f"PROPERTIES.md lacks {row}"
+
+
+def test_a_judgement_applies_to_its_line_only(mutate):
+    (target, line, original, mutated), reason = next(iter(mutate.JUDGED_EQUIVALENT.items()))
+    lines = ["\n"] * (line + 1)
+    lines[line - 1] = lines[line] = f"    {original}\n"
+    here = {"line": line, "mutant": f"    {mutated}\n", "status": "survived"}
+    there = {**here, "line": line + 1}
+    mutate.judge(target, lines, here)
+    mutate.judge(target, lines, there)
+    assert (here["status"], here["reason"]) == ("judged_equivalent", reason)
+    assert there["status"] == "survived" and "reason" not in there
