@@ -229,6 +229,9 @@ def test_names_and_symbols_take_their_full_length_and_no_more(backend, factory, 
     with reverts():
         factory.create_token(3, name, symbol + "S", NODE_2_DOCUMENTS, issuer, agent, minter, sender=issuer)
     assert factory.token_of(3) == ZERO
+    # control: node 3 itself was never the problem
+    factory.create_token(3, name, symbol, NODE_2_DOCUMENTS, issuer, agent, minter, sender=issuer)
+    assert factory.token_of(3) != ZERO
 
 
 def test_a_contract_the_owner_drives_is_not_a_creator(backend, factory, issuer, agent, minter):
