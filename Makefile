@@ -53,7 +53,7 @@ coverage: compile
 	python scripts/coverage.py
 
 # mutation score of every contract: universalmutator's mutants, compiled, bytecode-equivalent ones
-# filtered, the fast suites run against each on 2 cores (~31 min); reports/mutation/.
+# filtered, the fast suites run against each on 2 cores (~27 min); reports/mutation/.
 # Options: make mutation ARGS="--contract Settlement --sample 100 --seed 2"
 mutation: compile
 	python scripts/mutate.py $(ARGS)
