@@ -596,7 +596,7 @@ def main(argv: list[str] | None = None) -> int:
 # bytecode differs): (target, line number, original line, mutated line), both stripped -> why. The line
 # number pins a judgement to one site (the same text elsewhere may be no equivalent); after an edit of
 # the contract, tests/test_mutation_tool.py names the entries whose line moved. PROPERTIES.md lists them.
-_DEAD_STORE = "`streaming` overwrites the initializer with `_advance`'s result before any read (Vyper requires it)"
+_DEAD_STORE = "`_advance`'s result overwrites the initializer before any read (Vyper requires it)"
 _SYMMETRIC = (
     "`_check_parties` treats its two parties alike (the pause, then each party's blacklist, with one reason): "
     "swapping them changes nothing observable"
@@ -714,6 +714,77 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ("Settlement", 582, "share_bps: uint256 = 0", "share_bps: uint256 = (0+1)"): (
         "`_lookup` overwrites it with the registry's answer before any read (Vyper requires the initializer)"
     ),
+    (
+        "NodeRegistry",
+        155,
+        'assert len(self._region_nodes[region_key]) < MAX_NODES_PER_REGION, "registry: region is full"',
+        'assert len(self._region_nodes[region_key]) != MAX_NODES_PER_REGION, "registry: region is full"',
+    ): (
+        "a region's list grows by one per registration from 0 and this assert stops it at the bound: its length never "
+        "exceeds it, so `<` and `!=` agree"
+    ),
+    (
+        "Settlement",
+        96,
+        "_MAX_POOL: constant(uint256) = (1 << 79) - 1",
+        "_MAX_POOL: constant(uint256) = (1 << (79-1)) - 1",
+    ): (
+        "the packed fee pool then spills into the treasury's earnings slot at 2**78 instead of 2**79; every view and "
+        "withdrawal adds the two, so only the storage layout (gas) differs"
+    ),
+    (
+        "Settlement",
+        241,
+        "if k == 0 or k > len(payees) or payees[k - 1].node_id != voucher.node_id:",
+        "if k <= 0 or k > len(payees) or payees[k - 1].node_id != voucher.node_id:",
+    ): _UNSIGNED,
+    ("Settlement", 278, "return 0", "pass"): (
+        "with nothing due no payee has an amount: the loop pays nobody, `_credit_fees` returns on 0 fees, and `total` "
+        "(0) is returned; the early return saves gas only"
+    ),
+    (
+        "Settlement",
+        616,
+        "return voucher.payer.is_contract and signature_checker._is_valid_ERC1271_signature_now(",
+        "return True and signature_checker._is_valid_ERC1271_signature_now(",
+    ): (
+        "a call to an address without code returns no data, which the ERC-1271 check refuses: the guard saves the "
+        "call's gas"
+    ),
+    (
+        "revenue_stream",
+        59,
+        "_QUEUE_SET: constant(uint256) = 1 << 255",
+        "_QUEUE_SET: constant(uint256) = 1 << (255-1)",
+    ): (
+        "the queue's marker bit moves from 255 to 254; the queued amount stays far below 2**254 (2**96 a deposit) and "
+        "every read and write goes through the same constant"
+    ),
+    ("revenue_stream", 232, "stream: uint256 = 0", "stream: uint256 = 1"): _DEAD_STORE,
+    ("revenue_stream", 233, "queued: uint256 = 0", "queued: uint256 = 1"): _DEAD_STORE,
+    ("revenue_stream", 238, "if EPOCH_LENGTH == 0:", "if EPOCH_LENGTH < 0:"): (
+        "with instant distribution (EPOCH_LENGTH 0) the stream is always 0 and `_released_by(0, ...)` is 0 (an EVM "
+        "division by zero is 0), so the general formula returns the same `queued`"
+    ),
+    ("revenue_stream", 346, "released: uint256 = 0", "released: uint256 = 1"): (
+        "`_advance` assigns `released` on every path before reading it (Vyper requires the initializer)"
+    ),
+    ("revenue_stream", 350, "if released == 0:", "if released <= 0:"): _UNSIGNED,
+    (
+        "revenue_stream",
+        351,
+        "return acc, remainder, stream, queued, False",
+        "return acc, remainder , queued, stream, False",
+    ): (
+        "in instant distribution (this branch) `queued` was just set to 0 and the stream is always 0: swapping two "
+        "zeros"
+    ),
+    (
+        "revenue_stream",
+        371,
+        "released = unsafe_add(released, unsafe_div(unsafe_mul(stream, elapsed), EPOCH_LENGTH))",
+        "released = unsafe_add(released, unsafe_div(unsafe_mul ( elapsed,stream), EPOCH_LENGTH))",
+    ): "unsafe_mul commutes",
 }
 
 

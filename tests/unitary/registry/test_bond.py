@@ -4,6 +4,8 @@ Bonds are credited by balance difference; a withdrawal is requested, then paid a
 BOND_DELAY to any receiver, capped at what slashes left (see test_slash.py)."""
 
 import pytest
+from eth_abi import encode as abi_encode
+from eth_utils import keccak
 
 from computerwa import reverts
 from tests.conftest import BOND_DELAY, ONE_DOLLAR, OPERATOR_FUNDS
@@ -89,6 +91,22 @@ def test_post_bond_needs_an_allowance(registry, node, operator, stablecoin):
     with reverts():
         registry.post_bond(node, BOND, sender=operator)
     assert node_of(registry, node).bond == 0
+
+
+def test_a_contract_posts_a_bond_from_its_own_balance(registry, node, operator, stablecoin, backend):
+    # a smart-account operator (or any contract topping up) pays from its own balance, not from
+    # that of the key driving it, even where that key has funds and an allowance
+    wallet = backend.deploy("MockWallet", operator.address, sender=operator)
+    stablecoin.transfer(wallet, BOND, sender=operator)
+    stablecoin.approve(registry, BOND, sender=operator)
+    before = stablecoin.balanceOf(operator)
+    approve = keccak(text="approve(address,uint256)")[:4] + abi_encode(["address", "uint256"], [registry.address, BOND])
+    wallet.execute(stablecoin, approve, sender=operator)
+    post = keccak(text="post_bond(uint256,uint256)")[:4] + abi_encode(["uint256", "uint256"], [node, BOND])
+    receipt = wallet.execute(registry, post, sender=operator)
+    assert receipt.filter("BondPosted")[0].args["sender"] == wallet.address
+    assert stablecoin.balanceOf(wallet) == 0 and stablecoin.balanceOf(operator) == before
+    assert node_of(registry, node).bond == BOND
 
 
 def test_a_fee_on_transfer_token_credits_what_arrived(backend, node_in, operator):

@@ -10,8 +10,8 @@ from eth_utils import keccak
 
 from computerwa import reverts
 from computerwa.settlement import MAX_FEE_BPS, split
-from tests.conftest import FEE_BPS, WITHDRAWAL_DELAY
-from tests.unitary.settlement.conftest import DOLLAR, SHARE, THIRD_SHARE, assert_solvent, signed_batch
+from tests.conftest import FEE_BPS, NODE_REGION, WITHDRAWAL_DELAY
+from tests.unitary.settlement.conftest import DOLLAR, PRICE, SHARE, SLA, THIRD_SHARE, assert_solvent, signed_batch
 
 REQUEST = 4_000 * DOLLAR + 7
 
@@ -253,25 +253,58 @@ def test_fees_beyond_the_packed_fee_pool_are_kept_in_full(
     assert_solvent(stablecoin, settlement, [customer], [third_operator, treasury])
 
 
+def _call(signature: str, types: list[str], values: list) -> bytes:
+    return keccak(text=signature)[:4] + abi_encode(types, values)
+
+
 def test_a_contract_wallet_withdraws_its_own_balance(backend, stablecoin, settlement, customer):
     # the balance withdrawn is the caller's (the smart account's), not the key's that drives it
     wallet = backend.deploy("MockWallet", customer.address, sender=customer)
     stablecoin.transfer(wallet, REQUEST, sender=customer)
-
-    def call(signature, types, values):
-        return keccak(text=signature)[:4] + abi_encode(types, values)
-
-    approve = call("approve(address,uint256)", ["address", "uint256"], [settlement.address, REQUEST])
+    approve = _call("approve(address,uint256)", ["address", "uint256"], [settlement.address, REQUEST])
     wallet.execute(stablecoin, approve, sender=customer)
-    wallet.execute(settlement, call("deposit(uint256)", ["uint256"], [REQUEST]), sender=customer)
-    wallet.execute(settlement, call("request_withdrawal(uint256)", ["uint256"], [REQUEST]), sender=customer)
+    wallet.execute(settlement, _call("deposit(uint256)", ["uint256"], [REQUEST]), sender=customer)
+    wallet.execute(settlement, _call("request_withdrawal(uint256)", ["uint256"], [REQUEST]), sender=customer)
     sleep_until(backend, settlement.withdrawal_request(wallet)[1])
-    receipt = wallet.execute(settlement, call("withdraw(address)", ["address"], [wallet.address]), sender=customer)
+    receipt = wallet.execute(settlement, _call("withdraw(address)", ["address"], [wallet.address]), sender=customer)
     assert [e.args for e in receipt.filter("Withdrawn")] == [
         {"payer": wallet.address, "receiver": wallet.address, "amount": REQUEST}
     ]
     assert settlement.available(wallet) == 0
     assert stablecoin.balanceOf(wallet) == REQUEST
+
+
+def test_a_contract_treasury_and_a_contract_operator_withdraw_their_own_earnings(
+    backend, stablecoin, settlement, registry, domain, customer, operator, issuer, relayer, prepaid, voucher
+):
+    # a multisig treasury and a smart-account operator: what is paid is the contract's, never
+    # the earnings of the key that drives it
+    treasury = backend.deploy("MockWallet", issuer.address, sender=issuer)
+    settlement.set_treasury(treasury, sender=issuer)
+    operator_wallet = backend.deploy("MockWallet", operator.address, sender=operator)
+    register = _call(
+        "register_node(string,string,uint32,uint256,uint16,uint16,string)",
+        ["string", "string", "uint32", "uint256", "uint16", "uint16", "string"],
+        [NODE_REGION, "H100", 8, PRICE, SHARE, SLA, "ipfs://node"],
+    )
+    node = operator_wallet.execute(registry, register, sender=operator).filter("NodeRegistered")[0].args["node_id"]
+    settlement.settle(*signed_batch(domain, [voucher(node, 100 * DOLLAR)], customer), sender=relayer)
+    fee, operator_amount, _ = split(100 * DOLLAR, FEE_BPS, SHARE)
+    assert (settlement.earnings(treasury), settlement.earnings(operator_wallet)) == (fee, operator_amount)
+
+    withdraw = _call("withdraw_earnings(address)", ["address"], [operator_wallet.address])
+    for key in (operator, issuer):  # the keys themselves earned nothing
+        with reverts("settlement: no earnings"):
+            settlement.withdraw_earnings(key, sender=key)
+    operator_wallet.execute(settlement, withdraw, sender=operator)
+    assert stablecoin.balanceOf(operator_wallet) == operator_amount
+    withdraw = _call("withdraw_earnings(address)", ["address"], [treasury.address])
+    receipt = treasury.execute(settlement, withdraw, sender=issuer)
+    assert [e.args for e in receipt.filter("EarningsWithdrawn")] == [
+        {"account": treasury.address, "receiver": treasury.address, "amount": fee}
+    ]
+    assert stablecoin.balanceOf(treasury) == fee
+    assert settlement.earnings(treasury) == settlement.earnings(operator_wallet) == 0
 
 
 def test_fees_overflowing_the_packed_pool_move_whole_and_leave_it_empty(settlement, treasury, pay_at_max_fee):

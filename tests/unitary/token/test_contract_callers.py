@@ -6,7 +6,8 @@ from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
 from computerwa import reverts
-from tests.unitary.token.conftest import NOT_MINTER, SHARE
+from tests.conftest import FOREVER
+from tests.unitary.token.conftest import NOT_MINTER, REVENUE, SHARE, SHARES
 
 
 def _call(signature: str, types: tuple[str, ...] = (), values: tuple = ()) -> bytes:
@@ -31,3 +32,21 @@ def test_a_contract_a_minter_drives_is_not_a_minter(backend, compute_token, mint
         with reverts(NOT_MINTER):
             wallet.execute(compute_token, call, sender=minter)
     assert compute_token.totalSupply() == issued
+
+
+def test_a_contract_holder_claims_its_own_revenue(
+    backend, deploy_token, stablecoin, identity, issuer, minter, customer, investor
+):
+    # a vault holding shares claims with its own balance, not with that of the key driving it
+    token = deploy_token(epoch_length=0)
+    wallet = backend.deploy("MockWallet", investor.address, sender=investor)
+    identity.set_verified(wallet, FOREVER, sender=issuer)
+    token.mint(wallet, 3 * SHARES, sender=minter)
+    token.mint(investor, SHARES, sender=minter)
+    stablecoin.approve(token, REVENUE, sender=customer)
+    token.deposit_revenue(REVENUE, sender=customer)
+    claim = _call("claim(address)", ("address",), (wallet.address,))
+    receipt = wallet.execute(token, claim, sender=investor)
+    assert [e.args["amount"] for e in receipt.filter("RevenueClaimed")] == [REVENUE * 3 // 4]
+    assert stablecoin.balanceOf(wallet) == REVENUE * 3 // 4
+    assert token.claimable(wallet) == 0 and token.claimable(investor) == REVENUE // 4

@@ -5,7 +5,7 @@ epoch e + 1, pro rata to balances; claims pay whole base units to any receiver.
 import pytest
 
 from computerwa import reverts
-from tests.conftest import CUSTOMER_FUNDS, EPOCH_LENGTH, OPERATOR_FUNDS
+from tests.conftest import CUSTOMER_FUNDS, EPOCH_LENGTH, FOREVER, OPERATOR_FUNDS
 from tests.unitary.token.conftest import ACC_PRECISION, MAX_DEPOSITS, MAX_SUPPLY, REVENUE, SHARE, SHARES, ZERO
 
 
@@ -304,6 +304,23 @@ def test_zero_epoch_length_distributes_at_once(instant_token, minter, customer, 
     assert instant_token.claimable(holder) == REVENUE // 4
     assert instant_token.streaming() == 0
     assert instant_token.current_epoch() == 0
+
+
+def test_one_second_epochs_release_a_deposit_over_the_next_second(
+    backend, deploy_token, stablecoin, identity, issuer, customer, minter, investor
+):
+    # the shortest streaming epoch: revenue of one second streams over the next one, in full
+    token = deploy_token(epoch_length=1)
+    identity.set_verified(investor, FOREVER, sender=issuer)
+    token.mint(investor, SHARES, sender=minter)
+    stablecoin.approve(token, REVENUE, sender=customer)
+    epoch = token.deposit_revenue(REVENUE, sender=customer).filter("RevenueDeposited")[0].args["epoch"]
+    assert token.current_epoch() == epoch and token.claimable(investor) == 0
+    backend.sleep(2)
+    stablecoin.approve(token, 0, sender=customer)  # mines a block at least two seconds later
+    assert token.current_epoch() >= epoch + 2
+    assert token.claimable(investor) == REVENUE
+    assert token.streaming() == 0
 
 
 def test_zero_epoch_length_without_holders_keeps_the_deposit_queued(instant_token, minter, customer, investor):
