@@ -785,6 +785,27 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
         "released = unsafe_add(released, unsafe_div(unsafe_mul(stream, elapsed), EPOCH_LENGTH))",
         "released = unsafe_add(released, unsafe_div(unsafe_mul ( elapsed,stream), EPOCH_LENGTH))",
     ): "unsafe_mul commutes",
+    (
+        "ComputeToken",
+        448,
+        "if (hot & stream._FLAGS) | ((sender_slot | receiver_slot) & stream._FROZEN) != 0:",
+        "if (hot & stream._FLAGS) | ((sender_slot | receiver_slot) & stream._FROZEN) >= 0:",
+    ): "as above: the full check always, the same outcome (gas only)",
+    (
+        "ComputeToken",
+        448,
+        "if (hot & stream._FLAGS) | ((sender_slot | receiver_slot) & stream._FROZEN) != 0:",
+        "if (hot & stream._FLAGS) | ((sender_slot | receiver_slot) & stream._FROZEN) != 1:",
+    ): ("the value is made of bits 38, 39 and 255 only, never 1: the full check always, the same outcome (gas only)"),
+    (
+        "ComputeToken",
+        502,
+        "if not staticcall registry.are_verified(sender, receiver):",
+        "if not staticcall registry.are_verified ( receiver,sender):",
+    ): "`are_verified` is symmetric: both verified until the earlier expiry",
+    ("ComputeToken", 529, "if code == SENDER_FROZEN:", "if code <= SENDER_FROZEN:"): (
+        "`_message` tests SUCCESS (0) and PAUSED (1) first: past them, code <= 2 means code == SENDER_FROZEN"
+    ),
 }
 
 

@@ -7,20 +7,34 @@ from eth_utils import keccak
 
 from computerwa import reverts
 from tests.conftest import FOREVER
-from tests.unitary.token.conftest import NOT_MINTER, REVENUE, SHARE, SHARES
+from tests.unitary.token.conftest import NOT_AGENT, NOT_MINTER, REVENUE, SHARE, SHARES
 
 
 def _call(signature: str, types: tuple[str, ...] = (), values: tuple = ()) -> bytes:
     return keccak(text=signature)[:4] + abi_encode(list(types), list(values))
 
 
-def test_an_agent_contract_pauses_and_unpauses_in_its_own_name(backend, compute_token, issuer, agent):
-    wallet = backend.deploy("MockWallet", agent.address, sender=agent)
+def test_an_agent_contract_pauses_and_unpauses_in_its_own_name(backend, compute_token, issuer, relayer):
+    # driven by a key that is no agent itself: the role is the contract's
+    wallet = backend.deploy("MockWallet", relayer.address, sender=relayer)
     compute_token.set_agent(wallet, True, sender=issuer)
-    receipt = wallet.execute(compute_token, _call("pause()"), sender=agent)
+    receipt = wallet.execute(compute_token, _call("pause()"), sender=relayer)
     assert [e.args for e in receipt.filter("Paused")] == [{"agent": wallet.address}]
-    receipt = wallet.execute(compute_token, _call("unpause()"), sender=agent)
+    receipt = wallet.execute(compute_token, _call("unpause()"), sender=relayer)
     assert [e.args for e in receipt.filter("Unpaused")] == [{"agent": wallet.address}]
+    with reverts(NOT_AGENT):
+        compute_token.pause(sender=relayer)
+
+
+def test_a_contract_an_agent_drives_is_not_an_agent(backend, compute_token, agent, investor):
+    wallet = backend.deploy("MockWallet", agent.address, sender=agent)
+    for call in (
+        _call("pause()"),
+        _call("freeze(address)", ("address",), (investor.address,)),
+    ):
+        with reverts(NOT_AGENT):
+            wallet.execute(compute_token, call, sender=agent)
+    assert not compute_token.paused() and not compute_token.is_frozen(investor)
 
 
 def test_a_contract_a_minter_drives_is_not_a_minter(backend, compute_token, minter, investor, issued):
