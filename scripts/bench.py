@@ -25,7 +25,7 @@ import click
 from ape.cli import ConnectedProviderCommand
 from ape.logging import logger
 
-from computerwa import bench
+from computerwa.tooling import bench
 
 WIDTH = 70
 

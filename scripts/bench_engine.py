@@ -19,7 +19,7 @@ import click
 from ape.cli import ConnectedProviderCommand
 from ape.logging import logger
 
-from computerwa.bench import engine_rates
+from computerwa.tooling.bench import engine_rates
 
 
 @click.command(cls=ConnectedProviderCommand, help=__doc__)

@@ -56,7 +56,7 @@ def _selection(pytest_args: list[str]) -> list[str]:
 def main(argv: list[str]) -> int:
     import pytest
 
-    from computerwa.coverage import Recorder, report
+    from computerwa.tooling.coverage import Recorder, report
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fail-under", type=float, default=95.0, help="minimum percent per source file")

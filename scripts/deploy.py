@@ -20,17 +20,17 @@ import click
 from ape import chain, project
 from ape.cli import account_option
 
-from computerwa.cli import ProviderCommand
-from computerwa.deployment import (
+from computerwa.client.deployment import (
     CONFIG_FILE,
     DeploymentError,
-    deploy,
     find,
     load_config,
     plan,
     record_path,
     write_record,
 )
+from computerwa.evm.cli import ProviderCommand
+from computerwa.evm.suite import deploy_with_record
 
 VERIFIED_FOR = 365 * 86_400
 
@@ -75,7 +75,7 @@ def run(ecosystem, network, provider, account, config_path, out, yes):
     if not network.is_local and not yes:
         click.echo("nothing sent: re-run with --yes to deploy this plan")
         return
-    suite = deploy(project, chain, account, config)
+    suite = deploy_with_record(project, chain, account, config)
     if network.is_local:
         # the test accounts are the demo investors
         until = chain.blocks.head.timestamp + VERIFIED_FOR

@@ -9,7 +9,7 @@ differ from a fresh compile.
 import click
 from ape import project
 
-from computerwa.abi_export import write_abis
+from computerwa.tooling.abi_export import write_abis
 
 
 @click.command(help=__doc__)

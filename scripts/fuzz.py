@@ -23,6 +23,8 @@ from pathlib import Path
 
 import click
 
+from computerwa.evm.suite import STABLE_NAME, STABLE_SYMBOL, deploy_suite
+
 SUITES = ("token", "oracle", "settlement", "stablecoin")
 MAX = 2**256 - 1
 
@@ -38,48 +40,49 @@ class Outcome:
 # --- the machines, set up as tests/conftest.py and each test file set them up -------------------
 def _stablecoin_deployment(backend):
     """The `stablecoin` fixture: the mock dollar, funds for the customer and the operator."""
-    from tests.conftest import CUSTOMER_FUNDS, OPERATOR_FUNDS, STABLE_NAME, STABLE_SYMBOL
+    from tests.conftest import CUSTOMER_FUNDS, OPERATOR_FUNDS, role
 
-    issuer, customer, operator = backend.accounts[0], backend.accounts[1], backend.accounts[2]
+    issuer = role(backend, "issuer")
     token = backend.deploy("MockStablecoin", STABLE_NAME, STABLE_SYMBOL, sender=issuer)
-    token.mint(customer, CUSTOMER_FUNDS, sender=issuer)
-    token.mint(operator, OPERATOR_FUNDS, sender=issuer)
+    token.mint(role(backend, "customer"), CUSTOMER_FUNDS, sender=issuer)
+    token.mint(role(backend, "operator"), OPERATOR_FUNDS, sender=issuer)
     return token
 
 
 def _token_machines(backend, mode: str):
     """`test_compute_token_machine[mode]`: node 1's token (daily) or an instant-distribution token."""
-    from tests.conftest import DOCUMENTS_HASH, EPOCH_LENGTH, FOREVER, NODE_ID
+    from tests.conftest import DOCUMENTS_HASH, EPOCH_LENGTH, FOREVER, NODE_ID, role
     from tests.fuzz.stateful.test_compute_token_machine import ComputeTokenMachine
 
-    accounts = backend.accounts
-    issuer, customer, relayer, investor = accounts[0], accounts[1], accounts[3], accounts[4]
-    agent, minter, holder, payout = accounts[5], accounts[6], accounts[7], accounts[8]
-    stablecoin = _stablecoin_deployment(backend)
-    identity = backend.deploy("IdentityRegistry", sender=issuer)
-    for account in (investor, holder, customer):
-        identity.set_verified(account, FOREVER, sender=issuer)
-    blueprint = backend.deploy_blueprint("ComputeToken", sender=issuer)
+    issuer, agent, minter, relayer = (role(backend, name) for name in ("issuer", "agent", "minter", "relayer"))
     if mode == "daily":  # the `compute_token` fixture
         node_id, epoch_length, token_args = NODE_ID, EPOCH_LENGTH, ("ComputeRWA Node 1", "CN1", DOCUMENTS_HASH)
     else:  # the `instant_token` fixture
         node_id, epoch_length, token_args = 2, 0, ("ComputeRWA Node 2", "CN2", b"\x02" * 32)
-    factory = backend.deploy(
-        "ComputeFactory", blueprint, stablecoin, identity, backend.timestamp, epoch_length, sender=issuer
+    suite = deploy_suite(
+        backend,
+        issuer,
+        stablecoin=_stablecoin_deployment(backend),
+        genesis=backend.timestamp,
+        epoch_length=epoch_length,
+        upto="factory",
     )
+    stablecoin, identity, factory = suite.stablecoin, suite.identity, suite.factory
+    for name in ("investor", "holder", "customer"):
+        identity.set_verified(role(backend, name), FOREVER, sender=issuer)
     factory.create_token(node_id, *token_args, issuer, agent, minter, sender=issuer)
     token = backend.at("ComputeToken", factory.token_of(node_id))
     stablecoin.mint(relayer, 10**20, sender=issuer)
     stablecoin.approve(token, MAX, sender=relayer)
-    roles = (issuer, agent, minter, relayer, payout)
+    roles = (issuer, agent, minter, relayer, role(backend, "treasury"))
     return lambda: ComputeTokenMachine(backend, stablecoin, identity, token, roles)
 
 
 def _oracle_machines(backend):
+    from tests.conftest import role
     from tests.fuzz.stateful.test_oracle_machine import OracleMachine
 
-    issuer, relayer, attacker = backend.accounts[0], backend.accounts[3], backend.accounts[9]
-    return lambda: OracleMachine(backend, issuer, relayer, attacker)
+    return lambda: OracleMachine(backend, *(role(backend, name) for name in ("issuer", "relayer", "attacker")))
 
 
 def _settlement_machines(backend):
@@ -223,8 +226,8 @@ def _positive(ctx, param, value):
 @click.option("--seed", type=click.IntRange(0, 2**64 - 1), default=None, help="[default: random, printed]")
 @click.option("--progress-every", default=10.0, show_default=True, help="seconds between progress lines in a log")
 def cli(suite, examples, steps, seed, progress_every):
-    from computerwa.artifacts import ArtifactsMissing, ensure_compiled, load_artifacts, project_root
-    from computerwa.engine import RevmChain
+    from computerwa.evm.artifacts import ArtifactsMissing, ensure_compiled, load_artifacts, project_root
+    from computerwa.evm.engine import RevmChain
 
     root = project_root()
     if str(root) not in sys.path:  # the machines live in the project's tests package

@@ -505,7 +505,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
-    from computerwa.artifacts import ensure_compiled, load_artifacts
+    from computerwa.evm.artifacts import ensure_compiled, load_artifacts
 
     ensure_compiled()
     assert load_artifacts(ROOT)

@@ -17,9 +17,9 @@ import logging
 import click
 from ape.logging import logger
 
-from computerwa import bench
-from computerwa.cli import ProviderCommand
-from computerwa.gasprofile import GasRecorder, profile
+from computerwa.evm.cli import ProviderCommand
+from computerwa.tooling import bench
+from computerwa.tooling.gasprofile import GasRecorder, profile
 
 OPERATIONS = ("settle_1", "settle_50", "pay_with_authorization")
 

@@ -21,9 +21,9 @@ from ape.logging import logger
 from rich.console import Console
 from rich.table import Table
 
-from computerwa.cli import ProviderCommand
-from computerwa.deployment import DeploymentError, find, record_path
-from computerwa.quote import check_region, known_regions, percent, rank, read_region
+from computerwa.client.deployment import DeploymentError, find, record_path
+from computerwa.client.quote import check_region, known_regions, percent, rank, read_region
+from computerwa.evm.cli import ProviderCommand
 
 
 def _region(ctx, param, value):

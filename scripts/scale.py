@@ -12,7 +12,7 @@ inference on each network: the per-inference cost falls as vouchers batch.
 
 import click
 
-from computerwa.scale import Prices, measured, table
+from computerwa.sim.scale import Prices, measured, table
 
 
 @click.command(help=__doc__)

@@ -25,9 +25,10 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from computerwa.cli import ProviderCommand
-from computerwa.deployment import LOCAL_DEFAULTS, DeploymentError, deploy
-from computerwa.fleet import DOLLAR, REGIONS, Fleet, ReconciliationError
+from computerwa.client.deployment import LOCAL_DEFAULTS, DeploymentError
+from computerwa.evm.cli import ProviderCommand
+from computerwa.evm.suite import deploy_with_record
+from computerwa.sim.fleet import DOLLAR, REGIONS, Fleet, ReconciliationError
 
 MAX_INVESTORS = 4  # test accounts 6..9 (0 issuer, 1 relayer, 2..5 operators)
 
@@ -58,7 +59,7 @@ def cli(ecosystem, network, provider, nodes, epochs, investors, customers, seed,
         console = Console(width=140)  # logs and CI: room for every column
     started = time.monotonic()
     try:
-        suite = deploy(project, chain, accounts.test_accounts[0], dict(LOCAL_DEFAULTS))
+        suite = deploy_with_record(project, chain, accounts.test_accounts[0], dict(LOCAL_DEFAULTS))
     except DeploymentError as err:
         raise click.ClickException(str(err)) from None
     fleet = Fleet(

@@ -17,7 +17,8 @@ import os
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from computerwa.chain import Chain
+from computerwa.evm.chain import Chain
+from computerwa.evm.suite import STABLE_NAME, STABLE_SYMBOL, deploy_suite
 
 settings.register_profile(
     "default",
@@ -73,7 +74,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture(scope="session")
 def artifacts():
     # recompiled whenever any source changed (modules too), so every engine runs the current code
-    from computerwa.artifacts import ensure_compiled, load_artifacts
+    from computerwa.evm.artifacts import ensure_compiled, load_artifacts
 
     ensure_compiled()
     return load_artifacts()
@@ -82,12 +83,12 @@ def artifacts():
 @pytest.fixture(scope="session")
 def backend(request: pytest.FixtureRequest, artifacts) -> Chain:
     if request.param == "ape":
-        from computerwa.ape_chain import ApeChain
+        from computerwa.evm.ape_chain import ApeChain
 
-        return ApeChain(artifacts=artifacts)
-    from computerwa.engine import RevmChain
+        return ApeChain(accounts=ACCOUNTS, artifacts=artifacts)
+    from computerwa.evm.engine import RevmChain
 
-    return RevmChain(artifacts=artifacts)
+    return RevmChain(artifacts=artifacts, accounts=ACCOUNTS)
 
 
 @pytest.fixture(autouse=True)
@@ -111,40 +112,47 @@ def machine_settings(backend: Chain, **overrides) -> settings:
     return settings(current, **overrides)
 
 
-# --- actors (role names, never alice/bob) ---------------------------------------------------
-@pytest.fixture(scope="session")
-def issuer(backend):
-    return backend.accounts[0]
+# --- actors (role names, never alice/bob): one test account per role ------------------------
+# Every fixture, state machine and script of the suite takes its actors from this map, so no
+# account plays two roles (ape-config.yaml's `number_of_accounts` funds 16 on every provider).
+ROLES = {
+    "issuer": 0,  # deploys and owns the suite; every node token's admin
+    "customer": 1,
+    "operator": 2,
+    "relayer": 3,
+    "investor": 4,
+    "agent": 5,  # the token's agent (freeze, forced transfer, recover)
+    "minter": 6,
+    "holder": 7,  # a second investor
+    "treasury": 8,
+    "attacker": 9,
+    "second_operator": 10,
+    "third_operator": 11,
+    "guardian": 12,  # Settlement's pause key
+    "registrar": 13,  # a KYC provider the identity registry's owner may appoint
+}
+ACCOUNTS = 16
 
 
-@pytest.fixture(scope="session")
-def customer(backend):
-    return backend.accounts[1]
+def role(chain: Chain, name: str):
+    """The test account that plays `name` (see ROLES) on `chain`."""
+    return chain.accounts[ROLES[name]]
 
 
-@pytest.fixture(scope="session")
-def operator(backend):
-    return backend.accounts[2]
+def _role_fixture(name: str):
+    @pytest.fixture(scope="session", name=name)
+    def fixture(backend):
+        return role(backend, name)
+
+    fixture.__doc__ = f"The {name.replace('_', ' ')} (test account {ROLES[name]})."
+    return fixture
 
 
-@pytest.fixture(scope="session")
-def relayer(backend):
-    return backend.accounts[3]
-
-
-@pytest.fixture(scope="session")
-def investor(backend):
-    return backend.accounts[4]
-
-
-@pytest.fixture(scope="session")
-def attacker(backend):
-    return backend.accounts[9]
+for _name in ROLES:
+    globals()[f"_{_name}_fixture"] = _role_fixture(_name)
 
 
 # --- deployments -----------------------------------------------------------------------------
-STABLE_NAME = "ComputeRWA Mock USD"
-STABLE_SYMBOL = "mUSD"
 ONE_DOLLAR = 10**6
 
 
@@ -169,32 +177,17 @@ FOREVER = 2**40  # an identity valid far beyond any test
 
 
 @pytest.fixture(scope="session")
-def agent(backend):
-    return backend.accounts[5]
-
-
-@pytest.fixture(scope="session")
-def minter(backend):
-    return backend.accounts[6]
-
-
-@pytest.fixture(scope="session")
-def holder(backend):
-    """A second investor."""
-    return backend.accounts[7]
-
-
-@pytest.fixture(scope="session")
 def identity(backend, issuer):
     return backend.deploy("IdentityRegistry", sender=issuer)
 
 
 @pytest.fixture(scope="session")
 def factory(backend, issuer, stablecoin, identity):
-    blueprint = backend.deploy_blueprint("ComputeToken", sender=issuer)
-    return backend.deploy(
-        "ComputeFactory", blueprint, stablecoin, identity, backend.timestamp, EPOCH_LENGTH, sender=issuer
+    """The token suite's ComputeFactory: daily epochs from now, over the suite's stablecoin."""
+    suite = deploy_suite(
+        backend, issuer, stablecoin=stablecoin, identity=identity, genesis=backend.timestamp, upto="factory"
     )
+    return suite.factory
 
 
 @pytest.fixture(scope="session")
@@ -219,11 +212,6 @@ NODE_REGION = "asia-southeast"
 
 
 @pytest.fixture(scope="session")
-def treasury(backend):
-    return backend.accounts[8]
-
-
-@pytest.fixture(scope="session")
 def suite_attestors():
     """The suite's committee keys, ascending by address (the oracle's order). They only sign."""
     from eth_account import Account
@@ -239,32 +227,42 @@ def suite_genesis(backend):
 
 
 @pytest.fixture(scope="session")
-def suite_factory(backend, issuer, stablecoin, identity, suite_genesis):
-    blueprint = backend.deploy_blueprint("ComputeToken", sender=issuer)
-    return backend.deploy("ComputeFactory", blueprint, stablecoin, identity, suite_genesis, EPOCH_LENGTH, sender=issuer)
-
-
-@pytest.fixture(scope="session")
-def suite_oracle(backend, issuer, suite_attestors, suite_genesis):
-    return backend.deploy(
-        "AttestationOracle",
-        [key.address for key in suite_attestors],
-        ATTESTOR_THRESHOLD,
-        suite_genesis,
-        EPOCH_LENGTH,
-        sender=issuer,
+def payment_suite(backend, issuer, stablecoin, identity, suite_attestors, suite_genesis, treasury):
+    """The payment suite over the suite's stablecoin and identity registry: factory, oracle
+    (3 of 5), NodeRegistry (bond delay 3 epochs, a slash takes 20%) and Settlement (2.5% fee to
+    the treasury, 2-epoch withdrawal delay), all owned by the issuer."""
+    return deploy_suite(
+        backend,
+        issuer,
+        stablecoin=stablecoin,
+        identity=identity,
+        genesis=suite_genesis,
+        epoch_length=EPOCH_LENGTH,
+        attestors=suite_attestors,
+        threshold=ATTESTOR_THRESHOLD,
+        bond_delay=BOND_DELAY,
+        slash_bps=SLASH_BPS,
+        treasury=treasury,
+        fee_bps=FEE_BPS,
+        withdrawal_delay=WITHDRAWAL_DELAY,
     )
 
 
 @pytest.fixture(scope="session")
-def registry(backend, issuer, stablecoin, suite_factory, suite_oracle):
+def suite_factory(payment_suite):
+    return payment_suite.factory
+
+
+@pytest.fixture(scope="session")
+def suite_oracle(payment_suite):
+    return payment_suite.oracle
+
+
+@pytest.fixture(scope="session")
+def registry(payment_suite):
     """The NodeRegistry, a creator at its factory; owned by the issuer (every node token's
     admin, agent and minter). Bond delay 3 epochs, a slash takes 20%."""
-    registry = backend.deploy(
-        "NodeRegistry", suite_factory, stablecoin, suite_oracle, BOND_DELAY, SLASH_BPS, sender=issuer
-    )
-    suite_factory.set_creator(registry, True, sender=issuer)
-    return registry
+    return payment_suite.registry
 
 
 @pytest.fixture
@@ -273,21 +271,27 @@ def make_registry(backend, issuer, identity, suite_oracle, suite_genesis):
     `bond_token`, over a new ComputeFactory in the same token (wired as a creator)."""
 
     def make(bond_token, bond_delay=BOND_DELAY, slash_bps=SLASH_BPS, oracle=suite_oracle):
-        blueprint = backend.deploy_blueprint("ComputeToken", sender=issuer)
-        factory = backend.deploy(
-            "ComputeFactory", blueprint, bond_token, identity, suite_genesis, EPOCH_LENGTH, sender=issuer
+        suite = deploy_suite(
+            backend,
+            issuer,
+            stablecoin=bond_token,
+            identity=identity,
+            oracle=oracle,
+            genesis=suite_genesis,
+            epoch_length=EPOCH_LENGTH,
+            bond_delay=bond_delay,
+            slash_bps=slash_bps,
+            upto="registry",
         )
-        registry = backend.deploy("NodeRegistry", factory, bond_token, oracle, bond_delay, slash_bps, sender=issuer)
-        factory.set_creator(registry, True, sender=issuer)
-        return registry
+        return suite.registry
 
     return make
 
 
 @pytest.fixture(scope="session")
-def settlement(backend, issuer, stablecoin, registry, treasury):
+def settlement(payment_suite):
     """Settlement with a 2.5% fee to the treasury and a 2-epoch withdrawal delay."""
-    return backend.deploy("Settlement", stablecoin, registry, treasury, FEE_BPS, WITHDRAWAL_DELAY, sender=issuer)
+    return payment_suite.settlement
 
 
 @pytest.fixture

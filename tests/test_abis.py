@@ -1,7 +1,7 @@
 """The committed integrator ABIs are those of a fresh compile."""
 
-from computerwa.abi_export import INTERFACES, TEST_ONLY, rendered_abis
-from computerwa.artifacts import project_root
+from computerwa.evm.artifacts import project_root
+from computerwa.tooling.abi_export import INTERFACES, TEST_ONLY, rendered_abis
 
 
 def test_committed_abis_match_a_fresh_compile(artifacts):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from computerwa import reverts
-from computerwa.coverage import Recorder, report
+from computerwa.evm.chain import reverts
+from computerwa.tooling.coverage import Recorder, report
 
 pytestmark = pytest.mark.ape_only
 

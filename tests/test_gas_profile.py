@@ -3,7 +3,7 @@ the statement that spent it. On Ape's embedded provider (py-evm); skipped on Anv
 
 import pytest
 
-from computerwa.gasprofile import GasRecorder, intrinsic_gas, profile
+from computerwa.tooling.gasprofile import GasRecorder, intrinsic_gas, profile
 
 pytestmark = pytest.mark.ape_only
 

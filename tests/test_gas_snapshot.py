@@ -11,7 +11,7 @@ snapshot is a deliberate step, `ape run bench --update-snapshot`.
 
 import pytest
 
-from computerwa import bench
+from computerwa.tooling import bench
 
 pytestmark = pytest.mark.ape_only
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from computerwa.scale import DEFAULT_ORACLE_SUBMIT, DEFAULT_PER_VOUCHER, Prices, daily_gas, table
+from computerwa.sim.scale import DEFAULT_ORACLE_SUBMIT, DEFAULT_PER_VOUCHER, Prices, daily_gas, table
 
 
 def test_daily_gas_counts_one_voucher_per_customer_and_node_used_and_one_report_per_node():

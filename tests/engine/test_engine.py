@@ -3,10 +3,10 @@
 import pytest
 from eth_abi import encode
 
-from computerwa import Reverted, reverts
-from computerwa.artifacts import ArtifactsMissing, load_artifacts
-from computerwa.codec import ContractABI, Function, as_address, decode_revert
-from computerwa.engine import DEFAULT_CHAIN_ID, DEFAULT_GENESIS_TIME, RevmChain, _reverted
+from computerwa.evm.artifacts import ArtifactsMissing, load_artifacts
+from computerwa.evm.chain import Reverted, reverts
+from computerwa.evm.codec import ContractABI, Function, as_address, decode_revert
+from computerwa.evm.engine import DEFAULT_CHAIN_ID, DEFAULT_GENESIS_TIME, RevmChain, _reverted
 
 MAX = 2**256 - 1
 
@@ -277,7 +277,7 @@ def test_snapshots_taken_at_the_same_point_restore_independently(chain, token):
 
 
 def test_expect_checks_the_predicted_outcome(chain, token):
-    from computerwa.chain import expect
+    from computerwa.evm.chain import expect
 
     stranger = chain.accounts[1]
     assert expect(None, lambda: token.mint(stranger, 1)).events[0].name == "Transfer"

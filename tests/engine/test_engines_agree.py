@@ -4,8 +4,9 @@ gas: the in-process engine's is not a receipt figure, see computerwa/engine.py.)
 
 import pytest
 
-from computerwa import Reverted, signing
-from computerwa.signing import Domain
+from computerwa.client import signing
+from computerwa.client.signing import Domain
+from computerwa.evm.chain import Reverted
 
 
 def _scenario(chain):
@@ -56,7 +57,7 @@ def _scenario(chain):
 
 @pytest.mark.ape_only
 def test_engines_agree_call_by_call(backend, artifacts):
-    from computerwa.engine import RevmChain
+    from computerwa.evm.engine import RevmChain
 
     reference = _scenario(RevmChain(artifacts=artifacts, chain_id=backend.chain_id))
     assert _scenario(backend) == reference

@@ -14,7 +14,7 @@ NO_CODE = "0x000000000000000000000000000000000000dEaD"
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    from computerwa.artifacts import ensure_compiled
+    from computerwa.evm.artifacts import ensure_compiled
 
     ensure_compiled()  # so that no `ape run` below compiles, let alone several at once
     tmp = tmp_path_factory.mktemp("cli")

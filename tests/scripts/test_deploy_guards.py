@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from computerwa.deployment import DeploymentError
+from computerwa.client.deployment import DeploymentError
 from tests.scripts.helpers import load_script
 
 SEPOLIA = SimpleNamespace(name="sepolia", is_local=False)

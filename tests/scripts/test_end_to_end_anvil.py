@@ -9,19 +9,19 @@ that share the session's node see it as it was."""
 
 import pytest
 
-from computerwa.attestation import PerformanceReport, sign_report
-from computerwa.deployment import (
+from computerwa.client.attestation import PerformanceReport, sign_report
+from computerwa.client.deployment import (
     CONFIG_FILE,
     LOCAL_DEFAULTS,
     DeploymentError,
     demo_attestors,
-    deploy,
     find,
     write_record,
 )
-from computerwa.fleet import Fleet
-from computerwa.quote import ACTIVE, PAUSED, RETIRED, rank, read_region
-from computerwa.signing import Domain
+from computerwa.client.quote import ACTIVE, PAUSED, RETIRED, rank, read_region
+from computerwa.client.signing import Domain
+from computerwa.evm.suite import deploy_with_record
+from computerwa.sim.fleet import Fleet
 from tests.scripts.helpers import load_script
 
 pytestmark = pytest.mark.ape_only
@@ -53,7 +53,7 @@ def test_deploy_simulate_and_quote_on_anvil(anvil, tmp_path, capsys):
     deployer, relayer, operator = accounts.test_accounts[0], accounts.test_accounts[1], accounts.test_accounts[2]
 
     # deploy and record; the record is found again, and a second deploy run sends nothing
-    suite = deploy(project, chain, deployer, dict(LOCAL_DEFAULTS))
+    suite = deploy_with_record(project, chain, deployer, dict(LOCAL_DEFAULTS))
     path = write_record(tmp_path / "ethereum-local-foundry.json", suite, "ethereum", "local")
     found = find(path, chain.chain_id, project, provider)
     assert found is not None

@@ -4,9 +4,9 @@ comes from the chain's own view (`status`, `latest`, `is_fresh`)."""
 
 import pytest
 
-from computerwa.attestation import PerformanceReport, sign_report
-from computerwa.quote import PAUSED, RETIRED, known_regions, rank, read_region
-from computerwa.signing import Domain
+from computerwa.client.attestation import PerformanceReport, sign_report
+from computerwa.client.quote import PAUSED, RETIRED, known_regions, rank, read_region
+from computerwa.client.signing import Domain
 from tests.conftest import ATTESTOR_THRESHOLD, EPOCH_LENGTH, PAST_EPOCHS
 
 REGION = "latam"

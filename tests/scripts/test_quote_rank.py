@@ -2,7 +2,7 @@
 
 import pytest
 
-from computerwa.quote import ACTIVE, PAUSED, RETIRED, LatestReport, NodeInfo, rank, skip_reason, total_price
+from computerwa.client.quote import ACTIVE, PAUSED, RETIRED, LatestReport, NodeInfo, rank, skip_reason, total_price
 
 REGION = "india"
 SLA = 9_800

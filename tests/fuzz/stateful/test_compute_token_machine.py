@@ -29,11 +29,12 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from computerwa import signing
-from computerwa.chain import expect
+from computerwa.client import signing
+from computerwa.client.signing import Domain
+from computerwa.evm.chain import expect
+from computerwa.evm.suite import deploy_suite
 from computerwa.models.revenue import ACC_PRECISION, IdealShares, RevenueModel
-from computerwa.signing import Domain
-from tests.conftest import EPOCH_LENGTH, FOREVER, machine_settings
+from tests.conftest import EPOCH_LENGTH, FOREVER, machine_settings, role
 
 ZERO = "0x" + "00" * 20
 MAX = 2**256 - 1
@@ -357,8 +358,16 @@ class ComputeTokenMachine(RuleBasedStateMachine):
 @pytest.fixture(scope="session")
 def instant_token(backend, stablecoin, identity, issuer, agent, minter):
     """A token of a deployment with EPOCH_LENGTH == 0 (revenue released at once)."""
-    blueprint = backend.deploy_blueprint("ComputeToken", sender=issuer)
-    factory = backend.deploy("ComputeFactory", blueprint, stablecoin, identity, backend.timestamp, 0, sender=issuer)
+    suite = deploy_suite(
+        backend,
+        issuer,
+        stablecoin=stablecoin,
+        identity=identity,
+        genesis=backend.timestamp,
+        epoch_length=0,
+        upto="factory",
+    )
+    factory = suite.factory
     factory.create_token(2, "ComputeRWA Node 2", "CN2", b"\x02" * 32, issuer, agent, minter, sender=issuer)
     return backend.at("ComputeToken", factory.token_of(2))
 
@@ -370,7 +379,7 @@ def test_compute_token_machine(
 ):
     token = compute_token if mode == "daily" else request.getfixturevalue("instant_token")
     assert token.EPOCH_LENGTH() == (EPOCH_LENGTH if mode == "daily" else 0)
-    depositor, payout = relayer, backend.accounts[8]
+    depositor, payout = relayer, role(backend, "treasury")
     stablecoin.mint(depositor, 10**20, sender=issuer)
     stablecoin.approve(token, MAX, sender=depositor)
     run_state_machine_as_test(

@@ -31,9 +31,10 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from computerwa.attestation import MAX_ATTESTORS, OracleModel, PerformanceReport, recover, sign_report
-from computerwa.chain import expect
-from computerwa.signing import SECP256K1_N, Domain
+from computerwa.client.attestation import PerformanceReport, recover, sign_report
+from computerwa.client.signing import SECP256K1_N, Domain
+from computerwa.evm.chain import expect
+from computerwa.models.oracle import MAX_ATTESTORS, OracleModel
 from tests.conftest import EPOCH_LENGTH, machine_settings
 
 POOL = 40  # keys that may sign: the committee is drawn from them, the rest are outsiders

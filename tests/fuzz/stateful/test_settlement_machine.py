@@ -39,19 +39,13 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from computerwa.attestation import PerformanceReport, sign_report
-from computerwa.chain import Reverted, expect
-from computerwa.settlement import (
-    MAX_FEE_BPS,
-    MAX_OPERATOR_SHARE_BPS,
-    SettlementModel,
-    Voucher,
-    deposit_authorization,
-    payment_authorization,
-    sign_voucher,
-    split,
-)
-from computerwa.signing import Domain, sign
+from computerwa.client.attestation import PerformanceReport, sign_report
+from computerwa.client.signing import Domain, sign
+from computerwa.client.vouchers import Voucher, deposit_authorization, payment_authorization, sign_voucher
+from computerwa.evm.chain import Reverted, expect
+from computerwa.evm.suite import deploy_suite
+from computerwa.models.registry import slash_amount
+from computerwa.models.settlement import MAX_FEE_BPS, MAX_OPERATOR_SHARE_BPS, SettlementModel, split
 from tests.conftest import EPOCH_LENGTH, machine_settings
 
 DOLLAR = 10**6
@@ -107,20 +101,20 @@ class SettlementMachine(RuleBasedStateMachine):
     def deploy(self, fee_bps, shares, slas):
         chain, issuer = self.chain, self.issuer
         genesis = chain.pending_timestamp - PAST_EPOCHS * EPOCH_LENGTH
-        self.stable = chain.deploy("MockStablecoin", "ComputeRWA Mock USD", "mUSD", sender=issuer)
-        identity = chain.deploy("IdentityRegistry", sender=issuer)
-        blueprint = chain.deploy_blueprint("ComputeToken", sender=issuer)
-        factory = chain.deploy("ComputeFactory", blueprint, self.stable, identity, genesis, EPOCH_LENGTH, sender=issuer)
-        self.oracle = chain.deploy(
-            "AttestationOracle", [k.address for k in attestor_keys], 3, genesis, EPOCH_LENGTH, sender=issuer
+        suite = deploy_suite(
+            chain,
+            issuer,
+            genesis=genesis,
+            epoch_length=EPOCH_LENGTH,
+            attestors=attestor_keys,
+            bond_delay=BOND_DELAY,
+            slash_bps=SLASH_BPS,
+            treasury=self.treasury,
+            fee_bps=fee_bps,
+            withdrawal_delay=WITHDRAWAL_DELAY,
         )
-        self.registry = chain.deploy(
-            "NodeRegistry", factory, self.stable, self.oracle, BOND_DELAY, SLASH_BPS, sender=issuer
-        )
-        factory.set_creator(self.registry, True, sender=issuer)
-        self.settlement = chain.deploy(
-            "Settlement", self.stable, self.registry, self.treasury, fee_bps, WITHDRAWAL_DELAY, sender=issuer
-        )
+        self.stable, identity, self.oracle = suite.stablecoin, suite.identity, suite.oracle
+        self.registry, self.settlement = suite.registry, suite.settlement
         self.domain = Domain.of(self.settlement)
         self.stable_domain = Domain.of(self.stable)
         self.oracle_domain = Domain.of(self.oracle)
@@ -343,7 +337,7 @@ class SettlementMachine(RuleBasedStateMachine):
         if not slash:
             return
         epoch = self.reported[node]
-        amount = self.bonds[node] * SLASH_BPS // 10_000
+        amount = slash_amount(self.bonds[node], SLASH_BPS)
         if (node, epoch) in self.slashed:
             reason = "registry: epoch already slashed"
         elif self.uptimes[(node, epoch)] >= self.slas[node]:

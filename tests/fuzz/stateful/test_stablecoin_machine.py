@@ -21,9 +21,9 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from computerwa import signing
-from computerwa.chain import expect
-from computerwa.signing import Domain
+from computerwa.client import signing
+from computerwa.client.signing import Domain
+from computerwa.evm.chain import expect
 from tests.conftest import machine_settings
 
 NOT_OWNER = "ownable: caller is not the owner"

@@ -7,9 +7,3 @@ import pytest
 def identity(backend, issuer):
     """A fresh registry: the issuer owns it and is its only registrar; nobody is verified."""
     return backend.deploy("IdentityRegistry", sender=issuer)
-
-
-@pytest.fixture(scope="session")
-def registrar(backend):
-    """A KYC provider the owner may appoint; not a registrar at deployment."""
-    return backend.accounts[8]

@@ -4,7 +4,7 @@ in its own name; an EOA registrar driving some other contract lends it nothing."
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
-from computerwa import reverts
+from computerwa.evm.chain import reverts
 from tests.unitary.identity.test_identity_registry import MAX_UINT64, NOT_REGISTRAR
 
 

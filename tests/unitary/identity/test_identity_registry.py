@@ -7,7 +7,7 @@ Time: a transaction runs at `backend.pending_timestamp`, a view at the latest mi
 
 import pytest
 
-from computerwa import reverts
+from computerwa.evm.chain import reverts
 
 ZERO = "0x" + "00" * 20
 NOBODY = "0x" + "00" * 19 + "01"  # never a registrar: removing it is a no-op that mines a block

@@ -10,8 +10,8 @@ import pytest
 from eth_account import Account
 from eth_utils import keccak
 
-from computerwa.attestation import PerformanceReport, sign_report
-from computerwa.signing import Domain
+from computerwa.client.attestation import PerformanceReport, sign_report
+from computerwa.client.signing import Domain
 from tests.conftest import EPOCH_LENGTH
 
 COMMITTEE_SIZE = 5

@@ -3,7 +3,7 @@ the committee is stored as a data contract's code and every change is evented.""
 
 import pytest
 
-from computerwa import reverts
+from computerwa.evm.chain import reverts
 from tests.conftest import EPOCH_LENGTH
 from tests.unitary.oracle.conftest import COMMITTEE_SIZE, PAST_EPOCHS, THRESHOLD, attestor_key, by_address
 

@@ -7,8 +7,10 @@ Every signature here is made by eth_account (`Account.sign_typed_data` through
 import pytest
 from eth_account import Account
 
-from computerwa import reverts
-from computerwa.attestation import (
+from computerwa.client.attestation import report_typed_data, sign_report
+from computerwa.client.signing import SECP256K1_N, Domain, malleate, sign
+from computerwa.evm.chain import reverts
+from computerwa.models.oracle import (
     EXPIRED,
     FUTURE_EPOCH,
     HIGH_S,
@@ -19,10 +21,7 @@ from computerwa.attestation import (
     OLD_EPOCH,
     UPTIME_ABOVE_100,
     UTILIZATION_ABOVE_100,
-    report_typed_data,
-    sign_report,
 )
-from computerwa.signing import SECP256K1_N, Domain, malleate, sign
 from tests.conftest import EPOCH_LENGTH
 from tests.unitary.oracle.conftest import NODE, PAST_EPOCHS, THRESHOLD, attestor_key, by_address
 

@@ -5,8 +5,8 @@ exact second first."""
 
 import pytest
 
-from computerwa.attestation import sign_report
-from computerwa.signing import Domain
+from computerwa.client.attestation import sign_report
+from computerwa.client.signing import Domain
 from tests.conftest import EPOCH_LENGTH
 from tests.unitary.oracle.conftest import NODE, PAST_EPOCHS, THRESHOLD
 

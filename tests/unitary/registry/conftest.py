@@ -14,8 +14,8 @@ from typing import NamedTuple
 
 import pytest
 
-from computerwa.attestation import PerformanceReport, sign_report
-from computerwa.signing import Domain
+from computerwa.client.attestation import PerformanceReport, sign_report
+from computerwa.client.signing import Domain
 from tests.conftest import ATTESTOR_THRESHOLD, NODE_REGION, ONE_DOLLAR
 
 ZERO = "0x" + "00" * 20
@@ -82,10 +82,6 @@ EMPTY_NODE = Node(ZERO, ZERO, 0, "", "", 0, 0, 0, 0, "", 0)
 
 def node_of(registry, node_id: int) -> Node:
     return Node(*registry.node(node_id))
-
-
-def slash_amount(bond: int, slash_bps: int) -> int:
-    return bond * slash_bps // MAX_BPS
 
 
 @pytest.fixture(scope="session")

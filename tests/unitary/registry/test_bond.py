@@ -7,7 +7,7 @@ import pytest
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
-from computerwa import reverts
+from computerwa.evm.chain import reverts
 from tests.conftest import BOND_DELAY, ONE_DOLLAR, OPERATOR_FUNDS
 from tests.unitary.registry.conftest import (
     ABOVE_THE_BOND,

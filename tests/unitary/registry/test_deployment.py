@@ -2,7 +2,7 @@
 
 import pytest
 
-from computerwa import reverts
+from computerwa.evm.chain import reverts
 from tests.conftest import BOND_DELAY, SLASH_BPS
 from tests.unitary.registry.conftest import (
     FACTORY_NO_CODE,

@@ -4,7 +4,7 @@ import pytest
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
-from computerwa import reverts
+from computerwa.evm.chain import reverts
 from tests.unitary.registry.conftest import (
     ACTIVE,
     NOT_OPERATOR,

@@ -1,7 +1,7 @@
 """NodeRegistry ownership (snekmate ownable_2step): the owner is every new node token's
 admin, agent and minter."""
 
-from computerwa import reverts
+from computerwa.evm.chain import reverts
 from tests.unitary.registry.conftest import NOT_NEW_OWNER, NOT_OWNER, ZERO, node_of
 
 

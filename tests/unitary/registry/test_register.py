@@ -3,7 +3,7 @@
 import pytest
 from eth_utils import keccak
 
-from computerwa import reverts
+from computerwa.evm.chain import reverts
 from tests.conftest import NODE_REGION
 from tests.unitary.registry.conftest import (
     ACTIVE,

@@ -6,7 +6,8 @@ computerwa.attestation.sign_report) and relayed to the suite's AttestationOracle
 
 import pytest
 
-from computerwa import reverts
+from computerwa.evm.chain import reverts
+from computerwa.models.registry import slash_amount
 from tests.conftest import BOND_DELAY, EPOCH_LENGTH, FOREVER, ONE_DOLLAR, PAST_EPOCHS, SLASH_BPS
 from tests.unitary.registry.conftest import (
     ALREADY_SLASHED,
@@ -20,7 +21,6 @@ from tests.unitary.registry.conftest import (
     SLA_MET,
     UNKNOWN_NODE,
     node_of,
-    slash_amount,
 )
 
 EPOCH = PAST_EPOCHS - 1  # the last finished epoch: reports for it can be accepted

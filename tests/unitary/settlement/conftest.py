@@ -22,8 +22,9 @@ import pytest
 from eth_account import Account
 from eth_utils import keccak
 
-from computerwa.settlement import Voucher, payment_nonce, sign_voucher
-from computerwa.signing import Domain, authorization, sign
+from computerwa.client.signing import Domain, authorization, sign
+from computerwa.client.vouchers import Voucher, payment_nonce, sign_voucher
+from computerwa.evm.suite import deploy_suite
 from tests.conftest import (
     BOND_DELAY,
     EPOCH_LENGTH,
@@ -117,16 +118,6 @@ class Authorized:
 
 
 # --- actors ------------------------------------------------------------------------------------
-@pytest.fixture(scope="session")
-def second_operator(backend):
-    return backend.accounts[5]
-
-
-@pytest.fixture(scope="session")
-def third_operator(backend):
-    return backend.accounts[6]
-
-
 @pytest.fixture
 def second_customer(stablecoin, issuer):
     """A customer key that only signs; it holds $50,000 of the stablecoin. Function-scoped:
@@ -248,14 +239,21 @@ def fee_suite(backend, issuer, identity, treasury, suite_attestors, operator, cu
     one node of the operator (30% share), the customer holding $100,000 of the fee token."""
     genesis = backend.pending_timestamp - 10 * EPOCH_LENGTH
     fee_token = backend.deploy("MockFeeToken", TRANSFER_FEE_BPS, sender=issuer)
-    blueprint = backend.deploy_blueprint("ComputeToken", sender=issuer)
-    factory = backend.deploy("ComputeFactory", blueprint, fee_token, identity, genesis, EPOCH_LENGTH, sender=issuer)
-    oracle = backend.deploy(
-        "AttestationOracle", [key.address for key in suite_attestors], 3, genesis, EPOCH_LENGTH, sender=issuer
+    suite = deploy_suite(
+        backend,
+        issuer,
+        stablecoin=fee_token,
+        identity=identity,
+        genesis=genesis,
+        epoch_length=EPOCH_LENGTH,
+        attestors=suite_attestors,
+        bond_delay=BOND_DELAY,
+        slash_bps=SLASH_BPS,
+        treasury=treasury,
+        fee_bps=FEE_BPS,
+        withdrawal_delay=WITHDRAWAL_DELAY,
     )
-    registry = backend.deploy("NodeRegistry", factory, fee_token, oracle, BOND_DELAY, SLASH_BPS, sender=issuer)
-    factory.set_creator(registry, True, sender=issuer)
-    settlement = backend.deploy("Settlement", fee_token, registry, treasury, FEE_BPS, WITHDRAWAL_DELAY, sender=issuer)
+    registry, settlement = suite.registry, suite.settlement
     node_id = register(registry, operator, SHARE)
     fee_token.mint(customer, 100_000 * DOLLAR, sender=issuer)
     return SimpleNamespace(

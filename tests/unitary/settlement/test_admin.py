@@ -6,19 +6,13 @@ withdrawals and earnings stay open so nothing is ever trapped.
 
 import pytest
 
-from computerwa import reverts
-from computerwa.settlement import MAX_FEE_BPS, split
+from computerwa.evm.chain import reverts
+from computerwa.models.settlement import MAX_FEE_BPS, split
 from tests.conftest import FEE_BPS, WITHDRAWAL_DELAY
 from tests.unitary.settlement.conftest import DOLLAR, SHARE, signed_batch
 
 NOT_OWNER = "ownable: caller is not the owner"
 NOT_GUARDIAN = "settlement: caller is not the guardian"
-
-
-@pytest.fixture(scope="session")
-def guardian(backend):
-    """The guardian key (test account 3, the relayer's: a monitoring bot that may pause)."""
-    return backend.accounts[3]
 
 
 def pay(settlement, domain, node, customer, relayer, voucher, cumulative):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from computerwa import reverts
-from computerwa.settlement import MAX_FEE_BPS
+from computerwa.evm.chain import reverts
+from computerwa.models.settlement import MAX_FEE_BPS
 from tests.conftest import FEE_BPS, WITHDRAWAL_DELAY
 
 ZERO = "0x" + "00" * 20

@@ -4,8 +4,8 @@ Permits are EIP-2612 documents from computerwa.signing.permit and authorizations
 ReceiveWithAuthorization documents, both signed by eth_account.
 """
 
-from computerwa import reverts
-from computerwa.signing import permit, sign
+from computerwa.client.signing import permit, sign
+from computerwa.evm.chain import reverts
 from tests.unitary.settlement.conftest import DOLLAR, HOUR, INSUFFICIENT_ALLOWANCE, INVALID_SIGNATURE
 
 AMOUNT = 1_234_567_891

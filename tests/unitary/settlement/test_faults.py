@@ -14,19 +14,13 @@ from dataclasses import replace
 import pytest
 from eth_utils import keccak
 
-from computerwa import reverts
-from computerwa.engine import RevmChain
-from computerwa.settlement import (
-    EXPIRED,
-    INVALID_SIGNATURE,
-    NOTHING_DUE,
-    Voucher,
-    payment_authorization,
-    sign_voucher,
-    split,
-)
-from computerwa.signing import Domain, permit, sign
-from tests.conftest import EPOCH_LENGTH, FEE_BPS, SLASH_BPS, WITHDRAWAL_DELAY
+from computerwa.client.signing import Domain, permit, sign
+from computerwa.client.vouchers import Voucher, payment_authorization, sign_voucher
+from computerwa.evm.chain import reverts
+from computerwa.evm.engine import RevmChain
+from computerwa.evm.suite import deploy_suite
+from computerwa.models.settlement import EXPIRED, INVALID_SIGNATURE, NOTHING_DUE, split
+from tests.conftest import EPOCH_LENGTH, FEE_BPS, SLASH_BPS, WITHDRAWAL_DELAY, role
 from tests.unitary.settlement.conftest import (
     BLACKLISTED,
     DOLLAR,
@@ -404,16 +398,22 @@ def test_replaying_a_lower_voucher_pays_nothing(settlement, domain, node, custom
 
 def _deploy_payment_suite(chain, attestors):
     """The same suite, deployed by the same accounts in the same order: the same addresses."""
-    issuer, customer, operator, treasury = chain.accounts[0], chain.accounts[1], chain.accounts[2], chain.accounts[8]
-    genesis = chain.pending_timestamp - 10 * EPOCH_LENGTH
-    stable = chain.deploy("MockStablecoin", "ComputeRWA Mock USD", "mUSD", sender=issuer)
-    identity = chain.deploy("IdentityRegistry", sender=issuer)
-    blueprint = chain.deploy_blueprint("ComputeToken", sender=issuer)
-    factory = chain.deploy("ComputeFactory", blueprint, stable, identity, genesis, EPOCH_LENGTH, sender=issuer)
-    oracle = chain.deploy("AttestationOracle", attestors, 3, genesis, EPOCH_LENGTH, sender=issuer)
-    registry = chain.deploy("NodeRegistry", factory, stable, oracle, 3 * EPOCH_LENGTH, SLASH_BPS, sender=issuer)
-    factory.set_creator(registry, True, sender=issuer)
-    settlement = chain.deploy("Settlement", stable, registry, treasury, FEE_BPS, WITHDRAWAL_DELAY, sender=issuer)
+    issuer, customer, operator, treasury = (
+        role(chain, name) for name in ("issuer", "customer", "operator", "treasury")
+    )
+    suite = deploy_suite(
+        chain,
+        issuer,
+        genesis=chain.pending_timestamp - 10 * EPOCH_LENGTH,
+        epoch_length=EPOCH_LENGTH,
+        attestors=attestors,
+        bond_delay=3 * EPOCH_LENGTH,
+        slash_bps=SLASH_BPS,
+        treasury=treasury,
+        fee_bps=FEE_BPS,
+        withdrawal_delay=WITHDRAWAL_DELAY,
+    )
+    stable, registry, settlement = suite.stablecoin, suite.registry, suite.settlement
     node_id = register(registry, operator, SHARE)
     stable.mint(customer, 100 * DOLLAR, sender=issuer)
     stable.approve(settlement, 100 * DOLLAR, sender=customer)
@@ -433,13 +433,15 @@ def test_voucher_signed_for_one_chain_pays_nothing_on_another(artifacts, suite_a
     home_domain, away_domain = Domain.of(home_settlement), Domain.of(away_settlement)
     assert replace(home_domain, chain_id=away_domain.chain_id) == away_domain
 
-    customer = home.accounts[1]
+    customer = role(home, "customer")
     paid = Voucher(customer.address, node, 40 * DOLLAR, home.pending_timestamp + HOUR)
     signature = sign_voucher(home_domain, paid, customer)
-    receipt = away_settlement.settle([paid.as_tuple()], [signature], sender=away.accounts[3])
+    receipt = away_settlement.settle([paid.as_tuple()], [signature], sender=role(away, "relayer"))
     assert skipped(receipt) == [(customer.address, node, 40 * DOLLAR, INVALID_SIGNATURE)]
     assert away_settlement.available(customer) == 100 * DOLLAR
-    assert home_settlement.settle([paid.as_tuple()], [signature], sender=home.accounts[3]).return_value == 40 * DOLLAR
+    assert (
+        home_settlement.settle([paid.as_tuple()], [signature], sender=role(home, "relayer")).return_value == 40 * DOLLAR
+    )
 
 
 def test_anyone_relaying_a_zero_signature_for_a_customer_gets_nothing(

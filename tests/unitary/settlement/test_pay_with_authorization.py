@@ -7,9 +7,10 @@ The payer signs a ReceiveWithAuthorization to Settlement whose nonce is
 import pytest
 from eth_utils import keccak
 
-from computerwa import reverts
-from computerwa.settlement import payment_authorization, payment_nonce, split
-from computerwa.signing import sign
+from computerwa.client.signing import sign
+from computerwa.client.vouchers import payment_authorization, payment_nonce
+from computerwa.evm.chain import reverts
+from computerwa.models.settlement import split
 from tests.conftest import FEE_BPS
 from tests.unitary.settlement.conftest import (
     DOLLAR,

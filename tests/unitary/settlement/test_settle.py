@@ -10,19 +10,18 @@ import pytest
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
-from computerwa import reverts
-from computerwa.settlement import (
+from computerwa.client.signing import SECP256K1_N, Domain, encode, malleate, sign
+from computerwa.client.vouchers import sign_voucher, voucher_typed_data
+from computerwa.evm.chain import reverts
+from computerwa.models.settlement import (
     EXPIRED,
     INVALID_SIGNATURE,
     MAX_NODES_PER_BATCH,
     NOTHING_DUE,
     UNDERFUNDED,
     UNKNOWN_NODE,
-    sign_voucher,
     split,
-    voucher_typed_data,
 )
-from computerwa.signing import SECP256K1_N, Domain, encode, malleate, sign
 from tests.conftest import FEE_BPS, WITHDRAWAL_DELAY
 from tests.unitary.settlement.conftest import (
     DOLLAR,

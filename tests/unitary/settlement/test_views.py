@@ -3,8 +3,9 @@
 import pytest
 from eth_utils import keccak
 
-from computerwa.settlement import payment_nonce, split
-from computerwa.signing import Domain
+from computerwa.client.signing import Domain
+from computerwa.client.vouchers import payment_nonce
+from computerwa.models.settlement import split
 from tests.conftest import FEE_BPS, WITHDRAWAL_DELAY
 from tests.unitary.settlement.conftest import DOLLAR, SHARE, signed_batch
 

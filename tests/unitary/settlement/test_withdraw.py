@@ -8,8 +8,8 @@ import pytest
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
-from computerwa import reverts
-from computerwa.settlement import MAX_FEE_BPS, split
+from computerwa.evm.chain import reverts
+from computerwa.models.settlement import MAX_FEE_BPS, split
 from tests.conftest import FEE_BPS, NODE_REGION, WITHDRAWAL_DELAY
 from tests.unitary.settlement.conftest import DOLLAR, PRICE, SHARE, SLA, THIRD_SHARE, assert_solvent, signed_batch
 

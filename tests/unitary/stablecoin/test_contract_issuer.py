@@ -4,7 +4,7 @@ blacklisted in its own name; and the token takes names and symbols up to their f
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
-from computerwa import reverts
+from computerwa.evm.chain import reverts
 
 BLACKLISTED = "stablecoin: account is blacklisted"
 

@@ -1,7 +1,7 @@
 """MockStablecoin as a plain ERC-20: metadata, transfer, approve, transferFrom."""
 
-from computerwa import reverts
-from computerwa.codec import as_address
+from computerwa.evm.chain import reverts
+from computerwa.evm.codec import as_address
 from tests.conftest import CUSTOMER_FUNDS, OPERATOR_FUNDS, STABLE_NAME, STABLE_SYMBOL
 
 ZERO = "0x" + "00" * 20

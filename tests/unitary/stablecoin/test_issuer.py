@@ -2,7 +2,7 @@
 
 import pytest
 
-from computerwa import reverts
+from computerwa.evm.chain import reverts
 from tests.conftest import CUSTOMER_FUNDS, OPERATOR_FUNDS
 
 ZERO = "0x" + "00" * 20

@@ -7,8 +7,9 @@ domain separator and by the contract recovering exactly the signer.
 
 import pytest
 
-from computerwa import reverts, signing
-from computerwa.signing import Domain
+from computerwa.client import signing
+from computerwa.client.signing import Domain
+from computerwa.evm.chain import reverts
 from tests.conftest import CUSTOMER_FUNDS, OPERATOR_FUNDS, STABLE_NAME
 
 HOUR = 3_600

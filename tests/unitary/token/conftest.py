@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from computerwa.chain import Chain
+from computerwa.evm.chain import Chain
 from tests.conftest import DOCUMENTS_HASH, EPOCH_LENGTH, ONE_DOLLAR
 
 ZERO = "0x" + "00" * 20

@@ -3,7 +3,7 @@ lost wallets (balance AND unclaimed revenue)."""
 
 import pytest
 
-from computerwa import reverts
+from computerwa.evm.chain import reverts
 from tests.unitary.token.conftest import ACC_PRECISION, MESSAGES, NOT_AGENT, REVENUE, SHARE, SHARES, ZERO
 
 AGENT_CALLS = [

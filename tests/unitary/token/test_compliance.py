@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from computerwa import reverts
+from computerwa.evm.chain import reverts
 from tests.unitary.token.conftest import MESSAGES, SHARE, SHARES, UNKNOWN_CODE, ZERO
 
 

@@ -5,7 +5,7 @@ some other contract lends that contract nothing)."""
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
-from computerwa import reverts
+from computerwa.evm.chain import reverts
 from tests.conftest import FOREVER
 from tests.unitary.token.conftest import NOT_AGENT, NOT_MINTER, REVENUE, SHARE, SHARES
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from computerwa import reverts
+from computerwa.evm.chain import reverts
 from tests.conftest import DOCUMENTS_HASH, EPOCH_LENGTH, NODE_ID
 from tests.unitary.token.conftest import ZERO
 

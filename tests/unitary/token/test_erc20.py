@@ -1,6 +1,6 @@
 """ComputeToken as a plain ERC-20 between verified holders: transfer, approve, transferFrom."""
 
-from computerwa import reverts
+from computerwa.evm.chain import reverts
 from tests.unitary.token.conftest import SHARE, SHARES, ZERO
 
 

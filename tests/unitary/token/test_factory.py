@@ -5,7 +5,7 @@ import pytest
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
-from computerwa import reverts
+from computerwa.evm.chain import reverts
 from tests.conftest import DOCUMENTS_HASH, EPOCH_LENGTH, NODE_ID
 from tests.unitary.token.conftest import NOT_NEW_OWNER, NOT_OWNER, ZERO
 

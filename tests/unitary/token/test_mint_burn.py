@@ -2,7 +2,7 @@
 
 import pytest
 
-from computerwa import reverts
+from computerwa.evm.chain import reverts
 from tests.unitary.token.conftest import MAX_SUPPLY, MESSAGES, NOT_MINTER, SHARE, SHARES, ZERO
 
 

@@ -3,8 +3,9 @@ A permit only sets an allowance; moving the shares stays subject to compliance."
 
 import pytest
 
-from computerwa import reverts, signing
-from computerwa.signing import Domain
+from computerwa.client import signing
+from computerwa.client.signing import Domain
+from computerwa.evm.chain import reverts
 from tests.unitary.token.conftest import MESSAGES, SHARE
 
 HOUR = 3_600

@@ -4,7 +4,7 @@ epoch e + 1, pro rata to balances; claims pay whole base units to any receiver.
 
 import pytest
 
-from computerwa import reverts
+from computerwa.evm.chain import reverts
 from tests.conftest import CUSTOMER_FUNDS, EPOCH_LENGTH, FOREVER, OPERATOR_FUNDS
 from tests.unitary.token.conftest import ACC_PRECISION, MAX_DEPOSITS, MAX_SUPPLY, REVENUE, SHARE, SHARES, ZERO
 

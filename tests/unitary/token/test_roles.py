@@ -3,7 +3,7 @@
 import pytest
 from eth_utils import keccak
 
-from computerwa import reverts
+from computerwa.evm.chain import reverts
 from tests.unitary.token.conftest import NOT_NEW_OWNER, NOT_OWNER, SHARE, ZERO
 
 NEW_DOCUMENTS = b"\xd0" * 32

@@ -10,7 +10,7 @@ the cap to what is pending. After 17 cycles the queue holds 17 caps, more than 2
 and the update that would turn it into the next stream reverts.
 """
 
-from computerwa import reverts
+from computerwa.evm.chain import reverts
 from tests.unitary.token.conftest import MAX_DEPOSITS
 
 STREAM_MASK = 2**100 - 1  # revenue_stream._STREAM_MASK

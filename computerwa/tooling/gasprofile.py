@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from computerwa.artifacts import load_artifacts, project_root
-from computerwa.coverage import _pc_maps, _statement, build_of, instrumented_iter
+from computerwa.evm.artifacts import load_artifacts, project_root
+from computerwa.tooling.coverage import _pc_maps, _statement, build_of, instrumented_iter
 
 _maps = lru_cache(maxsize=None)(_pc_maps)
 

@@ -24,7 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from computerwa.artifacts import load_artifacts, project_root
+from computerwa.evm.artifacts import load_artifacts, project_root
 
 # our own sources; mocks are test doubles and snekmate is an audited dependency
 OWN_SOURCES = "contracts/*.vy"

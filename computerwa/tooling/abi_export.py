@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from computerwa.artifacts import Artifact, load_artifacts, project_root
+from computerwa.evm.artifacts import Artifact, load_artifacts, project_root
 
 INTERFACES = Path("interfaces")
 # contracts/mocks/: test doubles, not for integrators

@@ -1,6 +1,8 @@
-"""Deploying the ComputeRWA suite with Ape, and finding a recorded deployment again.
+"""Deployment configuration and records: what to deploy on a network, and finding a recorded
+deployment again.
 
-`scripts/deploy.py` and `scripts/simulate.py` use it; integrators read what it writes,
+`computerwa.evm.suite.deploy_with_record` deploys from it; `scripts/deploy.py` and
+`scripts/simulate.py` use both; integrators read what it writes,
 `deployments/<ecosystem>-<network>.json` (addresses, transactions, blocks, chain id and
 configuration).
 
@@ -90,7 +92,7 @@ def load_config(network_choice: str, is_local: bool, path: Path = CONFIG_FILE) -
 
 
 @dataclass
-class Suite:
+class Deployment:
     """A deployed suite: Ape contract instances by record name, and what configured it."""
 
     contracts: dict[str, Any]
@@ -112,7 +114,7 @@ class Suite:
         return contracts[key]
 
 
-def find(path: Path, chain_id: int, project: Any, provider: Any) -> Suite | None:
+def find(path: Path, chain_id: int, project: Any, provider: Any) -> Deployment | None:
     """The suite recorded at `path`, if it is for this chain and every contract still has
     code there; None when there is no record or the chain forgot it (a restarted local node)."""
     if not path.exists():
@@ -137,7 +139,7 @@ def find(path: Path, chain_id: int, project: Any, provider: Any) -> Suite | None
         if name == "MockStablecoin" and record["configuration"].get("stablecoin"):
             contract_type = "MockStablecoin"  # an ERC-20 with EIP-3009: the same ABI surface
         contracts[name] = getattr(project, contract_type).at(entry["address"])
-    return Suite(contracts, record["configuration"], record)
+    return Deployment(contracts, record["configuration"], record)
 
 
 def check_stablecoin(address: str, provider: Any) -> str:
@@ -167,74 +169,7 @@ def plan(config: dict, deployer: str) -> list[str]:
     ]
 
 
-def deploy(project: Any, chain: Any, deployer: Any, config: dict, log=print) -> Suite:
-    """Deploys and wires the whole suite; returns it with its record (not yet written)."""
-    txs: dict[str, Any] = {}
-    config = dict(config)
-    if config["stablecoin"]:
-        stable = project.MockStablecoin.at(check_stablecoin(config["stablecoin"], chain.provider))
-    else:
-        stable = project.MockStablecoin.deploy("ComputeRWA Mock USD", "mUSD", sender=deployer)
-        txs["MockStablecoin"] = stable
-    genesis = chain.blocks.head.timestamp - config["genesis_epochs_back"] * config["epoch_length"]
-    identity = project.IdentityRegistry.deploy(sender=deployer)
-    txs["IdentityRegistry"] = identity
-    declared = deployer.declare(project.ComputeToken)
-    factory = project.ComputeFactory.deploy(
-        declared.contract_address, stable, identity, genesis, config["epoch_length"], sender=deployer
-    )
-    txs["ComputeFactory"] = factory
-    attestors = config["attestors"] or [key.address for key in demo_attestors()]
-    attestors = sorted((to_checksum_address(a) for a in attestors), key=lambda a: int(a, 16))
-    oracle = project.AttestationOracle.deploy(
-        attestors, config["threshold"], genesis, config["epoch_length"], sender=deployer
-    )
-    txs["AttestationOracle"] = oracle
-    registry = project.NodeRegistry.deploy(
-        factory, stable, oracle, config["bond_delay"], config["slash_bps"], sender=deployer
-    )
-    txs["NodeRegistry"] = registry
-    factory.set_creator(registry, True, sender=deployer)
-    settlement = project.Settlement.deploy(
-        stable,
-        registry,
-        config["treasury"] or deployer.address,
-        config["fee_bps"],
-        config["withdrawal_delay"],
-        sender=deployer,
-    )
-    txs["Settlement"] = settlement
-    if config["guardian"]:
-        settlement.set_guardian(config["guardian"], sender=deployer)
-    contracts = {"MockStablecoin": stable, **txs, "ComputeTokenBlueprint": declared.contract_address}
-    record_contracts = {}
-    for name in CONTRACTS:
-        if name == "ComputeTokenBlueprint":
-            record_contracts[name] = {
-                "address": declared.contract_address,
-                "tx_hash": str(declared.txn_hash),
-                "block": declared.block_number,
-            }
-        elif name in txs:
-            receipt = chain.get_receipt(str(txs[name].txn_hash))
-            record_contracts[name] = {
-                "address": txs[name].address,
-                "tx_hash": str(txs[name].txn_hash),
-                "block": receipt.block_number,
-            }
-        else:  # the configured stablecoin
-            record_contracts[name] = {"address": stable.address, "tx_hash": None, "block": None}
-    config.update(genesis=genesis, attestors=attestors, treasury=config["treasury"] or deployer.address)
-    record = {
-        "chain_id": chain.chain_id,
-        "deployer": deployer.address,
-        "contracts": record_contracts,
-        "configuration": config,
-    }
-    return Suite(contracts, config, record)
-
-
-def write_record(path: Path, suite: Suite, ecosystem: str, network: str) -> Path:
+def write_record(path: Path, suite: Deployment, ecosystem: str, network: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"ecosystem": ecosystem, "network": network, **suite.record}, indent=2) + "\n")
     return path

@@ -10,9 +10,9 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from computerwa.artifacts import Artifact, load_artifacts
-from computerwa.chain import Receipt, Reverted
-from computerwa.codec import Event, Function, as_address, normalize
+from computerwa.evm.artifacts import Artifact, load_artifacts
+from computerwa.evm.chain import Receipt, Reverted
+from computerwa.evm.codec import Event, Function, as_address, normalize
 
 
 class ApeChain:
@@ -21,7 +21,7 @@ class ApeChain:
     name = "ape"
     exact_gas = True  # receipt gasUsed of the provider's own transactions
 
-    def __init__(self, accounts: int = 10, artifacts: dict[str, Artifact] | None = None):
+    def __init__(self, accounts: int = 16, artifacts: dict[str, Artifact] | None = None):
         import ape
 
         self._ape = ape
@@ -29,7 +29,7 @@ class ApeChain:
         self.chain_id = ape.chain.chain_id
         native = list(ape.accounts.test_accounts)[:accounts]
         self._native = {a.address: a for a in native}
-        from computerwa.chain import dev_signer
+        from computerwa.evm.chain import dev_signer
 
         self.accounts = [dev_signer(i) for i in range(len(native))]
         if [a.address for a in self.accounts] != [a.address for a in native]:
@@ -254,3 +254,39 @@ def _as_bytes(value: Any) -> bytes:
     if isinstance(value, str):
         return bytes.fromhex(value.removeprefix("0x"))
     return bytes(value)
+
+
+class ApeDeployer:
+    """`deploy_suite`'s surface over Ape's own project, for any Ape account (a live
+    network's included): returns Ape's contract instances and keeps, per contract type,
+    the transaction and block that created it (`created`), which the deployment record holds."""
+
+    def __init__(self, project: Any = None, chain: Any = None):
+        import ape
+
+        self.project = project if project is not None else ape.project
+        self.chain = chain if chain is not None else ape.chain
+        self.created: dict[str, dict[str, Any]] = {}
+
+    @property
+    def timestamp(self) -> int:
+        return self.chain.blocks.head.timestamp
+
+    def deploy(self, contract_name: str, *args: Any, sender: Any = None) -> Any:
+        instance = getattr(self.project, contract_name).deploy(*args, sender=sender)
+        receipt = self.chain.get_receipt(str(instance.txn_hash))
+        self.created[contract_name] = {
+            "address": instance.address,
+            "tx_hash": str(instance.txn_hash),
+            "block": receipt.block_number,
+        }
+        return instance
+
+    def deploy_blueprint(self, contract_name: str, sender: Any = None) -> str:
+        receipt = sender.declare(getattr(self.project, contract_name))
+        self.created[f"{contract_name}Blueprint"] = {
+            "address": receipt.contract_address,
+            "tx_hash": str(receipt.txn_hash),
+            "block": receipt.block_number,
+        }
+        return receipt.contract_address

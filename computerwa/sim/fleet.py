@@ -26,11 +26,13 @@ from typing import Any
 from eth_account import Account
 from eth_utils import keccak
 
-from computerwa.attestation import PerformanceReport, sign_report
-from computerwa.deployment import demo_attestors
+from computerwa.client.attestation import PerformanceReport, sign_report
+from computerwa.client.deployment import demo_attestors
+from computerwa.client.signing import Domain, sign
+from computerwa.client.vouchers import Voucher, deposit_authorization, payment_authorization, sign_voucher
+from computerwa.models.registry import slash_amount
 from computerwa.models.revenue import RevenueModel
-from computerwa.settlement import SettlementModel, Voucher, deposit_authorization, payment_authorization, sign_voucher
-from computerwa.signing import Domain, sign
+from computerwa.models.settlement import SettlementModel
 
 DOLLAR = 10**6
 SHARE = 10**18
@@ -374,7 +376,7 @@ class Fleet:
 
     def slash(self, spec: NodeSpec, epoch: int) -> None:
         receipt = self.send("slash", self.suite.registry.slash, spec.node_id, epoch, sender=self.relayer)
-        amount = self.bonds[spec.node_id] * self.suite.registry.SLASH_BPS() // 10_000
+        amount = slash_amount(self.bonds[spec.node_id], self.suite.registry.SLASH_BPS())
         self.bonds[spec.node_id] -= amount
         self.stats.slashes[spec.node_id].append((epoch, amount))
         if amount:

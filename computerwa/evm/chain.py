@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from computerwa.codec import Event
+from computerwa.evm.codec import Event
 
 # Ape's and Anvil's default test mnemonic: both engines sign with the same keys.
 DEV_MNEMONIC = "test test test test test test test test test test test junk"

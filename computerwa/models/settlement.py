@@ -1,30 +1,12 @@
-"""Vouchers and payments for Settlement (contracts/Settlement.vy).
-
-For customers, nodes and integrators: a customer signs a cumulative `Voucher` with its
-eth_account key as its usage grows; a node (or anyone) settles the latest one:
-
-    voucher = Voucher(payer=customer.address, node_id=7, cumulative_amount=12_500_000,
-                      deadline=now + 86_400)
-    settlement.settle([voucher.as_tuple()], [sign_voucher(Domain.of(settlement), voucher, customer)])
-
-A one-shot payment is an EIP-3009 ReceiveWithAuthorization to the Settlement contract
-whose nonce binds it to the node (`payment_nonce`): see `payment_authorization`.
-
-`SettlementModel` is the exact model of balances, settled amounts, earnings and splits
-that the property suite and the simulation compare with the chain.
-"""
+"""The exact model of Settlement (contracts/Settlement.vy): prepaid balances, settled
+amounts per (payer, node) channel, earnings and the split of every payment, integers only.
+The property suite and the simulation compare the chain with it after every step."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import astuple, dataclass, field
-from typing import Any
-
-from eth_abi import encode as abi_encode
-from eth_account import Account
-from eth_utils import keccak
-
-from computerwa.signing import Domain, authorization, encode, sign, typed_data
+from dataclasses import dataclass, field
+from typing import Protocol
 
 MAX_BPS = 10_000
 MAX_FEE_BPS = 1_000
@@ -47,87 +29,13 @@ SKIP_REASONS = {
 }
 
 
-@dataclass(frozen=True)
-class Voucher:
-    """A customer's running total owed to one node (DESIGN.md, Signed messages)."""
+class VoucherLike(Protocol):
+    """What the model reads of a voucher (`computerwa.client.vouchers.Voucher` is one)."""
 
     payer: str
     node_id: int
     cumulative_amount: int
     deadline: int
-
-    def message(self) -> dict:
-        return {
-            "payer": self.payer,
-            "nodeId": self.node_id,
-            "cumulativeAmount": self.cumulative_amount,
-            "deadline": self.deadline,
-        }
-
-    def as_tuple(self) -> tuple:
-        """The voucher as `settle` takes it."""
-        return astuple(self)
-
-
-def voucher_typed_data(domain: Domain, voucher: Voucher) -> dict:
-    return typed_data(domain, "Voucher", voucher.message())
-
-
-def sign_voucher(domain: Domain, voucher: Voucher, key: Any) -> tuple[bytes, bytes]:
-    """The payer's EIP-2098 compact signature (r, vs), as `settle` takes it."""
-    return sign(key, voucher_typed_data(domain, voucher)).compact
-
-
-def voucher_signer(domain: Domain, voucher: Voucher, signature: tuple[bytes, bytes]) -> str | None:
-    """Who signed a compact voucher signature, or None if it is not a valid low-s signature."""
-    r, vs = signature
-    word = int.from_bytes(vs, "big")
-    s = word & (2**255 - 1)
-    if s > 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0:
-        return None
-    try:
-        return Account._recover_hash(_digest(domain, voucher), vrs=(27 + (word >> 255), int.from_bytes(r, "big"), s))
-    except Exception:  # an unrecoverable signature is simply invalid
-        return None
-
-
-def _digest(domain: Domain, voucher: Voucher) -> bytes:
-    message = encode(voucher_typed_data(domain, voucher))
-    return keccak(b"\x19\x01" + message.header + message.body)
-
-
-def payment_nonce(node_id: int, salt: bytes) -> bytes:
-    """The EIP-3009 nonce of a direct payment to `node_id`, or of a deposit with node id 0
-    (Settlement.payment_nonce)."""
-    return keccak(abi_encode(["uint256", "bytes32"], [node_id, salt]))
-
-
-def payment_authorization(
-    stablecoin_domain: Domain,
-    payer: str,
-    settlement: str,
-    amount: int,
-    node_id: int,
-    salt: bytes,
-    valid_after: int,
-    valid_before: int,
-) -> dict:
-    """The ReceiveWithAuthorization a payer signs for `pay_with_authorization(node_id, ...)`."""
-    nonce = payment_nonce(node_id, salt)
-    return authorization(stablecoin_domain, payer, settlement, amount, valid_after, valid_before, nonce, receive=True)
-
-
-def deposit_authorization(
-    stablecoin_domain: Domain,
-    payer: str,
-    settlement: str,
-    amount: int,
-    salt: bytes,
-    valid_after: int,
-    valid_before: int,
-) -> dict:
-    """The ReceiveWithAuthorization a payer signs for `deposit_with_authorization(..., salt, ...)`."""
-    return payment_authorization(stablecoin_domain, payer, settlement, amount, 0, salt, valid_after, valid_before)
 
 
 def split(amount: int, fee_bps: int, operator_share_bps: int) -> tuple[int, int, int]:
@@ -167,7 +75,7 @@ class SettlementModel:
     def credit(self, payer: str, amount: int) -> None:
         self.prepaid[payer] += amount
 
-    def voucher_outcome(self, voucher: Voucher, signer_ok: bool, now: int) -> tuple[int, int]:
+    def voucher_outcome(self, voucher: VoucherLike, signer_ok: bool, now: int) -> tuple[int, int]:
         """(skip reason or 0, amount due) for one voucher, given the balances so far."""
         if now > voucher.deadline:
             return EXPIRED, 0
@@ -184,7 +92,7 @@ class SettlementModel:
         return 0, due
 
     def settle(
-        self, vouchers: list[Voucher], signers_ok: list[bool], now: int
+        self, vouchers: list[VoucherLike], signers_ok: list[bool], now: int
     ) -> tuple[list[tuple[int, int]], list[NodePayment]]:
         """Applies a batch: each voucher's (reason, amount), and each node's payment in the
         order nodes first appear in the batch."""

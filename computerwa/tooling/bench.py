@@ -31,10 +31,14 @@ from typing import Any
 from eth_account import Account
 from eth_utils import keccak
 
+from computerwa.evm.ape_chain import ApeDeployer
+from computerwa.evm.artifacts import project_root
+from computerwa.evm.suite import deploy_suite
+
 DAY = 86_400
 DOLLAR = 10**6
 FAR = 2**32 - 1  # deadlines start here (2106), every byte non-zero, and are ground down from it
-SNAPSHOT = Path(__file__).resolve().parent.parent / "gas-snapshot.json"
+SNAPSHOT = project_root() / "gas-snapshot.json"
 
 HOLDER_POINTS = (1, 100, 1_000)  # holders added for the scaling rows
 BATCHES = (1, 10, 50, 100)
@@ -120,19 +124,14 @@ def _travel(timestamp: int) -> None:
 
 def _compact_signatures(document: dict, signers: list) -> list[tuple[bytes, bytes]]:
     """EIP-2098 (r, vs) signatures of a typed-data document by `signers` (in that order),
-    straight from libsecp256k1 (low-s); an empty word list as soon as one has a zero byte,
-    so grinding a 32-signature report takes a second, not a minute."""
-    import coincurve
+    from libsecp256k1; an empty word list as soon as one has a zero byte, so grinding a
+    32-signature report takes a second, not a minute."""
+    from computerwa.client.signing import digest, sign_digest_compact
 
-    from computerwa.signing import encode
-
-    message = encode(document)
-    digest = keccak(b"\x19" + message.version + message.header + message.body)
+    message_digest = digest(document)
     out = []
     for signer in signers:
-        signature = coincurve.PrivateKey(bytes(signer.key)).sign_recoverable(digest, hasher=None)
-        r, s, parity = signature[:32], signature[32:64], signature[64]
-        vs = (int.from_bytes(s, "big") | parity << 255).to_bytes(32, "big")
+        r, vs = sign_digest_compact(signer, message_digest)
         if 0 in r or 0 in vs:
             return [(b"\x00", b"")]
         out.append((r, vs))
@@ -169,12 +168,8 @@ class TokenBench:
             accounts.test_accounts
         )[:6]
         admin = self.admin
-        self.stable = project.MockStablecoin.deploy("ComputeRWA Mock USD", "mUSD", sender=admin)
-        identity = project.IdentityRegistry.deploy(sender=admin)
-        blueprint = admin.declare(project.ComputeToken).contract_address
-        factory = project.ComputeFactory.deploy(
-            blueprint, self.stable, identity, chain.blocks.head.timestamp, DAY, sender=admin
-        )
+        suite = deploy_suite(ApeDeployer(project, chain), admin, epoch_length=DAY, upto="factory")
+        self.stable, identity, factory = suite.stablecoin, suite.identity, suite.factory
         _next_second()
         receipt = factory.create_token(1, "ComputeRWA Node 1", "CN1", b"\x01" * 32, admin, admin, admin, sender=admin)
         self.create_token = receipt.gas_used
@@ -195,7 +190,7 @@ class TokenBench:
         then restricted and open transfers, a claim and an owner's first permit."""
         from ape import chain
 
-        from computerwa.signing import Domain, permit, sign
+        from computerwa.client.signing import Domain, permit, sign
 
         token, admin = self.token, self.admin
         gas = {}
@@ -255,8 +250,8 @@ def oracle_gas(counts: tuple[int, ...] = SIGNATURE_COUNTS) -> dict[str, Any]:
     ever (which also writes its last-epoch slot) and its next ("steady")."""
     from ape import accounts, chain, project
 
-    from computerwa.attestation import PerformanceReport, report_typed_data, sign_report
-    from computerwa.signing import Domain
+    from computerwa.client.attestation import PerformanceReport, report_typed_data, sign_report
+    from computerwa.client.signing import Domain
 
     owner, relayer = list(accounts.test_accounts)[:2]
     keys = [Account.from_key(keccak(b"bench attestor %d" % i)) for i in range(32)]
@@ -298,26 +293,34 @@ class SettlementBench:
     def __init__(self):
         from ape import accounts, chain, project
 
-        from computerwa.settlement import deposit_authorization
-        from computerwa.signing import Domain, sign
+        from computerwa.client.signing import Domain, sign
+        from computerwa.client.vouchers import deposit_authorization
 
         test_accounts = list(accounts.test_accounts)
         self.admin, self.relayer, self.investor = test_accounts[:3]
         self.operators = test_accounts[3 : 3 + NODES]
         self.customers = [Account.from_key(keccak(b"bench customer %d" % i)) for i in range(CUSTOMERS)]
         admin = self.admin
-        genesis = chain.blocks.head.timestamp - 40 * DAY
-        self.stable = project.MockStablecoin.deploy("ComputeRWA Mock USD", "mUSD", sender=admin)
-        identity = project.IdentityRegistry.deploy(sender=admin)
-        blueprint = admin.declare(project.ComputeToken).contract_address
-        factory = project.ComputeFactory.deploy(blueprint, self.stable, identity, genesis, DAY, sender=admin)
-        attestors = sorted(
-            (Account.from_key(keccak(b"bench attestor %d" % i)) for i in range(5)), key=lambda k: int(k.address, 16)
+        attestors = [Account.from_key(keccak(b"bench attestor %d" % i)) for i in range(5)]
+        suite = deploy_suite(
+            ApeDeployer(project, chain),
+            admin,
+            genesis=chain.blocks.head.timestamp - 40 * DAY,
+            epoch_length=DAY,
+            attestors=attestors,
+            threshold=3,
+            bond_delay=3 * DAY,
+            slash_bps=2_000,
+            treasury=admin,
+            fee_bps=250,
+            withdrawal_delay=2 * DAY,
         )
-        oracle = project.AttestationOracle.deploy([k.address for k in attestors], 3, genesis, DAY, sender=admin)
-        self.registry = project.NodeRegistry.deploy(factory, self.stable, oracle, 3 * DAY, 2_000, sender=admin)
-        factory.set_creator(self.registry, True, sender=admin)
-        self.settlement = project.Settlement.deploy(self.stable, self.registry, admin, 250, 2 * DAY, sender=admin)
+        self.stable, identity, self.registry, self.settlement = (
+            suite.stablecoin,
+            suite.identity,
+            suite.registry,
+            suite.settlement,
+        )
         self.domain = Domain.of(self.settlement)
         self.stable_domain = Domain.of(self.stable)
         identity.set_verified(self.investor, 2**40, sender=admin)
@@ -342,7 +345,7 @@ class SettlementBench:
         self.cumulative: dict[tuple[str, int], int] = {}
 
     def voucher(self, customer, node: int, cumulative: int) -> tuple[tuple, tuple[bytes, bytes]]:
-        from computerwa.settlement import Voucher, sign_voucher
+        from computerwa.client.vouchers import Voucher, sign_voucher
 
         def sign_at(deadline: int):
             voucher = Voucher(customer.address, node, cumulative, deadline)
@@ -364,8 +367,8 @@ class SettlementBench:
         return _gas(lambda: self.settlement.settle(vouchers, signatures, sender=self.relayer))
 
     def pay(self, index: int) -> int:
-        from computerwa.settlement import payment_authorization
-        from computerwa.signing import sign
+        from computerwa.client.signing import sign
+        from computerwa.client.vouchers import payment_authorization
 
         customer, node = self.customers[index], self.nodes[index % NODES]
         salt = keccak(b"bench payment %d" % index)
@@ -387,8 +390,8 @@ class SettlementBench:
     def newcomer(self) -> dict[str, int]:
         """A customer that never prepaid deposits with an authorization, then settles the first
         voucher of its (customer, node 2) channel."""
-        from computerwa.settlement import deposit_authorization
-        from computerwa.signing import sign
+        from computerwa.client.signing import sign
+        from computerwa.client.vouchers import deposit_authorization
 
         extra = Account.from_key(keccak(b"bench newcomer"))
         self.stable.mint(extra.address, 1_000 * DOLLAR, sender=self.admin)
@@ -509,8 +512,8 @@ def native_ape_transfer_rate(transfers: int) -> float:
 
 
 def engine_rates(provider_name: str, engine_transfers: int, ape_transfers: int) -> list[dict[str, Any]]:
-    from computerwa.ape_chain import ApeChain
-    from computerwa.engine import RevmChain
+    from computerwa.evm.ape_chain import ApeChain
+    from computerwa.evm.engine import RevmChain
 
     return [
         {

@@ -18,9 +18,9 @@ from typing import Any
 from eth_utils import keccak
 from pyrevm import EVM, BlockEnv, CfgEnv, Env
 
-from computerwa.artifacts import Artifact, load_artifacts
-from computerwa.chain import Receipt, Reverted, dev_signer
-from computerwa.codec import ContractABI, Event, Function, as_address, checksum, decode_revert
+from computerwa.evm.artifacts import Artifact, load_artifacts
+from computerwa.evm.chain import Receipt, Reverted, dev_signer
+from computerwa.evm.codec import ContractABI, Event, Function, as_address, checksum, decode_revert
 
 # Ape's local chain id, so signatures made for one engine are valid on the other.
 DEFAULT_CHAIN_ID = 1337
@@ -53,7 +53,7 @@ class RevmChain:
         artifacts: dict[str, Artifact] | None = None,
         chain_id: int = DEFAULT_CHAIN_ID,
         genesis_time: int = DEFAULT_GENESIS_TIME,
-        accounts: int = 10,
+        accounts: int = 16,
         spec: str = "PRAGUE",
     ):
         self.artifacts = artifacts if artifacts is not None else load_artifacts()

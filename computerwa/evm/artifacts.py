@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from computerwa.codec import ContractABI
+from computerwa.evm.codec import ContractABI
 
 BUILD_MANIFEST = Path(".build") / "__local__.json"
 SOURCES_STAMP = Path(".build") / "sources.sha256"
@@ -25,7 +25,7 @@ def project_root(start: Path | None = None) -> Path:
     for folder in (here, *here.parents):
         if (folder / "ape-config.yaml").is_file():
             return folder
-    return Path(__file__).resolve().parent.parent
+    return Path(__file__).resolve().parents[2]
 
 
 def sources_digest(root: Path | None = None) -> str:
