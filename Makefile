@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 # Ape's data folder stays inside the project, so nothing leaks between checkouts
 export APE_DATA_FOLDER ?= $(CURDIR)/.ape
 
-.PHONY: setup demo test test-ape test-deep compile abi bench bench-gas lint format lock clean coverage mutation
+.PHONY: setup demo test test-ape test-deep compile abi bench bench-gas lint lint-python lint-vyper format lock clean coverage mutation
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "ComputeRWA needs Python 3.11: install it, or run make PYTHON=/path/to/python3.11")'
@@ -28,7 +28,7 @@ setup: $(VENV)/.installed node_modules/.installed
 
 compile: setup
 	ape compile
-	python -c "from computerwa.artifacts import ensure_compiled; ensure_compiled()"
+	python -c "from computerwa.evm.artifacts import ensure_compiled; ensure_compiled()"
 
 demo: compile
 	ape run simulate --network ethereum:local:test
@@ -48,15 +48,15 @@ test-deep: compile
 
 # statement coverage of every contract of ours (~5 min): every chain test on Ape's py-evm
 # provider with each executed pc recorded; reports/coverage/, fails below 95% per file.
-# Other tests: python scripts/coverage.py tests/unitary/token --fail-under 0
+# Other tests: python -m computerwa.tooling.coverage tests/unitary/token --fail-under 0
 coverage: compile
-	python scripts/coverage.py
+	python -m computerwa.tooling.coverage
 
 # mutation score of every contract: universalmutator's mutants, compiled, bytecode-equivalent ones
 # filtered, the fast suites run against each on 2 cores (~27 min); reports/mutation/.
 # Options: make mutation ARGS="--contract Settlement --sample 100 --seed 2"
 mutation: compile
-	python scripts/mutate.py $(ARGS)
+	python -m computerwa.tooling.mutation $(ARGS)
 
 abi: compile
 	ape run export_abis
@@ -73,9 +73,16 @@ $(LINT_VENV)/.installed: requirements-lint.txt
 	$(LINT_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-lint.txt
 	touch $@
 
-lint: setup $(LINT_VENV)/.installed
+# every check, also run by pre-commit before each commit (.pre-commit-config.yaml:
+# `.venv-lint/bin/pre-commit install` once)
+lint: lint-python lint-vyper
+
+lint-python: setup
 	ruff check .
 	ruff format --check .
+	mypy  # pyproject.toml [tool.mypy]: the computerwa package
+
+lint-vyper: setup $(LINT_VENV)/.installed
 	$(LINT_VENV)/bin/mamushi --check --line-length 120 contracts interfaces
 	natrix lint $(wildcard contracts/[A-Z]*.vy)  # rules in pyproject.toml [tool.natrix]
 

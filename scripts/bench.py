@@ -152,7 +152,7 @@ def cli(ecosystem, network, provider, holders, engine_transfers, ape_transfers, 
         "seconds": round(elapsed, 1),
     }
     out.write_text(json.dumps(report, indent=2) + "\n")
-    # the figures `ape run scale` (computerwa/scale.py) reads
+    # the figures `ape run scale` (computerwa/sim/scale.py) reads
     (out.parent / "bench-gas-oracle.json").write_text(
         json.dumps({"three_signatures": gas["oracle_3"], "rows": oracle["by_signatures"]}, indent=2) + "\n"
     )

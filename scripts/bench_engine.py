@@ -5,7 +5,7 @@
 The loop is the same on every row: `MockStablecoin.transfer(receiver, 1)` (snekmate's
 ERC-20 underneath) from a funded holder, each transaction decoded (events, return value).
 Rows: the in-process engine (RevmChain), Ape's provider through the same adapter, and
-Ape's provider called natively (computerwa.bench.engine_rates). Prints a table and writes
+Ape's provider called natively (computerwa.tooling.bench.engine_rates). Prints a table and writes
 reports/bench-engine.json.
 """
 

@@ -5,7 +5,7 @@
     ape run profile --network ethereum:local:test --operation pay_with_authorization
 
 Builds `make bench`'s Settlement scenario (5 nodes, 20 customers, every channel opened),
-then sends the one operation with `computerwa.gasprofile.GasRecorder` hooked into py-evm
+then sends the one operation with `computerwa.tooling.gasprofile.GasRecorder` hooked into py-evm
 and prints its receipt gas split by source statement (of every contract it runs,
 the stablecoin and the node tokens included), largest first, plus what is outside the
 EVM (intrinsic gas and calldata, minus refunds). The figures add up to the receipt.

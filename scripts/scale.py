@@ -4,7 +4,7 @@
     ape run scale --l1-gwei 12 --l2-gwei 0.005 --eth-usd 3200
 
 From measured receipt gas (`make bench-gas` writes reports/bench-gas-*.json; without
-them, the figures recorded in computerwa/scale.py): each customer settles one
+them, the figures recorded in computerwa/sim/scale.py): each customer settles one
 cumulative voucher a day per node it used, each node gets one 3-of-5 oracle report a
 day. Shows, per settlement batch size, the daily gas, the daily cost and the cost per
 inference on each network: the per-inference cost falls as vouchers batch.

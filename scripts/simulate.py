@@ -28,7 +28,8 @@ from rich.table import Table
 from computerwa.client.deployment import LOCAL_DEFAULTS, DeploymentError
 from computerwa.evm.cli import ProviderCommand
 from computerwa.evm.suite import deploy_with_record
-from computerwa.sim.fleet import DOLLAR, REGIONS, Fleet, ReconciliationError
+from computerwa.sim.fleet import DOLLAR, Fleet, ReconciliationError
+from computerwa.sim.regions import REGIONS
 
 MAX_INVESTORS = 4  # test accounts 6..9 (0 issuer, 1 relayer, 2..5 operators)
 

@@ -6,7 +6,7 @@ ethereum:local:foundry` for Anvil). Tests marked `both_engines` run on both in t
 default run, with few examples on Ape. Each test starts from the same snapshot.
 
 Hypothesis profiles: `default` (CI, whole suite in minutes) and `deep` (auditors, 50x
-the examples): `ape test --hypothesis-profile deep`; `mutation` (scripts/mutate.py) is
+the examples): `ape test --hypothesis-profile deep`; `mutation` (computerwa.tooling.mutation) is
 `default` without shrinking: against a mutant any failing example will do.
 """
 

@@ -1,6 +1,6 @@
 """Gas regression: no benchmarked operation may cost more than gas-snapshot.json says.
 
-Runs `computerwa.bench.headline()` (every headline row of `ape run bench`, the oracle by
+Runs `computerwa.tooling.bench.headline()` (every headline row of `ape run bench`, the oracle by
 signature count and the settle batches; not the 100- and 1,000-holder rounds) on Ape's
 provider, where gasUsed is a real receipt figure: the embedded test chain in `ape test`,
 Anvil in `make test`'s second command. Both give the same figure for every row (the

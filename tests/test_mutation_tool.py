@@ -4,9 +4,7 @@ comparison tells an equivalent mutant from a real one, how it reads a pytest run
 that the hand-judged equivalents it applies still name mutants of today's sources, each at its
 line, and are the ones PROPERTIES.md lists."""
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,11 +15,9 @@ IDENTITY = "contracts/IdentityRegistry.vy"
 
 @pytest.fixture(scope="module")
 def mutate():
-    spec = importlib.util.spec_from_file_location("mutate", ROOT / "scripts" / "mutate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["mutate"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    from computerwa.tooling import mutation
+
+    return mutation
 
 
 def _lines(path: str) -> list[str]:

@@ -19,7 +19,7 @@ for information). Reasons our contracts copy from snekmate into their own code (
 inlined `erc20: ...` checks of `ComputeToken._transfer`) are ours and in scope.
 
 What counts as triggering: a test passes the exact text to `reverts(...)` or
-`expect(...)` (computerwa.chain), both of which fail unless the call reverts with exactly
+`expect(...)` (computerwa.evm.chain), both of which fail unless the call reverts with exactly
 that text. The reason argument is resolved statically with Python's `ast` over every file
 under `tests/`:
 - a string literal;
@@ -55,7 +55,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACTS = ROOT / "contracts"
 TESTS = ROOT / "tests"
-EXPECTING = {"reverts", "expect"}  # computerwa.chain: both fail unless the call reverts with exactly the text
+EXPECTING = {"reverts", "expect"}  # computerwa.evm.chain: both fail unless the call reverts with exactly the text
 MAX_DEPTH = 12
 
 

@@ -1,4 +1,4 @@
-"""computerwa.scale: the daily cost projection behind `ape run scale`."""
+"""computerwa.sim.scale: the daily cost projection behind `ape run scale`."""
 
 import pytest
 

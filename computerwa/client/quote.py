@@ -11,7 +11,8 @@ is tested without a chain and gives the same answer on every engine:
 
 A node is usable when it is Active, has a report, its latest report is fresh
 (`AttestationOracle.is_fresh(node, max_age)`) and that report's uptime meets the node's
-SLA. Prices are stablecoin base units per 1,000 work units, as in `computerwa.fleet`.
+SLA. Prices are stablecoin base units per 1,000 work units. The fleet simulation
+(`computerwa.sim.fleet.Fleet.quote`) routes its customers through the same `rank`.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ class LatestReport:
 @dataclass(frozen=True)
 class Offer:
     node: NodeInfo
-    report: LatestReport
+    report: LatestReport | None  # None only for a new node (`rank(..., new_nodes=True)`)
     units: int
 
     @property
@@ -111,12 +112,13 @@ def total_price(units: int, price_per_unit: int) -> int:
     return units * price_per_unit // UNITS_PER_PRICE
 
 
-def skip_reason(node: NodeInfo, report: LatestReport | None) -> str | None:
-    """Why `node` may not serve a job now, or None when it may (checks in this order)."""
+def skip_reason(node: NodeInfo, report: LatestReport | None, new_nodes: bool = False) -> str | None:
+    """Why `node` may not serve a job now, or None when it may (checks in this order).
+    `new_nodes`: a node with no report at all is usable (a fleet's first epoch)."""
     if node.status != ACTIVE:
         return STATUS_NAMES.get(node.status, f"unknown status {node.status}")
     if report is None or report.submitted_at == 0:
-        return "no performance report yet"
+        return None if new_nodes else "no performance report yet"
     if not report.fresh:
         return f"stale: its latest report is of epoch {report.epoch}"
     if report.uptime_bps < node.sla_uptime_bps:
@@ -127,22 +129,25 @@ def skip_reason(node: NodeInfo, report: LatestReport | None) -> str | None:
     return None
 
 
-def rank(nodes: Iterable[NodeInfo], reports: Mapping[int, LatestReport | None], units: int) -> Quote:
-    """The usable nodes, by total price for `units`, then attested latency, then id; and
-    every other node with the reason it was skipped, in id order. `nodes` are one
-    region's (the quote's region is the first node's; "" for none)."""
+def rank(
+    nodes: Iterable[NodeInfo], reports: Mapping[int, LatestReport | None], units: int, new_nodes: bool = False
+) -> Quote:
+    """The usable nodes, by total price for `units`, then attested latency (none yet counts
+    as 0), then id; and every other node with the reason it was skipped, in id order.
+    `nodes` are one region's (the quote's region is the first node's; "" for none).
+    `new_nodes`: see `skip_reason`."""
     nodes = list(nodes)
     if units < 0:
         raise ValueError("units must not be negative")
     offers, skipped = [], []
     for node in sorted(nodes, key=lambda n: n.node_id):
         report = reports.get(node.node_id)
-        reason = skip_reason(node, report)
+        reason = skip_reason(node, report, new_nodes)
         if reason is None:
             offers.append(Offer(node, report, units))
         else:
             skipped.append(Skip(node.node_id, reason))
-    offers.sort(key=lambda offer: (offer.total, offer.report.latency_ms_p50, offer.node_id))
+    offers.sort(key=lambda offer: (offer.total, offer.report.latency_ms_p50 if offer.report else 0, offer.node_id))
     return Quote(nodes[0].region if nodes else "", units, offers, skipped)
 
 

@@ -1,4 +1,4 @@
-"""ApeChain: the `computerwa.chain` surface on Ape's connected provider.
+"""ApeChain: the `computerwa.evm.chain` surface on Ape's connected provider.
 
 Slow (Ape drives ~20 transactions/s) but it is the framework users deploy with, on the
 embedded test provider or a real node (Anvil via ape-foundry). Running the same tests and
@@ -11,8 +11,8 @@ import contextlib
 from typing import Any
 
 from computerwa.evm.artifacts import Artifact, load_artifacts
-from computerwa.evm.chain import Receipt, Reverted
-from computerwa.evm.codec import Event, Function, as_address, normalize
+from computerwa.evm.chain import BoundContract, ContractFunction, Receipt, Reverted
+from computerwa.evm.codec import Event, LogDecoder, as_address, normalize
 
 
 class ApeChain:
@@ -37,8 +37,7 @@ class ApeChain:
         self.artifacts = artifacts if artifacts is not None else load_artifacts()
         self._pending: int | None = None
         self._pin_always = ape.chain.provider.name != "test"
-        self._decoder_by_shape: dict | None = None
-        self._abi_at: dict[str, Any] = {}  # address -> the codec of the contract deployed or bound there
+        self.logs = LogDecoder([art.codec for art in self.artifacts.values()])
         self._used = 0
         # Anvil traces a mined transaction, so Ape's return_value is exact there; the embedded
         # provider would recompute it against the state after the transaction instead
@@ -114,8 +113,8 @@ class ApeChain:
             raise Reverted(_reason(err)) from None
         finally:
             self._after_transaction()
-        self._abi_at[as_address(instance.address)] = self.artifacts[contract_name].codec
-        return ApeContract(self, instance, self.artifacts[contract_name])
+        self.logs.bind(as_address(instance.address), self.artifacts[contract_name].codec)
+        return ApeContract(self, as_address(instance.address), self.artifacts[contract_name], instance)
 
     def deploy_blueprint(self, contract_name: str, sender: Any = None) -> str:
         """Ape's `declare`: the contract's creation code as an EIP-5202 blueprint."""
@@ -129,8 +128,8 @@ class ApeChain:
 
     def at(self, contract_name: str, address: str) -> ApeContract:
         container = getattr(self._ape.project, contract_name)
-        self._abi_at[as_address(address)] = self.artifacts[contract_name].codec
-        return ApeContract(self, container.at(as_address(address)), self.artifacts[contract_name])
+        self.logs.bind(as_address(address), self.artifacts[contract_name].codec)
+        return ApeContract(self, as_address(address), self.artifacts[contract_name], container.at(as_address(address)))
 
     def code(self, address: str) -> bytes:
         """The runtime code at `address` (empty for an account without code)."""
@@ -140,61 +139,15 @@ class ApeChain:
         """Every log of the transaction, decoded from its raw topics and data by the compiled
         ABIs (as the in-process engine does): also the logs of contracts Ape was never told
         about, such as the tokens a factory created inside the transaction."""
-        if self._decoder_by_shape is None:
-            self._decoder_by_shape = {
-                (topic, len(decoder.indexed) + 1): decoder
-                for art in self.artifacts.values()
-                for topic, decoder in art.codec.events.items()
-            }
-        events = []
-        for log in receipt.logs:
-            topics = [_as_bytes(topic) for topic in log["topics"]]
-            data, address = _as_bytes(log["data"]), as_address(log["address"])
-            # the emitter's own ABI first: two contracts may declare events of one signature
-            # (ComputeToken's Paused(agent) and MockStablecoin's Paused(account))
-            codec = self._abi_at.get(address)
-            decoder = codec.events.get(topics[0]) if codec and topics else None
-            if decoder is None or len(decoder.indexed) + 1 != len(topics):
-                decoder = self._decoder_by_shape.get((topics[0], len(topics))) if topics else None
-            if decoder is None:
-                events.append(Event("<unknown>", address, {"topics": topics, "data": data}))
-            else:
-                events.append(decoder.decode(address, topics, data))
-        return events
+        return [
+            self.logs.decode(
+                as_address(log["address"]), [_as_bytes(topic) for topic in log["topics"]], _as_bytes(log["data"])
+            )
+            for log in receipt.logs
+        ]
 
 
-class ApeContract:
-    def __init__(self, chain: ApeChain, instance: Any, artifact: Artifact):
-        self.chain = chain
-        self.instance = instance
-        self.address = as_address(instance.address)
-        self.artifact = artifact
-
-    def __getattr__(self, name: str) -> ApeFunction:
-        try:
-            fn = self.artifact.codec.functions[name]
-        except KeyError:
-            raise AttributeError(f"{self.artifact.name} has no function {name!r}") from None
-        bound = ApeFunction(self, fn)
-        self.__dict__[name] = bound
-        return bound
-
-    def __repr__(self) -> str:
-        return f"<{self.artifact.name} {self.address} on Ape>"
-
-
-class ApeFunction:
-    __slots__ = ("contract", "fn")
-
-    def __init__(self, contract: ApeContract, fn: Function):
-        self.contract = contract
-        self.fn = fn
-
-    def __call__(self, *args: Any, sender: Any = None, value: int = 0) -> Any:
-        if self.fn.is_view:
-            return self.call(*args, sender=sender)
-        return self.transact(*args, sender=sender, value=value)
-
+class ApeFunction(ContractFunction):
     def call(self, *args: Any, sender: Any = None, pending: bool = False) -> Any:
         chain = self.contract.chain
         method = getattr(self.contract.instance, self.fn.name)
@@ -239,6 +192,12 @@ class ApeFunction:
             )
         block = chain._chain.blocks[receipt.block_number]
         return Receipt(receipt.gas_used, chain.decode_events(receipt), receipt.block_number, block.timestamp, returned)
+
+
+class ApeContract(BoundContract):
+    """A contract on Ape's provider (`instance` is Ape's own); `contract.fn(...)` as on the engine."""
+
+    function_type = ApeFunction
 
 
 def _to_ape(args: tuple) -> list:

@@ -1,7 +1,7 @@
 """What every engine offers the tests, the property suite and the scripts.
 
-Two engines implement it: `computerwa.engine.RevmChain` (pyrevm, in process, thousands of
-transactions per second) and `computerwa.ape_chain.ApeChain` (Ape's connected provider).
+Two engines implement it: `computerwa.evm.engine.RevmChain` (pyrevm, in process, thousands of
+transactions per second) and `computerwa.evm.ape_chain.ApeChain` (Ape's connected provider).
 A test or state machine written against this surface runs unchanged on both, which is how
 the suite proves they agree.
 
@@ -84,6 +84,53 @@ class Receipt:
     def filter(self, name: str) -> list[Event]:
         """The events called `name`, in log order."""
         return [e for e in self.events if e.name == name]
+
+
+class BoundContract:
+    """A deployed contract on one engine: `contract.fn(*args)` calls a view or sends a
+    transaction (`sender=` a signer or address); `contract.fn.call(...)` always calls. Each
+    engine subclasses it and sets `function_type`, the class that binds one function."""
+
+    function_type: type[ContractFunction]
+
+    def __init__(self, chain: Any, address: str, artifact: Any, instance: Any = None):
+        self.chain = chain
+        self.address = address
+        self.artifact = artifact
+        self.instance = instance  # the engine's own contract object, if it has one
+
+    def __getattr__(self, name: str) -> ContractFunction:
+        try:
+            fn = self.artifact.codec.functions[name]
+        except KeyError:
+            raise AttributeError(f"{self.artifact.name} has no function {name!r}") from None
+        bound = self.function_type(self, fn)
+        self.__dict__[name] = bound
+        return bound
+
+    def __repr__(self) -> str:
+        return f"<{self.artifact.name} {self.address} on {self.chain.name}>"
+
+
+class ContractFunction:
+    """One function of a `BoundContract`: a view is called, anything else is sent."""
+
+    __slots__ = ("contract", "fn")
+
+    def __init__(self, contract: BoundContract, fn: Any):
+        self.contract = contract
+        self.fn = fn
+
+    def __call__(self, *args: Any, sender: Any = None, value: int = 0) -> Any:
+        if self.fn.is_view:
+            return self.call(*args, sender=sender)
+        return self.transact(*args, sender=sender, value=value)
+
+    def call(self, *args: Any, sender: Any = None) -> Any:
+        raise NotImplementedError
+
+    def transact(self, *args: Any, sender: Any = None, value: int = 0) -> Receipt:
+        raise NotImplementedError
 
 
 class Contract(Protocol):

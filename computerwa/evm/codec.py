@@ -248,6 +248,33 @@ class ContractABI:
         return abi_encode(list(self.constructor_inputs), prepared)
 
 
+class LogDecoder:
+    """Decodes raw logs into `Event`s by the compiled ABIs, for every engine: by the ABI of
+    the contract bound at the log's address first (two contracts may declare events of one
+    signature: ComputeToken's `Paused(agent)` and MockStablecoin's `Paused(account)`), then
+    by topic0 and topic count, which also decodes contracts nobody bound (tokens a factory
+    created inside the transaction) and tells apart same-named events indexed differently."""
+
+    def __init__(self, codecs: list[ContractABI]):
+        self._by_shape = {
+            (topic, len(decoder.indexed) + 1): decoder for codec in codecs for topic, decoder in codec.events.items()
+        }
+        self._at: dict[str, ContractABI] = {}
+
+    def bind(self, address: str, codec: ContractABI) -> None:
+        """The contract at `address` (checksummed) has this ABI."""
+        self._at[address] = codec
+
+    def decode(self, address: str, topics: list[bytes], data: bytes) -> Event:
+        codec = self._at.get(address)
+        decoder = codec.events.get(topics[0]) if codec and topics else None
+        if decoder is None or len(decoder.indexed) + 1 != len(topics):
+            decoder = self._by_shape.get((topics[0], len(topics))) if topics else None
+        if decoder is None:
+            return Event("<unknown>", address, {"topics": topics, "data": data})
+        return decoder.decode(address, topics, data)
+
+
 def decode_revert(output: bytes) -> str | None:
     """The revert reason of `Error(string)`, `Panic(0x..)` for a panic, None for a bare revert."""
     if output[:4] == _ERROR_SELECTOR:

@@ -2,7 +2,7 @@
 
 Runs the exact bytecode `ape compile` produced (Ape's `.build/__local__.json`) in pyrevm,
 with ABI encoding and decoding from the compiled ABIs, decoded events and revert reasons,
-block-time travel and journal snapshots. See `computerwa.chain` for the shared surface.
+block-time travel and journal snapshots. See `computerwa.evm.chain` for the shared surface.
 
 Gas: pyrevm 0.3 keeps one journal open across transactions (that is what makes its
 snapshots cheap), so accounts and slots touched earlier stay warm and SSTORE sees the
@@ -19,8 +19,8 @@ from eth_utils import keccak
 from pyrevm import EVM, BlockEnv, CfgEnv, Env
 
 from computerwa.evm.artifacts import Artifact, load_artifacts
-from computerwa.evm.chain import Receipt, Reverted, dev_signer
-from computerwa.evm.codec import ContractABI, Event, Function, as_address, checksum, decode_revert
+from computerwa.evm.chain import BoundContract, ContractFunction, Receipt, Reverted, dev_signer
+from computerwa.evm.codec import LogDecoder, as_address, checksum, decode_revert
 
 # Ape's local chain id, so signatures made for one engine are valid on the other.
 DEFAULT_CHAIN_ID = 1337
@@ -66,15 +66,8 @@ class RevmChain:
         self.accounts = [dev_signer(i) for i in range(accounts)]
         for account in self.accounts:
             self.evm.set_balance(account.address, 10**24)
-        self._abi_at: dict[str, ContractABI] = {}
         self._snapshots: list[Snapshot] = []
-        # for logs of contracts not registered with `at` (created by a factory, say):
-        # by topic0 and topic count, which tells apart same-named events indexed differently
-        self._decoder_by_shape = {
-            (topic, len(decoder.indexed) + 1): decoder
-            for art in self.artifacts.values()
-            for topic, decoder in art.codec.events.items()
-        }
+        self.logs = LogDecoder([art.codec for art in self.artifacts.values()])
 
     # --- time -----------------------------------------------------------------------------
     @property
@@ -160,7 +153,7 @@ class RevmChain:
     def at(self, contract_name: str, address: str) -> EngineContract:
         artifact = self._artifact(contract_name)
         address = as_address(address)
-        self._abi_at[address] = artifact.codec
+        self.logs.bind(address, artifact.codec)
         return EngineContract(self, address, artifact)
 
     def code(self, address: str) -> bytes:
@@ -170,7 +163,7 @@ class RevmChain:
         # revm keeps legacy code analysed, zero-padded by up to 33 bytes: the deployed
         # code is the prefix whose hash is the account's code hash
         for length in range(len(code), max(len(code) - 34, -1), -1):
-            if keccak(code[:length]) == bytes(info.code_hash):
+            if keccak(code[:length]) == bytes(info.code_hash or b""):
                 return code[:length]
         raise AssertionError(f"engine: no code prefix of {address} matches its code hash")
 
@@ -199,14 +192,16 @@ class RevmChain:
             output = bytes(
                 self.evm.message_call(as_address(sender or self.accounts[0]), to, data, value=value, gas=TX_GAS_LIMIT)
             )
-            logs = self.evm.result.logs
+            result = self.evm.result
+            assert result is not None, "engine: pyrevm kept no result of the transaction"
+            logs = result.logs
         except RuntimeError as err:
             raise _reverted(err) from None
         finally:
             self.evm.reset_transient_storage()  # EIP-1153: transient storage ends with the transaction
             self._mine()  # a reverted transaction is mined too, as on a real chain
         events = [self._decode_log(log) for log in logs]
-        return output, Receipt(self.evm.result.gas_used, events, self.block_number, self._timestamp)
+        return output, Receipt(result.gas_used, events, self.block_number, self._timestamp)
 
     def _mine(self) -> None:
         self.block_number += 1
@@ -215,48 +210,10 @@ class RevmChain:
 
     def _decode_log(self, log: Any) -> Any:
         topics, data = log.data
-        codec = self._abi_at.get(log.address)
-        decoder = codec.events.get(topics[0]) if codec else None
-        if decoder is None or len(decoder.indexed) + 1 != len(topics):
-            decoder = self._decoder_by_shape.get((topics[0], len(topics)))
-        if decoder is None:
-            return Event("<unknown>", log.address, {"topics": topics, "data": data})
-        return decoder.decode(log.address, topics, data)
+        return self.logs.decode(log.address, topics, data)
 
 
-class EngineContract:
-    """A contract deployed on a RevmChain; `contract.fn(...)` as in Ape."""
-
-    def __init__(self, chain: RevmChain, address: str, artifact: Artifact):
-        self.chain = chain
-        self.address = address
-        self.artifact = artifact
-
-    def __getattr__(self, name: str) -> BoundFunction:
-        try:
-            fn = self.artifact.codec.functions[name]
-        except KeyError:
-            raise AttributeError(f"{self.artifact.name} has no function {name!r}") from None
-        bound = BoundFunction(self, fn)
-        self.__dict__[name] = bound
-        return bound
-
-    def __repr__(self) -> str:
-        return f"<{self.artifact.name} {self.address}>"
-
-
-class BoundFunction:
-    __slots__ = ("contract", "fn")
-
-    def __init__(self, contract: EngineContract, fn: Function):
-        self.contract = contract
-        self.fn = fn
-
-    def __call__(self, *args: Any, sender: Any = None, value: int = 0) -> Any:
-        if self.fn.is_view:
-            return self.call(*args, sender=sender)
-        return self.transact(*args, sender=sender, value=value)
-
+class BoundFunction(ContractFunction):
     def call(self, *args: Any, sender: Any = None) -> Any:
         chain = self.contract.chain
         output = chain.call(sender, self.contract.address, self.fn.encode(args), static=self.fn.is_view)
@@ -267,6 +224,12 @@ class BoundFunction:
         output, receipt = chain.transact(sender, self.contract.address, self.fn.encode(args), value)
         object.__setattr__(receipt, "return_value", self.fn.decode(output))
         return receipt
+
+
+class EngineContract(BoundContract):
+    """A contract deployed on a RevmChain; `contract.fn(...)` as in Ape."""
+
+    function_type = BoundFunction
 
 
 def blueprint_initcode(bytecode: bytes) -> bytes:

@@ -92,7 +92,7 @@ def deploy_suite(
     ComputeFactory, AttestationOracle unless `oracle` is, NodeRegistry as the factory's
     creator, Settlement, then its guardian), every transaction from `deployer`.
 
-    `genesis` defaults to the latest block's time (the blueprint's deployment) less
+    `genesis` defaults to the latest block's time (the stablecoin's deployment) less
     `genesis_epochs_back` epochs; `treasury` defaults to the deployer.
     """
     if upto not in _STAGES:
@@ -103,12 +103,12 @@ def deploy_suite(
         stablecoin = deployed["MockStablecoin"] = chain.deploy(
             "MockStablecoin", STABLE_NAME, STABLE_SYMBOL, sender=deployer
         )
+    if genesis is None:
+        genesis = chain.timestamp - genesis_epochs_back * epoch_length
     if identity is None:
         identity = deployed["IdentityRegistry"] = chain.deploy("IdentityRegistry", sender=deployer)
     blueprint = chain.deploy_blueprint("ComputeToken", sender=deployer)
     deployed["ComputeTokenBlueprint"] = blueprint
-    if genesis is None:
-        genesis = chain.timestamp - genesis_epochs_back * epoch_length
     factory = deployed["ComputeFactory"] = chain.deploy(
         "ComputeFactory", blueprint, stablecoin, identity, genesis, epoch_length, sender=deployer
     )

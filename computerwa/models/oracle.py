@@ -26,11 +26,20 @@ NOT_ATTESTOR = "oracle: signer is not an attestor"
 class ReportLike(Protocol):
     """What the model reads of a report (`computerwa.client.attestation.PerformanceReport` is one)."""
 
-    node_id: int
-    epoch: int
-    uptime_bps: int
-    utilization_bps: int
-    deadline: int
+    @property
+    def node_id(self) -> int: ...
+
+    @property
+    def epoch(self) -> int: ...
+
+    @property
+    def uptime_bps(self) -> int: ...
+
+    @property
+    def utilization_bps(self) -> int: ...
+
+    @property
+    def deadline(self) -> int: ...
 
     def metrics(self) -> tuple[int, int, int, int, int]: ...
 

@@ -5,6 +5,7 @@ The property suite and the simulation compare the chain with it after every step
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -32,10 +33,17 @@ SKIP_REASONS = {
 class VoucherLike(Protocol):
     """What the model reads of a voucher (`computerwa.client.vouchers.Voucher` is one)."""
 
-    payer: str
-    node_id: int
-    cumulative_amount: int
-    deadline: int
+    @property
+    def payer(self) -> str: ...
+
+    @property
+    def node_id(self) -> int: ...
+
+    @property
+    def cumulative_amount(self) -> int: ...
+
+    @property
+    def deadline(self) -> int: ...
 
 
 def split(amount: int, fee_bps: int, operator_share_bps: int) -> tuple[int, int, int]:
@@ -92,7 +100,7 @@ class SettlementModel:
         return 0, due
 
     def settle(
-        self, vouchers: list[VoucherLike], signers_ok: list[bool], now: int
+        self, vouchers: Sequence[VoucherLike], signers_ok: Sequence[bool], now: int
     ) -> tuple[list[tuple[int, int]], list[NodePayment]]:
         """Applies a batch: each voucher's (reason, amount), and each node's payment in the
         order nodes first appear in the batch."""

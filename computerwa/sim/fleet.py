@@ -17,7 +17,6 @@ models (SettlementModel, one RevenueModel per token) to the wei.
 
 from __future__ import annotations
 
-import math
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -28,39 +27,18 @@ from eth_utils import keccak
 
 from computerwa.client.attestation import PerformanceReport, sign_report
 from computerwa.client.deployment import demo_attestors
+from computerwa.client.quote import ACTIVE, UNITS_PER_PRICE, LatestReport, NodeInfo, rank
 from computerwa.client.signing import Domain, sign
 from computerwa.client.vouchers import Voucher, deposit_authorization, payment_authorization, sign_voucher
 from computerwa.models.registry import slash_amount
 from computerwa.models.revenue import RevenueModel
 from computerwa.models.settlement import SettlementModel
+from computerwa.sim.regions import GPUS, REGIONS, demand_factor
 
 DOLLAR = 10**6
 SHARE = 10**18
 TOKENS_PER_NODE = 1_000 * SHARE
 HOUR = 3_600
-
-# demand weight, the UTC hour of its daily peak (which also sets where the region is in
-# its weekly cycle on a given day), network latency to a local node (ms)
-REGIONS = {
-    "asia-southeast": (1.3, 6, 18),
-    "india": (1.1, 8, 22),
-    "latam": (0.8, 17, 26),
-    "us-east": (1.0, 20, 14),
-}
-# power per GPU (W), work units one GPU serves per day at full load, inference latency (ms)
-GPUS = {
-    "H100-SXM": (700, 60_000, 24),
-    "A100-80G": (400, 32_000, 31),
-    "L40S": (350, 22_000, 38),
-    "RTX-4090": (450, 14_000, 45),
-}
-
-
-def demand_factor(region: str, epoch: int) -> float:
-    """A region's demand on day `epoch`: its weight, a weekly cycle (+-25%, weekends low)
-    shifted by its time zone, and 2% growth a day."""
-    weight, peak_hour, _ = REGIONS[region]
-    return weight * (1 + 0.25 * math.sin(2 * math.pi * (epoch + peak_hour / 24) / 7)) * 1.02**epoch
 
 
 class ReconciliationError(Exception):
@@ -127,7 +105,9 @@ class Fleet:
         self.revenue: dict[int, RevenueModel] = {}
         self.bonds: dict[int, int] = {}
         self.cumulative: dict[tuple[str, int], int] = defaultdict(int)
-        self.reports: dict[int, tuple[int, int]] = {}  # node -> (epoch, uptime)
+        self.reports: dict[int, tuple[int, int, int, int]] = {}  # node -> (epoch, uptime, latency, submitted at)
+        self.status: dict[int, int] = defaultdict(lambda: ACTIVE)  # the fleet never pauses a node
+        self.max_report_age = self.epoch_length  # a quote trusts the report of the epoch before
         self.nonce = 0
         self.nodes: list[NodeSpec] = []
         regions = list(REGIONS)
@@ -232,15 +212,35 @@ class Fleet:
 
     # --- one epoch --------------------------------------------------------------------------
     def quote(self, region: str) -> list[NodeSpec]:
-        """The nodes a customer of `region` may use, best first: the region's own nodes by
-        price, then other regions' by price; a node whose latest report missed its SLA is
-        left out until a report meets it again (a node with no report yet is trusted)."""
-        usable = []
+        """The nodes a customer of `region` may use, best first, as `ape run quote` ranks
+        them (`computerwa.client.quote.rank`: Active, latest report fresh and meeting the
+        SLA, by price then attested latency): the region's own nodes, then other regions'.
+        A node with no report yet is usable: the fleet is new in its first epoch."""
+        now = self.chain.pending_timestamp
+        nodes, reports = [], {}
         for spec in self.nodes:
+            nodes.append(
+                NodeInfo(
+                    spec.node_id,
+                    self.status[spec.node_id],
+                    spec.region,
+                    spec.gpu_model,
+                    spec.gpu_count,
+                    spec.price,
+                    spec.sla_uptime_bps,
+                )
+            )
             last = self.reports.get(spec.node_id)
-            if last is None or last[1] >= spec.sla_uptime_bps:
-                usable.append(spec)
-        return sorted(usable, key=lambda spec: (spec.region != region, spec.price))
+            if last is not None:
+                epoch, uptime, latency, submitted_at = last
+                fresh = now <= self.genesis + (epoch + 1) * self.epoch_length + self.max_report_age
+                reports[spec.node_id] = LatestReport(epoch, uptime, latency, submitted_at, fresh)
+        by_id = {spec.node_id: spec for spec in self.nodes}
+        ranked = []
+        for same_region in (True, False):
+            offers = rank((n for n in nodes if (n.region == region) == same_region), reports, UNITS_PER_PRICE, True)
+            ranked += [by_id[offer.node_id] for offer in offers.ranked]
+        return ranked
 
     def run_epoch(self, epoch: int) -> None:
         self._epoch_gas = 0
@@ -355,21 +355,22 @@ class Fleet:
         utilization = min(10_000, served * 10_000 // max(spec.capacity, 1))
         power_w, _, latency = GPUS[spec.gpu_model]
         energy = int(spec.gpu_count * power_w * 24 * (0.3 + 0.7 * utilization / 10_000) * uptime / 10_000)
+        latency += REGIONS[spec.region][2] + self.rng.randint(0, 8)
         report = PerformanceReport(
             spec.node_id,
             epoch,
             uptime,
             utilization,
-            latency + REGIONS[spec.region][2] + self.rng.randint(0, 8),
+            latency,
             energy,
             served,
             self.chain.blocks.head.timestamp + 6 * HOUR,
         )
         signatures = sign_report(self.oracle_domain, report, self.attestors[:3])
-        self.send(
+        receipt = self.send(
             "oracle submit (3 of 5)", self.suite.oracle.submit, report.as_tuple(), signatures, sender=self.relayer
         )
-        self.reports[spec.node_id] = (epoch, uptime)
+        self.reports[spec.node_id] = (epoch, uptime, latency, self.timestamp_of(receipt))
         self.stats.uptime[spec.node_id].append(uptime)
         self.stats.energy_wh[spec.node_id] += energy
         self.stats.work[spec.node_id] += served

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 # receipt gasUsed, `make bench` on 2026-11-29 (Settlement per voucher by batch size)
 DEFAULT_PER_VOUCHER = {1: 100_008, 10: 39_620, 50: 20_286, 100: 17_869}
@@ -79,7 +80,7 @@ def table(
     inferences = customers * inferences_per_customer
     for batch in sorted(per_voucher):
         gas = daily_gas(nodes, customers, nodes_per_customer, batch, per_voucher, oracle_submit)
-        row = {"batch": batch, "daily_gas": gas}
+        row: dict[str, Any] = {"batch": batch, "daily_gas": gas}
         for prices in networks:
             cost = prices.dollars(gas)
             row[prices.name] = {"daily_usd": cost, "usd_per_inference": cost / inferences}

@@ -25,6 +25,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +137,11 @@ def _compact_signatures(document: dict, signers: list) -> list[tuple[bytes, byte
             return [(b"\x00", b"")]
         out.append((r, vs))
     return out
+
+
+def _signature_words(signed: tuple[Any, list[tuple[bytes, bytes]]]) -> list[bytes]:
+    """The calldata words of a (report, compact signatures) pair's signatures."""
+    return [word for signature in signed[1] for word in signature]
 
 
 def _next_second() -> None:
@@ -270,9 +276,9 @@ def oracle_gas(counts: tuple[int, ...] = SIGNATURE_COUNTS) -> dict[str, Any]:
                 report = PerformanceReport(node, epoch, 9_987, 7_312, 41, 512_345, 1_234_567, deadline)
                 return report, _compact_signatures(report_typed_data(domain, report), ordered)
 
-            _, (report, signatures) = ground(sign_at, lambda signed: [w for sig in signed[1] for w in sig])
+            _, (report, signatures) = ground(sign_at, _signature_words)
             assert signatures == sign_report(domain, report, keys[:count]), "the fast signer must agree"
-            gas.append(_gas(lambda r=report, s=signatures: oracle.submit(r.as_tuple(), s, sender=relayer)))
+            gas.append(_gas(partial(oracle.submit, report.as_tuple(), signatures, sender=relayer)))
         rows.append({"signatures": count, "steady": gas[1], "first": gas[0]})
     steady = {row["signatures"]: row["steady"] for row in rows}
     out: dict[str, Any] = {"oracle_3": steady[3], "oracle_3_first": rows[0]["first"], "by_signatures": rows}
@@ -464,7 +470,7 @@ def load_snapshot(path: Path = SNAPSHOT) -> dict[str, int]:
 def write_snapshot(gas: dict[str, int], provider: str, path: Path = SNAPSHOT) -> None:
     document = {
         "about": (
-            "Receipt gasUsed of each benchmarked operation (computerwa/bench.py). "
+            "Receipt gasUsed of each benchmarked operation (computerwa/tooling/bench.py). "
             "tests/test_gas_snapshot.py fails when an operation costs more. "
             "Update deliberately with `ape run bench --update-snapshot`."
         ),
@@ -482,7 +488,7 @@ def over_snapshot(gas: dict[str, int], snapshot: dict[str, int]) -> dict[str, tu
 # --- engines: transactions per second of one transfer loop ----------------------------------------
 def chain_transfer_rate(chain: Any, transfers: int) -> float:
     """`MockStablecoin.transfer(receiver, 1)` (snekmate's ERC-20 underneath), decoded, on a
-    `computerwa.chain` engine (RevmChain or ApeChain)."""
+    `computerwa.evm.chain` engine (RevmChain or ApeChain)."""
     holder, receiver = chain.accounts[0], chain.accounts[1]
     token = chain.deploy("MockStablecoin", "Bench USD", "bUSD", sender=holder)
     token.mint(holder, 10**18, sender=holder)

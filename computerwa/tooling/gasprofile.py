@@ -1,6 +1,6 @@
 """Where a transaction's gas goes, statement by statement, on Ape's embedded provider.
 
-`GasRecorder` hooks py-evm (as `computerwa.coverage.Recorder` does) and charges every
+`GasRecorder` hooks py-evm (as `computerwa.tooling.coverage.Recorder` does) and charges every
 executed instruction's gas to its pc: its own cost, and for a call the gas the callee's
 code used is left to the callee's own instructions (a precompile or an account without
 code has none, so ecrecover's 3,000 stays with the statement that called it).
@@ -75,16 +75,17 @@ class GasRecorder:
 
             return before, after
 
-        CodeStream.__iter__ = instrumented_iter(open_code)
-        BaseComputation.__enter__ = entering
-        BaseComputation.__exit__ = leaving
+        # py-evm has no hook: its instruction loop and frame entry/exit are swapped in place
+        CodeStream.__iter__ = instrumented_iter(open_code)  # type: ignore[method-assign]
+        BaseComputation.__enter__ = entering  # type: ignore[method-assign]
+        BaseComputation.__exit__ = leaving  # type: ignore[method-assign]
 
     def uninstall(self) -> None:
         from eth.vm.code_stream import CodeStream
         from eth.vm.computation import BaseComputation
 
         if self._saved is not None:
-            CodeStream.__iter__, BaseComputation.__enter__, BaseComputation.__exit__ = self._saved
+            CodeStream.__iter__, BaseComputation.__enter__, BaseComputation.__exit__ = self._saved  # type: ignore[method-assign]
             self._saved = None
 
     def reset(self) -> None:

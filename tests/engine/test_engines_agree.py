@@ -1,6 +1,6 @@
 """The in-process engine and Ape's provider give the same results for the same calls:
 views, decoded events, revert reasons, blocks and time, transaction by transaction. (Not
-gas: the in-process engine's is not a receipt figure, see computerwa/engine.py.)"""
+gas: the in-process engine's is not a receipt figure, see computerwa/evm/engine.py.)"""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""`computerwa.quote.read_region` + `rank` against a real NodeRegistry and AttestationOracle
+"""`computerwa.client.quote.read_region` + `rank` against a real NodeRegistry and AttestationOracle
 (the suite of tests/conftest.py), on whichever engine runs the tests: every skip reason
 comes from the chain's own view (`status`, `latest`, `is_fresh`)."""
 

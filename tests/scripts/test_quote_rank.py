@@ -1,4 +1,4 @@
-"""`computerwa.quote.rank`: which nodes of a region a customer may use, best first (no chain)."""
+"""`computerwa.client.quote.rank`: which nodes of a region a customer may use, best first (no chain)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""AttestationOracle against an exact Python model (computerwa.attestation.OracleModel).
+"""AttestationOracle against an exact Python model (computerwa.models.oracle.OracleModel).
 
 Each example deploys a random committee (1-32 attestors, any threshold). Rules: reports
 signed by random subsets of a key pool (attestors, former attestors and outsiders) and

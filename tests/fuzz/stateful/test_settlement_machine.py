@@ -1,4 +1,4 @@
-"""Settlement and NodeRegistry against exact Python models (computerwa.settlement).
+"""Settlement and NodeRegistry against exact Python models (computerwa.models.settlement, computerwa.client.vouchers).
 
 Each example deploys the payment suite (stablecoin, identity registry, factory, 3-of-5
 oracle, registry, settlement with a random fee) with three nodes of random operator

@@ -1,7 +1,7 @@
 """AttestationOracle.submit: k-of-n signed performance reports (ORA-1).
 
 Every signature here is made by eth_account (`Account.sign_typed_data` through
-`computerwa.attestation.sign_report`); nothing re-implements the EIP-712 hashing.
+`computerwa.client.attestation.sign_report`); nothing re-implements the EIP-712 hashing.
 """
 
 import pytest

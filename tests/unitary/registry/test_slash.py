@@ -2,7 +2,7 @@
 the bond into the node's ComputeToken revenue stream, once per (node, epoch), by anyone.
 
 Reports are signed by three of the suite's five attestors (eth_account, through
-computerwa.attestation.sign_report) and relayed to the suite's AttestationOracle."""
+computerwa.client.attestation.sign_report) and relayed to the suite's AttestationOracle."""
 
 import pytest
 

@@ -1,6 +1,6 @@
 """The payment suite of tests/conftest.py (stablecoin, registry, settlement at a 2.5% fee)
 with three registered nodes, a funded second customer and helpers that sign with
-eth_account (computerwa.settlement, computerwa.signing): nothing here hashes EIP-712.
+eth_account (computerwa.client.vouchers, computerwa.client.signing): nothing here hashes EIP-712.
 
 Nodes: `node` (the operator, 30% share), `second_node` (the second operator, 15%) and
 `third_node` (the third operator, 90%). The second and third operators are test accounts

@@ -1,6 +1,6 @@
 """Settlement.deposit, deposit_with_permit and deposit_with_authorization: prepaid balances.
 
-Permits are EIP-2612 documents from computerwa.signing.permit and authorizations EIP-3009
+Permits are EIP-2612 documents from computerwa.client.signing.permit and authorizations EIP-3009
 ReceiveWithAuthorization documents, both signed by eth_account.
 """
 

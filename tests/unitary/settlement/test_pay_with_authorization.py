@@ -1,7 +1,7 @@
 """Settlement.pay_with_authorization: one-shot EIP-3009 payments bound to their node.
 
 The payer signs a ReceiveWithAuthorization to Settlement whose nonce is
-`payment_nonce(node_id, salt)` (computerwa.settlement.payment_authorization).
+`payment_nonce(node_id, salt)` (computerwa.client.vouchers.payment_authorization).
 """
 
 import pytest

@@ -1,7 +1,7 @@
 """Settlement.settle: cumulative EIP-712 vouchers paid in batches (SET-2, SET-3).
 
-Every signature comes from eth_account through computerwa.settlement.sign_voucher (or
-computerwa.signing.sign for a tampered one); nothing re-implements the hashing.
+Every signature comes from eth_account through computerwa.client.vouchers.sign_voucher (or
+computerwa.client.signing.sign for a tampered one); nothing re-implements the hashing.
 """
 
 from dataclasses import replace

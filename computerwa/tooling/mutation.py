@@ -1,9 +1,9 @@
 """Mutation testing of every contract: how many deliberately broken contracts the suite catches.
 
-    make mutation                                              # the default campaign (SAMPLE per contract)
-    python scripts/mutate.py [--contract NAME ...] [--sample N] [--seed S] [--jobs 2] [--timeout SECONDS]
-    python scripts/mutate.py --rerun-survivors                 # after adding tests: re-test only the survivors
-    python scripts/mutate.py --contract IdentityRegistry --sample 5 --out reports/mutation-smoke   # CI's smoke run
+    make mutation                                   # the default campaign (SAMPLE per contract)
+    python -m computerwa.tooling.mutation [--contract NAME ...] [--sample N] [--seed S] [--jobs 2] [--timeout S]
+    python -m computerwa.tooling.mutation --rerun-survivors          # after adding tests: the survivors again
+    python -m computerwa.tooling.mutation --contract IdentityRegistry --sample 5 --out reports/mutation-smoke  # CI
 
 For each target (every `contracts/*.vy` contract and the `revenue_stream` module, whose mutants
 are compiled through ComputeToken; never `contracts/mocks/`):
@@ -66,7 +66,9 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from computerwa.evm.artifacts import ensure_compiled, load_artifacts, project_root
+
+ROOT = project_root()  # the project checkout (ape-config.yaml), from the working directory
 OUT = Path("reports") / "mutation"  # under ROOT
 MANIFEST = Path(".build") / "__local__.json"
 
@@ -505,7 +507,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
-    from computerwa.evm.artifacts import ensure_compiled, load_artifacts
 
     ensure_compiled()
     assert load_artifacts(ROOT)

@@ -1,0 +1,175 @@
+"""Deployment configuration and records: what to deploy on a network, and finding a recorded
+deployment again.
+
+`computerwa.evm.suite.deploy_with_record` deploys from it; `scripts/deploy.py` and
+`scripts/simulate.py` use both; integrators read what it writes,
+`deployments/<ecosystem>-<network>.json` (addresses, transactions, blocks, chain id and
+configuration).
+
+Configuration: local networks use `LOCAL_DEFAULTS` (a MockStablecoin, a demo 3-of-5
+attestor committee of deterministic keys, the deployer as treasury and guardian). Live
+networks read their section of `deployments/config.yaml`, keyed `<ecosystem>:<network>`
+(see `deployments/config.example.yaml`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from eth_utils import keccak, to_checksum_address
+
+DEPLOYMENTS = Path("deployments")
+CONFIG_FILE = DEPLOYMENTS / "config.yaml"
+DAY = 86_400
+
+# The suite in deployment order: record name -> Ape contract type name
+CONTRACTS = (
+    "MockStablecoin",
+    "IdentityRegistry",
+    "ComputeTokenBlueprint",
+    "ComputeFactory",
+    "AttestationOracle",
+    "NodeRegistry",
+    "Settlement",
+)
+
+LOCAL_DEFAULTS: dict[str, Any] = {
+    "stablecoin": None,  # None: deploy MockStablecoin
+    "epoch_length": DAY,
+    "genesis_epochs_back": 0,
+    "fee_bps": 250,
+    "treasury": None,  # None: the deployer
+    "guardian": None,  # None: the deployer
+    "attestors": None,  # None: the demo committee below
+    "threshold": 3,
+    "bond_delay": 3 * DAY,
+    "slash_bps": 2_000,
+    "withdrawal_delay": 2 * DAY,
+}
+REQUIRED_LIVE = ("stablecoin", "treasury", "attestors", "threshold")
+
+
+class DeploymentError(Exception):
+    """A problem the user can fix; its message is one line saying how."""
+
+
+def demo_attestors(count: int = 5) -> list:
+    """The local demo committee: deterministic keys, ascending by address (never funded)."""
+    keys = (Account.from_key(keccak(b"ComputeRWA demo attestor %d" % i)) for i in range(count))
+    return sorted(keys, key=lambda key: int(key.address, 16))
+
+
+def record_path(ecosystem: str, network: str, provider: str, is_local: bool) -> Path:
+    # local chains of different providers are different chains: keep their records apart
+    name = f"{ecosystem}-{network}" + (f"-{provider}" if is_local else "")
+    return DEPLOYMENTS / f"{name}.json"
+
+
+def load_config(network_choice: str, is_local: bool, path: Path = CONFIG_FILE) -> dict:
+    """The deployment configuration of `network_choice` ("ethereum:sepolia")."""
+    config = dict(LOCAL_DEFAULTS)
+    section: dict = {}
+    if path.exists():
+        import yaml
+
+        section = (yaml.safe_load(path.read_text()) or {}).get(network_choice) or {}
+    if not is_local:
+        missing = [key for key in REQUIRED_LIVE if section.get(key) in (None, [], "")]
+        if missing:
+            raise DeploymentError(
+                f"{path} has no {', '.join(missing)} for {network_choice}: add a section "
+                f"'{network_choice}:' (see deployments/config.example.yaml)"
+            )
+    unknown = set(section) - set(LOCAL_DEFAULTS)
+    if unknown:
+        raise DeploymentError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))} for {network_choice}")
+    config.update(section)
+    return config
+
+
+@dataclass
+class Deployment:
+    """A deployed suite: Ape contract instances by record name, and what configured it."""
+
+    contracts: dict[str, Any]
+    config: dict
+    record: dict = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        contracts = self.__dict__.get("contracts", {})
+        key = {
+            "stablecoin": "MockStablecoin",
+            "identity": "IdentityRegistry",
+            "factory": "ComputeFactory",
+            "oracle": "AttestationOracle",
+            "registry": "NodeRegistry",
+            "settlement": "Settlement",
+        }.get(name)
+        if key is None or key not in contracts:
+            raise AttributeError(name)
+        return contracts[key]
+
+
+def find(path: Path, chain_id: int, project: Any, provider: Any) -> Deployment | None:
+    """The suite recorded at `path`, if it is for this chain and every contract still has
+    code there; None when there is no record or the chain forgot it (a restarted local node)."""
+    if not path.exists():
+        return None
+    try:
+        record = json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise DeploymentError(f"{path} is not valid JSON ({err.msg}): fix or delete it") from None
+    if record.get("chain_id") != chain_id:
+        raise DeploymentError(
+            f"{path} records chain {record.get('chain_id')}, but this network is chain {chain_id}: "
+            "select the right network or move the file away"
+        )
+    contracts = {}
+    for name, entry in record.get("contracts", {}).items():
+        if not provider.get_code(entry["address"]):
+            return None
+        contract_type = "ComputeToken" if name == "ComputeTokenBlueprint" else name
+        if name == "ComputeTokenBlueprint":
+            contracts[name] = entry["address"]
+            continue
+        if name == "MockStablecoin" and record["configuration"].get("stablecoin"):
+            contract_type = "MockStablecoin"  # an ERC-20 with EIP-3009: the same ABI surface
+        contracts[name] = getattr(project, contract_type).at(entry["address"])
+    return Deployment(contracts, record["configuration"], record)
+
+
+def check_stablecoin(address: str, provider: Any) -> str:
+    try:
+        address = to_checksum_address(address)
+    except ValueError:
+        raise DeploymentError(f"stablecoin {address!r} is not an address") from None
+    if not provider.get_code(address):
+        raise DeploymentError(f"stablecoin {address} has no code on this network: check the address in the config")
+    return address
+
+
+def plan(config: dict, deployer: str) -> list[str]:
+    """What `deploy` will send, one line per transaction, before anything is sent."""
+    stable = config["stablecoin"] or "a new MockStablecoin"
+    attestors = config["attestors"] or [key.address for key in demo_attestors()]
+    return [
+        f"stablecoin        {stable}",
+        "IdentityRegistry  new (registrar: the deployer)",
+        "ComputeToken      blueprint (EIP-5202)",
+        f"ComputeFactory    new, epoch length {config['epoch_length']} s",
+        f"AttestationOracle new, {config['threshold']}-of-{len(attestors)} committee",
+        f"NodeRegistry      new, bond delay {config['bond_delay']} s, slash {config['slash_bps']} bps; factory creator",
+        f"Settlement        new, fee {config['fee_bps']} bps to {config['treasury'] or deployer}, "
+        f"withdrawal delay {config['withdrawal_delay']} s, guardian {config['guardian'] or deployer}",
+        f"owner of every contract: {deployer}",
+    ]
+
+
+def write_record(path: Path, suite: Deployment, ecosystem: str, network: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"ecosystem": ecosystem, "network": network, **suite.record}, indent=2) + "\n")
+    return path

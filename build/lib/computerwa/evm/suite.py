@@ -1,0 +1,193 @@
+"""The suite's one deployment: every test, state machine, benchmark and script deploys and
+wires the contracts through `deploy_suite`, so the wiring (which contract takes which, the
+factory's creator, the committee's order) is written once.
+
+It runs on anything with the chain surface's deploying half (`deploy`, `deploy_blueprint`,
+`timestamp`): the in-process engine, `ApeChain`, or `ApeDeployer` (Ape's own contract
+instances, any account, a live network's too), and returns the contracts that surface gives.
+
+    suite = deploy_suite(chain, deployer, fee_bps=250, attestors=[...], threshold=3)
+    suite.settlement.settle(...)
+
+Existing contracts can be passed in (`stablecoin=`, `identity=`, `oracle=`) and the
+deployment can stop early (`upto="factory"` for a token-only suite, `"registry"` without
+Settlement), for suites that test one part over another token or oracle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from eth_utils import to_checksum_address
+
+from computerwa.client.deployment import CONTRACTS, Deployment, check_stablecoin, demo_attestors
+
+DAY = 86_400
+STABLE_NAME = "ComputeRWA Mock USD"
+STABLE_SYMBOL = "mUSD"
+
+Stage = Literal["factory", "oracle", "registry", "settlement"]
+_STAGES: tuple[Stage, ...] = ("factory", "oracle", "registry", "settlement")
+
+
+class Deployer(Protocol):
+    """What `deploy_suite` needs of a chain."""
+
+    def deploy(self, contract_name: str, *args: Any, sender: Any = None) -> Any: ...
+
+    def deploy_blueprint(self, contract_name: str, sender: Any = None) -> str: ...
+
+    @property
+    def timestamp(self) -> int: ...
+
+
+@dataclass
+class Suite:
+    """A deployed suite: the contracts (None where the deployment stopped earlier), the
+    ComputeToken blueprint's address, and the settings it was deployed with."""
+
+    stablecoin: Any
+    identity: Any
+    blueprint: str
+    factory: Any
+    oracle: Any = None
+    registry: Any = None
+    settlement: Any = None
+    genesis: int = 0
+    epoch_length: int = DAY
+    settings: dict[str, Any] = field(default_factory=dict)
+    # record name -> contract, in deployment order, for what this call deployed itself
+    deployed: dict[str, Any] = field(default_factory=dict)
+
+
+def sorted_committee(attestors: list[Any]) -> list[str]:
+    """Attestor addresses (or accounts) in the order the oracle stores them: ascending."""
+    addresses = [getattr(a, "address", a) for a in attestors]
+    return sorted(addresses, key=lambda address: int(address, 16))
+
+
+def deploy_suite(
+    chain: Deployer,
+    deployer: Any,
+    *,
+    stablecoin: Any = None,
+    identity: Any = None,
+    oracle: Any = None,
+    genesis: int | None = None,
+    genesis_epochs_back: int = 0,
+    epoch_length: int = DAY,
+    attestors: list[Any] | None = None,
+    threshold: int = 3,
+    bond_delay: int = 3 * DAY,
+    slash_bps: int = 2_000,
+    treasury: Any = None,
+    fee_bps: int = 250,
+    withdrawal_delay: int = 2 * DAY,
+    guardian: Any = None,
+    upto: Stage = "settlement",
+) -> Suite:
+    """Deploys and wires the suite in one fixed order (MockStablecoin unless `stablecoin`
+    is given, IdentityRegistry unless `identity` is, the ComputeToken blueprint,
+    ComputeFactory, AttestationOracle unless `oracle` is, NodeRegistry as the factory's
+    creator, Settlement, then its guardian), every transaction from `deployer`.
+
+    `genesis` defaults to the latest block's time (the stablecoin's deployment) less
+    `genesis_epochs_back` epochs; `treasury` defaults to the deployer.
+    """
+    if upto not in _STAGES:
+        raise ValueError(f"upto must be one of {', '.join(_STAGES)}, got {upto!r}")
+    stages = _STAGES[: _STAGES.index(upto) + 1]
+    deployed: dict[str, Any] = {}
+    if stablecoin is None:
+        stablecoin = deployed["MockStablecoin"] = chain.deploy(
+            "MockStablecoin", STABLE_NAME, STABLE_SYMBOL, sender=deployer
+        )
+    if genesis is None:
+        genesis = chain.timestamp - genesis_epochs_back * epoch_length
+    if identity is None:
+        identity = deployed["IdentityRegistry"] = chain.deploy("IdentityRegistry", sender=deployer)
+    blueprint = chain.deploy_blueprint("ComputeToken", sender=deployer)
+    deployed["ComputeTokenBlueprint"] = blueprint
+    factory = deployed["ComputeFactory"] = chain.deploy(
+        "ComputeFactory", blueprint, stablecoin, identity, genesis, epoch_length, sender=deployer
+    )
+    suite = Suite(stablecoin, identity, blueprint, factory, genesis=genesis, epoch_length=epoch_length)
+    suite.deployed = deployed
+    suite.settings = {"genesis": genesis, "epoch_length": epoch_length}
+    if "oracle" in stages:
+        if oracle is None:
+            committee = sorted_committee(attestors or [])
+            oracle = deployed["AttestationOracle"] = chain.deploy(
+                "AttestationOracle", committee, threshold, genesis, epoch_length, sender=deployer
+            )
+            suite.settings.update(attestors=committee, threshold=threshold)
+        suite.oracle = oracle
+    if "registry" in stages:
+        registry = deployed["NodeRegistry"] = chain.deploy(
+            "NodeRegistry", factory, stablecoin, oracle, bond_delay, slash_bps, sender=deployer
+        )
+        factory.set_creator(registry, True, sender=deployer)
+        suite.registry = registry
+        suite.settings.update(bond_delay=bond_delay, slash_bps=slash_bps)
+    if "settlement" in stages:
+        treasury = getattr(treasury, "address", treasury) or getattr(deployer, "address", deployer)
+        settlement = deployed["Settlement"] = chain.deploy(
+            "Settlement", stablecoin, suite.registry, treasury, fee_bps, withdrawal_delay, sender=deployer
+        )
+        if guardian is not None:
+            settlement.set_guardian(guardian, sender=deployer)
+        suite.settlement = settlement
+        suite.settings.update(treasury=treasury, fee_bps=fee_bps, withdrawal_delay=withdrawal_delay)
+    return suite
+
+
+def deploy_with_record(project: Any, chain: Any, deployer: Any, config: dict) -> Deployment:
+    """`deploy_suite` with Ape's project and `deployer` (any Ape account) from a deployment
+    configuration (`computerwa.client.deployment.load_config`); returns the deployment with
+    its record (addresses, transactions, blocks, chain id, configuration), not yet written."""
+    from computerwa.evm.ape_chain import ApeDeployer
+
+    config = dict(config)
+    ape_deployer = ApeDeployer(project, chain)
+    stablecoin = None
+    if config["stablecoin"]:
+        stablecoin = project.MockStablecoin.at(check_stablecoin(config["stablecoin"], chain.provider))
+    attestors = config["attestors"] or [key.address for key in demo_attestors()]
+    suite = deploy_suite(
+        ape_deployer,
+        deployer,
+        stablecoin=stablecoin,
+        genesis_epochs_back=config["genesis_epochs_back"],
+        epoch_length=config["epoch_length"],
+        attestors=[to_checksum_address(a) for a in attestors],
+        threshold=config["threshold"],
+        bond_delay=config["bond_delay"],
+        slash_bps=config["slash_bps"],
+        treasury=config["treasury"] or deployer.address,
+        fee_bps=config["fee_bps"],
+        withdrawal_delay=config["withdrawal_delay"],
+        guardian=config["guardian"],
+    )
+    contracts = {
+        "MockStablecoin": suite.stablecoin,
+        "IdentityRegistry": suite.identity,
+        "ComputeTokenBlueprint": suite.blueprint,
+        "ComputeFactory": suite.factory,
+        "AttestationOracle": suite.oracle,
+        "NodeRegistry": suite.registry,
+        "Settlement": suite.settlement,
+    }
+    created = ape_deployer.created
+    record_contracts = {
+        name: created.get(name) or {"address": suite.stablecoin.address, "tx_hash": None, "block": None}
+        for name in CONTRACTS
+    }
+    config.update(genesis=suite.genesis, attestors=suite.settings["attestors"], treasury=suite.settings["treasury"])
+    record = {
+        "chain_id": chain.chain_id,
+        "deployer": deployer.address,
+        "contracts": record_contracts,
+        "configuration": config,
+    }
+    return Deployment(contracts, config, record)

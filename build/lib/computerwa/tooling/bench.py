@@ -1,0 +1,540 @@
+"""Receipt gasUsed of ComputeRWA's headline operations, measured on Ape's connected provider.
+
+`ape run bench` (scripts/bench.py) prints and records these figures; the snapshot test
+(tests/test_gas_snapshot.py) runs `headline()` and fails when any operation costs more than
+`gas-snapshot.json` says. Every figure is a fresh transaction's receipt (Prague, storage
+cold at the start of the transaction) in a scenario of its own, freshly deployed.
+
+The figures are the same on every run and on every local provider (Ape's embedded chain
+and Anvil), to the gas:
+- every signature a measured transaction carries is ground to have no zero byte (its
+  deadline is moved down one second at a time until it has none): a zero byte of calldata
+  costs 4 gas instead of 16, and a signature's bytes change with the chain id and the
+  contract's address, so they would otherwise shift a figure by 12 here and there. Four
+  signatures in five have no zero byte anyway; this is the common case and the dearer one.
+- every measured transaction is mined at least one second after the previous block
+  (Anvil mines several blocks a second under one timestamp, and a revenue stream that
+  released nothing since the last block writes nothing).
+
+Needs a connected provider (`ape run ...` or `ape test`); ape is imported lazily.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from eth_utils import keccak
+
+from computerwa.evm.ape_chain import ApeDeployer
+from computerwa.evm.artifacts import project_root
+from computerwa.evm.suite import deploy_suite
+
+DAY = 86_400
+DOLLAR = 10**6
+FAR = 2**32 - 1  # deadlines start here (2106), every byte non-zero, and are ground down from it
+SNAPSHOT = project_root() / "gas-snapshot.json"
+
+HOLDER_POINTS = (1, 100, 1_000)  # holders added for the scaling rows
+BATCHES = (1, 10, 50, 100)
+SIGNATURE_COUNTS = (3, 4, 5, 8, 16, 32)
+NODES = 5
+CUSTOMERS = 20
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    label: str
+    target: int | None
+    anchor: str
+
+
+# the headline table, in print order; labels starting with two spaces are details of the row above
+ROWS = [
+    Row(
+        "transfer_restricted",
+        "ComputeToken transfer, verified holders, restricted, stream running",
+        70_000,
+        "ERC-3643 T-REX 231,359",
+    ),
+    Row("transfer_roll", "  the same, first action of an epoch (rolls the stream)", None, "-"),
+    Row("transfer_open", "ComputeToken transfer, restrictions off, stream running", 58_000, "Solady/OZ ERC-20 ~51,000"),
+    Row("permit", "ComputeToken permit (EIP-2612), first use by an owner", 74_000, "Solmate 74,172"),
+    Row("deposit_first", "deposit_revenue, first of an epoch", 70_000, "Synthetix notifyRewardAmount 67,000-119,000"),
+    Row("deposit_next", "  later in the epoch", 70_000, "Synthetix notifyRewardAmount 67,000-119,000"),
+    Row("deposit_very_first", "  the very first deposit into a new token", 70_000, "(also the token's first mUSD)"),
+    Row("claim", "claim, to a receiver already holding the stablecoin", 60_000, "Synthetix getReward ~107,000+"),
+    Row("oracle_3", "oracle submit, 3 signatures (a node's next report)", 85_000, "EAS attest ~150,000"),
+    Row("oracle_extra", "  per extra signature, 3 -> 4", 5_000, "RedStone ~5,400 per signer"),
+    Row("oracle_slope", "  per extra signature, slope 3 -> 32", 5_000, "RedStone ~5,400 per signer"),
+    Row("oracle_3_first", "  a node's first report, 3 signatures", None, "-"),
+    Row("settle_1", "settle 1 voucher (existing channel)", 90_000, "Raiden IOU claim 103,552"),
+    Row("settle_1_new_channel", "  the first voucher of a (customer, node) channel", None, "-"),
+    Row("settle_1_new_epoch", "  the first payment to a node in a new epoch", None, "-"),
+    Row(
+        "settle_50_per_voucher",
+        "settle 50 vouchers over 5 nodes, per voucher",
+        15_000,
+        "Raiden ~11,700 per extra IOU",
+    ),
+    Row("pay_with_authorization", "pay_with_authorization (EIP-3009, new nonce)", 110_000, "x402r 332,489"),
+    Row("deposit_with_authorization", "deposit_with_authorization (EIP-3009, new nonce)", None, "-"),
+    Row("create_token", "ComputeFactory: new node token (blueprint)", None, "-"),
+]
+TARGETS = {row.key: row.target for row in ROWS}
+SCALING_OPERATIONS = ("transfer_restricted", "transfer_open", "claim", "deposit_first", "deposit_next", "permit")
+
+
+# --- signatures and time ---------------------------------------------------------------------
+def _zero_free(parts: Any) -> bool:
+    return all(0 not in part for part in parts)
+
+
+def ground(sign_at: Callable[[int], Any], parts: Callable[[Any], list[bytes]]) -> tuple[int, Any]:
+    """(deadline, signed) for the latest deadline at or below FAR whose signature(s) have no
+    zero byte: `sign_at(deadline)` signs, `parts(signed)` lists the signature words that go
+    into calldata. Deadlines with a zero byte of their own are skipped."""
+    for step in range(100_000):
+        deadline = FAR - step
+        if 0 in deadline.to_bytes(4, "big"):
+            continue
+        signed = sign_at(deadline)
+        if _zero_free(parts(signed)):
+            return deadline, signed
+    raise RuntimeError("no zero-free signature in 100,000 deadlines")
+
+
+_traveled = False  # the next block's timestamp was set by `_travel`
+
+
+def _travel(timestamp: int) -> None:
+    """The next block is mined at `timestamp`."""
+    global _traveled
+    from ape import chain
+
+    chain.pending_timestamp = timestamp
+    _traveled = True
+
+
+def _compact_signatures(document: dict, signers: list) -> list[tuple[bytes, bytes]]:
+    """EIP-2098 (r, vs) signatures of a typed-data document by `signers` (in that order),
+    from libsecp256k1; an empty word list as soon as one has a zero byte, so grinding a
+    32-signature report takes a second, not a minute."""
+    from computerwa.client.signing import digest, sign_digest_compact
+
+    message_digest = digest(document)
+    out = []
+    for signer in signers:
+        r, vs = sign_digest_compact(signer, message_digest)
+        if 0 in r or 0 in vs:
+            return [(b"\x00", b"")]
+        out.append((r, vs))
+    return out
+
+
+def _signature_words(signed: tuple[Any, list[tuple[bytes, bytes]]]) -> list[bytes]:
+    """The calldata words of a (report, compact signatures) pair's signatures."""
+    return [word for signature in signed[1] for word in signature]
+
+
+def _next_second() -> None:
+    """The next transaction lands at least one second after the head, unless `_travel` set a
+    later time (the embedded chain does this by itself; Anvil can mine several blocks in one
+    second)."""
+    global _traveled
+    from ape import chain
+
+    if not _traveled and chain.provider.name != "test":
+        chain.pending_timestamp = chain.blocks.head.timestamp + 1
+    _traveled = False
+
+
+def _gas(send: Callable[[], Any]) -> int:
+    _next_second()
+    return send().gas_used
+
+
+# --- ComputeToken ------------------------------------------------------------------------------
+class TokenBench:
+    """One node's ComputeToken from the factory, restricted, two verified holders with odd
+    balances (so the accumulator's remainder changes on every release, as with any real
+    cap table), a depositor with an allowance, a claim receiver already holding mUSD."""
+
+    def __init__(self):
+        from ape import accounts, chain, project
+
+        self.admin, self.investor, self.holder, self.depositor, self.receiver, self.relayer = list(
+            accounts.test_accounts
+        )[:6]
+        admin = self.admin
+        suite = deploy_suite(ApeDeployer(project, chain), admin, epoch_length=DAY, upto="factory")
+        self.stable, identity, factory = suite.stablecoin, suite.identity, suite.factory
+        _next_second()
+        receipt = factory.create_token(1, "ComputeRWA Node 1", "CN1", b"\x01" * 32, admin, admin, admin, sender=admin)
+        self.create_token = receipt.gas_used
+        self.token = project.ComputeToken.at(factory.token_of(1))
+        self.code_size = len(chain.provider.get_code(self.token.address))
+        for account in (self.investor, self.holder):
+            identity.set_verified(account, 2**40, sender=admin)
+            self.token.mint(account, 10**21 + 1, sender=admin)
+        self.stable.mint(self.depositor, 10**15, sender=admin)
+        self.stable.mint(self.receiver, 1, sender=admin)
+        self.stable.approve(self.token, 2**256 - 1, sender=self.depositor)
+        self.holders = 2
+        self.permits = 0
+
+    def measure(self) -> dict[str, int]:
+        """One round: in a new epoch the first deposit queues revenue and the next adds to it;
+        in the middle of the following epoch (revenue streaming) a transfer rolls the stream,
+        then restricted and open transfers, a claim and an owner's first permit."""
+        from ape import chain
+
+        from computerwa.client.signing import Domain, permit, sign
+
+        token, admin = self.token, self.admin
+        gas = {}
+        _travel(token.GENESIS() + (token.current_epoch() + 1) * DAY + 1)
+        gas["deposit_first"] = _gas(lambda: token.deposit_revenue(10**9, sender=self.depositor))
+        gas["deposit_next"] = _gas(lambda: token.deposit_revenue(10**9, sender=self.depositor))
+        _travel(chain.blocks.head.timestamp + DAY // 2 + DAY)
+        gas["transfer_roll"] = _gas(lambda: token.transfer(self.holder, 10**15, sender=self.investor))
+        gas["transfer_restricted"] = _gas(lambda: token.transfer(self.holder, 10**15, sender=self.investor))
+        token.set_restricted(False, sender=admin)
+        gas["transfer_open"] = _gas(lambda: token.transfer(self.holder, 10**15, sender=self.investor))
+        token.set_restricted(True, sender=admin)
+        gas["claim"] = _gas(lambda: token.claim(self.receiver, sender=self.investor))
+        # an owner that never signed a permit for this token (nonce 0), relayed by a third party
+        owner = Account.from_key(keccak(b"bench permit owner %d" % self.permits))
+        self.permits += 1
+        domain, spender, value = Domain.of(token), self.holder.address, 10**21 + 7
+
+        def sign_at(deadline: int):
+            return sign(owner, permit(domain, owner.address, spender, value, 0, deadline))
+
+        deadline, signature = ground(sign_at, lambda s: [s.r, s.s])
+        gas["permit"] = _gas(
+            lambda: token.permit(owner.address, spender, value, deadline, *signature.vrs, sender=self.relayer)
+        )
+        return gas
+
+    def add_holders(self, count: int) -> None:
+        """`count` more holders (not verified: minted with restrictions off)."""
+        token, admin = self.token, self.admin
+        token.set_restricted(False, sender=admin)
+        for i in range(self.holders, self.holders + count):
+            token.mint(Account.from_key(i.to_bytes(32, "big")).address, 10**18 + i, sender=admin)
+        token.set_restricted(True, sender=admin)
+        self.holders += count
+
+
+def token_gas(holder_points: tuple[int, ...] = ()) -> tuple[dict[str, int], dict[int, dict[str, int]], int]:
+    """(headline gas, gas by holder count for each point of `holder_points` (holders added),
+    runtime code size of a node token). The first round meets a new token (its very first
+    deposit and stream roll); the headline is the second round, the everyday case."""
+    bench = TokenBench()
+    first = bench.measure()
+    gas = bench.measure()
+    gas["deposit_very_first"] = first["deposit_first"]
+    gas["create_token"] = bench.create_token
+    by_holders = {bench.holders: dict(gas)}
+    for point in holder_points:
+        bench.add_holders(point + 2 - bench.holders)
+        by_holders[bench.holders] = bench.measure()
+    return gas, by_holders, bench.code_size
+
+
+# --- AttestationOracle ---------------------------------------------------------------------------
+def oracle_gas(counts: tuple[int, ...] = SIGNATURE_COUNTS) -> dict[str, Any]:
+    """A 32-attestor committee, threshold 3. For each signature count a node's first report
+    ever (which also writes its last-epoch slot) and its next ("steady")."""
+    from ape import accounts, chain, project
+
+    from computerwa.client.attestation import PerformanceReport, report_typed_data, sign_report
+    from computerwa.client.signing import Domain
+
+    owner, relayer = list(accounts.test_accounts)[:2]
+    keys = [Account.from_key(keccak(b"bench attestor %d" % i)) for i in range(32)]
+    genesis = chain.blocks.head.timestamp - 40 * DAY
+    oracle = project.AttestationOracle.deploy([k.address for k in keys], 3, genesis, DAY, sender=owner)
+    domain = Domain.of(oracle)
+    rows = []
+    for count in counts:
+        ordered = sorted(keys[:count], key=lambda k: int(k.address, 16))  # the order `submit` wants
+        node = 1_000 + count
+        gas = []
+        for epoch in (30, 31):  # the node's first report, then its next
+
+            def sign_at(deadline: int, node=node, epoch=epoch, ordered=ordered):
+                # realistic, non-zero metrics (calldata costs what real reports cost)
+                report = PerformanceReport(node, epoch, 9_987, 7_312, 41, 512_345, 1_234_567, deadline)
+                return report, _compact_signatures(report_typed_data(domain, report), ordered)
+
+            _, (report, signatures) = ground(sign_at, _signature_words)
+            assert signatures == sign_report(domain, report, keys[:count]), "the fast signer must agree"
+            gas.append(_gas(partial(oracle.submit, report.as_tuple(), signatures, sender=relayer)))
+        rows.append({"signatures": count, "steady": gas[1], "first": gas[0]})
+    steady = {row["signatures"]: row["steady"] for row in rows}
+    out: dict[str, Any] = {"oracle_3": steady[3], "oracle_3_first": rows[0]["first"], "by_signatures": rows}
+    if 4 in steady:
+        out["oracle_extra"] = steady[4] - steady[3]
+    if 32 in steady:
+        out["oracle_slope"] = round((steady[32] - steady[3]) / 29)
+    return out
+
+
+# --- Settlement ----------------------------------------------------------------------------------
+class SettlementBench:
+    """Five nodes with their ComputeTokens (each with a holder), 20 customers with prepaid
+    balances. "Steady" vouchers raise the cumulative amount of a (customer, node) channel
+    that was settled before, in an epoch whose revenue queue the nodes' tokens already
+    hold: the everyday case. Batches spread their vouchers evenly over the five nodes."""
+
+    def __init__(self):
+        from ape import accounts, chain, project
+
+        from computerwa.client.signing import Domain, sign
+        from computerwa.client.vouchers import deposit_authorization
+
+        test_accounts = list(accounts.test_accounts)
+        self.admin, self.relayer, self.investor = test_accounts[:3]
+        self.operators = test_accounts[3 : 3 + NODES]
+        self.customers = [Account.from_key(keccak(b"bench customer %d" % i)) for i in range(CUSTOMERS)]
+        admin = self.admin
+        attestors = [Account.from_key(keccak(b"bench attestor %d" % i)) for i in range(5)]
+        suite = deploy_suite(
+            ApeDeployer(project, chain),
+            admin,
+            genesis=chain.blocks.head.timestamp - 40 * DAY,
+            epoch_length=DAY,
+            attestors=attestors,
+            threshold=3,
+            bond_delay=3 * DAY,
+            slash_bps=2_000,
+            treasury=admin,
+            fee_bps=250,
+            withdrawal_delay=2 * DAY,
+        )
+        self.stable, identity, self.registry, self.settlement = (
+            suite.stablecoin,
+            suite.identity,
+            suite.registry,
+            suite.settlement,
+        )
+        self.domain = Domain.of(self.settlement)
+        self.stable_domain = Domain.of(self.stable)
+        identity.set_verified(self.investor, 2**40, sender=admin)
+        self.nodes = []
+        for operator in self.operators:
+            receipt = self.registry.register_node(
+                "asia-southeast", "H100-SXM", 8, 2_500, 3_000, 9_900, "ipfs://bench", sender=operator
+            )
+            node_id = receipt.events.filter(self.registry.NodeRegistered)[0].node_id
+            token = project.ComputeToken.at(self.registry.node(node_id).token)
+            token.mint(self.investor, 10**21 + 1, sender=admin)
+            self.nodes.append(node_id)
+        for index, customer in enumerate(self.customers):
+            self.stable.mint(customer.address, 10**6 * DOLLAR, sender=admin)
+            nonce = keccak(b"bench deposit %d" % index)
+            doc = deposit_authorization(
+                self.stable_domain, customer.address, self.settlement.address, 10**5 * DOLLAR, nonce, 0, FAR
+            )
+            self.settlement.deposit_with_authorization(
+                customer.address, 10**5 * DOLLAR, 0, FAR, nonce, *sign(customer, doc).vrs, sender=self.relayer
+            )
+        self.cumulative: dict[tuple[str, int], int] = {}
+
+    def voucher(self, customer, node: int, cumulative: int) -> tuple[tuple, tuple[bytes, bytes]]:
+        from computerwa.client.vouchers import Voucher, sign_voucher
+
+        def sign_at(deadline: int):
+            voucher = Voucher(customer.address, node, cumulative, deadline)
+            return voucher, sign_voucher(self.domain, voucher, customer)
+
+        _, (voucher, signature) = ground(sign_at, lambda signed: list(signed[1]))
+        return voucher.as_tuple(), signature
+
+    def settle(self, count: int) -> int:
+        """`count` vouchers, the k-th for node k % 5 and customer k // 5, each owing $1 + k wei more."""
+        vouchers, signatures = [], []
+        for k in range(count):
+            customer, node = self.customers[k // NODES], self.nodes[k % NODES]
+            key = (customer.address, node)
+            self.cumulative[key] = self.cumulative.get(key, 0) + DOLLAR + k  # odd amounts: real splits
+            voucher, signature = self.voucher(customer, node, self.cumulative[key])
+            vouchers.append(voucher)
+            signatures.append(signature)
+        return _gas(lambda: self.settlement.settle(vouchers, signatures, sender=self.relayer))
+
+    def pay(self, index: int) -> int:
+        from computerwa.client.signing import sign
+        from computerwa.client.vouchers import payment_authorization
+
+        customer, node = self.customers[index], self.nodes[index % NODES]
+        salt = keccak(b"bench payment %d" % index)
+        amount = 12 * DOLLAR + index
+
+        def sign_at(deadline: int):
+            doc = payment_authorization(
+                self.stable_domain, customer.address, self.settlement.address, amount, node, salt, 0, deadline
+            )
+            return sign(customer, doc)
+
+        deadline, signature = ground(sign_at, lambda s: [s.r, s.s])
+        return _gas(
+            lambda: self.settlement.pay_with_authorization(
+                node, customer.address, amount, 0, deadline, salt, *signature.vrs, sender=self.relayer
+            )
+        )
+
+    def newcomer(self) -> dict[str, int]:
+        """A customer that never prepaid deposits with an authorization, then settles the first
+        voucher of its (customer, node 2) channel."""
+        from computerwa.client.signing import sign
+        from computerwa.client.vouchers import deposit_authorization
+
+        extra = Account.from_key(keccak(b"bench newcomer"))
+        self.stable.mint(extra.address, 1_000 * DOLLAR, sender=self.admin)
+        nonce = keccak(b"bench newcomer deposit")
+
+        def sign_at(deadline: int):
+            doc = deposit_authorization(
+                self.stable_domain, extra.address, self.settlement.address, 500 * DOLLAR, nonce, 0, deadline
+            )
+            return sign(extra, doc)
+
+        deadline, signature = ground(sign_at, lambda s: [s.r, s.s])
+        gas = {
+            "deposit_with_authorization": _gas(
+                lambda: self.settlement.deposit_with_authorization(
+                    extra.address, 500 * DOLLAR, 0, deadline, nonce, *signature.vrs, sender=self.relayer
+                )
+            )
+        }
+        voucher, compact = self.voucher(extra, self.nodes[1], 3 * DOLLAR)
+        gas["settle_1_new_channel"] = _gas(lambda: self.settlement.settle([voucher], [compact], sender=self.relayer))
+        return gas
+
+
+def settlement_gas() -> dict[str, Any]:
+    """The scenario of every settlement figure, in this order: 100 vouchers open the channels
+    (and pay each node's first revenue of the epoch), then 1 voucher, batches of 1, 10, 50
+    and 100, a direct payment, a newcomer's deposit and first voucher, and finally the first
+    voucher paid to a node in a new epoch (it also rolls the node token's stream)."""
+    from ape import chain
+
+    bench = SettlementBench()
+    gas: dict[str, Any] = {"open_channels_100": bench.settle(100), "settle_1": bench.settle(1)}
+    batches = {size: bench.settle(size) for size in BATCHES}
+    gas["pay_with_authorization"] = bench.pay(3)
+    gas.update(bench.newcomer())
+    _travel(chain.blocks.head.timestamp + DAY)
+    gas["settle_1_new_epoch"] = bench.settle(1)
+    gas["settle_50_per_voucher"] = round(batches[50] / 50)
+    gas["batches"] = batches
+    return gas
+
+
+# --- everything ----------------------------------------------------------------------------------
+def compose(token: dict[str, int], oracle: dict[str, Any], settlement: dict[str, Any]) -> dict[str, int]:
+    """Every headline figure, the oracle's steady report by signature count and the settle
+    batches, flat: what the snapshot holds (the holder rounds are added by `ape run bench`)."""
+    gas = dict(token)
+    gas.update({k: v for k, v in oracle.items() if k != "by_signatures"})
+    gas.update({f"oracle_{row['signatures']}_signatures": row["steady"] for row in oracle["by_signatures"]})
+    gas.update({k: v for k, v in settlement.items() if k != "batches"})
+    gas.update({f"settle_batch_{size}": total for size, total in settlement["batches"].items()})
+    return gas
+
+
+def headline() -> dict[str, int]:
+    """`compose` of a fresh token, oracle and settlement scenario, without the holder
+    rounds: what the snapshot test checks (~20 s on Ape's embedded provider)."""
+    return compose(token_gas()[0], oracle_gas(), settlement_gas())
+
+
+def holder_key(operation: str, holders: int) -> str:
+    return f"{operation}_{holders}_holders"
+
+
+def load_snapshot(path: Path = SNAPSHOT) -> dict[str, int]:
+    return json.loads(path.read_text())["gas"]
+
+
+def write_snapshot(gas: dict[str, int], provider: str, path: Path = SNAPSHOT) -> None:
+    document = {
+        "about": (
+            "Receipt gasUsed of each benchmarked operation (computerwa/tooling/bench.py). "
+            "tests/test_gas_snapshot.py fails when an operation costs more. "
+            "Update deliberately with `ape run bench --update-snapshot`."
+        ),
+        "measured_on": provider,
+        "gas": dict(sorted(gas.items())),
+    }
+    path.write_text(json.dumps(document, indent=2) + "\n")
+
+
+def over_snapshot(gas: dict[str, int], snapshot: dict[str, int]) -> dict[str, tuple[int, int]]:
+    """{key: (measured, snapshot)} for every figure dearer than its snapshot."""
+    return {k: (v, snapshot[k]) for k, v in gas.items() if k in snapshot and v > snapshot[k]}
+
+
+# --- engines: transactions per second of one transfer loop ----------------------------------------
+def chain_transfer_rate(chain: Any, transfers: int) -> float:
+    """`MockStablecoin.transfer(receiver, 1)` (snekmate's ERC-20 underneath), decoded, on a
+    `computerwa.evm.chain` engine (RevmChain or ApeChain)."""
+    holder, receiver = chain.accounts[0], chain.accounts[1]
+    token = chain.deploy("MockStablecoin", "Bench USD", "bUSD", sender=holder)
+    token.mint(holder, 10**18, sender=holder)
+    started = time.perf_counter()
+    for _ in range(transfers):
+        receipt = token.transfer(receiver, 1, sender=holder)
+    elapsed = time.perf_counter() - started
+    assert receipt.events[0].name == "Transfer"
+    assert token.balanceOf(receiver) == transfers, "every transfer must have landed"
+    return transfers / elapsed
+
+
+def native_ape_transfer_rate(transfers: int) -> float:
+    """The same loop with Ape's own contract objects."""
+    from ape import accounts, project
+
+    holder, receiver = accounts.test_accounts[0], accounts.test_accounts[1]
+    token = project.MockStablecoin.deploy("Bench USD", "bUSD", sender=holder)
+    token.mint(holder, 10**18, sender=holder)
+    started = time.perf_counter()
+    for _ in range(transfers):
+        receipt = token.transfer(receiver, 1, sender=holder)
+        _ = receipt.events
+    elapsed = time.perf_counter() - started
+    assert token.balanceOf(receiver) == transfers, "every transfer must have landed"
+    return transfers / elapsed
+
+
+def engine_rates(provider_name: str, engine_transfers: int, ape_transfers: int) -> list[dict[str, Any]]:
+    from computerwa.evm.ape_chain import ApeChain
+    from computerwa.evm.engine import RevmChain
+
+    return [
+        {
+            "engine": "in-process engine (pyrevm, RevmChain)",
+            "transfers": engine_transfers,
+            "tx_per_s": chain_transfer_rate(RevmChain(), engine_transfers),
+        },
+        {
+            "engine": f"Ape {provider_name} provider via ApeChain",
+            "transfers": ape_transfers,
+            "tx_per_s": chain_transfer_rate(ApeChain(), ape_transfers),
+        },
+        {
+            "engine": f"Ape {provider_name} provider, native calls",
+            "transfers": ape_transfers,
+            "tx_per_s": native_ape_transfer_rate(ape_transfers),
+        },
+    ]

@@ -1,0 +1,814 @@
+"""Mutation testing of every contract: how many deliberately broken contracts the suite catches.
+
+    make mutation                                   # the default campaign (SAMPLE per contract)
+    python -m computerwa.tooling.mutation [--contract NAME ...] [--sample N] [--seed S] [--jobs 2] [--timeout S]
+    python -m computerwa.tooling.mutation --rerun-survivors          # after adding tests: the survivors again
+    python -m computerwa.tooling.mutation --contract IdentityRegistry --sample 5 --out reports/mutation-smoke  # CI
+
+For each target (every `contracts/*.vy` contract and the `revenue_stream` module, whose mutants
+are compiled through ComputeToken; never `contracts/mocks/`):
+
+1. universalmutator's regexp rules for `.vy` files (universal, vyper, python and solidity rules,
+   exactly the set its `mutate` command uses) generate every mutant of every line; only code
+   lines are kept (no blank lines, comments, docstrings or NatSpec).
+2. A seeded shuffle orders them, and they are compiled in that order (vyper 0.4.3 in process,
+   the settings Ape uses: evm_version prague, optimize gas; the original is checked to give
+   Ape's bytecode byte for byte) until SAMPLE mutants are *testable*. Each one looked at is:
+   `invalid` (does not compile), `equivalent` (deploy and runtime bytecode and ABI equal the
+   original's, ignoring the integrity hash of the source text in the deploy code's metadata),
+   `duplicate` (the same as an earlier mutant of this target) or testable.
+3. Each testable mutant's bytecode and ABI are written into a private copy of Ape's build
+   manifest (`.build/__local__.json`; the sources and their stamp stay the original's, so
+   nothing recompiles) in one of JOBS worker copies of the project, and the target's fast tests
+   run there with pytest on the in-process engine (`--engine revm`), `-x` (stop at the first
+   failure), a fixed `--hypothesis-seed` and the `mutation` Hypothesis profile (the default one
+   without shrinking or example database): `killed` (pytest failed a named test: the first one
+   is recorded), `survived`, `timeout` (over TIMEOUT seconds: counted as killed, as Stryker
+   does; what had been printed is kept) or `error` (pytest could not judge: a collection,
+   usage or internal error; counted as a survivor). The suite must first pass on the original
+   code. The unit tests of the target's own area run first, then the other areas that deploy
+   it, `tests/test_abis.py`, then its state machine(s) (TARGETS below).
+4. A survivor listed in JUDGED_EQUIVALENT (reviewed by hand, by line; PROPERTIES.md gives the
+   reasons) becomes `judged_equivalent` and leaves the score, as the bytecode-equivalent ones do.
+5. `reports/mutation/<target>.json` (or `--out`) keeps every mutant looked at (line, rule, diff,
+   status, the killing test, seconds) and the original build's fingerprint;
+   `summary.json` and `summary.md` the table (whole campaigns only):
+   score = (killed + timeout) / (killed + timeout + survived + error). The exit status is 1
+   when a target scores below 90% or has no testable mutant.
+
+`--rerun-survivors` re-tests the survivors, judged equivalents and errors of the existing reports
+(after tests were added: a kill stands); it refuses a report of another seed or of another build
+of the target (any change to what the target compiles from).
+
+Not an `ape run` script (it starts its own pytest sessions): run it with the project's
+virtualenv and `vyper` on PATH (`make mutation` does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import multiprocessing
+import multiprocessing.pool
+import os
+import queue
+import random
+import re
+import shutil
+import site
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from computerwa.evm.artifacts import ensure_compiled, load_artifacts, project_root
+
+ROOT = project_root()  # the project checkout (ape-config.yaml), from the working directory
+OUT = Path("reports") / "mutation"  # under ROOT
+MANIFEST = Path(".build") / "__local__.json"
+
+SAMPLE = 60  # testable mutants per target in the default campaign
+SEED = 1
+JOBS = 2
+TIMEOUT = 180  # seconds per mutant; a run that takes longer counts as killed
+TARGET_SCORE = 0.9  # issue #8: the exit status is 1 when a target scores below it
+
+# universalmutator's own rule set for a `.vy` file (genmutants.py: universal + language + python + solidity)
+RULES = ["universal.rules", "vyper.rules", "python.rules", "solidity.rules"]
+
+UNIT = "tests/unitary/"
+MACHINES = {
+    "token": "tests/fuzz/stateful/test_compute_token_machine.py",
+    "oracle": "tests/fuzz/stateful/test_oracle_machine.py",
+    "settlement": "tests/fuzz/stateful/test_settlement_machine.py",
+    "stablecoin": "tests/fuzz/stateful/test_stablecoin_machine.py",
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    source: str  # the mutated file
+    compiled: str  # the contract built from it (a module is built through the contract that initializes it)
+    tests: tuple[str, ...]  # in the order they run: own unit area, the other areas deploying it, machines
+
+
+def _tests(*areas: str, machines: tuple[str, ...]) -> tuple[str, ...]:
+    # tests/test_abis.py pins every ABI to the committed interfaces/*.json (a mutant's ABI is installed too)
+    return (*(UNIT + area for area in areas), "tests/test_abis.py", *(MACHINES[m] for m in machines))
+
+
+TARGETS = {
+    t.name: t
+    for t in (
+        Target(
+            "AttestationOracle",
+            "contracts/AttestationOracle.vy",
+            "AttestationOracle",
+            _tests("oracle", "registry", "settlement", machines=("oracle",)),
+        ),
+        Target(
+            "ComputeFactory",
+            "contracts/ComputeFactory.vy",
+            "ComputeFactory",
+            _tests("token", "registry", "settlement", machines=("token",)),
+        ),
+        Target(
+            "ComputeToken",
+            "contracts/ComputeToken.vy",
+            "ComputeToken",
+            _tests("token", "settlement", "registry", machines=("token",)),
+        ),
+        Target(
+            "revenue_stream",
+            "contracts/revenue_stream.vy",
+            "ComputeToken",
+            _tests("token", "settlement", "registry", machines=("token",)),
+        ),
+        Target(
+            "IdentityRegistry",
+            "contracts/IdentityRegistry.vy",
+            "IdentityRegistry",
+            _tests("identity", "token", "settlement", "registry", machines=("token",)),
+        ),
+        Target(
+            "MockStablecoin",
+            "contracts/MockStablecoin.vy",
+            "MockStablecoin",
+            _tests("stablecoin", "token", "settlement", "registry", machines=("stablecoin",)),
+        ),
+        Target(
+            "NodeRegistry",
+            "contracts/NodeRegistry.vy",
+            "NodeRegistry",
+            _tests("registry", "settlement", machines=("settlement",)),
+        ),
+        Target(
+            "Settlement",
+            "contracts/Settlement.vy",
+            "Settlement",
+            _tests("settlement", machines=("settlement",)),
+        ),
+    )
+}
+
+
+# --- 1. generation ------------------------------------------------------------------------------
+def code_lines(lines: list[str]) -> set[int]:
+    """1-based numbers of the lines that hold code: no blank, comment or docstring (NatSpec) line."""
+    keep: set[int] = set()
+    in_doc = False
+    for number, line in enumerate(lines, 1):
+        text = line.strip()
+        if in_doc:
+            in_doc = '"""' not in text
+            continue
+        if text.startswith('"""'):
+            in_doc = text.count('"""') == 1
+            continue
+        if text and not text.startswith("#"):
+            keep.add(number)
+    return keep
+
+
+def generate(lines: list[str]) -> tuple[int, list[dict]]:
+    """Every universalmutator mutant (line, mutated line, rule) on a code line; and the raw count."""
+    from universalmutator import mutator
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        raw = mutator.mutants_regexp(lines, ruleFiles=RULES, ignorePatterns=[], ignoreStringOnly=True)
+    code = code_lines(lines)
+    mutants = [{"line": ln, "mutant": text, "rule": used[0]} for ln, text, used, *_ in raw if ln in code]
+    return len(raw), mutants
+
+
+def apply_mutant(lines: list[str], mutant: dict) -> str:
+    out = list(lines)
+    out[mutant["line"] - 1] = mutant["mutant"]
+    return "".join(out)
+
+
+def mutant_diff(lines: list[str], mutant: dict) -> str:
+    ln = mutant["line"]
+    return f"-{lines[ln - 1].rstrip()}\n+{mutant['mutant'].rstrip()}"
+
+
+# --- 2. compilation (in pool processes, each with its own copy of the sources) -----------------------
+_COMPILE_DIR: Path | None = None
+
+
+def _compile_init(root: str, base: str) -> None:
+    global _COMPILE_DIR
+    _COMPILE_DIR = Path(tempfile.mkdtemp(prefix="compile-", dir=base))
+    for folder in ("contracts", "interfaces"):
+        shutil.copytree(Path(root) / folder, _COMPILE_DIR / folder)
+
+
+def compile_source(source: str, text: str | None, contract: str) -> dict:
+    """Builds `contracts/<contract>.vy` with `source` replaced by `text` (None: the original)."""
+    from vyper.compiler import compile_from_file_input
+    from vyper.compiler.input_bundle import FilesystemInputBundle
+    from vyper.compiler.settings import OptimizationLevel, Settings
+
+    assert _COMPILE_DIR is not None
+    path = _COMPILE_DIR / source
+    original = path.read_text()
+    if text is not None:
+        path.write_text(text)
+    try:
+        # ape-vyper's settings for vyper 0.4: optimize true (gas), the configured EVM, site-packages + project
+        bundle = FilesystemInputBundle([*map(Path, site.getsitepackages()), _COMPILE_DIR])
+        out = compile_from_file_input(
+            bundle.load_file(Path("contracts") / f"{contract}.vy"),
+            input_bundle=bundle,
+            settings=Settings(evm_version="prague", optimize=OptimizationLevel.GAS),
+            output_formats=["bytecode", "bytecode_runtime", "abi"],
+        )
+        return {"ok": True, "bytecode": out["bytecode"], "runtime": out["bytecode_runtime"], "abi": out["abi"]}
+    except Exception as err:  # any compiler error (or panic) makes the mutant invalid
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        return {"ok": False, "error": f"{type(err).__name__}: {first}"[:300]}
+    finally:
+        path.write_text(original)
+
+
+def _compile_job(args: tuple[str, str | None, str]) -> dict:
+    return compile_source(*args)
+
+
+def fingerprint(bytecode: str, runtime: str, abi: list) -> str:
+    """What a build exposes: its bytecode, with the deploy code's metadata integrity hash (a hash of the
+    source text) blanked, and its ABI (a mutant that changes only the ABI is not equivalent)."""
+    import cbor2
+
+    code = bytes.fromhex(bytecode.removeprefix("0x"))
+    size = int.from_bytes(code[-2:], "big")
+    body, footer = code[:-size], code[-size:-2]
+    meta = cbor2.loads(footer)
+    if isinstance(meta, list) and meta and isinstance(meta[0], bytes):
+        meta = [b"", *meta[1:]]
+    return ":".join((body.hex(), cbor2.dumps(meta).hex(), runtime.removeprefix("0x"), json.dumps(abi, sort_keys=True)))
+
+
+# --- 3. tests in worker copies of the project ----------------------------------------------------------
+# Ape's pytest plugin is not loaded: these tests run on the in-process engine only and never use
+# it, and it costs seconds a run (its own options, --disable-isolation among them, go with it).
+# `-rfE` prints one "FAILED <nodeid>" / "ERROR <nodeid>" line per failure: `classify` reads them.
+PYTEST = ["-o", "addopts=", "-p", "no:ape_test", "-p", "no:cacheprovider", "-x", "-q", "-rfE", "--tb=no"]
+PYTEST += ["--no-header", "--engine", "revm"]
+# tests/conftest.py's Hypothesis profile for mutants: the default one without shrinking (a mutant
+# needs a failing example, not the smallest one) and without an example database
+HYPOTHESIS_PROFILE = "mutation"
+# a failing or erroring test, by node id (tests/x.py::test_y[revm]); a collection error names a file only
+_FAILED_TEST = re.compile(r"^(?:FAILED|ERROR) (\S+::\S+)", re.M)
+
+
+def classify(returncode: int, output: str) -> dict:
+    """A pytest run's verdict on a mutant: `survived` (all passed), `killed` (pytest's exit 1 with
+    a failing or erroring test named: an assertion, a revert, a fixture that could not deploy), or
+    `error` (anything else: no test ran, a collection or usage error, an internal error), which
+    says nothing about the mutant and counts against the score."""
+    if returncode == 0:
+        return {"status": "survived", "killed_by": None}
+    failed = _FAILED_TEST.findall(output)
+    if returncode == 1 and failed:
+        return {"status": "killed", "killed_by": failed[0]}
+    tail = output.strip().splitlines()[-5:]
+    return {"status": "error", "killed_by": None, "error": f"pytest exit {returncode}: {' | '.join(tail)}"}
+
+
+COPY = ("contracts", "interfaces", "tests", "computerwa", "ape-config.yaml", "pyproject.toml", ".build")
+
+
+class Workers:
+    """JOBS private copies of the project; a mutant is tested in whichever copy is free."""
+
+    def __init__(self, jobs: int, seed: int, timeout: int) -> None:
+        self.base = Path(tempfile.mkdtemp(prefix="mutate-workers-"))
+        self.manifest = json.loads((ROOT / MANIFEST).read_text())
+        self.free: queue.Queue[Path] = queue.Queue()
+        self.seed, self.timeout = seed, timeout
+        for i in range(jobs):
+            folder = self.base / f"w{i}"
+            folder.mkdir()
+            for name in COPY:
+                src = ROOT / name
+                if src.is_dir():
+                    shutil.copytree(src, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
+                else:
+                    shutil.copy2(src, folder / name)
+            self.free.put(folder)
+
+    def close(self) -> None:
+        shutil.rmtree(self.base, ignore_errors=True)
+
+    def _install(self, folder: Path, contract: str, build: dict | None) -> None:
+        manifest = self.manifest
+        if build:
+            types = manifest["contractTypes"]
+            mutated = {
+                **types[contract],
+                "deploymentBytecode": {"bytecode": build["bytecode"]},
+                "runtimeBytecode": {"bytecode": build["runtime"]},
+            }
+            if build["abi_changed"]:  # else Ape's rendering of the same ABI stays
+                mutated["abi"] = build["abi"]
+            manifest = {**manifest, "contractTypes": {**types, contract: mutated}}
+        (folder / MANIFEST).write_text(json.dumps(manifest))
+
+    def run(self, contract: str, build: dict | None, tests: tuple[str, ...]) -> dict:
+        folder = self.free.get()
+        try:
+            self._install(folder, contract, build)
+            shutil.rmtree(folder / ".hypothesis", ignore_errors=True)  # no replay of earlier mutants' failures
+            cmd = [sys.executable, "-m", "pytest", *PYTEST, f"--hypothesis-seed={self.seed}", *tests]
+            env = {**os.environ, "PYTHONPATH": str(folder), "APE_DATA_FOLDER": str(folder / ".ape")}
+            env["HYPOTHESIS_PROFILE"] = HYPOTHESIS_PROFILE
+            start = time.monotonic()
+            try:
+                proc = subprocess.run(cmd, cwd=folder, env=env, capture_output=True, text=True, timeout=self.timeout)
+            except subprocess.TimeoutExpired as stopped:
+                # counted as killed (Stryker's convention: the mutant made the suite hang); what the
+                # run had printed by then is kept, so a reader can tell a slow failure from a hang
+                printed = stopped.stdout.decode() if isinstance(stopped.stdout, bytes) else stopped.stdout or ""
+                tail = " | ".join(printed.strip().splitlines()[-3:])
+                return {"status": "timeout", "killed_by": None, "output": tail, "seconds": self.timeout}
+            return {
+                **classify(proc.returncode, proc.stdout + proc.stderr),
+                "seconds": round(time.monotonic() - start, 1),
+            }
+        finally:
+            self.free.put(folder)
+
+
+# --- 4. the campaign -------------------------------------------------------------------------------------
+COUNTED = ("invalid", "equivalent", "duplicate", "killed", "timeout", "survived", "judged_equivalent", "error")
+
+
+def original_line(lines: list[str], mutant: dict) -> str:
+    return lines[mutant["line"] - 1].strip()
+
+
+def judge(target: str, lines: list[str], entry: dict) -> None:
+    """A survivor listed in JUDGED_EQUIVALENT (reviewed by hand, see PROPERTIES.md) leaves the score."""
+    key = (target, entry["line"], original_line(lines, entry), entry["mutant"].strip())
+    reason = JUDGED_EQUIVALENT.get(key)
+    if entry["status"] == "survived" and reason:
+        entry.update(status="judged_equivalent", reason=reason)
+
+
+def summarize(report: dict) -> dict:
+    counts = {status: 0 for status in COUNTED}
+    for m in report["mutants"]:
+        counts[m["status"]] += 1
+    killed = counts["killed"] + counts["timeout"]
+    # judged-equivalent survivors are out, as bytecode-equivalent ones; an `error` run (the tests
+    # could not judge the mutant) counts against the score, as a survivor does
+    tested = killed + counts["survived"] + counts["error"]
+    return {
+        "target": report["target"],
+        "generated": report["generated"],
+        "code_lines": report["on_code_lines"],
+        "sampled": len(report["mutants"]),
+        **counts,
+        "score": round(killed / tested, 4) if tested else None,
+    }
+
+
+def table(rows: list[dict]) -> str:
+    head = ["target", "generated", "code_lines", "sampled", "invalid", "equivalent", "duplicate"]
+    head += ["killed", "timeout", "survived", "judged_equivalent", "error", "score"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        cells = [r["target"], *(f"{r[h]:,}" for h in head[1:-1])]
+        cells.append("-" if r["score"] is None else f"{100 * r['score']:.1f}%")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def select(
+    target: Target,
+    lines: list[str],
+    candidates: list[dict],
+    sample: int,
+    compilers: multiprocessing.pool.Pool,
+    batch: int,
+    reference: str,
+    reference_abi: list,
+) -> list[dict]:
+    """Compiles candidates in order, `batch` at a time (so no compile outlives the selection), until
+    `sample` are testable; classifies every one looked at."""
+    seen: set[str] = {reference}
+    chosen: list[dict] = []
+    testable = 0
+    for start in range(0, len(candidates), batch):
+        part = candidates[start : start + batch]
+        builds = compilers.map(_compile_job, [(target.source, apply_mutant(lines, m), target.compiled) for m in part])
+        for m, build in zip(part, builds, strict=True):
+            entry = {**m, "diff": mutant_diff(lines, m)}
+            if not build["ok"]:
+                entry.update(status="invalid", killed_by=None, error=build["error"])
+            else:
+                key = fingerprint(build["bytecode"], build["runtime"], build["abi"])
+                if key == reference:
+                    entry.update(status="equivalent", killed_by=None)
+                elif key in seen:
+                    entry.update(status="duplicate", killed_by=None)
+                else:
+                    seen.add(key)
+                    entry.update(status="pending", build={**build, "abi_changed": build["abi"] != reference_abi})
+                    testable += 1
+            chosen.append(entry)
+            if testable >= sample:
+                return chosen
+    return chosen
+
+
+def run_tests(target: Target, entries: list[dict], workers: Workers) -> None:
+    pending = [e for e in entries if e["status"] == "pending"]
+    done = 0
+    threads = ThreadPoolExecutor(max_workers=workers.free.qsize())
+    futures = {threads.submit(workers.run, target.compiled, e["build"], target.tests): e for e in pending}
+    try:
+        for future in as_completed(futures):
+            entry = futures[future]
+            entry.update(future.result())
+            done += 1
+            log(
+                f"  [{target.name} {done}/{len(pending)}] line {entry['line']}: {entry['status']}"
+                f" ({entry['seconds']} s){' by ' + entry['killed_by'] if entry['status'] == 'killed' else ''}"
+            )
+    finally:
+        threads.shutdown(cancel_futures=True)
+    for e in entries:
+        e.pop("build", None)
+
+
+def reference_build(compilers: multiprocessing.pool.Pool, built: dict, contract: str) -> tuple[str, list]:
+    """The original's fingerprint and ABI, after checking this compiler setup gives Ape's bytecode."""
+    build = compilers.apply(_compile_job, (("contracts/" + contract + ".vy", None, contract),))
+    if not build["ok"]:
+        raise SystemExit(f"{contract}: the original does not compile: {build['error']}")
+    ape = built[contract]
+    if (build["bytecode"], build["runtime"]) != (
+        ape["deploymentBytecode"]["bytecode"],
+        ape["runtimeBytecode"]["bytecode"],
+    ):
+        raise SystemExit(f"{contract}: in-process compile differs from Ape's build; run `make compile`")
+    return fingerprint(build["bytecode"], build["runtime"], build["abi"]), build["abi"]
+
+
+def survivors_again(
+    name: str, path: Path, lines: list[str], seed: int, reference: str, compilers: multiprocessing.pool.Pool
+) -> dict:
+    """The existing report of `name`, its survivors (judged equivalent and errors included) rebuilt
+    and pending again; refused when the report is of another seed or of another build."""
+    target = TARGETS[name]
+    if not path.exists():
+        raise SystemExit(f"{name}: no report in {path.parent}: run the whole campaign first")
+    report = json.loads(path.read_text())
+    if report["seed"] != seed:
+        raise SystemExit(f"{name}: the report is of seed {report['seed']}: rerun with --seed {report['seed']}")
+    if report.get("reference") != reference or any(mutant_diff(lines, e) != e["diff"] for e in report["mutants"]):
+        raise SystemExit(f"{name}: {target.source} or what it compiles with changed since the report: run the campaign")
+    again = [e for e in report["mutants"] if e["status"] in ("survived", "judged_equivalent", "error")]
+    log(f"{name}: re-testing {len(again)} survivors")
+    for e in again:
+        build = compilers.apply(_compile_job, ((target.source, apply_mutant(lines, e), target.compiled),))
+        build["abi_changed"] = build["abi"] != report["reference_abi"]
+        for stale in ("reason", "error", "output", "killed_by"):
+            e.pop(stale, None)
+        e.update(status="pending", build=build)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--contract", action="append", choices=sorted(TARGETS), help="only this target (repeatable)")
+    parser.add_argument("--sample", type=int, default=SAMPLE, help=f"testable mutants per target (default {SAMPLE})")
+    parser.add_argument("--seed", type=int, default=SEED, help=f"sampling and Hypothesis seed (default {SEED})")
+    parser.add_argument("--jobs", type=int, default=JOBS, help=f"parallel workers (default {JOBS})")
+    parser.add_argument("--timeout", type=int, default=TIMEOUT, help=f"seconds per mutant (default {TIMEOUT})")
+    parser.add_argument("--out", type=Path, default=OUT, help="report folder (default reports/mutation)")
+    parser.add_argument(
+        "--rerun-survivors",
+        action="store_true",
+        help="re-test only the survivors (judged equivalent and errors included) of the existing reports",
+    )
+    args = parser.parse_args(argv)
+    os.chdir(ROOT)
+    sys.path.insert(0, str(ROOT))
+
+    ensure_compiled()
+    assert load_artifacts(ROOT)
+    built = json.loads((ROOT / MANIFEST).read_text())["contractTypes"]
+    names = args.contract or list(TARGETS)
+    out = ROOT / args.out
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    rows = []
+    workers = compilers = None
+    try:
+        workers = Workers(args.jobs, args.seed, args.timeout)
+        compilers = multiprocessing.get_context("fork").Pool(
+            args.jobs, initializer=_compile_init, initargs=(str(ROOT), str(workers.base))
+        )
+        references = {c: reference_build(compilers, built, c) for c in sorted({TARGETS[n].compiled for n in names})}
+        baselines: dict[tuple[str, ...], dict] = {}
+        for name in names:
+            target = TARGETS[name]
+            path = out / f"{name}.json"
+            lines = (ROOT / target.source).read_text().splitlines(keepends=True)
+            reference, reference_abi = references[target.compiled]
+            t0 = time.monotonic()
+            # a verdict means something only if the suite passes on the original code (re-runs included:
+            # they follow new tests, and a new test failing on the original would "kill" every mutant)
+            if target.tests not in baselines:
+                log(f"{name}: the unmutated suite ({' '.join(target.tests)})")
+                baselines[target.tests] = workers.run(target.compiled, None, target.tests)
+            if (base := baselines[target.tests])["status"] != "survived":
+                why = base.get("killed_by") or base.get("error") or f"over {args.timeout} s: {base.get('output')}"
+                raise SystemExit(f"{name}: the tests do not pass on the original code: {why}")
+            if args.rerun_survivors:
+                report = survivors_again(name, path, lines, args.seed, reference, compilers)
+            else:
+                generated, candidates = generate(lines)
+                random.Random(f"{args.seed}:{name}").shuffle(candidates)
+                log(
+                    f"{name}: {generated:,} mutants, {len(candidates):,} on code lines;"
+                    f" compiling to {args.sample} testable"
+                )
+                entries = select(
+                    target, lines, candidates, args.sample, compilers, 4 * args.jobs, reference, reference_abi
+                )
+                report = {
+                    "target": name,
+                    "source": target.source,
+                    "compiled_as": target.compiled,
+                    "reference": reference,
+                    "reference_abi": reference_abi,
+                    "seed": args.seed,
+                    "sample": args.sample,
+                    "rules": RULES,
+                    "tests": list(target.tests),
+                    "generated": generated,
+                    "on_code_lines": len(candidates),
+                    "mutants": entries,
+                }
+                log(f"{name}: {sum(e['status'] == 'pending' for e in entries)} testable of {len(entries)} looked at")
+            run_tests(target, report["mutants"], workers)
+            for entry in report["mutants"]:
+                judge(name, lines, entry)
+            report["seconds"] = round(time.monotonic() - t0, 1)
+            report["summary"] = summarize(report)
+            path.write_text(json.dumps(report, indent=1) + "\n")
+            rows.append(report["summary"])
+            log(f"{name}: {report['summary']} in {report['seconds']} s")
+    finally:
+        if compilers is not None:
+            compilers.terminate()
+        if workers is not None:
+            workers.close()
+    wall = round(time.monotonic() - started, 1)
+    if not args.contract:
+        (out / "summary.json").write_text(json.dumps({"seconds": wall, "targets": rows}, indent=1) + "\n")
+        (out / "summary.md").write_text(table(rows) + f"\n\nwall time {wall} s\n")
+    log("\n" + table(rows) + f"\n\nwall time {wall / 60:.1f} min; reports in {out}/")
+    for name in names:
+        for e in json.loads((out / f"{name}.json").read_text())["mutants"]:
+            if e["status"] in ("survived", "error"):
+                log(f"{e['status']}: {name} line {e['line']} ({e['rule']}){' ' + e.get('error', '')}\n{e['diff']}")
+    failing = [r["target"] for r in rows if r["score"] is None or r["score"] < TARGET_SCORE]
+    if failing:
+        log(f"below the {TARGET_SCORE:.0%} target (or no testable mutant): {', '.join(failing)}")
+    return 1 if failing else 0
+
+
+# Survivors reviewed by hand and judged equivalent (the same observable behaviour although the
+# bytecode differs): (target, line number, original line, mutated line), both stripped -> why. The line
+# number pins a judgement to one site (the same text elsewhere may be no equivalent); after an edit of
+# the contract, tests/test_mutation_tool.py names the entries whose line moved. PROPERTIES.md lists them.
+_DEAD_STORE = "`_advance`'s result overwrites the initializer before any read (Vyper requires it)"
+_SYMMETRIC = (
+    "`_check_parties` treats its two parties alike (the pause, then each party's blacklist, with one reason): "
+    "swapping them changes nothing observable"
+)
+_BOUND = (
+    "a longer string passes the factory's decoder but not the blueprint's: ComputeToken's constructor takes "
+    "String[25] / String[5], so create_token reverts either way (test_names_and_symbols_take_their_full_length_"
+    "and_no_more checks it)"
+)
+_UNSIGNED = "an unsigned value is never below 0: `<= 0` is `== 0`"
+JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
+    ("AttestationOracle", 131, "previous: uint256 = 0", "previous: uint256 = 1"): (
+        "the first signer must exceed 1 instead of 0: a failed recovery (0) is refused either way, and address 0x...01"
+        " (a precompile) has no key"
+    ),
+    ("AttestationOracle", 140, "member: uint256 = 0", "member: uint256 = 1"): (
+        "the initial value is read only when the walk is already at the end, where `position < count` fails the assert"
+        " first"
+    ),
+    ("AttestationOracle", 145, "if member >= signer:", "if member == signer:"): (
+        "the merge walk then passes members above the signer up to the end of the committee, where `position < count` "
+        "fails the same assert with the same reason; a member equal to it stops both"
+    ),
+    ("AttestationOracle", 150, "position += 1", "position *= 1"): (
+        "(after a match) the next signer, strictly above this member, steps past it in the walk's first iteration: one"
+        " iteration more, same result"
+    ),
+    ("AttestationOracle", 197, "if next_epoch == 0:", "if next_epoch <= 0:"): _UNSIGNED,
+    ("AttestationOracle", 215, "if next_epoch == 0:", "if next_epoch <= 0:"): _UNSIGNED,
+    (
+        "AttestationOracle",
+        218,
+        "return block.timestamp <= ended or block.timestamp - ended <= max_age",
+        "return block.timestamp < ended or block.timestamp - ended <= max_age",
+    ): ("at block.timestamp == ended the second clause is 0 <= max_age, true"),
+    (
+        "AttestationOracle",
+        350,
+        "if threshold != self._config >> _THRESHOLD_SHIFT:",
+        "if threshold > self._config >> _THRESHOLD_SHIFT:",
+    ): (
+        "`_store` gets the stored threshold (add/remove attestor) or, in the constructor, one >= 1 against 0: it never"
+        " sees a lower threshold (set_threshold logs on its own)"
+    ),
+    ("ComputeFactory", 86, "name: String[25],", "name: String[(25+1)],"): _BOUND,
+    ("ComputeFactory", 87, "symbol: String[5],", "symbol: String[(5+1)],"): _BOUND,
+    (
+        "ComputeToken",
+        448,
+        "if (hot & stream._FLAGS) | ((sender_slot | receiver_slot) & stream._FROZEN) != 0:",
+        "if (hot & stream._FLAGS) | ((sender_slot | receiver_slot) | stream._FROZEN) != 0:",
+    ): ("as above: the full check always, the same outcome (gas only)"),
+    (
+        "ComputeToken",
+        448,
+        "if (hot & stream._FLAGS) | ((sender_slot | receiver_slot) & stream._FROZEN) != 0:",
+        "if (hot | stream._FLAGS) | ((sender_slot | receiver_slot) & stream._FROZEN) != 0:",
+    ): (
+        "the condition only chooses the full compliance check over the open fast path; always taking it returns "
+        "SUCCESS exactly where the fast path was taken (gas only)"
+    ),
+    ("ComputeToken", 479, "stream._credit(receiver, amount, acc)", "stream._credit(receiver , acc, amount)"): (
+        "`_credit` uses only unsafe_mul(amount, acc): the product commutes"
+    ),
+    ("ComputeToken", 527, "if code == PAUSED:", "if code <= PAUSED:"): (
+        "`_message` tests SUCCESS (0) first: past it, code <= 1 means code == PAUSED"
+    ),
+    ("revenue_stream", 230, "acc: uint256 = 0", "acc: uint256 = 1"): _DEAD_STORE,
+    ("revenue_stream", 231, "remainder: uint256 = 0", "remainder: uint256 = (0+1)"): _DEAD_STORE,
+    (
+        "revenue_stream",
+        284,
+        "self._account[account] = self._with_debt(slot, unsafe_add(slot, unsafe_mul(amount, acc)))",
+        "self._account[account] = self._with_debt(slot, unsafe_add(slot, unsafe_mul ( acc,amount)))",
+    ): ("unsafe_mul commutes"),
+    (
+        "revenue_stream",
+        327,
+        "def _accrued(slot: uint256, balance: uint256, acc: uint256) -> uint256:",
+        "def _accrued(slot: uint256 , acc: uint256, balance: uint256) -> uint256:",
+    ): ("the two swapped parameters are used only as unsafe_mul(balance, acc), which commutes"),
+    ("revenue_stream", 346, "released: uint256 = 0", "released: uint256 = (0+1)"): (
+        "`_advance` assigns `released` on every path before reading it (Vyper requires the initializer)"
+    ),
+    ("MockStablecoin", 132, "self._check_parties(msg.sender, to)", "self._check_parties ( to,msg.sender)"): _SYMMETRIC,
+    ("MockStablecoin", 147, "self._check_parties(owner, to)", "self._check_parties ( to,owner)"): _SYMMETRIC,
+    ("MockStablecoin", 188, "self._check_parties(owner, spender)", "self._check_parties ( spender,owner)"): _SYMMETRIC,
+    ("MockStablecoin", 400, "self._check_parties(from_, to)", "self._check_parties ( to,from_)"): _SYMMETRIC,
+    (
+        "MockStablecoin",
+        430,
+        "def _check_parties(sender: address, receiver: address):",
+        "def _check_parties ( receiver: address,sender: address):",
+    ): _SYMMETRIC,
+    ("NodeRegistry", 78, "_STATUS_SHIFT: constant(uint256) = 192", "_STATUS_SHIFT: constant(uint256) = (192+1)"): (
+        "the status moves one bit up inside the private packed `_profile` slot (bits 193..200 are free); every read "
+        "and write goes through the same constant"
+    ),
+    (
+        "NodeRegistry",
+        218,
+        'assert (profile >> _STATUS_SHIFT) & 255 != convert(RETIRED, uint256), "registry: node is retired"',
+        'assert (profile >> _STATUS_SHIFT) & 255 < convert(RETIRED, uint256), "registry: node is retired"',
+    ): ("a registered node's status is 1, 2 or 3 (set_status refuses others): below 3 is not 3"),
+    (
+        "NodeRegistry",
+        298,
+        'assert report.submitted_at != 0, "registry: no report for that epoch"',
+        'assert report.submitted_at > 0, "registry: no report for that epoch"',
+    ): ("an unsigned value is never below 0: `> 0` is `!= 0`"),
+    ("Settlement", 247, "due: uint256 = 0", "due: uint256 = 1"): (
+        "`due` is read only when no skip reason was found, and that path assigns it first (Vyper requires the "
+        "initializer)"
+    ),
+    ("Settlement", 582, "share_bps: uint256 = 0", "share_bps: uint256 = (0+1)"): (
+        "`_lookup` overwrites it with the registry's answer before any read (Vyper requires the initializer)"
+    ),
+    (
+        "NodeRegistry",
+        155,
+        'assert len(self._region_nodes[region_key]) < MAX_NODES_PER_REGION, "registry: region is full"',
+        'assert len(self._region_nodes[region_key]) != MAX_NODES_PER_REGION, "registry: region is full"',
+    ): (
+        "a region's list grows by one per registration from 0 and this assert stops it at the bound: its length never "
+        "exceeds it, so `<` and `!=` agree"
+    ),
+    (
+        "Settlement",
+        96,
+        "_MAX_POOL: constant(uint256) = (1 << 79) - 1",
+        "_MAX_POOL: constant(uint256) = (1 << (79-1)) - 1",
+    ): (
+        "the packed fee pool then spills into the treasury's earnings slot at 2**78 instead of 2**79; every view and "
+        "withdrawal adds the two, so only the storage layout (gas) differs"
+    ),
+    (
+        "Settlement",
+        241,
+        "if k == 0 or k > len(payees) or payees[k - 1].node_id != voucher.node_id:",
+        "if k <= 0 or k > len(payees) or payees[k - 1].node_id != voucher.node_id:",
+    ): _UNSIGNED,
+    ("Settlement", 278, "return 0", "pass"): (
+        "with nothing due no payee has an amount: the loop pays nobody, `_credit_fees` returns on 0 fees, and `total` "
+        "(0) is returned; the early return saves gas only"
+    ),
+    (
+        "Settlement",
+        616,
+        "return voucher.payer.is_contract and signature_checker._is_valid_ERC1271_signature_now(",
+        "return True and signature_checker._is_valid_ERC1271_signature_now(",
+    ): (
+        "a call to an address without code returns no data, which the ERC-1271 check refuses: the guard saves the "
+        "call's gas"
+    ),
+    (
+        "revenue_stream",
+        59,
+        "_QUEUE_SET: constant(uint256) = 1 << 255",
+        "_QUEUE_SET: constant(uint256) = 1 << (255-1)",
+    ): (
+        "the queue's marker bit moves from 255 to 254; the queued amount stays far below 2**254 (2**96 a deposit) and "
+        "every read and write goes through the same constant"
+    ),
+    ("revenue_stream", 232, "stream: uint256 = 0", "stream: uint256 = 1"): _DEAD_STORE,
+    ("revenue_stream", 233, "queued: uint256 = 0", "queued: uint256 = 1"): _DEAD_STORE,
+    ("revenue_stream", 238, "if EPOCH_LENGTH == 0:", "if EPOCH_LENGTH < 0:"): (
+        "with instant distribution (EPOCH_LENGTH 0) the stream is always 0 and `_released_by(0, ...)` is 0 (an EVM "
+        "division by zero is 0), so the general formula returns the same `queued`"
+    ),
+    ("revenue_stream", 346, "released: uint256 = 0", "released: uint256 = 1"): (
+        "`_advance` assigns `released` on every path before reading it (Vyper requires the initializer)"
+    ),
+    ("revenue_stream", 350, "if released == 0:", "if released <= 0:"): _UNSIGNED,
+    (
+        "revenue_stream",
+        351,
+        "return acc, remainder, stream, queued, False",
+        "return acc, remainder , queued, stream, False",
+    ): (
+        "in instant distribution (this branch) `queued` was just set to 0 and the stream is always 0: swapping two "
+        "zeros"
+    ),
+    (
+        "revenue_stream",
+        371,
+        "released = unsafe_add(released, unsafe_div(unsafe_mul(stream, elapsed), EPOCH_LENGTH))",
+        "released = unsafe_add(released, unsafe_div(unsafe_mul ( elapsed,stream), EPOCH_LENGTH))",
+    ): "unsafe_mul commutes",
+    (
+        "ComputeToken",
+        448,
+        "if (hot & stream._FLAGS) | ((sender_slot | receiver_slot) & stream._FROZEN) != 0:",
+        "if (hot & stream._FLAGS) | ((sender_slot | receiver_slot) & stream._FROZEN) >= 0:",
+    ): "as above: the full check always, the same outcome (gas only)",
+    (
+        "ComputeToken",
+        448,
+        "if (hot & stream._FLAGS) | ((sender_slot | receiver_slot) & stream._FROZEN) != 0:",
+        "if (hot & stream._FLAGS) | ((sender_slot | receiver_slot) & stream._FROZEN) != 1:",
+    ): ("the value is made of bits 38, 39 and 255 only, never 1: the full check always, the same outcome (gas only)"),
+    (
+        "ComputeToken",
+        502,
+        "if not staticcall registry.are_verified(sender, receiver):",
+        "if not staticcall registry.are_verified ( receiver,sender):",
+    ): "`are_verified` is symmetric: both verified until the earlier expiry",
+    ("ComputeToken", 529, "if code == SENDER_FROZEN:", "if code <= SENDER_FROZEN:"): (
+        "`_message` tests SUCCESS (0) and PAUSED (1) first: past them, code <= 2 means code == SENDER_FROZEN"
+    ),
+}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

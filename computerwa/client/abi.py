@@ -1,0 +1,37 @@
+"""The deployable contracts' JSON ABIs (and `.vyi` interfaces), as integrators import them.
+
+They ship inside the package as `computerwa.abi` (the wheel maps the repository's
+`interfaces/` there), so a client needs no checkout of the repository:
+
+    from computerwa.client.abi import load_abi
+    settlement = web3.eth.contract(address, abi=load_abi("Settlement"))
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+
+def _folder() -> Traversable:
+    """The installed `computerwa.abi`; in an editable install (a checkout), `interfaces/`."""
+    try:
+        return resources.files("computerwa.abi")
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[2] / "interfaces"
+
+
+def abi_names() -> list[str]:
+    """The contracts whose ABI ships with the package, by name."""
+    return sorted(entry.name.removesuffix(".json") for entry in _folder().iterdir() if entry.name.endswith(".json"))
+
+
+def load_abi(contract: str) -> list[dict[str, Any]]:
+    """The JSON ABI of `contract` ("Settlement", "ComputeToken", ...)."""
+    entry = _folder() / f"{contract}.json"
+    if not entry.is_file():
+        raise KeyError(f"no ABI for {contract!r}: one of {', '.join(abi_names())}")
+    return json.loads(entry.read_text())
