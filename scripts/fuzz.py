@@ -16,200 +16,16 @@ runs, and the exit status is 1.
 import random
 import sys
 import time
-import traceback
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
-from computerwa.evm.suite import STABLE_NAME, STABLE_SYMBOL, deploy_suite
+from computerwa.evm.artifacts import project_root
+from computerwa.tooling.fuzz import SUITES, describe, replay_command, run_campaign
 
-SUITES = ("token", "oracle", "settlement", "stablecoin")
-MAX = 2**256 - 1
-
-
-@dataclass
-class Outcome:
-    label: str
-    test_cases: int
-    seconds: float
-    error: BaseException | None = None
-
-
-# --- the machines, set up as tests/conftest.py and each test file set them up -------------------
-def _stablecoin_deployment(backend):
-    """The `stablecoin` fixture: the mock dollar, funds for the customer and the operator."""
-    from tests.conftest import CUSTOMER_FUNDS, OPERATOR_FUNDS, role
-
-    issuer = role(backend, "issuer")
-    token = backend.deploy("MockStablecoin", STABLE_NAME, STABLE_SYMBOL, sender=issuer)
-    token.mint(role(backend, "customer"), CUSTOMER_FUNDS, sender=issuer)
-    token.mint(role(backend, "operator"), OPERATOR_FUNDS, sender=issuer)
-    return token
-
-
-def _token_machines(backend, mode: str):
-    """`test_compute_token_machine[mode]`: node 1's token (daily) or an instant-distribution token."""
-    from tests.conftest import DOCUMENTS_HASH, EPOCH_LENGTH, FOREVER, NODE_ID, role
-    from tests.fuzz.stateful.test_compute_token_machine import ComputeTokenMachine
-
-    issuer, agent, minter, relayer = (role(backend, name) for name in ("issuer", "agent", "minter", "relayer"))
-    if mode == "daily":  # the `compute_token` fixture
-        node_id, epoch_length, token_args = NODE_ID, EPOCH_LENGTH, ("ComputeRWA Node 1", "CN1", DOCUMENTS_HASH)
-    else:  # the `instant_token` fixture
-        node_id, epoch_length, token_args = 2, 0, ("ComputeRWA Node 2", "CN2", b"\x02" * 32)
-    suite = deploy_suite(
-        backend,
-        issuer,
-        stablecoin=_stablecoin_deployment(backend),
-        genesis=backend.timestamp,
-        epoch_length=epoch_length,
-        upto="factory",
-    )
-    stablecoin, identity, factory = suite.stablecoin, suite.identity, suite.factory
-    for name in ("investor", "holder", "customer"):
-        identity.set_verified(role(backend, name), FOREVER, sender=issuer)
-    factory.create_token(node_id, *token_args, issuer, agent, minter, sender=issuer)
-    token = backend.at("ComputeToken", factory.token_of(node_id))
-    stablecoin.mint(relayer, 10**20, sender=issuer)
-    stablecoin.approve(token, MAX, sender=relayer)
-    roles = (issuer, agent, minter, relayer, role(backend, "treasury"))
-    return lambda: ComputeTokenMachine(backend, stablecoin, identity, token, roles)
-
-
-def _oracle_machines(backend):
-    from tests.conftest import role
-    from tests.fuzz.stateful.test_oracle_machine import OracleMachine
-
-    return lambda: OracleMachine(backend, *(role(backend, name) for name in ("issuer", "relayer", "attacker")))
-
-
-def _settlement_machines(backend):
-    from tests.fuzz.stateful.test_settlement_machine import SettlementMachine
-
-    return lambda: SettlementMachine(backend, backend.accounts)
-
-
-def _stablecoin_machines(backend):
-    from tests.fuzz.stateful.test_stablecoin_machine import StablecoinMachine
-
-    token = _stablecoin_deployment(backend)
-    return lambda: StablecoinMachine(backend, token)
-
-
-# suite -> [(label, builder(backend) -> machine factory)]
-CAMPAIGNS: dict[str, list[tuple[str, Callable]]] = {
-    "token": [
-        ("token (daily epochs)", lambda backend: _token_machines(backend, "daily")),
-        ("token (instant distribution)", lambda backend: _token_machines(backend, "instant")),
-    ],
-    "oracle": [("oracle", _oracle_machines)],
-    "settlement": [("settlement", _settlement_machines)],
-    "stablecoin": [("stablecoin", _stablecoin_machines)],
-}
-
-
-# --- running one campaign ------------------------------------------------------------------------
-class Progress:
-    """One line of progress: rewritten in place on a terminal, a line every `every` s in a log."""
-
-    def __init__(self, label: str, examples: int, every: float, stream=None):
-        self.label, self.examples, self.every = label, examples, every
-        self.stream = stream or sys.stdout
-        self.live = self.stream.isatty()
-        self.count, self.started = 0, time.monotonic()
-        self.last = self.started
-
-    def line(self) -> str:
-        return f"  {self.label}: {self.count:,} test cases ({self.examples:,} examples asked), {self.elapsed():.0f} s"
-
-    def elapsed(self) -> float:
-        return time.monotonic() - self.started
-
-    def tick(self) -> None:
-        self.count += 1
-        now = time.monotonic()
-        if now - self.last >= (0.5 if self.live else self.every):
-            self.last = now
-            self.show()
-
-    def show(self) -> None:
-        if self.live:
-            self.stream.write("\r" + self.line().ljust(100))
-        else:
-            self.stream.write(self.line() + "\n")
-        self.stream.flush()
-
-    def done(self) -> None:
-        if self.live:
-            self.stream.write("\r" + " " * 100 + "\r")
-        self.stream.flush()
-
-
-def run_campaign(
-    label: str, factory: Callable, *, examples: int, steps: int, seed: int, every: float = 10.0, stream=None
-) -> Outcome:
-    """Runs a state machine's campaign; returns what happened (the error, if it failed).
-    Hypothesis prints the shrunk failing steps to stdout before this returns."""
-    from hypothesis import HealthCheck, Verbosity, settings
-    from hypothesis import seed as hypothesis_seed
-    from hypothesis.stateful import get_state_machine_test
-
-    progress = Progress(label, examples, every, stream)
-
-    def counted():
-        progress.tick()
-        return factory()
-
-    campaign_settings = settings(
-        max_examples=examples,
-        stateful_step_count=steps,
-        deadline=None,
-        database=None,
-        derandomize=False,
-        print_blob=False,
-        verbosity=Verbosity.normal,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
-    )
-    test = hypothesis_seed(seed)(get_state_machine_test(counted, settings=campaign_settings))
-    error = None
-    try:
-        test()
-    except Exception as err:  # a falsified property (or a flaky machine): reported by the caller
-        error = err
-    finally:
-        progress.done()
-    return Outcome(label, progress.count, progress.elapsed(), error)
-
-
-def replay_command(suite: str, examples: int, steps: int, seed: int) -> str:
-    return f"ape run fuzz --suite {suite} --examples {examples} --steps {steps} --seed {seed}"
-
-
-def describe(error: BaseException) -> str:
-    """The failure: the exception, where the project raised it, and the shrunk steps
-    (Hypothesis attaches them to the exception as notes)."""
-    frames = [
-        frame
-        for frame in traceback.extract_tb(error.__traceback__)
-        if "/tests/" in frame.filename or "/computerwa/" in frame.filename
-    ]
-    lines = [f"  {type(error).__name__}: {error}".rstrip()]
-    if frames:
-        lines.append(f"    at {_short(frames[-1].filename)}:{frames[-1].lineno} ({frames[-1].name})")
-    notes = getattr(error, "__notes__", [])
-    if notes:
-        lines.append("  the shrunk failing example, step by step:")
-        lines.extend("    " + line for note in notes for line in str(note).splitlines())
-    return "\n".join(lines)
-
-
-def _short(filename: str) -> str:
-    for marker in ("/tests/", "/computerwa/"):
-        if marker in filename:
-            return marker.strip("/") + "/" + filename.split(marker, 1)[1]
-    return filename
+if str(project_root()) not in sys.path:  # the machines live in the project's tests package
+    sys.path.insert(0, str(project_root()))
+from tests.fuzz.campaigns import CAMPAIGNS
 
 
 # --- the command ---------------------------------------------------------------------------------
@@ -226,12 +42,10 @@ def _positive(ctx, param, value):
 @click.option("--seed", type=click.IntRange(0, 2**64 - 1), default=None, help="[default: random, printed]")
 @click.option("--progress-every", default=10.0, show_default=True, help="seconds between progress lines in a log")
 def cli(suite, examples, steps, seed, progress_every):
-    from computerwa.evm.artifacts import ArtifactsMissing, ensure_compiled, load_artifacts, project_root
+    from computerwa.evm.artifacts import ArtifactsMissing, ensure_compiled, load_artifacts
     from computerwa.evm.engine import RevmChain
 
     root = project_root()
-    if str(root) not in sys.path:  # the machines live in the project's tests package
-        sys.path.insert(0, str(root))
     if seed is None:
         seed = random.SystemRandom().randrange(2**32)
     suites = list(SUITES) if suite == "all" else [suite]

@@ -1,0 +1,84 @@
+"""The property suite's state machines, set up for `ape run fuzz` as tests/conftest.py and
+each test file set them up (the same deployments, actors and roles), on any engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from computerwa.evm.suite import STABLE_NAME, STABLE_SYMBOL, deploy_suite
+from computerwa.tooling.fuzz import SUITES
+
+MAX = 2**256 - 1
+
+
+def _stablecoin_deployment(backend):
+    """The `stablecoin` fixture: the mock dollar, funds for the customer and the operator."""
+    from tests.conftest import CUSTOMER_FUNDS, OPERATOR_FUNDS, role
+
+    issuer = role(backend, "issuer")
+    token = backend.deploy("MockStablecoin", STABLE_NAME, STABLE_SYMBOL, sender=issuer)
+    token.mint(role(backend, "customer"), CUSTOMER_FUNDS, sender=issuer)
+    token.mint(role(backend, "operator"), OPERATOR_FUNDS, sender=issuer)
+    return token
+
+
+def _token_machines(backend, mode: str):
+    """`test_compute_token_machine[mode]`: node 1's token (daily) or an instant-distribution token."""
+    from tests.conftest import DOCUMENTS_HASH, EPOCH_LENGTH, FOREVER, NODE_ID, role
+    from tests.fuzz.stateful.test_compute_token_machine import ComputeTokenMachine
+
+    issuer, agent, minter, relayer = (role(backend, name) for name in ("issuer", "agent", "minter", "relayer"))
+    if mode == "daily":  # the `compute_token` fixture
+        node_id, epoch_length, token_args = NODE_ID, EPOCH_LENGTH, ("ComputeRWA Node 1", "CN1", DOCUMENTS_HASH)
+    else:  # the `instant_token` fixture
+        node_id, epoch_length, token_args = 2, 0, ("ComputeRWA Node 2", "CN2", b"\x02" * 32)
+    suite = deploy_suite(
+        backend,
+        issuer,
+        stablecoin=_stablecoin_deployment(backend),
+        genesis=backend.timestamp,
+        epoch_length=epoch_length,
+        upto="factory",
+    )
+    stablecoin, identity, factory = suite.stablecoin, suite.identity, suite.factory
+    for name in ("investor", "holder", "customer"):
+        identity.set_verified(role(backend, name), FOREVER, sender=issuer)
+    factory.create_token(node_id, *token_args, issuer, agent, minter, sender=issuer)
+    token = backend.at("ComputeToken", factory.token_of(node_id))
+    stablecoin.mint(relayer, 10**20, sender=issuer)
+    stablecoin.approve(token, MAX, sender=relayer)
+    roles = (issuer, agent, minter, relayer, role(backend, "treasury"))
+    return lambda: ComputeTokenMachine(backend, stablecoin, identity, token, roles)
+
+
+def _oracle_machines(backend):
+    from tests.conftest import role
+    from tests.fuzz.stateful.test_oracle_machine import OracleMachine
+
+    return lambda: OracleMachine(backend, *(role(backend, name) for name in ("issuer", "relayer", "attacker")))
+
+
+def _settlement_machines(backend):
+    from tests.fuzz.stateful.test_settlement_machine import SettlementMachine
+
+    return lambda: SettlementMachine(backend, backend.accounts)
+
+
+def _stablecoin_machines(backend):
+    from tests.fuzz.stateful.test_stablecoin_machine import StablecoinMachine
+
+    token = _stablecoin_deployment(backend)
+    return lambda: StablecoinMachine(backend, token)
+
+
+# suite -> [(label, builder(backend) -> machine factory)]
+CAMPAIGNS: dict[str, list[tuple[str, Callable]]] = {
+    "token": [
+        ("token (daily epochs)", lambda backend: _token_machines(backend, "daily")),
+        ("token (instant distribution)", lambda backend: _token_machines(backend, "instant")),
+    ],
+    "oracle": [("oracle", _oracle_machines)],
+    "settlement": [("settlement", _settlement_machines)],
+    "stablecoin": [("stablecoin", _stablecoin_machines)],
+}
+assert set(CAMPAIGNS) == set(SUITES), "every suite `ape run fuzz --suite` offers has its machines"
