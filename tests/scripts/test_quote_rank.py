@@ -100,3 +100,50 @@ def test_a_region_where_every_node_fails_has_no_offer():
 def test_negative_units_are_refused():
     with pytest.raises(ValueError, match="units"):
         rank([node(1)], {1: report()}, units=-1)
+
+
+def test_a_new_node_without_a_report_is_usable_only_when_new_nodes_are_asked_for():
+    nodes = [node(1, price=100), node(2, price=900), node(3, status=PAUSED)]
+    reports = {2: report(latency=30)}
+    strict = rank(nodes, reports, units=1_000)
+    assert [offer.node_id for offer in strict.ranked] == [2]
+    assert [(s.node_id, s.reason) for s in strict.skipped] == [(1, "no performance report yet"), (3, "paused")]
+    fleet = rank(nodes, reports, units=1_000, new_nodes=True)
+    assert [offer.node_id for offer in fleet.ranked] == [1, 2]  # the new node is cheapest
+    assert fleet.ranked[0].report is None
+    assert [s.node_id for s in fleet.skipped] == [3]  # a paused node stays out either way
+
+
+def _fleet(nodes, reports, now, status=None):
+    """A Fleet's quoting state without a chain: its nodes, latest reports and clock."""
+    from types import SimpleNamespace
+
+    from computerwa.sim.fleet import Fleet, NodeSpec
+
+    fleet = object.__new__(Fleet)
+    fleet.nodes = [
+        NodeSpec(node_id, None, region, "H100-SXM", 8, price, 0.0, 3_000, SLA, 0.1) for node_id, region, price in nodes
+    ]
+    fleet.reports = reports
+    fleet.status = {spec.node_id: ACTIVE for spec in fleet.nodes} | (status or {})
+    fleet.genesis, fleet.epoch_length = 0, 86_400
+    fleet.max_report_age = 86_400
+    fleet.chain = SimpleNamespace(pending_timestamp=now)
+    return fleet
+
+
+def test_the_fleet_routes_through_rank_its_region_first_and_skips_stale_paused_or_failing_nodes():
+    day = 86_400
+    nodes = [(1, "india", 500), (2, "india", 300), (3, "latam", 100), (4, "india", 200), (5, "india", 100)]
+    reports = {
+        1: (4, 9_900, 40, 5 * day),  # fresh, meets the SLA
+        2: (4, 9_000, 40, 5 * day),  # below the SLA: left out
+        3: (4, 9_900, 40, 5 * day),  # another region: after the region's own
+        4: (2, 9_900, 40, 3 * day),  # stale: epoch 2 ended 3 days before `now`
+        # node 5: no report yet (a new fleet) but paused
+    }
+    fleet = _fleet(nodes, reports, now=5 * day + 3_600, status={5: PAUSED})
+    assert [spec.node_id for spec in fleet.quote("india")] == [1, 3]
+    fleet.status[5] = ACTIVE  # a new node without a report is trusted by the fleet
+    assert [spec.node_id for spec in fleet.quote("india")] == [5, 1, 3]
+    assert [spec.node_id for spec in fleet.quote("latam")] == [3, 5, 1]
