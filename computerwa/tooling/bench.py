@@ -22,6 +22,8 @@ Needs a connected provider (`ape run ...` or `ape test`); ape is imported lazily
 from __future__ import annotations
 
 import json
+import os
+import platform
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -538,3 +540,161 @@ def engine_rates(provider_name: str, engine_transfers: int, ape_transfers: int) 
             "tx_per_s": native_ape_transfer_rate(ape_transfers),
         },
     ]
+
+
+# --- the command (`ape run bench`, `make bench`) --------------------------------------------------
+WIDTH = 70
+
+
+def _verdict(gas: int, target: int | None) -> str:
+    return "" if target is None else ("ok" if gas <= target else "OVER")
+
+
+def _delta(gas: int, snapshot: dict[str, int], key: str) -> str:
+    if key not in snapshot:
+        return "new"
+    change = gas - snapshot[key]
+    return "=" if change == 0 else f"{change:+,}"
+
+
+def main(
+    where: str,
+    provider_name: str,
+    points: tuple[int, ...],
+    engine_transfers: int,
+    ape_transfers: int,
+    update_snapshot: bool,
+    out: Path,
+    echo: Callable[[str], Any] = print,
+) -> int:
+    """Measures everything on the connected chain, prints the tables with `echo`, writes the
+    reports (and the snapshot with `update_snapshot`); 1 when a figure is over the snapshot."""
+    started = time.perf_counter()
+    echo(f"measuring on {where}: ComputeToken (+{', +'.join(f'{n:,}' for n in points)} holders) ...")
+    token, by_holders, code_size = token_gas(points)
+    echo("AttestationOracle ...")
+    oracle = oracle_gas()
+    echo("Settlement ...")
+    settlement = settlement_gas()
+    gas = compose(token, oracle, settlement)
+    for count, figures in list(by_holders.items())[1:]:  # the first is the headline round
+        gas.update({holder_key(op, count): figures[op] for op in SCALING_OPERATIONS})
+    echo("engines ...")
+    engines = engine_rates(provider_name, engine_transfers, ape_transfers)
+
+    snapshot = load_snapshot() if SNAPSHOT.exists() else {}
+
+    # --- headline ------------------------------------------------------------------------
+    floor = 21_000 + 32_000 + 200 * code_size
+    anchors = {"create_token": f"floor {floor:,} = 21,000 + 32,000 + 200 x {code_size:,} B of code"}
+    echo(f"\nreceipt gasUsed on {where} (Prague, cold storage, a fresh transaction)")
+    header = f"{'operation':<{WIDTH}} {'gas':>9} {'target':>8}  {'':4} {'snapshot':>8}  anchor"
+    echo(header)
+    echo("-" * len(header))
+    headline = []
+    for row in ROWS:
+        figure = gas[row.key]
+        target = "-" if row.target is None else f"{row.target:,}"
+        verdict = _verdict(figure, row.target)
+        anchor = anchors.get(row.key, row.anchor)
+        delta = _delta(figure, snapshot, row.key)
+        echo(f"{row.label:<{WIDTH}} {figure:>9,} {target:>8}  {verdict:4} {delta:>8}  {anchor}")
+        headline.append(
+            {
+                "operation": row.key,
+                "label": row.label.strip(),
+                "gas": figure,
+                "target": row.target,
+                "met": None if row.target is None else figure <= row.target,
+                "anchor": anchor,
+                "snapshot": snapshot.get(row.key),
+            }
+        )
+
+    # --- scaling ---------------------------------------------------------------------------
+    counts = sorted(by_holders)
+    echo("\nComputeToken gas by number of holders (flat: no operation reads or writes per holder)")
+    labels = [f"{counts[0]:,} holders"] + [f"+{n - counts[0]:,}: {n:,}" for n in counts[1:]]
+    header = f"{'operation':<22}" + "".join(f"{label:>15}" for label in labels)
+    echo(header)
+    echo("-" * len(header))
+    for op in SCALING_OPERATIONS:
+        echo(f"{op:<22}" + "".join(f"{by_holders[n][op]:>15,}" for n in counts))
+    batches = settlement["batches"]
+    echo("\nSettlement.settle by batch size (vouchers spread over 5 nodes)")
+    header = f"{'vouchers':>8} {'gas':>11} {'per voucher':>12}"
+    echo(header)
+    echo("-" * len(header))
+    for size, total in batches.items():
+        echo(f"{size:>8} {total:>11,} {total / size:>12,.0f}")
+    echo("\nAttestationOracle.submit by signatures (32-attestor committee)")
+    header = f"{'signatures':>10} {'next report':>12} {'first report':>13}"
+    echo(header)
+    echo("-" * len(header))
+    for row in oracle["by_signatures"]:
+        echo(f"{row['signatures']:>10} {row['steady']:>12,} {row['first']:>13,}")
+
+    # --- engines ---------------------------------------------------------------------------
+    echo("\nthe same decoded MockStablecoin.transfer loop on each engine")
+    width = max(len(r["engine"]) for r in engines)
+    header = f"{'engine':<{width}}  {'transfers':>9}  {'tx/s':>9}"
+    echo(header)
+    echo("-" * len(header))
+    for r in engines:
+        echo(f"{r['engine']:<{width}}  {r['transfers']:>9,}  {r['tx_per_s']:>9,.0f}")
+    echo(f"engine / Ape speed-up: {engines[0]['tx_per_s'] / engines[2]['tx_per_s']:,.0f}x")
+
+    # --- snapshot and reports -------------------------------------------------------------------
+    elapsed = time.perf_counter() - started
+    over = over_snapshot(gas, snapshot)
+    missing = sorted(k for k in gas if k not in snapshot)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    report = {
+        "provider": where,
+        "headline": headline,
+        "scaling": {
+            "holders": {str(n): by_holders[n] for n in counts},
+            "settle_batches": {str(n): {"gas": g, "per_voucher": round(g / n)} for n, g in batches.items()},
+            "oracle_signatures": oracle["by_signatures"],
+        },
+        "engines": [{**r, "tx_per_s": round(r["tx_per_s"], 1)} for r in engines],
+        "gas": gas,
+        "over_snapshot": {k: {"gas": g, "snapshot": s} for k, (g, s) in over.items()},
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "seconds": round(elapsed, 1),
+    }
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    # the figures `ape run scale` (computerwa/sim/scale.py) reads
+    (out.parent / "bench-gas-oracle.json").write_text(
+        json.dumps({"three_signatures": gas["oracle_3"], "rows": oracle["by_signatures"]}, indent=2) + "\n"
+    )
+    (out.parent / "bench-gas-settlement.json").write_text(
+        json.dumps(
+            {
+                "gas": {k: v for k, v in settlement.items() if k != "batches"},
+                "per_voucher": {str(n): round(g / n) for n, g in batches.items()},
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    echo(f"\nwrote {out} ({elapsed:.0f} s)")
+
+    if update_snapshot:
+        write_snapshot(gas, where)
+        echo(f"wrote {SNAPSHOT.name}: {len(gas)} figures")
+        return 0
+    if not snapshot:
+        echo(f"no {SNAPSHOT.name} yet: `ape run bench --update-snapshot` writes it")
+        return 0
+    cheaper = sorted(k for k in gas if k in snapshot and gas[k] < snapshot[k])
+    if missing:
+        echo(f"not in the snapshot: {', '.join(missing)}")
+    if cheaper:
+        echo(f"cheaper than the snapshot (update it with --update-snapshot): {', '.join(cheaper)}")
+    if over:
+        for key, (figure, snap) in over.items():
+            echo(f"OVER SNAPSHOT {key}: {figure:,} > {snap:,}")
+        return 1
+    echo(f"every figure within {SNAPSHOT.name}")
+    return 0

@@ -121,7 +121,7 @@ def test_deploy_simulate_and_quote_on_anvil(anvil, tmp_path, capsys):
     assert totals == sorted(totals)
     for spec in fleet.nodes:  # the fleet's nodes: usable exactly when their last report met the SLA
         if spec.region == REGION:
-            epoch, uptime = fleet.reports[spec.node_id]
+            epoch, uptime, _, _ = fleet.reports[spec.node_id]
             assert epoch == EPOCHS - 1
             assert (spec.node_id in ranked) == (uptime >= spec.sla_uptime_bps), skipped.get(spec.node_id)
 
