@@ -23,9 +23,19 @@ import click
 from computerwa.evm.artifacts import project_root
 from computerwa.tooling.fuzz import SUITES, describe, replay_command, run_campaign
 
-if str(project_root()) not in sys.path:  # the machines live in the project's tests package
-    sys.path.insert(0, str(project_root()))
-from tests.fuzz.campaigns import CAMPAIGNS
+# suite -> [(label, builder(backend) -> machine factory)]: tests/fuzz/campaigns.py's, filled on
+# first use (the machines live in the project's tests package); a test may put its own first
+CAMPAIGNS: dict = {}
+
+
+def _load_campaigns() -> None:
+    root = str(project_root())
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from tests.fuzz.campaigns import CAMPAIGNS as machines
+
+    for name, builders in machines.items():
+        CAMPAIGNS.setdefault(name, builders)
 
 
 # --- the command ---------------------------------------------------------------------------------
@@ -46,6 +56,7 @@ def cli(suite, examples, steps, seed, progress_every):
     from computerwa.evm.engine import RevmChain
 
     root = project_root()
+    _load_campaigns()
     if seed is None:
         seed = random.SystemRandom().randrange(2**32)
     suites = list(SUITES) if suite == "all" else [suite]

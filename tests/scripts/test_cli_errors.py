@@ -33,6 +33,7 @@ def runs(tmp_path_factory):
         "quote zero units": ("quote", "--region", "mars", "--units", "0"),
         "quote unreachable node": ("quote", "--network", "ethereum:local:node", "--region", "mars", "--units", "1"),
         "profile on anvil": ("profile", "--network", "ethereum:local:foundry"),
+        "help": ("--help",),
     }
     started = {name: start_ape_run(*args) for name, args in commands.items()}
     finished = {}
@@ -52,6 +53,16 @@ def check(runs, name, message, code=None):
     assert len(errors) == 1, output
     assert message in errors[0], output
     return errors[0]
+
+
+def test_ape_run_lists_every_script_as_a_command_and_nothing_else(runs):
+    from pathlib import Path
+
+    returncode, output = runs["help"]
+    assert returncode == 0, output
+    assert "Exception while parsing script" not in output, output  # a script that fails to import is dropped
+    listed = {line.split()[0] for line in output.split("Commands:", 1)[1].splitlines() if line.strip()}
+    assert listed == {p.stem for p in (Path(__file__).resolve().parents[2] / "scripts").glob("*.py")}
 
 
 def test_simulate_refuses_zero_nodes(runs):
