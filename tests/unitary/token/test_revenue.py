@@ -371,3 +371,25 @@ def test_revenue_in_a_stablecoin_that_returns_nothing_is_deposited_and_claimed(
     token.claim(investor, sender=investor)
     assert silent_token.balanceOf(investor) == REVENUE
     assert silent_token.balanceOf(token) == 0 == token.claimable(investor)
+
+
+def test_a_sale_hands_the_buyer_balance_times_streaming_over_supply(
+    compute_token, investor, holder, minter, clock, deposit
+):
+    """THREAT_MODEL *Revenue timing*: at the moment of a sale the seller gives up
+    `balance * streaming() / totalSupply()` and the buyer collects it (to the base unit)."""
+    compute_token.mint(investor, SHARES // 4, sender=minter)
+    compute_token.mint(holder, 3 * SHARES // 4, sender=minter)
+    epoch = _epoch_of(deposit(REVENUE))
+    clock.at(clock.epoch_start(epoch + 1) + EPOCH_LENGTH // 4)  # a quarter into the stream
+    deposit(REVENUE // 2)  # today's revenue, queued for tomorrow
+    compute_token.transfer(holder, SHARES // 4, sender=investor)  # the investor sells everything
+    # views read the sale's block: what the seller accrued, and what was still to stream
+    accrued, streaming = compute_token.claimable(investor), compute_token.streaming()
+    # three quarters of yesterday's stream (a few seconds less) and all of today's queue
+    assert abs(streaming - (REVENUE - REVENUE // 4 + REVENUE // 2)) < REVENUE // 10_000
+    carried = SHARES // 4 * streaming // SHARES
+    clock.at(clock.epoch_start(epoch + 3))  # both streams fully released
+    assert compute_token.claimable(investor) == accrued  # the seller keeps what it had accrued
+    holder_without_sale = 3 * (REVENUE + REVENUE // 2) // 4
+    assert compute_token.claimable(holder) - holder_without_sale in (carried - 1, carried, carried + 1)
