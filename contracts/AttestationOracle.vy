@@ -28,6 +28,8 @@
 
 from interfaces import IAttestationOracle
 
+from . import constants
+
 from snekmate.auth import ownable as ow
 from snekmate.auth import ownable_2step as ow2
 from snekmate.utils import ecdsa
@@ -48,7 +50,6 @@ exports: (
 )
 
 MAX_ATTESTORS: constant(uint256) = 32
-MAX_BPS: constant(uint16) = 10_000
 _REPORT_TYPEHASH: constant(bytes32) = keccak256(
     "PerformanceReport(uint256 nodeId,uint64 epoch,uint16 uptimeBps,uint16 utilizationBps,uint32 latencyMsP50,uint64 energyWh,uint64 workUnits,uint256 deadline)"
 )
@@ -63,7 +64,6 @@ _DATA_PREFIX: constant(Bytes[10]) = b"\x61\x04\x00\x80\x60\x0a\x3d\x39\x3d\xf3"
 # _config: committee data contract (bits 0..159) | attestor count (160..167) | threshold (168..175)
 _COUNT_SHIFT: constant(uint256) = 160
 _THRESHOLD_SHIFT: constant(uint256) = 168
-_ADDRESS_MASK: constant(uint256) = (1 << 160) - 1
 _COMMITTEE_MASK: constant(uint256) = (1 << _THRESHOLD_SHIFT) - 1
 
 # Attestation slot: uptime (0..15) | utilization (16..31) | latency (32..63)
@@ -119,14 +119,16 @@ def submit(
     epoch: uint256 = convert(report.epoch, uint256)
     assert epoch <= self._epoch(), "oracle: epoch is in the future"
     assert epoch >= self._next_epoch[report.node_id], "oracle: epoch not after the latest report"
-    assert report.uptime_bps <= MAX_BPS, "oracle: uptime above 100%"
-    assert report.utilization_bps <= MAX_BPS, "oracle: utilization above 100%"
+    assert report.uptime_bps <= convert(constants.MAX_BPS, uint16), "oracle: uptime above 100%"
+    assert report.utilization_bps <= convert(constants.MAX_BPS, uint16), "oracle: utilization above 100%"
     config: uint256 = self._config
-    count: uint256 = (config >> _COUNT_SHIFT) & 255
+    count: uint256 = (config >> _COUNT_SHIFT) & constants.UINT8_MASK
     assert len(signatures) >= config >> _THRESHOLD_SHIFT, "oracle: not enough signatures"
 
     digest: bytes32 = eip712._hash_typed_data_v4(keccak256(abi_encode(_REPORT_TYPEHASH, report)))
-    committee: Bytes[_COMMITTEE_BYTES] = slice(convert(config & _ADDRESS_MASK, address).code, 0, _COMMITTEE_BYTES)
+    committee: Bytes[_COMMITTEE_BYTES] = slice(
+        convert(config & constants.ADDRESS_MASK, address).code, 0, _COMMITTEE_BYTES
+    )
     # merge walk: signers ascend strictly, and so does the committee
     previous: uint256 = 0
     position: uint256 = 0
@@ -235,7 +237,7 @@ def committee_contract() -> address:
     @dev The data contract whose code is the current committee (see the contract's @dev).
     @return address A fresh one after every committee change.
     """
-    return convert(self._config & _ADDRESS_MASK, address)
+    return convert(self._config & constants.ADDRESS_MASK, address)
 
 
 @external
@@ -305,7 +307,7 @@ def set_threshold(threshold: uint256):
     """
     ow._check_owner()
     config: uint256 = self._config
-    self._check_threshold(threshold, (config >> _COUNT_SHIFT) & 255)
+    self._check_threshold(threshold, (config >> _COUNT_SHIFT) & constants.UINT8_MASK)
     self._config = (config & _COMMITTEE_MASK) | (threshold << _THRESHOLD_SHIFT)
     log IAttestationOracle.ThresholdSet(threshold=threshold)
 
@@ -314,8 +316,8 @@ def set_threshold(threshold: uint256):
 @view
 def _committee() -> DynArray[address, MAX_ATTESTORS]:
     config: uint256 = self._config
-    count: uint256 = (config >> _COUNT_SHIFT) & 255
-    data: Bytes[_COMMITTEE_BYTES] = slice(convert(config & _ADDRESS_MASK, address).code, 0, _COMMITTEE_BYTES)
+    count: uint256 = (config >> _COUNT_SHIFT) & constants.UINT8_MASK
+    data: Bytes[_COMMITTEE_BYTES] = slice(convert(config & constants.ADDRESS_MASK, address).code, 0, _COMMITTEE_BYTES)
     committee: DynArray[address, MAX_ATTESTORS] = []
     for position: uint256 in range(count, bound=MAX_ATTESTORS):
         committee.append(extract32(data, position << 5, output_type=address))
@@ -367,11 +369,11 @@ def _check_threshold(threshold: uint256, count: uint256):
 @pure
 def _unpacked(packed: uint256) -> IAttestationOracle.Attestation:
     return IAttestationOracle.Attestation(
-        uptime_bps=convert(packed & 65_535, uint16),
-        utilization_bps=convert((packed >> _UTILIZATION_SHIFT) & 65_535, uint16),
-        latency_ms_p50=convert((packed >> _LATENCY_SHIFT) & 4_294_967_295, uint32),
-        energy_wh=convert((packed >> _ENERGY_SHIFT) & 18_446_744_073_709_551_615, uint64),
-        work_units=convert((packed >> _WORK_SHIFT) & 18_446_744_073_709_551_615, uint64),
+        uptime_bps=convert(packed & constants.UINT16_MASK, uint16),
+        utilization_bps=convert((packed >> _UTILIZATION_SHIFT) & constants.UINT16_MASK, uint16),
+        latency_ms_p50=convert((packed >> _LATENCY_SHIFT) & constants.UINT32_MASK, uint32),
+        energy_wh=convert((packed >> _ENERGY_SHIFT) & constants.UINT64_MASK, uint64),
+        work_units=convert((packed >> _WORK_SHIFT) & constants.UINT64_MASK, uint64),
         submitted_at=convert(packed >> _SUBMITTED_SHIFT, uint64),
     )
 

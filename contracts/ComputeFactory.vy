@@ -12,10 +12,13 @@
      token, forever.
 """
 
+from interfaces import IComputeFactory
 from interfaces import IIdentityRegistry
 
 from snekmate.auth import ownable as ow
 from snekmate.auth import ownable_2step as ow2
+
+implements: IComputeFactory
 
 initializes: ow
 initializes: ow2[ownable := ow]

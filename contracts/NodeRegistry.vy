@@ -27,7 +27,11 @@
 from ethereum.ercs import IERC20
 
 from interfaces import IAttestationOracle
+from interfaces import IComputeFactory
 from interfaces import INodeRegistry
+from interfaces import IRevenueStream
+
+from . import constants
 
 from snekmate.auth import ownable as ow
 from snekmate.auth import ownable_2step as ow2
@@ -44,31 +48,13 @@ exports: (
     ow2.accept_ownership,
 )
 
-
-interface ComputeFactory:
-    def create_token(
-        node_id: uint256,
-        name: String[25],
-        symbol: String[5],
-        documents_hash: bytes32,
-        admin: address,
-        agent: address,
-        minter: address,
-    ) -> address: nonpayable
-
-
-interface ComputeToken:
-    def deposit_revenue(amount: uint256) -> uint256: nonpayable
-
-
 ACTIVE: constant(uint8) = 1
 PAUSED: constant(uint8) = 2
 RETIRED: constant(uint8) = 3
-MAX_BPS: constant(uint256) = 10_000
 # the protocol fee is capped at 10% in Settlement: fee + operator share never exceed 100%
 MAX_OPERATOR_SHARE_BPS: constant(uint16) = 9_000
 MAX_NODES_PER_REGION: constant(uint256) = 1_024
-MAX_BOND_DELAY: constant(uint256) = 365 * 86_400
+MAX_BOND_DELAY: constant(uint256) = constants.YEAR
 TOKEN_SYMBOL: constant(String[5]) = "CNODE"
 
 # _profile: token (bits 0..159) | operator share bps (160..175) | SLA uptime bps (176..191)
@@ -76,9 +62,8 @@ TOKEN_SYMBOL: constant(String[5]) = "CNODE"
 _SHARE_SHIFT: constant(uint256) = 160
 _SLA_SHIFT: constant(uint256) = 176
 _STATUS_SHIFT: constant(uint256) = 192
-_ADDRESS_MASK: constant(uint256) = (1 << 160) - 1
 
-FACTORY: public(immutable(ComputeFactory))
+FACTORY: public(immutable(IComputeFactory))
 STABLECOIN: public(immutable(IERC20))
 ORACLE: public(immutable(IAttestationOracle))
 BOND_DELAY: public(immutable(uint256))
@@ -100,7 +85,7 @@ _slashed: HashMap[uint256, HashMap[uint64, bool]]
 
 @deploy
 def __init__(
-    factory: ComputeFactory, stablecoin: IERC20, oracle: IAttestationOracle, bond_delay: uint256, slash_bps: uint256
+    factory: IComputeFactory, stablecoin: IERC20, oracle: IAttestationOracle, bond_delay: uint256, slash_bps: uint256
 ):
     """
     @param factory The ComputeFactory that creates node tokens (make this registry a creator).
@@ -112,7 +97,7 @@ def __init__(
     assert factory.address.is_contract, "registry: factory has no code"
     assert stablecoin.address.is_contract, "registry: stablecoin has no code"
     assert oracle.address.is_contract, "registry: oracle has no code"
-    assert slash_bps != 0 and slash_bps <= MAX_BPS, "registry: slash share out of range"
+    assert slash_bps != 0 and slash_bps <= constants.MAX_BPS, "registry: slash share out of range"
     assert bond_delay <= MAX_BOND_DELAY, "registry: bond delay above a year"
     ow.__init__()
     ow2.__init__()
@@ -148,7 +133,7 @@ def register_node(
     assert len(region) != 0, "registry: region is empty"
     assert gpu_count != 0, "registry: gpu count is zero"
     assert operator_share_bps <= MAX_OPERATOR_SHARE_BPS, "registry: operator share above 90%"
-    assert convert(sla_uptime_bps, uint256) <= MAX_BPS, "registry: SLA above 100%"
+    assert convert(sla_uptime_bps, uint256) <= constants.MAX_BPS, "registry: SLA above 100%"
     node_id: uint256 = self.node_count + 1
     self.node_count = node_id
     region_key: bytes32 = keccak256(region)
@@ -215,8 +200,10 @@ def set_status(node_id: uint256, status: uint8):
     self._check_operator(node_id)
     assert status >= ACTIVE and status <= RETIRED, "registry: unknown status"
     profile: uint256 = self._profile[node_id]
-    assert (profile >> _STATUS_SHIFT) & 255 != convert(RETIRED, uint256), "registry: node is retired"
-    self._profile[node_id] = (profile & ~(255 << _STATUS_SHIFT)) | (convert(status, uint256) << _STATUS_SHIFT)
+    assert (profile >> _STATUS_SHIFT) & constants.UINT8_MASK != convert(RETIRED, uint256), "registry: node is retired"
+    self._profile[node_id] = (profile & ~(constants.UINT8_MASK << _STATUS_SHIFT)) | (
+        convert(status, uint256) << _STATUS_SHIFT
+    )
     log INodeRegistry.StatusSet(node_id=node_id, status=status)
 
 
@@ -296,18 +283,18 @@ def slash(node_id: uint256, epoch: uint64) -> uint256:
     assert not self._slashed[node_id][epoch], "registry: epoch already slashed"
     report: IAttestationOracle.Attestation = staticcall ORACLE.report(node_id, epoch)
     assert report.submitted_at != 0, "registry: no report for that epoch"
-    sla: uint16 = convert((profile >> _SLA_SHIFT) & 65_535, uint16)
+    sla: uint16 = convert((profile >> _SLA_SHIFT) & constants.UINT16_MASK, uint16)
     assert report.uptime_bps < sla, "registry: uptime met the SLA"
     self._slashed[node_id][epoch] = True
     bond: uint256 = self._bond[node_id]
-    amount: uint256 = bond * SLASH_BPS // MAX_BPS
+    amount: uint256 = bond * SLASH_BPS // constants.MAX_BPS
     credited: uint256 = 0
     if amount != 0:
         bond -= amount
         self._bond[node_id] = bond
-        token: address = convert(profile & _ADDRESS_MASK, address)
+        token: address = convert(profile & constants.ADDRESS_MASK, address)
         assert extcall STABLECOIN.approve(token, amount, default_return_value=True), "registry: approve failed"
-        credited = extcall ComputeToken(token).deposit_revenue(amount)
+        credited = extcall IRevenueStream(token).deposit_revenue(amount)
     log INodeRegistry.Slashed(
         node_id=node_id, epoch=epoch, uptime_bps=report.uptime_bps, sla_uptime_bps=sla, amount=amount, bond=bond
     )
@@ -325,14 +312,14 @@ def node(node_id: uint256) -> INodeRegistry.Node:
     profile: uint256 = self._profile[node_id]
     return INodeRegistry.Node(
         operator=self._operator[node_id],
-        token=convert(profile & _ADDRESS_MASK, address),
-        status=convert((profile >> _STATUS_SHIFT) & 255, uint8),
+        token=convert(profile & constants.ADDRESS_MASK, address),
+        status=convert((profile >> _STATUS_SHIFT) & constants.UINT8_MASK, uint8),
         region=self._region[node_id],
         gpu_model=self._gpu_model[node_id],
         gpu_count=self._gpu_count[node_id],
         price_per_unit=self._price[node_id],
-        operator_share_bps=convert((profile >> _SHARE_SHIFT) & 65_535, uint16),
-        sla_uptime_bps=convert((profile >> _SLA_SHIFT) & 65_535, uint16),
+        operator_share_bps=convert((profile >> _SHARE_SHIFT) & constants.UINT16_MASK, uint16),
+        sla_uptime_bps=convert((profile >> _SLA_SHIFT) & constants.UINT16_MASK, uint16),
         metadata_uri=self._metadata_uri[node_id],
         bond=self._bond[node_id],
     )
@@ -349,7 +336,9 @@ def payee(node_id: uint256) -> (address, address, uint256):
     @return uint256 The operator's share in bps.
     """
     profile: uint256 = self._profile[node_id]
-    return convert(profile & _ADDRESS_MASK, address), self._operator[node_id], (profile >> _SHARE_SHIFT) & 65_535
+    return convert(profile & constants.ADDRESS_MASK, address), self._operator[node_id], (
+        profile >> _SHARE_SHIFT
+    ) & constants.UINT16_MASK
 
 
 @external

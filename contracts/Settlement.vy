@@ -35,10 +35,14 @@ from ethereum.ercs import IERC20
 
 from interfaces import IERC3009
 from interfaces import INodeRegistry
+from interfaces import IRevenueStream
 from interfaces import ISettlement
+
+from . import constants
 
 from snekmate.auth import ownable as ow
 from snekmate.auth import ownable_2step as ow2
+from snekmate.tokens.interfaces import IERC20Permit
 from snekmate.utils import eip712_domain_separator as eip712
 from snekmate.utils import signature_checker
 
@@ -56,22 +60,10 @@ exports: (
     eip712.eip712Domain,
 )
 
-
-interface ComputeToken:
-    def deposit_revenue(amount: uint256) -> uint256: nonpayable
-
-
-interface IERC20Permit:
-    def permit(
-        owner: address, spender: address, amount: uint256, deadline: uint256, v: uint8, r: bytes32, s: bytes32
-    ): nonpayable
-
-
 MAX_BATCH: constant(uint256) = 100
 MAX_NODES_PER_BATCH: constant(uint256) = 16
 MAX_FEE_BPS: constant(uint256) = 1_000
-MAX_BPS: constant(uint256) = 10_000
-MAX_WITHDRAWAL_DELAY: constant(uint256) = 365 * 86_400
+MAX_WITHDRAWAL_DELAY: constant(uint256) = constants.YEAR
 _VOUCHER_TYPEHASH: constant(bytes32) = keccak256(
     "Voucher(address payer,uint256 nodeId,uint256 cumulativeAmount,uint256 deadline)"
 )
@@ -95,7 +87,6 @@ _PAUSED_BIT: constant(uint256) = 1 << 176
 _FEES_SHIFT: constant(uint256) = 177
 _MAX_POOL: constant(uint256) = (1 << 79) - 1
 _SETTINGS_MASK: constant(uint256) = (1 << _FEES_SHIFT) - 1
-_ADDRESS_MASK: constant(uint256) = (1 << 160) - 1
 # _payees: token (bits 0..159) | operator share bps (160..175)
 _SHARE_SHIFT: constant(uint256) = 160
 
@@ -369,7 +360,7 @@ def withdraw_earnings(receiver: address) -> uint256:
     """
     amount: uint256 = self._earnings[msg.sender]
     config: uint256 = self._config
-    if msg.sender == convert(config & _ADDRESS_MASK, address):
+    if msg.sender == convert(config & constants.ADDRESS_MASK, address):
         amount += config >> _FEES_SHIFT
         self._config = config & _SETTINGS_MASK
     assert amount != 0, "settlement: no earnings"
@@ -387,7 +378,7 @@ def set_fee(fee_bps: uint256):
     """
     ow._check_owner()
     assert fee_bps <= MAX_FEE_BPS, "settlement: fee above the cap"
-    self._config = (self._config & ~(65_535 << _FEE_SHIFT)) | (fee_bps << _FEE_SHIFT)
+    self._config = (self._config & ~(constants.UINT16_MASK << _FEE_SHIFT)) | (fee_bps << _FEE_SHIFT)
     log ISettlement.FeeSet(fee_bps=fee_bps)
 
 
@@ -404,8 +395,8 @@ def set_treasury(treasury: address):
     # fees earned so far stay with the treasury that earned them
     pool: uint256 = config >> _FEES_SHIFT
     if pool != 0:
-        self._earnings[convert(config & _ADDRESS_MASK, address)] += pool
-    self._config = (config & _SETTINGS_MASK & ~_ADDRESS_MASK) | convert(treasury, uint256)
+        self._earnings[convert(config & constants.ADDRESS_MASK, address)] += pool
+    self._config = (config & _SETTINGS_MASK & ~constants.ADDRESS_MASK) | convert(treasury, uint256)
     log ISettlement.TreasurySet(treasury=treasury)
 
 
@@ -479,7 +470,7 @@ def earnings(account: address) -> uint256:
     @return uint256 Base units.
     """
     config: uint256 = self._config
-    if account == convert(config & _ADDRESS_MASK, address):
+    if account == convert(config & constants.ADDRESS_MASK, address):
         return self._earnings[account] + (config >> _FEES_SHIFT)
     return self._earnings[account]
 
@@ -515,7 +506,7 @@ def fee_bps() -> uint256:
     @dev The protocol fee.
     @return uint256 bps of every payment.
     """
-    return (self._config >> _FEE_SHIFT) & 65_535
+    return (self._config >> _FEE_SHIFT) & constants.UINT16_MASK
 
 
 @external
@@ -525,7 +516,7 @@ def treasury() -> address:
     @dev Who receives protocol fees.
     @return address The treasury.
     """
-    return convert(self._config & _ADDRESS_MASK, address)
+    return convert(self._config & constants.ADDRESS_MASK, address)
 
 
 @external
@@ -541,13 +532,13 @@ def paused() -> bool:
 @internal
 def _pay(payee: Payee, config: uint256) -> uint256:
     # the holders get the rest: every rounding remainder included
-    fee: uint256 = payee.amount * ((config >> _FEE_SHIFT) & 65_535) // MAX_BPS
-    operator_amount: uint256 = payee.amount * payee.share_bps // MAX_BPS
+    fee: uint256 = payee.amount * ((config >> _FEE_SHIFT) & constants.UINT16_MASK) // constants.MAX_BPS
+    operator_amount: uint256 = payee.amount * payee.share_bps // constants.MAX_BPS
     holders_amount: uint256 = payee.amount - fee - operator_amount
     if operator_amount != 0:
         self._earnings[self._operators[payee.node_id]] += operator_amount
     if holders_amount != 0:
-        extcall ComputeToken(payee.token).deposit_revenue(holders_amount)
+        extcall IRevenueStream(payee.token).deposit_revenue(holders_amount)
     log ISettlement.NodePaid(
         node_id=payee.node_id,
         amount=payee.amount,
@@ -565,7 +556,7 @@ def _credit_fees(config: uint256, fees: uint256):
     pool: uint256 = (config >> _FEES_SHIFT) + fees
     if pool > _MAX_POOL:
         # beyond 2**79 base units: the pool moves to the treasury's earnings slot
-        self._earnings[convert(config & _ADDRESS_MASK, address)] += pool
+        self._earnings[convert(config & constants.ADDRESS_MASK, address)] += pool
         pool = 0
     self._config = (config & _SETTINGS_MASK) | (pool << _FEES_SHIFT)
 
@@ -575,7 +566,10 @@ def _lookup(node_id: uint256) -> Payee:
     cached: uint256 = self._payees[node_id]
     if cached != 0:
         return Payee(
-            node_id=node_id, token=convert(cached & _ADDRESS_MASK, address), share_bps=cached >> _SHARE_SHIFT, amount=0
+            node_id=node_id,
+            token=convert(cached & constants.ADDRESS_MASK, address),
+            share_bps=cached >> _SHARE_SHIFT,
+            amount=0,
         )
     token: address = empty(address)
     operator: address = empty(address)

@@ -35,7 +35,11 @@
 
 from ethereum.ercs import IERC20
 
+from interfaces import IRevenueStream
+
 from snekmate.tokens import erc20
+
+implements: IRevenueStream
 
 uses: erc20
 
@@ -69,24 +73,6 @@ _hot: uint256
 _queue: uint256
 # debt (bits 0..254, mod 2**255) | frozen (bit 255)
 _account: HashMap[address, uint256]
-
-
-event RevenueDeposited:
-    sender: indexed(address)
-    amount: uint256
-    epoch: uint256
-
-
-event RevenueClaimed:
-    account: indexed(address)
-    receiver: indexed(address)
-    amount: uint256
-
-
-event RevenueMoved:
-    lost: indexed(address)
-    replacement: indexed(address)
-    amount: uint256
 
 
 @deploy
@@ -129,7 +115,7 @@ def deposit_revenue(amount: uint256) -> uint256:
     self._queue = queued | _QUEUE_SET
     if EPOCH_LENGTH == 0:
         self._update()
-    log RevenueDeposited(sender=msg.sender, amount=credited, epoch=self._epoch(block.timestamp))
+    log IRevenueStream.RevenueDeposited(sender=msg.sender, amount=credited, epoch=self._epoch(block.timestamp))
     return credited
 
 
@@ -154,7 +140,7 @@ def claim(receiver: address) -> uint256:
         # paying `amount` whole units raises the debt by as much: the dust stays accrued
         self._account[msg.sender] = self._with_debt(slot, unsafe_add(slot, unsafe_mul(amount, ACC_PRECISION)))
         assert extcall STABLECOIN.transfer(receiver, amount, default_return_value=True), "revenue: transfer failed"
-    log RevenueClaimed(account=msg.sender, receiver=receiver, amount=amount)
+    log IRevenueStream.RevenueClaimed(account=msg.sender, receiver=receiver, amount=amount)
     return amount
 
 
@@ -300,7 +286,7 @@ def _move_accrued(lost: address, replacement: address):
     self._account[lost] = lost_slot & _FROZEN
     slot: uint256 = self._account[replacement]
     self._account[replacement] = self._with_debt(slot, unsafe_add(slot, debt))
-    log RevenueMoved(lost=lost, replacement=replacement, amount=unsafe_sub(0, debt) & _DEBT_MASK)
+    log IRevenueStream.RevenueMoved(lost=lost, replacement=replacement, amount=unsafe_sub(0, debt) & _DEBT_MASK)
 
 
 @internal

@@ -118,6 +118,14 @@ TARGETS = {
             "ComputeFactory",
             _tests("token", "registry", "settlement", machines=("token",)),
         ),
+        # a stateless module's mutants are built through the contract that uses most of it (the oracle
+        # reads every mask but YEAR); NodeRegistry and Settlement are built from the same file
+        Target(
+            "constants",
+            "contracts/constants.vy",
+            "AttestationOracle",
+            _tests("oracle", "registry", "settlement", machines=("oracle",)),
+        ),
         Target(
             "ComputeToken",
             "contracts/ComputeToken.vy",
@@ -609,41 +617,41 @@ _BOUND = (
 )
 _UNSIGNED = "an unsigned value is never below 0: `<= 0` is `== 0`"
 JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
-    ("AttestationOracle", 131, "previous: uint256 = 0", "previous: uint256 = 1"): (
+    ("AttestationOracle", 133, "previous: uint256 = 0", "previous: uint256 = 1"): (
         "the first signer must exceed 1 instead of 0: a failed recovery (0) is refused either way, and address 0x...01"
         " (a precompile) has no key"
     ),
-    ("AttestationOracle", 140, "member: uint256 = 0", "member: uint256 = 1"): (
+    ("AttestationOracle", 142, "member: uint256 = 0", "member: uint256 = 1"): (
         "the initial value is read only when the walk is already at the end, where `position < count` fails the assert"
         " first"
     ),
-    ("AttestationOracle", 145, "if member >= signer:", "if member == signer:"): (
+    ("AttestationOracle", 147, "if member >= signer:", "if member == signer:"): (
         "the merge walk then passes members above the signer up to the end of the committee, where `position < count` "
         "fails the same assert with the same reason; a member equal to it stops both"
     ),
-    ("AttestationOracle", 150, "position += 1", "position *= 1"): (
+    ("AttestationOracle", 152, "position += 1", "position *= 1"): (
         "(after a match) the next signer, strictly above this member, steps past it in the walk's first iteration: one"
         " iteration more, same result"
     ),
-    ("AttestationOracle", 197, "if next_epoch == 0:", "if next_epoch <= 0:"): _UNSIGNED,
-    ("AttestationOracle", 215, "if next_epoch == 0:", "if next_epoch <= 0:"): _UNSIGNED,
+    ("AttestationOracle", 199, "if next_epoch == 0:", "if next_epoch <= 0:"): _UNSIGNED,
+    ("AttestationOracle", 217, "if next_epoch == 0:", "if next_epoch <= 0:"): _UNSIGNED,
     (
         "AttestationOracle",
-        218,
+        220,
         "return block.timestamp <= ended or block.timestamp - ended <= max_age",
         "return block.timestamp < ended or block.timestamp - ended <= max_age",
     ): ("at block.timestamp == ended the second clause is 0 <= max_age, true"),
     (
         "AttestationOracle",
-        350,
+        352,
         "if threshold != self._config >> _THRESHOLD_SHIFT:",
         "if threshold > self._config >> _THRESHOLD_SHIFT:",
     ): (
         "`_store` gets the stored threshold (add/remove attestor) or, in the constructor, one >= 1 against 0: it never"
         " sees a lower threshold (set_threshold logs on its own)"
     ),
-    ("ComputeFactory", 86, "name: String[25],", "name: String[(25+1)],"): _BOUND,
-    ("ComputeFactory", 87, "symbol: String[5],", "symbol: String[(5+1)],"): _BOUND,
+    ("ComputeFactory", 89, "name: String[25],", "name: String[(25+1)],"): _BOUND,
+    ("ComputeFactory", 90, "symbol: String[5],", "symbol: String[(5+1)],"): _BOUND,
     (
         "ComputeToken",
         448,
@@ -665,21 +673,21 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ("ComputeToken", 527, "if code == PAUSED:", "if code <= PAUSED:"): (
         "`_message` tests SUCCESS (0) first: past it, code <= 1 means code == PAUSED"
     ),
-    ("revenue_stream", 230, "acc: uint256 = 0", "acc: uint256 = 1"): _DEAD_STORE,
-    ("revenue_stream", 231, "remainder: uint256 = 0", "remainder: uint256 = (0+1)"): _DEAD_STORE,
+    ("revenue_stream", 216, "acc: uint256 = 0", "acc: uint256 = 1"): _DEAD_STORE,
+    ("revenue_stream", 217, "remainder: uint256 = 0", "remainder: uint256 = (0+1)"): _DEAD_STORE,
     (
         "revenue_stream",
-        284,
+        270,
         "self._account[account] = self._with_debt(slot, unsafe_add(slot, unsafe_mul(amount, acc)))",
         "self._account[account] = self._with_debt(slot, unsafe_add(slot, unsafe_mul ( acc,amount)))",
     ): ("unsafe_mul commutes"),
     (
         "revenue_stream",
-        327,
+        313,
         "def _accrued(slot: uint256, balance: uint256, acc: uint256) -> uint256:",
         "def _accrued(slot: uint256 , acc: uint256, balance: uint256) -> uint256:",
     ): ("the two swapped parameters are used only as unsafe_mul(balance, acc), which commutes"),
-    ("revenue_stream", 346, "released: uint256 = 0", "released: uint256 = (0+1)"): (
+    ("revenue_stream", 332, "released: uint256 = 0", "released: uint256 = (0+1)"): (
         "`_advance` assigns `released` on every path before reading it (Vyper requires the initializer)"
     ),
     ("MockStablecoin", 132, "self._check_parties(msg.sender, to)", "self._check_parties ( to,msg.sender)"): _SYMMETRIC,
@@ -692,32 +700,34 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
         "def _check_parties(sender: address, receiver: address):",
         "def _check_parties ( receiver: address,sender: address):",
     ): _SYMMETRIC,
-    ("NodeRegistry", 78, "_STATUS_SHIFT: constant(uint256) = 192", "_STATUS_SHIFT: constant(uint256) = (192+1)"): (
+    ("NodeRegistry", 64, "_STATUS_SHIFT: constant(uint256) = 192", "_STATUS_SHIFT: constant(uint256) = (192+1)"): (
         "the status moves one bit up inside the private packed `_profile` slot (bits 193..200 are free); every read "
         "and write goes through the same constant"
     ),
     (
         "NodeRegistry",
-        218,
-        'assert (profile >> _STATUS_SHIFT) & 255 != convert(RETIRED, uint256), "registry: node is retired"',
-        'assert (profile >> _STATUS_SHIFT) & 255 < convert(RETIRED, uint256), "registry: node is retired"',
+        203,
+        "assert (profile >> _STATUS_SHIFT) & constants.UINT8_MASK != convert(RETIRED, uint256), "
+        '"registry: node is retired"',
+        "assert (profile >> _STATUS_SHIFT) & constants.UINT8_MASK < convert(RETIRED, uint256), "
+        '"registry: node is retired"',
     ): ("a registered node's status is 1, 2 or 3 (set_status refuses others): below 3 is not 3"),
     (
         "NodeRegistry",
-        298,
+        285,
         'assert report.submitted_at != 0, "registry: no report for that epoch"',
         'assert report.submitted_at > 0, "registry: no report for that epoch"',
     ): ("an unsigned value is never below 0: `> 0` is `!= 0`"),
-    ("Settlement", 247, "due: uint256 = 0", "due: uint256 = 1"): (
+    ("Settlement", 238, "due: uint256 = 0", "due: uint256 = 1"): (
         "`due` is read only when no skip reason was found, and that path assigns it first (Vyper requires the "
         "initializer)"
     ),
-    ("Settlement", 582, "share_bps: uint256 = 0", "share_bps: uint256 = (0+1)"): (
+    ("Settlement", 576, "share_bps: uint256 = 0", "share_bps: uint256 = (0+1)"): (
         "`_lookup` overwrites it with the registry's answer before any read (Vyper requires the initializer)"
     ),
     (
         "NodeRegistry",
-        155,
+        140,
         'assert len(self._region_nodes[region_key]) < MAX_NODES_PER_REGION, "registry: region is full"',
         'assert len(self._region_nodes[region_key]) != MAX_NODES_PER_REGION, "registry: region is full"',
     ): (
@@ -726,7 +736,7 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "Settlement",
-        96,
+        88,
         "_MAX_POOL: constant(uint256) = (1 << 79) - 1",
         "_MAX_POOL: constant(uint256) = (1 << (79-1)) - 1",
     ): (
@@ -735,17 +745,17 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "Settlement",
-        241,
+        232,
         "if k == 0 or k > len(payees) or payees[k - 1].node_id != voucher.node_id:",
         "if k <= 0 or k > len(payees) or payees[k - 1].node_id != voucher.node_id:",
     ): _UNSIGNED,
-    ("Settlement", 278, "return 0", "pass"): (
+    ("Settlement", 269, "return 0", "pass"): (
         "with nothing due no payee has an amount: the loop pays nobody, `_credit_fees` returns on 0 fees, and `total` "
         "(0) is returned; the early return saves gas only"
     ),
     (
         "Settlement",
-        616,
+        610,
         "return voucher.payer.is_contract and signature_checker._is_valid_ERC1271_signature_now(",
         "return True and signature_checker._is_valid_ERC1271_signature_now(",
     ): (
@@ -754,26 +764,26 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "revenue_stream",
-        59,
+        63,
         "_QUEUE_SET: constant(uint256) = 1 << 255",
         "_QUEUE_SET: constant(uint256) = 1 << (255-1)",
     ): (
         "the queue's marker bit moves from 255 to 254; the queued amount stays far below 2**254 (2**96 a deposit) and "
         "every read and write goes through the same constant"
     ),
-    ("revenue_stream", 232, "stream: uint256 = 0", "stream: uint256 = 1"): _DEAD_STORE,
-    ("revenue_stream", 233, "queued: uint256 = 0", "queued: uint256 = 1"): _DEAD_STORE,
-    ("revenue_stream", 238, "if EPOCH_LENGTH == 0:", "if EPOCH_LENGTH < 0:"): (
+    ("revenue_stream", 218, "stream: uint256 = 0", "stream: uint256 = 1"): _DEAD_STORE,
+    ("revenue_stream", 219, "queued: uint256 = 0", "queued: uint256 = 1"): _DEAD_STORE,
+    ("revenue_stream", 224, "if EPOCH_LENGTH == 0:", "if EPOCH_LENGTH < 0:"): (
         "with instant distribution (EPOCH_LENGTH 0) the stream is always 0 and `_released_by(0, ...)` is 0 (an EVM "
         "division by zero is 0), so the general formula returns the same `queued`"
     ),
-    ("revenue_stream", 346, "released: uint256 = 0", "released: uint256 = 1"): (
+    ("revenue_stream", 332, "released: uint256 = 0", "released: uint256 = 1"): (
         "`_advance` assigns `released` on every path before reading it (Vyper requires the initializer)"
     ),
-    ("revenue_stream", 350, "if released == 0:", "if released <= 0:"): _UNSIGNED,
+    ("revenue_stream", 336, "if released == 0:", "if released <= 0:"): _UNSIGNED,
     (
         "revenue_stream",
-        351,
+        337,
         "return acc, remainder, stream, queued, False",
         "return acc, remainder , queued, stream, False",
     ): (
@@ -782,7 +792,7 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "revenue_stream",
-        371,
+        357,
         "released = unsafe_add(released, unsafe_div(unsafe_mul(stream, elapsed), EPOCH_LENGTH))",
         "released = unsafe_add(released, unsafe_div(unsafe_mul ( elapsed,stream), EPOCH_LENGTH))",
     ): "unsafe_mul commutes",
