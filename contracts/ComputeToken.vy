@@ -191,7 +191,13 @@ def transfer(to: address, amount: uint256) -> bool:
     @param amount Token amount.
     @return bool Always True; refusals revert with the restriction's message.
     """
-    self._transfer(msg.sender, to, amount, empty(address))
+    # the stream's hot slot and both account slots are read once, for compliance and for
+    # the revenue debt alike. Refusals in order: compliance, zero address, balance.
+    state: stream.TransferState = stream._transfer_state(msg.sender, to)
+    if state.restrictions != 0:
+        # paused, restricted or a party frozen: the full check (the open path skips it)
+        self._require_transferable(msg.sender, to, state.restrictions)
+    stream._move_shares(msg.sender, to, amount, state)
     return True
 
 
@@ -204,7 +210,12 @@ def transferFrom(owner: address, to: address, amount: uint256) -> bool:
     @param amount Token amount.
     @return bool Always True; refusals revert.
     """
-    self._transfer(owner, to, amount, msg.sender)
+    # as `transfer`; refusals in order: compliance, allowance, zero address, balance
+    state: stream.TransferState = stream._transfer_state(owner, to)
+    if state.restrictions != 0:
+        self._require_transferable(owner, to, state.restrictions)
+    erc20._spend_allowance(owner, msg.sender, amount)
+    stream._move_shares(owner, to, amount, state)
     return True
 
 
@@ -252,7 +263,7 @@ def detect_transfer_restriction(sender: address, receiver: address, amount: uint
     @param amount Token amount (compliance here does not depend on it).
     @return uint8 The restriction code.
     """
-    return self._restriction(sender, receiver)
+    return self._check(sender, receiver, stream._transfer_state(sender, receiver).restrictions)
 
 
 @external
@@ -311,7 +322,7 @@ def forced_transfer(sender: address, receiver: address, amount: uint256):
     self._require_agent()
     assert not stream._is_frozen(receiver), self._message(RECEIVER_FROZEN)
     self._require_verified(empty(address), receiver)
-    self._move(sender, receiver, amount)
+    stream._move_shares(sender, receiver, amount, stream._transfer_state(sender, receiver))
     log ForcedTransfer(agent=msg.sender, sender=sender, receiver=receiver, amount=amount)
 
 
@@ -330,7 +341,7 @@ def recover(lost: address, replacement: address):
     assert not stream._is_frozen(replacement), self._message(RECEIVER_FROZEN)
     self._require_verified(empty(address), replacement)
     amount: uint256 = erc20.balanceOf[lost]
-    self._move(lost, replacement, amount)
+    stream._move_shares(lost, replacement, amount, stream._transfer_state(lost, replacement))
     stream._move_accrued(lost, replacement)
     log Recovered(agent=msg.sender, lost=lost, replacement=replacement, amount=amount)
 
@@ -438,65 +449,37 @@ def set_documents_hash(documents_hash_: bytes32):
 
 # --- internal ----------------------------------------------------------------------------------------
 @internal
-def _transfer(sender: address, receiver: address, amount: uint256, spender: address):
-    # `transfer` and `transferFrom` (from `spender`'s allowance) in one pass: the stream's
-    # hot slot and both account slots are read once, for compliance and for the revenue
-    # debt alike. Refusals in order: compliance, allowance, zero address, balance.
-    hot: uint256 = stream._hot
-    sender_slot: uint256 = stream._account[sender]
-    receiver_slot: uint256 = stream._account[receiver]
-    if (hot & stream._FLAGS) | ((sender_slot | receiver_slot) & stream._FROZEN) != 0:
-        # paused, restricted or a party frozen: the full check (the open path skips it)
-        code: uint8 = self._check(sender, receiver, hot, sender_slot, receiver_slot)
-        assert code == SUCCESS, self._message(code)
-    if spender != empty(address):
-        erc20._spend_allowance(sender, spender, amount)
-    acc: uint256 = stream._update_from(hot)
-    if sender != receiver:  # a self-transfer moves no debt
-        # neither party is frozen here, so the debt is the whole slot (mod 2**255)
-        shares: uint256 = unsafe_mul(amount, acc)
-        stream._account[sender] = unsafe_sub(sender_slot, shares) & stream._DEBT_MASK
-        stream._account[receiver] = unsafe_add(receiver_slot, shares) & stream._DEBT_MASK
-    # snekmate's `erc20._transfer`, inlined (its hooks are empty): the same checks, the
-    # same reasons, one internal call less on the hottest path
-    assert sender != empty(address), "erc20: transfer from the zero address"
-    assert receiver != empty(address), "erc20: transfer to the zero address"
-    balance: uint256 = erc20.balanceOf[sender]
-    assert balance >= amount, "erc20: transfer amount exceeds balance"
-    erc20.balanceOf[sender] = unsafe_sub(balance, amount)
-    # below the supply, itself below 2**116
-    erc20.balanceOf[receiver] = unsafe_add(erc20.balanceOf[receiver], amount)
-    log IERC20.Transfer(sender=sender, receiver=receiver, value=amount)
-
-
-@internal
-def _move(sender: address, receiver: address, amount: uint256):
-    # a transfer between two holders (snekmate refuses the zero address on either side):
-    # the stream is brought up to date, then the revenue debt moves with the shares, so
-    # what each party accrued so far stays theirs (REV-3)
-    acc: uint256 = stream._update()
-    stream._debit(sender, amount, acc)
-    stream._credit(receiver, amount, acc)
-    erc20._transfer(sender, receiver, amount)
+@view
+def _require_transferable(sender: address, receiver: address, restrictions: uint256):
+    """
+    @dev Reverts with the restriction's message unless `_check` finds none.
+    @param sender The payer.
+    @param receiver The receiver.
+    @param restrictions The pre-check's flags (`stream._transfer_state`), not zero.
+    """
+    code: uint8 = self._check(sender, receiver, restrictions)
+    assert code == SUCCESS, self._message(code)
 
 
 @internal
 @view
-def _restriction(sender: address, receiver: address) -> uint8:
-    return self._check(sender, receiver, stream._hot, stream._account[sender], stream._account[receiver])
-
-
-@internal
-@view
-def _check(sender: address, receiver: address, flags: uint256, sender_slot: uint256, receiver_slot: uint256) -> uint8:
-    # `flags`: the stream's hot slot; `*_slot`: the parties' account slots (frozen in bit 255)
-    if flags & stream.PAUSED_FLAG != 0:
+def _check(sender: address, receiver: address, restrictions: uint256) -> uint8:
+    """
+    @dev The restriction code of a transfer from `sender` to `receiver`: the pause first,
+         then a frozen party, then (restricted) the parties' verification.
+    @param sender The payer.
+    @param receiver The receiver.
+    @param restrictions `stream._transfer_state(sender, receiver).restrictions`: the
+           paused and restricted flags and each frozen party's flag.
+    @return uint8 SUCCESS or the first restriction that applies.
+    """
+    if restrictions & stream.PAUSED_FLAG != 0:
         return PAUSED
-    if sender_slot >= stream._FROZEN:
+    if restrictions & stream.SENDER_FROZEN_FLAG != 0:
         return SENDER_FROZEN
-    if receiver_slot >= stream._FROZEN:
+    if restrictions & stream.RECEIVER_FROZEN_FLAG != 0:
         return RECEIVER_FROZEN
-    if flags & stream.RESTRICTED_FLAG != 0:
+    if restrictions & stream.RESTRICTED_FLAG != 0:
         registry: IIdentityRegistry = self.identity_registry
         # one call on the happy path; a second only to say which party is refused
         if not staticcall registry.are_verified(sender, receiver):

@@ -5,8 +5,13 @@
 @license MIT
 @notice Streams a node's stablecoin revenue to the holders of its token, pro rata to
         balance and time, exactly, in O(1) gas per action. A stateful module: the token
-        initializes it and calls `_update` and `_checkpoint` on every balance change, so
-        a transfer never calls out.
+        initializes it and moves every share through it, so a transfer never calls out.
+        What the token uses, all internal: `_transfer_state` (the compliance pre-check's
+        inputs, read once) and `_move_shares` (the stream brought up to date, the revenue
+        debt and the balances moved) for transfers; `_update` with `_credit` / `_debit`
+        for mints and burns; `_move_accrued` for a recovery; `_flags` / `_set_flag` and
+        `_is_frozen` / `_set_frozen` for the token's paused, restricted and frozen flags,
+        which live in this module's slots. How those slots are packed stays private.
 @dev Revenue deposited during epoch `e` streams linearly over epoch `e + 1`, on fixed
      epoch boundaries (`GENESIS`, `EPOCH_LENGTH`), so a dust deposit can neither stretch
      nor dilute a running stream. With `EPOCH_LENGTH == 0` a deposit is released at once.
@@ -22,14 +27,15 @@
      the queue (`_queue`, whose set top bit keeps it from ever returning to zero) is read
      only by deposits, epoch roll-overs and zero-supply releases. An update that releases
      nothing within the same epoch writes nothing, and a claim never writes the stream.
-     Each account is one slot, `_account`: a MasterChef-style debt `balance * revenue_per_share - accrued` (scaled, kept mod
-     2**255) and, in bit 255, the token's `frozen` flag, so a transfer's compliance check
-     and its checkpoint read the same slot. A balance change moves `amount * acc` of
-     debt with the shares, which leaves every party's accrued revenue where it was
-     (REV-3). Bounds (far beyond any real node): supply below 2**116 shares, deposits per
-     epoch below 2**96 base units, EPOCH_LENGTH at most 2**32 seconds, timestamps below
-     2**38 (the year 10680), and an account's unclaimed revenue below 2**255
-     scaled units (about 5.7e40 base units), so the debt's mod-2**255 arithmetic is exact.
+     Each account is one slot, `_account`: a MasterChef-style debt `balance *
+     revenue_per_share - accrued` (scaled, kept mod 2**255) and, in bit 255, the token's
+     `frozen` flag, so a transfer's compliance check and its checkpoint read the same
+     slot. A balance change moves `amount * acc` of debt with the shares, which leaves
+     every party's accrued revenue where it was (REV-3). Bounds (far beyond any real
+     node): supply below 2**116 shares, deposits per epoch below 2**96 base units,
+     EPOCH_LENGTH at most 2**32 seconds, timestamps below 2**38 (the year 10680), and an
+     account's unclaimed revenue below 2**255 scaled units (about 5.7e40 base units), so
+     the debt's mod-2**255 arithmetic is exact.
      Python reference model: computerwa/models/revenue.py.
 """
 
@@ -61,17 +67,43 @@ _REMAINDER_SHIFT: constant(uint256) = 140
 # `_queue`: queued_amount (bits 0..254) | a set bit 255, so the slot never returns to
 # zero and the first deposit of an epoch pays no zero-to-non-zero SSTORE
 _QUEUE_SET: constant(uint256) = 1 << 255
+# `_account`: debt (bits 0..254, mod 2**255) | frozen (255)
 _FROZEN: constant(uint256) = 1 << 255
 _DEBT_MASK: constant(uint256) = _FROZEN - 1
+# `TransferState.restrictions`: the two flags above where `_hot` keeps them, and a frozen
+# party's bit (the sender's where its slot keeps it, the receiver's one lower)
+SENDER_FROZEN_FLAG: constant(uint256) = _FROZEN
+RECEIVER_FROZEN_FLAG: constant(uint256) = _FROZEN >> 1
 
 STABLECOIN: public(immutable(IERC20))
 GENESIS: public(immutable(uint256))
 EPOCH_LENGTH: public(immutable(uint256))
 
+
+# What a transfer reads once (`_transfer_state`) and hands back to `_move_shares`: the
+# compliance pre-check's inputs (`restrictions`: PAUSED_FLAG, RESTRICTED_FLAG,
+# SENDER_FROZEN_FLAG and RECEIVER_FROZEN_FLAG, each set when it applies; zero when
+# nothing restricts the transfer), then this module's slots as read, which callers pass
+# back untouched.
+struct TransferState:
+    restrictions: uint256
+    hot: uint256
+    sender_slot: uint256
+    receiver_slot: uint256
+
+
+# The stream brought to now (`_advance`): the accumulator, the new `_hot` word (zero when
+# nothing changed, so nothing is to be written: a real one holds the timestamp) and the
+# queue (max_value(uint256) when `_advance` did not read it).
+struct Advance:
+    acc: uint256
+    hot: uint256
+    queued: uint256
+
+
 revenue_per_share: public(uint256)
 _hot: uint256
 _queue: uint256
-# debt (bits 0..254, mod 2**255) | frozen (bit 255)
 _account: HashMap[address, uint256]
 
 
@@ -133,7 +165,7 @@ def claim(receiver: address) -> uint256:
     # the stream is read, not written: a claim changes no balance and no supply, and
     # releases at one supply add up exactly however they are grouped, so the next update
     # reaches the same accumulator from the stored state
-    acc: uint256 = self._advance(self._hot)[0]
+    acc: uint256 = self._advance(self._hot).acc
     slot: uint256 = self._account[msg.sender]
     amount: uint256 = self._accrued(slot, erc20.balanceOf[msg.sender], acc) // ACC_PRECISION
     if amount != 0:
@@ -192,7 +224,7 @@ def claimable(account: address) -> uint256:
     @param account The holder.
     @return uint256 Whole stablecoin base units.
     """
-    return self._pending(account, self._advance(self._hot)[0]) // ACC_PRECISION
+    return self._pending(account, self._advance(self._hot).acc) // ACC_PRECISION
 
 
 @external
@@ -203,7 +235,7 @@ def accrued_scaled(account: address) -> uint256:
     @param account The holder.
     @return uint256 Scaled revenue.
     """
-    return self._pending(account, self._advance(self._hot)[0])
+    return self._pending(account, self._advance(self._hot).acc)
 
 
 @external
@@ -213,16 +245,16 @@ def streaming() -> uint256:
     @dev Revenue deposited but not yet released: the running stream's rest and the queue.
     @return uint256 Stablecoin base units.
     """
-    acc: uint256 = 0
-    remainder: uint256 = 0
-    stream: uint256 = 0
-    queued: uint256 = 0
-    changed: bool = False
-    acc, remainder, stream, queued, changed = self._advance(self._hot)
+    hot: uint256 = self._hot
+    now: Advance = self._advance(hot)
+    if now.hot != 0:
+        hot = now.hot
+    queued: uint256 = now.queued
     if queued == max_value(uint256):
         queued = self._queue ^ _QUEUE_SET
     if EPOCH_LENGTH == 0:
         return queued
+    stream: uint256 = (hot >> _STREAM_SHIFT) & _STREAM_MASK
     now_epoch: uint256 = self._epoch(block.timestamp)
     return stream - self._released_by(stream, now_epoch, block.timestamp) + queued
 
@@ -239,27 +271,80 @@ def current_epoch() -> uint256:
 
 @internal
 def _update() -> uint256:
-    return self._update_from(self._hot)
+    """
+    @dev Brings the stream to now (a mint, a burn, a deposit). Writes nothing when
+         nothing changed (no release, same epoch): the stored state then still describes
+         now, since what a stream releases depends only on its epoch, and releases at one
+         supply add up exactly however they are grouped.
+    @return uint256 The accumulator, `revenue_per_share`, now.
+    """
+    hot: uint256 = self._hot
+    now: Advance = self._advance(hot)
+    if now.hot != 0:
+        self.revenue_per_share = now.acc
+        self._hot = now.hot
+        if now.queued != max_value(uint256):
+            self._queue = now.queued | _QUEUE_SET
+    return now.acc
 
 
 @internal
-def _update_from(hot: uint256) -> uint256:
-    # brings the stream (`hot`, as just read from `_hot`) to now and returns the
-    # accumulator; writes nothing when nothing changed (no release, same epoch): the
-    # stored state then still describes now, since what a stream releases depends only
-    # on its epoch, and releases at one supply add up exactly whatever their grouping
-    acc: uint256 = 0
-    remainder: uint256 = 0
-    stream: uint256 = 0
-    queued: uint256 = 0
-    changed: bool = False
-    acc, remainder, stream, queued, changed = self._advance(hot)
-    if changed:
-        self.revenue_per_share = acc
-        self._hot = (block.timestamp | (hot & _FLAGS) | (stream << _STREAM_SHIFT) | (remainder << _REMAINDER_SHIFT))
-        if queued != max_value(uint256):
-            self._queue = queued | _QUEUE_SET
-    return acc
+@view
+def _transfer_state(sender: address, receiver: address) -> TransferState:
+    """
+    @dev Reads, once, what a transfer from `sender` to `receiver` needs: the stream's hot
+         slot and both account slots, for the compliance pre-check and for the revenue
+         debt alike. Nothing may write the stream or either account before the result
+         goes to `_move_shares`.
+    @param sender The payer.
+    @param receiver The receiver.
+    @return TransferState `restrictions` (zero: neither paused, restricted nor a party
+            frozen), then the slots as read.
+    """
+    hot: uint256 = self._hot
+    sender_slot: uint256 = self._account[sender]
+    receiver_slot: uint256 = self._account[receiver]
+    return TransferState(
+        restrictions=(hot & _FLAGS) | (sender_slot & _FROZEN) | ((receiver_slot & _FROZEN) >> 1),
+        hot=hot,
+        sender_slot=sender_slot,
+        receiver_slot=receiver_slot,
+    )
+
+
+@internal
+def _move_shares(sender: address, receiver: address, amount: uint256, state: TransferState):
+    """
+    @dev Moves `amount` shares from `sender` to `receiver`, whatever the compliance flags
+         (the caller checked them): the stream is brought to now (as `_update`, from the
+         hot slot `state` holds), then `amount * acc` of revenue debt moves with the
+         shares, so what each party accrued so far stays theirs (REV-3), and their frozen
+         flags stay as they are; then snekmate's `erc20._transfer`, inlined (its hooks are
+         empty): the same checks, the same reasons, the same event. Refusals in order:
+         the stream ("revenue: stream too large"), the zero address, the balance.
+    @param sender The payer.
+    @param receiver The receiver.
+    @param amount The shares.
+    @param state `_transfer_state(sender, receiver)`, read in this transaction.
+    """
+    now: Advance = self._advance(state.hot)
+    if now.hot != 0:
+        self.revenue_per_share = now.acc
+        self._hot = now.hot
+        if now.queued != max_value(uint256):
+            self._queue = now.queued | _QUEUE_SET
+    if sender != receiver:  # a self-transfer moves no debt
+        debt: uint256 = unsafe_mul(amount, now.acc)
+        self._account[sender] = (unsafe_sub(state.sender_slot, debt) & _DEBT_MASK) | (state.sender_slot & _FROZEN)
+        self._account[receiver] = (unsafe_add(state.receiver_slot, debt) & _DEBT_MASK) | (state.receiver_slot & _FROZEN)
+    assert sender != empty(address), "erc20: transfer from the zero address"
+    assert receiver != empty(address), "erc20: transfer to the zero address"
+    balance: uint256 = erc20.balanceOf[sender]
+    assert balance >= amount, "erc20: transfer amount exceeds balance"
+    erc20.balanceOf[sender] = unsafe_sub(balance, amount)
+    # below the supply, itself below 2**116
+    erc20.balanceOf[receiver] = unsafe_add(erc20.balanceOf[receiver], amount)
+    log IERC20.Transfer(sender=sender, receiver=receiver, value=amount)
 
 
 @internal
@@ -317,8 +402,8 @@ def _accrued(slot: uint256, balance: uint256, acc: uint256) -> uint256:
 
 @internal
 @view
-def _advance(hot: uint256) -> (uint256, uint256, uint256, uint256, bool):
-    # (acc, remainder, stream, queue, changed) brought to now from `hot`. The queue is
+def _advance(hot: uint256) -> Advance:
+    # the stream brought to now from `hot` (see `Advance`). The queue is
     # read only when it can change (instant distribution, an epoch roll-over, revenue
     # released at zero supply); otherwise it is returned as max_value(uint256),
     # "untouched". Unchecked math, bounded: stream < 2**100 (asserted when it is set),
@@ -330,31 +415,32 @@ def _advance(hot: uint256) -> (uint256, uint256, uint256, uint256, bool):
     stream: uint256 = (hot >> _STREAM_SHIFT) & _STREAM_MASK
     queued: uint256 = max_value(uint256)
     released: uint256 = 0
-    if EPOCH_LENGTH == 0:
+    length: uint256 = EPOCH_LENGTH
+    if length == 0:
         queued = 0
         released = self._queue ^ _QUEUE_SET
         if released == 0:
-            return acc, remainder, stream, queued, False
+            return Advance(acc=acc, hot=0, queued=queued)
     else:
         last: uint256 = hot & _TIME_MASK
-        since_start: uint256 = unsafe_sub(last, GENESIS) % EPOCH_LENGTH
+        since_start: uint256 = unsafe_sub(last, GENESIS) % length
         # what of e0's stream was already out at `last`
-        done: uint256 = unsafe_div(unsafe_mul(stream, since_start), EPOCH_LENGTH)
+        done: uint256 = unsafe_div(unsafe_mul(stream, since_start), length)
         # seconds from the start of e0 (the epoch of `last`) to now
         elapsed: uint256 = unsafe_add(since_start, unsafe_sub(block.timestamp, last))
-        if elapsed < EPOCH_LENGTH:
-            released = unsafe_sub(unsafe_div(unsafe_mul(stream, elapsed), EPOCH_LENGTH), done)
+        if elapsed < length:
+            released = unsafe_sub(unsafe_div(unsafe_mul(stream, elapsed), length), done)
             if released == 0:
-                return acc, remainder, stream, queued, False
+                return Advance(acc=acc, hot=0, queued=queued)
         else:
             # e0's stream is over; what was deposited during e0 streams over e0 + 1
             released = unsafe_sub(stream, done)
             stream = self._queue ^ _QUEUE_SET
             assert stream <= _STREAM_MASK, "revenue: stream too large"
             queued = 0
-            elapsed = unsafe_sub(elapsed, EPOCH_LENGTH)
-            if elapsed < EPOCH_LENGTH:
-                released = unsafe_add(released, unsafe_div(unsafe_mul(stream, elapsed), EPOCH_LENGTH))
+            elapsed = unsafe_sub(elapsed, length)
+            if elapsed < length:
+                released = unsafe_add(released, unsafe_div(unsafe_mul(stream, elapsed), length))
             else:
                 # that one is over too
                 released = unsafe_add(released, stream)
@@ -371,7 +457,11 @@ def _advance(hot: uint256) -> (uint256, uint256, uint256, uint256, bool):
             # acc is only ever used mod 2**255 (account debts), so even a wrap would be harmless
             acc = unsafe_add(acc, unsafe_div(scaled, supply))
             remainder = scaled % supply
-    return acc, remainder, stream, queued, True
+    return Advance(
+        acc=acc,
+        hot=block.timestamp | (hot & _FLAGS) | (stream << _STREAM_SHIFT) | (remainder << _REMAINDER_SHIFT),
+        queued=queued,
+    )
 
 
 @internal

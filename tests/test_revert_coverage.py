@@ -16,7 +16,7 @@ Out of scope: `contracts/mocks/` (test doubles, never deployed) and the snekmate
 the contracts import (their reasons, e.g. "ownable: caller is not the owner", are
 snekmate's; `python tests/test_revert_coverage.py` lists how many of them the tests use,
 for information). Reasons our contracts copy from snekmate into their own code (the
-inlined `erc20: ...` checks of `ComputeToken._transfer`) are ours and in scope.
+inlined `erc20: ...` checks of `revenue_stream._move_shares`) are ours and in scope.
 
 What counts as triggering: a test passes the exact text to `reverts(...)` or
 `expect(...)` (computerwa.evm.chain), both of which fail unless the call reverts with exactly

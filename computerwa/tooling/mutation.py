@@ -605,7 +605,6 @@ def main(argv: list[str] | None = None) -> int:
 # bytecode differs): (target, line number, original line, mutated line), both stripped -> why. The line
 # number pins a judgement to one site (the same text elsewhere may be no equivalent); after an edit of
 # the contract, tests/test_mutation_tool.py names the entries whose line moved. PROPERTIES.md lists them.
-_DEAD_STORE = "`_advance`'s result overwrites the initializer before any read (Vyper requires it)"
 _SYMMETRIC = (
     "`_check_parties` treats its two parties alike (the pause, then each party's blacklist, with one reason): "
     "swapping them changes nothing observable"
@@ -652,42 +651,22 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     ("ComputeFactory", 89, "name: String[25],", "name: String[(25+1)],"): _BOUND,
     ("ComputeFactory", 90, "symbol: String[5],", "symbol: String[(5+1)],"): _BOUND,
-    (
-        "ComputeToken",
-        448,
-        "if (hot & stream._FLAGS) | ((sender_slot | receiver_slot) & stream._FROZEN) != 0:",
-        "if (hot & stream._FLAGS) | ((sender_slot | receiver_slot) | stream._FROZEN) != 0:",
-    ): ("as above: the full check always, the same outcome (gas only)"),
-    (
-        "ComputeToken",
-        448,
-        "if (hot & stream._FLAGS) | ((sender_slot | receiver_slot) & stream._FROZEN) != 0:",
-        "if (hot | stream._FLAGS) | ((sender_slot | receiver_slot) & stream._FROZEN) != 0:",
-    ): (
-        "the condition only chooses the full compliance check over the open fast path; always taking it returns "
-        "SUCCESS exactly where the fast path was taken (gas only)"
-    ),
-    ("ComputeToken", 479, "stream._credit(receiver, amount, acc)", "stream._credit(receiver , acc, amount)"): (
-        "`_credit` uses only unsafe_mul(amount, acc): the product commutes"
-    ),
-    ("ComputeToken", 527, "if code == PAUSED:", "if code <= PAUSED:"): (
+    ("ComputeToken", 510, "if code == PAUSED:", "if code <= PAUSED:"): (
         "`_message` tests SUCCESS (0) first: past it, code <= 1 means code == PAUSED"
     ),
-    ("revenue_stream", 216, "acc: uint256 = 0", "acc: uint256 = 1"): _DEAD_STORE,
-    ("revenue_stream", 217, "remainder: uint256 = 0", "remainder: uint256 = (0+1)"): _DEAD_STORE,
     (
         "revenue_stream",
-        270,
+        355,
         "self._account[account] = self._with_debt(slot, unsafe_add(slot, unsafe_mul(amount, acc)))",
         "self._account[account] = self._with_debt(slot, unsafe_add(slot, unsafe_mul ( acc,amount)))",
     ): ("unsafe_mul commutes"),
     (
         "revenue_stream",
-        313,
+        398,
         "def _accrued(slot: uint256, balance: uint256, acc: uint256) -> uint256:",
         "def _accrued(slot: uint256 , acc: uint256, balance: uint256) -> uint256:",
     ): ("the two swapped parameters are used only as unsafe_mul(balance, acc), which commutes"),
-    ("revenue_stream", 332, "released: uint256 = 0", "released: uint256 = (0+1)"): (
+    ("revenue_stream", 417, "released: uint256 = 0", "released: uint256 = (0+1)"): (
         "`_advance` assigns `released` on every path before reading it (Vyper requires the initializer)"
     ),
     ("MockStablecoin", 132, "self._check_parties(msg.sender, to)", "self._check_parties ( to,msg.sender)"): _SYMMETRIC,
@@ -764,57 +743,34 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "revenue_stream",
-        63,
+        69,
         "_QUEUE_SET: constant(uint256) = 1 << 255",
         "_QUEUE_SET: constant(uint256) = 1 << (255-1)",
     ): (
         "the queue's marker bit moves from 255 to 254; the queued amount stays far below 2**254 (2**96 a deposit) and "
         "every read and write goes through the same constant"
     ),
-    ("revenue_stream", 218, "stream: uint256 = 0", "stream: uint256 = 1"): _DEAD_STORE,
-    ("revenue_stream", 219, "queued: uint256 = 0", "queued: uint256 = 1"): _DEAD_STORE,
-    ("revenue_stream", 224, "if EPOCH_LENGTH == 0:", "if EPOCH_LENGTH < 0:"): (
+    ("revenue_stream", 255, "if EPOCH_LENGTH == 0:", "if EPOCH_LENGTH < 0:"): (
         "with instant distribution (EPOCH_LENGTH 0) the stream is always 0 and `_released_by(0, ...)` is 0 (an EVM "
         "division by zero is 0), so the general formula returns the same `queued`"
     ),
-    ("revenue_stream", 332, "released: uint256 = 0", "released: uint256 = 1"): (
+    ("revenue_stream", 417, "released: uint256 = 0", "released: uint256 = 1"): (
         "`_advance` assigns `released` on every path before reading it (Vyper requires the initializer)"
     ),
-    ("revenue_stream", 336, "if released == 0:", "if released <= 0:"): _UNSIGNED,
+    ("revenue_stream", 422, "if released == 0:", "if released <= 0:"): _UNSIGNED,
     (
         "revenue_stream",
-        337,
-        "return acc, remainder, stream, queued, False",
-        "return acc, remainder , queued, stream, False",
-    ): (
-        "in instant distribution (this branch) `queued` was just set to 0 and the stream is always 0: swapping two "
-        "zeros"
-    ),
-    (
-        "revenue_stream",
-        357,
-        "released = unsafe_add(released, unsafe_div(unsafe_mul(stream, elapsed), EPOCH_LENGTH))",
-        "released = unsafe_add(released, unsafe_div(unsafe_mul ( elapsed,stream), EPOCH_LENGTH))",
+        443,
+        "released = unsafe_add(released, unsafe_div(unsafe_mul(stream, elapsed), length))",
+        "released = unsafe_add(released, unsafe_div(unsafe_mul ( elapsed,stream), length))",
     ): "unsafe_mul commutes",
     (
         "ComputeToken",
-        448,
-        "if (hot & stream._FLAGS) | ((sender_slot | receiver_slot) & stream._FROZEN) != 0:",
-        "if (hot & stream._FLAGS) | ((sender_slot | receiver_slot) & stream._FROZEN) >= 0:",
-    ): "as above: the full check always, the same outcome (gas only)",
-    (
-        "ComputeToken",
-        448,
-        "if (hot & stream._FLAGS) | ((sender_slot | receiver_slot) & stream._FROZEN) != 0:",
-        "if (hot & stream._FLAGS) | ((sender_slot | receiver_slot) & stream._FROZEN) != 1:",
-    ): ("the value is made of bits 38, 39 and 255 only, never 1: the full check always, the same outcome (gas only)"),
-    (
-        "ComputeToken",
-        502,
+        485,
         "if not staticcall registry.are_verified(sender, receiver):",
         "if not staticcall registry.are_verified ( receiver,sender):",
     ): "`are_verified` is symmetric: both verified until the earlier expiry",
-    ("ComputeToken", 529, "if code == SENDER_FROZEN:", "if code <= SENDER_FROZEN:"): (
+    ("ComputeToken", 512, "if code == SENDER_FROZEN:", "if code <= SENDER_FROZEN:"): (
         "`_message` tests SUCCESS (0) and PAUSED (1) first: past them, code <= 2 means code == SENDER_FROZEN"
     ),
 }

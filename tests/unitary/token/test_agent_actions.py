@@ -83,6 +83,21 @@ def test_forced_transfer_works_through_pause_and_a_frozen_sender(compute_token, 
     compute_token.freeze(investor, sender=agent)
     compute_token.forced_transfer(investor, holder, SHARES, sender=agent)
     assert compute_token.balanceOf(holder) == SHARES
+    assert compute_token.is_frozen(investor) and not compute_token.is_frozen(holder)
+
+
+def test_forced_transfer_from_a_frozen_sender_keeps_it_frozen_and_its_revenue(
+    compute_token, agent, investor, holder, clock, deposit, issued
+):
+    epoch = deposit().filter("RevenueDeposited")[0].args["epoch"]
+    clock.at(clock.epoch_start(epoch + 2))
+    compute_token.freeze(investor, sender=agent)
+    compute_token.forced_transfer(investor, holder, SHARES // 2, sender=agent)
+    assert compute_token.is_frozen(investor) and not compute_token.is_frozen(holder)
+    assert compute_token.claimable(investor) == REVENUE
+    assert compute_token.claimable(holder) == 0
+    with reverts(MESSAGES[2]):
+        compute_token.transfer(holder, 1, sender=investor)
 
 
 def test_forced_transfer_from_an_unverified_sender(compute_token, identity, issuer, agent, investor, holder, issued):
@@ -188,6 +203,7 @@ def test_recover_works_through_pause_and_a_frozen_lost_wallet(compute_token, age
     compute_token.freeze(investor, sender=agent)
     compute_token.recover(investor, holder, sender=agent)
     assert compute_token.balanceOf(holder) == SHARES
+    assert compute_token.is_frozen(investor) and not compute_token.is_frozen(holder)
 
 
 def test_recover_into_the_lost_wallet_itself_is_refused(compute_token, agent, investor, issued):
