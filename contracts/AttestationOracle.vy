@@ -3,6 +3,7 @@
 """
 @title AttestationOracle
 @custom:contract-name AttestationOracle
+@custom:spec docs/SPEC.md, section "AttestationOracle"
 @license MIT
 @notice Performance reports of compute nodes (uptime, utilization, latency, energy,
         work done), accepted when a k-of-n committee of attestors signed them
@@ -315,6 +316,10 @@ def set_threshold(threshold: uint256):
 @internal
 @view
 def _committee() -> DynArray[address, MAX_ATTESTORS]:
+    """
+    @dev The current committee, read from its data contract's code (one EXTCODECOPY).
+    @return DynArray The attestors, in ascending address order.
+    """
     config: uint256 = self._config
     count: uint256 = (config >> _COUNT_SHIFT) & constants.UINT8_MASK
     data: Bytes[_COMMITTEE_BYTES] = slice(convert(config & constants.ADDRESS_MASK, address).code, 0, _COMMITTEE_BYTES)
@@ -326,7 +331,13 @@ def _committee() -> DynArray[address, MAX_ATTESTORS]:
 
 @internal
 def _inserted(committee: DynArray[address, MAX_ATTESTORS], attestor: address) -> DynArray[address, MAX_ATTESTORS]:
-    # `committee` ascends; the result does too, with `attestor` in its place
+    """
+    @dev `committee` with `attestor` added in its place: `committee` ascends, and so does
+         the result. Logs `AttestorAdded`.
+    @param committee The committee, ascending.
+    @param attestor A new attestor: not the zero address, not a member; at most 32 in all.
+    @return DynArray The new committee, ascending.
+    """
     assert attestor != empty(address), "oracle: attestor is the zero address"
     assert attestor not in committee, "oracle: already an attestor"
     assert len(committee) < MAX_ATTESTORS, "oracle: committee is full"
@@ -346,7 +357,12 @@ def _inserted(committee: DynArray[address, MAX_ATTESTORS], attestor: address) ->
 
 @internal
 def _store(committee: DynArray[address, MAX_ATTESTORS], threshold: uint256):
-    # writes the committee as a data contract's code, then the config slot
+    """
+    @dev Writes `committee` as the code of a new data contract, then the config slot
+         (data contract | count | threshold); logs `ThresholdSet` when the threshold changes.
+    @param committee The committee, ascending.
+    @param threshold Signatures a report needs: at least 1, at most the committee size.
+    """
     count: uint256 = len(committee)
     self._check_threshold(threshold, count)
     if threshold != self._config >> _THRESHOLD_SHIFT:
@@ -361,6 +377,11 @@ def _store(committee: DynArray[address, MAX_ATTESTORS], threshold: uint256):
 @internal
 @pure
 def _check_threshold(threshold: uint256, count: uint256):
+    """
+    @dev Refuses a threshold of zero or above the committee size.
+    @param threshold Signatures a report needs.
+    @param count The committee size.
+    """
     assert threshold != 0, "oracle: threshold is zero"
     assert threshold <= count, "oracle: threshold above committee size"
 
@@ -368,6 +389,11 @@ def _check_threshold(threshold: uint256, count: uint256):
 @internal
 @pure
 def _unpacked(packed: uint256) -> IAttestationOracle.Attestation:
+    """
+    @dev A report's metrics from its one storage slot (see the layout above `GENESIS`).
+    @param packed The slot.
+    @return Attestation The metrics and acceptance time; all zero for an empty slot.
+    """
     return IAttestationOracle.Attestation(
         uptime_bps=convert(packed & constants.UINT16_MASK, uint16),
         utilization_bps=convert((packed >> _UTILIZATION_SHIFT) & constants.UINT16_MASK, uint16),
@@ -381,4 +407,8 @@ def _unpacked(packed: uint256) -> IAttestationOracle.Attestation:
 @internal
 @view
 def _epoch() -> uint256:
+    """
+    @dev The epoch of the latest block, on the suite's one clock.
+    @return uint256 `(block.timestamp - GENESIS) // EPOCH_LENGTH`.
+    """
     return (block.timestamp - GENESIS) // EPOCH_LENGTH

@@ -3,6 +3,7 @@
 """
 @title ComputeFactory
 @custom:contract-name ComputeFactory
+@custom:spec docs/SPEC.md, section "ComputeFactory"
 @license MIT
 @notice Deploys one ComputeToken per compute node from a blueprint (EIP-5202), with the
         deployment's stablecoin, identity registry and clock, and records it by node id.

@@ -3,6 +3,7 @@
 """
 @title ComputeToken
 @custom:contract-name ComputeToken
+@custom:spec docs/SPEC.md, section "ComputeToken"
 @license MIT
 @notice The real-world-asset share of one compute node: an ERC-20 (18 decimals) with
         EIP-2612 `permit` and EIP-5267 `eip712Domain`, the compliance controls a regulated
@@ -492,7 +493,13 @@ def _check(sender: address, receiver: address, restrictions: uint256) -> uint8:
 @internal
 @view
 def _require_verified(sender: address, receiver: address):
-    # the zero address (mint, burn) needs no identity
+    """
+    @dev In restricted mode, refuses a non-zero party the identity registry does not verify
+         now. The zero address is not checked: the other side of a mint or burn, and the
+         sender of a forced transfer or recovery (a court order does not wait for KYC).
+    @param sender The payer, or the zero address.
+    @param receiver The receiver, or the zero address.
+    """
     if stream._flags() & stream.RESTRICTED_FLAG == 0:
         return
     registry: IIdentityRegistry = self.identity_registry
@@ -505,6 +512,11 @@ def _require_verified(sender: address, receiver: address):
 @internal
 @pure
 def _message(code: uint8) -> String[64]:
+    """
+    @dev The words for a restriction code (ERC-1404); a refused transfer reverts with them.
+    @param code A restriction code.
+    @return String The explanation; "unknown restriction code" for any other code.
+    """
     if code == SUCCESS:
         return "compute_token: no restriction"
     if code == PAUSED:
@@ -523,11 +535,20 @@ def _message(code: uint8) -> String[64]:
 @internal
 @view
 def _require_agent():
+    """
+    @dev Refuses a caller without the agent role.
+    """
     assert self.is_agent[msg.sender], "compute_token: caller is not an agent"
 
 
 @internal
 def _set_role(role: String[6], account: address, status: bool):
+    """
+    @dev Grants or revokes a role and logs `RoleSet`.
+    @param role "agent" or "minter" (anything else is the minter role: callers pass a literal).
+    @param account The account; not the zero address.
+    @param status True to grant.
+    """
     assert account != empty(address), "compute_token: role for the zero address"
     if role == "agent":
         self.is_agent[account] = status

@@ -3,6 +3,7 @@
 """
 @title IdentityRegistry
 @custom:contract-name IdentityRegistry
+@custom:spec docs/SPEC.md, section "IdentityRegistry"
 @license MIT
 @notice The investor allowlist every ComputeToken of a deployment shares (ERC-3643's
         identity registry, simplified): registrars verify an account until a timestamp

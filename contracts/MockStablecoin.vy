@@ -3,6 +3,7 @@
 """
 @title MockStablecoin
 @custom:contract-name MockStablecoin
+@custom:spec docs/SPEC.md, section "MockStablecoin"
 @license MIT
 @notice A GENIUS-style dollar for local networks and tests: 6 decimals,
         issuer-only mint and burn, blacklist, pause, EIP-2612 `permit`,
@@ -397,6 +398,21 @@ def _use_authorization(
     r: bytes32,
     s: bytes32,
 ):
+    """
+    @dev Uses an EIP-3009 authorization: checks the parties (pause, blacklist), its validity
+         window, that its nonce is unused and its signature, marks the nonce used (logs
+         `AuthorizationUsed`) and moves `amount` from `from_` to `to`.
+    @param typehash TransferWithAuthorization's or ReceiveWithAuthorization's type hash.
+    @param from_ The authorizer, who pays.
+    @param to The payee.
+    @param amount Base units.
+    @param valid_after Valid strictly after this time.
+    @param valid_before Valid strictly before this time.
+    @param nonce The authorizer's random nonce.
+    @param v The signature's v.
+    @param r The signature's r.
+    @param s The signature's s.
+    """
     self._check_parties(from_, to)
     assert block.timestamp > valid_after, "stablecoin: authorization is not yet valid"
     assert block.timestamp < valid_before, "stablecoin: authorization is expired"
@@ -416,7 +432,16 @@ def _use_authorization(
 @internal
 @view
 def _verify(signer: address, struct_hash: bytes32, v: uint8, r: bytes32, s: bytes32):
-    # snekmate's ecdsa refuses high-s and a zero-address recovery with its own reasons
+    """
+    @dev Refuses a signature of the EIP-712 digest of `struct_hash` that `signer` did not
+         make (snekmate's ecdsa refuses high-s and a zero-address recovery with its own
+         reasons).
+    @param signer Who must have signed.
+    @param struct_hash The typed struct's hash.
+    @param v The signature's v.
+    @param r The signature's r.
+    @param s The signature's s.
+    """
     recovered: address = ecdsa._recover_vrs(
         erc20.eip712_domain_separator._hash_typed_data_v4(struct_hash),
         convert(v, uint256),
@@ -428,7 +453,12 @@ def _verify(signer: address, struct_hash: bytes32, v: uint8, r: bytes32, s: byte
 
 @internal
 def _check_parties(sender: address, receiver: address):
-    # the same rule guards a transfer (payer, payee) and an approval (owner, spender)
+    """
+    @dev The rule that guards a transfer (payer, payee) and an approval (owner, spender)
+         alike: not paused, neither party blacklisted.
+    @param sender The payer or owner.
+    @param receiver The payee or spender.
+    """
     pausable._require_not_paused()
     self._check_not_blacklisted(sender)
     self._check_not_blacklisted(receiver)
@@ -437,4 +467,8 @@ def _check_parties(sender: address, receiver: address):
 @internal
 @view
 def _check_not_blacklisted(account: address):
+    """
+    @dev Refuses a blacklisted account (the top bit of its balance word).
+    @param account The account.
+    """
     assert erc20.balanceOf[account] < _BLACKLISTED, "stablecoin: account is blacklisted"

@@ -3,6 +3,7 @@
 """
 @title NodeRegistry
 @custom:contract-name NodeRegistry
+@custom:spec docs/SPEC.md, section "NodeRegistry"
 @license MIT
 @notice The compute nodes of a deployment: who operates each, where it is, what it
         costs, its SLA and its stablecoin bond. Registering a node creates its
@@ -379,5 +380,9 @@ def slashed(node_id: uint256, epoch: uint64) -> bool:
 @internal
 @view
 def _check_operator(node_id: uint256):
+    """
+    @dev Refuses an unknown node, and a caller that is not the node's operator.
+    @param node_id The node.
+    """
     assert self._profile[node_id] != 0, "registry: unknown node"
     assert msg.sender == self._operator[node_id], "registry: caller is not the operator"

@@ -3,6 +3,7 @@
 """
 @title Settlement
 @custom:contract-name Settlement
+@custom:spec docs/SPEC.md, section "Settlement"
 @license MIT
 @notice Customers pay compute nodes in the stablecoin: prepaid balances charged by
         cumulative EIP-712 vouchers settled in batches, and one-shot EIP-3009 payments.
@@ -531,7 +532,15 @@ def paused() -> bool:
 
 @internal
 def _pay(payee: Payee, config: uint256) -> uint256:
-    # the holders get the rest: every rounding remainder included
+    """
+    @dev Splits what a node was paid: the protocol fee (returned, for the caller to credit),
+         the operator's share to its earnings, and the rest, every rounding remainder
+         included, into its token's revenue stream (pulled by `deposit_revenue`). Logs
+         `NodePaid`.
+    @param payee The node, its token, its operator's share and the amount paid.
+    @param config The `_config` slot, as read once per payment.
+    @return uint256 The fee.
+    """
     fee: uint256 = payee.amount * ((config >> _FEE_SHIFT) & constants.UINT16_MASK) // constants.MAX_BPS
     operator_amount: uint256 = payee.amount * payee.share_bps // constants.MAX_BPS
     holders_amount: uint256 = payee.amount - fee - operator_amount
@@ -551,6 +560,12 @@ def _pay(payee: Payee, config: uint256) -> uint256:
 
 @internal
 def _credit_fees(config: uint256, fees: uint256):
+    """
+    @dev Adds `fees` to the treasury's pool in the `_config` slot; a pool that would pass
+         2**79 - 1 base units moves, whole, to the treasury's earnings slot.
+    @param config The `_config` slot, as read before the payment.
+    @param fees The payment's protocol fees.
+    """
     if fees == 0:
         return
     pool: uint256 = (config >> _FEES_SHIFT) + fees
@@ -563,6 +578,13 @@ def _credit_fees(config: uint256, fees: uint256):
 
 @internal
 def _lookup(node_id: uint256) -> Payee:
+    """
+    @dev A node's payee: from this contract's cache, or at the node's first payment from the
+         registry (then cached, and the token approved once for every `deposit_revenue`
+         pull to come).
+    @param node_id The node.
+    @return Payee Its token (zero for an unknown node), its operator's share, amount 0.
+    """
     cached: uint256 = self._payees[node_id]
     if cached != 0:
         return Payee(
@@ -588,7 +610,16 @@ def _lookup(node_id: uint256) -> Payee:
 @internal
 @view
 def _signed_by(voucher: ISettlement.Voucher, domain: bytes32, signature: ISettlement.Signature) -> bool:
-    # the domain separator is computed once per batch (EIP-712: "\x19\x01" ‖ domain ‖ hashStruct)
+    """
+    @dev Whether `signature` is the voucher payer's: an EOA's EIP-2098 compact signature of
+         the voucher's EIP-712 digest (0x1901 ‖ domain ‖ hashStruct), or an ERC-1271
+         contract's approval of it. An invalid signature gives False, not a revert: in a
+         batch its voucher is skipped.
+    @param voucher The voucher.
+    @param domain The domain separator, computed once per batch.
+    @param signature The payer's signature (r, vs).
+    @return bool True when the payer signed it.
+    """
     digest: bytes32 = keccak256(
         concat(
             x"1901",
@@ -614,6 +645,12 @@ def _signed_by(voucher: ISettlement.Voucher, domain: bytes32, signature: ISettle
 
 @internal
 def _credit(payer: address, amount: uint256) -> uint256:
+    """
+    @dev Adds `amount` to `payer`'s prepaid balance and logs `Deposited`.
+    @param payer The customer credited.
+    @param amount Base units, as received.
+    @return uint256 `amount`.
+    """
     balance: uint256 = self._prepaid[payer] + amount
     self._prepaid[payer] = balance
     log ISettlement.Deposited(payer=payer, sender=msg.sender, amount=amount, balance=balance)
@@ -622,6 +659,13 @@ def _credit(payer: address, amount: uint256) -> uint256:
 
 @internal
 def _pull(payer: address, amount: uint256) -> uint256:
+    """
+    @dev Pulls `amount` of the stablecoin from `payer` (its allowance) and measures what
+         arrived by balance difference, so a fee-on-transfer token is never over-credited.
+    @param payer The payer.
+    @param amount Base units to pull; not zero.
+    @return uint256 What arrived.
+    """
     assert amount != 0, "settlement: nothing to deposit"
     before: uint256 = staticcall STABLECOIN.balanceOf(self)
     assert extcall STABLECOIN.transferFrom(
@@ -641,6 +685,20 @@ def _receive(
     r: bytes32,
     s: bytes32,
 ) -> uint256:
+    """
+    @dev Receives `amount` of the stablecoin from `payer` with its EIP-3009
+         ReceiveWithAuthorization to this contract and measures what arrived by balance
+         difference.
+    @param payer The authorization's signer.
+    @param amount Base units authorized; not zero.
+    @param valid_after The authorization is valid strictly after this time.
+    @param valid_before The authorization is valid strictly before this time.
+    @param nonce The authorization's nonce (`_payment_nonce`).
+    @param v The signature's v.
+    @param r The signature's r.
+    @param s The signature's s.
+    @return uint256 What arrived.
+    """
     assert amount != 0, "settlement: nothing to pay"
     before: uint256 = staticcall STABLECOIN.balanceOf(self)
     extcall IERC3009(STABLECOIN.address).receiveWithAuthorization(
@@ -651,22 +709,39 @@ def _receive(
 
 @internal
 def _push(receiver: address, amount: uint256):
+    """
+    @dev Pays `amount` of the stablecoin to `receiver`.
+    @param receiver Where the stablecoin goes.
+    @param amount Base units.
+    """
     assert extcall STABLECOIN.transfer(receiver, amount, default_return_value=True), "settlement: transfer failed"
 
 
 @internal
 @view
 def _payment_nonce(node_id: uint256, salt: bytes32) -> bytes32:
+    """
+    @dev The EIP-3009 nonce that binds an authorization to its node (0: a deposit).
+    @param node_id The node paid, or 0.
+    @param salt The payer's random salt.
+    @return bytes32 keccak256(abi.encode(node_id, salt)).
+    """
     return keccak256(abi_encode(node_id, salt))
 
 
 @internal
 @view
 def _check_not_paused():
+    """
+    @dev Refuses a call while deposits, settlements and payments are paused.
+    """
     assert self._config & _PAUSED_BIT == 0, "settlement: paused"
 
 
 @internal
 @view
 def _check_guardian():
+    """
+    @dev Refuses a caller that is neither the guardian nor the owner.
+    """
     assert msg.sender == self.guardian or msg.sender == ow.owner, "settlement: caller is not the guardian"

@@ -349,23 +349,41 @@ def _move_shares(sender: address, receiver: address, amount: uint256, state: Tra
 
 @internal
 def _credit(account: address, amount: uint256, acc: uint256):
-    # `account` gains `amount` shares at accumulator `acc` (the stream brought up to date
-    # first): the debt rises with them, so its accrued revenue stays where it was
+    """
+    @dev `account` gains `amount` shares at accumulator `acc` (the stream brought up to date
+         first, `_update`): its debt rises with them, so its accrued revenue stays where it
+         was. Its frozen flag is kept.
+    @param account The holder.
+    @param amount The shares gained.
+    @param acc The accumulator now.
+    """
     slot: uint256 = self._account[account]
     self._account[account] = self._with_debt(slot, unsafe_add(slot, unsafe_mul(amount, acc)))
 
 
 @internal
 def _debit(account: address, amount: uint256, acc: uint256):
-    # `account` loses `amount` shares at accumulator `acc`: the debt falls with them
+    """
+    @dev `account` loses `amount` shares at accumulator `acc`: its debt falls with them, so
+         its accrued revenue stays where it was. Its frozen flag is kept.
+    @param account The holder.
+    @param amount The shares lost.
+    @param acc The accumulator now.
+    """
     slot: uint256 = self._account[account]
     self._account[account] = self._with_debt(slot, unsafe_sub(slot, unsafe_mul(amount, acc)))
 
 
 @internal
 def _move_accrued(lost: address, replacement: address):
-    # after `lost`'s whole balance moved: its accrued revenue is minus its debt, and
-    # handing the debt over hands the revenue over
+    """
+    @dev Hands `lost`'s unclaimed revenue to `replacement`, after `lost`'s whole balance
+         moved to it: with no shares left, `lost`'s accrued revenue is minus its debt, and
+         handing the debt over hands the revenue over. Frozen flags are kept. Logs
+         `RevenueMoved`.
+    @param lost The wallet whose keys are lost.
+    @param replacement The holder's new wallet.
+    """
     lost_slot: uint256 = self._account[lost]
     debt: uint256 = lost_slot & _DEBT_MASK
     self._account[lost] = lost_slot & _FROZEN
@@ -377,11 +395,21 @@ def _move_accrued(lost: address, replacement: address):
 @internal
 @view
 def _is_frozen(account: address) -> bool:
+    """
+    @dev Whether the token froze `account` (the top bit of its account slot).
+    @param account The holder.
+    @return bool True while frozen.
+    """
     return self._account[account] >= _FROZEN
 
 
 @internal
 def _set_frozen(account: address, frozen: bool):
+    """
+    @dev Freezes or unfreezes `account` for the token; its debt is kept.
+    @param account The holder.
+    @param frozen True to freeze.
+    """
     slot: uint256 = self._account[account] & _DEBT_MASK
     self._account[account] = slot | _FROZEN if frozen else slot
 
@@ -389,27 +417,45 @@ def _set_frozen(account: address, frozen: bool):
 @internal
 @pure
 def _with_debt(slot: uint256, debt: uint256) -> uint256:
-    # `debt` computed mod 2**256 from `slot`; keeps it mod 2**255 and `slot`'s frozen bit
+    """
+    @dev An account slot with a new debt: `debt` (computed mod 2**256 from `slot`) kept mod
+         2**255, and `slot`'s frozen bit.
+    @param slot The account slot as read.
+    @param debt The new debt.
+    @return uint256 The slot to write.
+    """
     return (debt & _DEBT_MASK) | (slot & _FROZEN)
 
 
 @internal
 @pure
 def _accrued(slot: uint256, balance: uint256, acc: uint256) -> uint256:
-    # balance * acc - debt, mod 2**255: exact while the true value is below 2**255
+    """
+    @dev An account's unclaimed revenue, scaled: `balance * acc - debt` mod 2**255, exact
+         while the true value is below 2**255.
+    @param slot The account slot (the debt; its frozen bit falls out of the mask).
+    @param balance The account's shares.
+    @param acc The accumulator.
+    @return uint256 Scaled revenue.
+    """
     return unsafe_sub(unsafe_mul(balance, acc), slot) & _DEBT_MASK
 
 
 @internal
 @view
 def _advance(hot: uint256) -> Advance:
-    # the stream brought to now from `hot` (see `Advance`). The queue is
-    # read only when it can change (instant distribution, an epoch roll-over, revenue
-    # released at zero supply); otherwise it is returned as max_value(uint256),
-    # "untouched". Unchecked math, bounded: stream < 2**100 (asserted when it is set),
-    # an epoch's elapsed seconds <= EPOCH_LENGTH <= 2**32, so every `stream * elapsed`
-    # < 2**132; released < 2**101, so `released * ACC_PRECISION + remainder` < 2**222;
-    # timestamps only move forward from `GENESIS`.
+    """
+    @dev The stream brought to now from `hot` (see `Advance`), written nowhere: `_update` and
+         `_move_shares` write it, `claim` and the views only read it. The queue is read only
+         when it can change (instant distribution, an epoch roll-over, revenue released at
+         zero supply); otherwise it is returned as max_value(uint256), "untouched".
+         Unchecked math, bounded: stream < 2**100 (asserted when it is set), an epoch's
+         elapsed seconds <= EPOCH_LENGTH <= 2**32, so every `stream * elapsed` < 2**132;
+         released < 2**101, so `released * ACC_PRECISION + remainder` < 2**222; timestamps
+         only move forward from `GENESIS`.
+    @param hot The `_hot` slot, as read.
+    @return Advance The accumulator, the new hot word (0: nothing changed) and the queue.
+    """
     acc: uint256 = self.revenue_per_share
     remainder: uint256 = hot >> _REMAINDER_SHIFT
     stream: uint256 = (hot >> _STREAM_SHIFT) & _STREAM_MASK
@@ -467,12 +513,23 @@ def _advance(hot: uint256) -> Advance:
 @internal
 @view
 def _pending(account: address, acc: uint256) -> uint256:
+    """
+    @dev `account`'s unclaimed revenue, scaled, at accumulator `acc`.
+    @param account The holder.
+    @param acc The accumulator.
+    @return uint256 Scaled revenue.
+    """
     return self._accrued(self._account[account], erc20.balanceOf[account], acc)
 
 
 @internal
 @view
 def _epoch(timestamp: uint256) -> uint256:
+    """
+    @dev The epoch of `timestamp` (always 0 with instant distribution).
+    @param timestamp A time not before `GENESIS`.
+    @return uint256 The epoch number.
+    """
     if EPOCH_LENGTH == 0:
         return 0
     return unsafe_div(unsafe_sub(timestamp, GENESIS), EPOCH_LENGTH)
@@ -481,7 +538,13 @@ def _epoch(timestamp: uint256) -> uint256:
 @internal
 @view
 def _released_by(amount: uint256, epoch: uint256, timestamp: uint256) -> uint256:
-    # the part of `amount` (< 2**100), streaming over `epoch`, released by `timestamp`
+    """
+    @dev The part of `amount` (< 2**100), streaming over `epoch`, released by `timestamp`.
+    @param amount The stream.
+    @param epoch The epoch it streams over.
+    @param timestamp The time.
+    @return uint256 Stablecoin base units.
+    """
     start: uint256 = GENESIS + epoch * EPOCH_LENGTH
     if timestamp <= start:
         return 0
@@ -492,10 +555,20 @@ def _released_by(amount: uint256, epoch: uint256, timestamp: uint256) -> uint256
 @internal
 @view
 def _flags() -> uint256:
+    """
+    @dev The token's paused and restricted flags, kept in the hot slot that every balance
+         change reads anyway.
+    @return uint256 PAUSED_FLAG and RESTRICTED_FLAG, each set when on.
+    """
     return self._hot & _FLAGS
 
 
 @internal
 def _set_flag(flag: uint256, on: bool):
+    """
+    @dev Turns one of the token's flags on or off.
+    @param flag PAUSED_FLAG or RESTRICTED_FLAG.
+    @param on True to set it.
+    """
     hot: uint256 = self._hot & ~flag
     self._hot = hot | flag if on else hot

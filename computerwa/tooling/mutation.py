@@ -616,76 +616,76 @@ _BOUND = (
 )
 _UNSIGNED = "an unsigned value is never below 0: `<= 0` is `== 0`"
 JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
-    ("AttestationOracle", 133, "previous: uint256 = 0", "previous: uint256 = 1"): (
+    ("AttestationOracle", 134, "previous: uint256 = 0", "previous: uint256 = 1"): (
         "the first signer must exceed 1 instead of 0: a failed recovery (0) is refused either way, and address 0x...01"
         " (a precompile) has no key"
     ),
-    ("AttestationOracle", 142, "member: uint256 = 0", "member: uint256 = 1"): (
+    ("AttestationOracle", 143, "member: uint256 = 0", "member: uint256 = 1"): (
         "the initial value is read only when the walk is already at the end, where `position < count` fails the assert"
         " first"
     ),
-    ("AttestationOracle", 147, "if member >= signer:", "if member == signer:"): (
+    ("AttestationOracle", 148, "if member >= signer:", "if member == signer:"): (
         "the merge walk then passes members above the signer up to the end of the committee, where `position < count` "
         "fails the same assert with the same reason; a member equal to it stops both"
     ),
-    ("AttestationOracle", 152, "position += 1", "position *= 1"): (
+    ("AttestationOracle", 153, "position += 1", "position *= 1"): (
         "(after a match) the next signer, strictly above this member, steps past it in the walk's first iteration: one"
         " iteration more, same result"
     ),
-    ("AttestationOracle", 199, "if next_epoch == 0:", "if next_epoch <= 0:"): _UNSIGNED,
-    ("AttestationOracle", 217, "if next_epoch == 0:", "if next_epoch <= 0:"): _UNSIGNED,
+    ("AttestationOracle", 200, "if next_epoch == 0:", "if next_epoch <= 0:"): _UNSIGNED,
+    ("AttestationOracle", 218, "if next_epoch == 0:", "if next_epoch <= 0:"): _UNSIGNED,
     (
         "AttestationOracle",
-        220,
+        221,
         "return block.timestamp <= ended or block.timestamp - ended <= max_age",
         "return block.timestamp < ended or block.timestamp - ended <= max_age",
     ): ("at block.timestamp == ended the second clause is 0 <= max_age, true"),
     (
         "AttestationOracle",
-        352,
+        368,
         "if threshold != self._config >> _THRESHOLD_SHIFT:",
         "if threshold > self._config >> _THRESHOLD_SHIFT:",
     ): (
         "`_store` gets the stored threshold (add/remove attestor) or, in the constructor, one >= 1 against 0: it never"
         " sees a lower threshold (set_threshold logs on its own)"
     ),
-    ("ComputeFactory", 89, "name: String[25],", "name: String[(25+1)],"): _BOUND,
-    ("ComputeFactory", 90, "symbol: String[5],", "symbol: String[(5+1)],"): _BOUND,
-    ("ComputeToken", 510, "if code == PAUSED:", "if code <= PAUSED:"): (
+    ("ComputeFactory", 90, "name: String[25],", "name: String[(25+1)],"): _BOUND,
+    ("ComputeFactory", 91, "symbol: String[5],", "symbol: String[(5+1)],"): _BOUND,
+    ("ComputeToken", 522, "if code == PAUSED:", "if code <= PAUSED:"): (
         "`_message` tests SUCCESS (0) first: past it, code <= 1 means code == PAUSED"
     ),
     (
         "revenue_stream",
-        355,
+        361,
         "self._account[account] = self._with_debt(slot, unsafe_add(slot, unsafe_mul(amount, acc)))",
         "self._account[account] = self._with_debt(slot, unsafe_add(slot, unsafe_mul ( acc,amount)))",
     ): ("unsafe_mul commutes"),
     (
         "revenue_stream",
-        398,
+        432,
         "def _accrued(slot: uint256, balance: uint256, acc: uint256) -> uint256:",
         "def _accrued(slot: uint256 , acc: uint256, balance: uint256) -> uint256:",
     ): ("the two swapped parameters are used only as unsafe_mul(balance, acc), which commutes"),
-    ("revenue_stream", 417, "released: uint256 = 0", "released: uint256 = (0+1)"): (
+    ("revenue_stream", 463, "released: uint256 = 0", "released: uint256 = (0+1)"): (
         "`_advance` assigns `released` on every path before reading it (Vyper requires the initializer)"
     ),
-    ("MockStablecoin", 132, "self._check_parties(msg.sender, to)", "self._check_parties ( to,msg.sender)"): _SYMMETRIC,
-    ("MockStablecoin", 147, "self._check_parties(owner, to)", "self._check_parties ( to,owner)"): _SYMMETRIC,
-    ("MockStablecoin", 188, "self._check_parties(owner, spender)", "self._check_parties ( spender,owner)"): _SYMMETRIC,
-    ("MockStablecoin", 400, "self._check_parties(from_, to)", "self._check_parties ( to,from_)"): _SYMMETRIC,
+    ("MockStablecoin", 133, "self._check_parties(msg.sender, to)", "self._check_parties ( to,msg.sender)"): _SYMMETRIC,
+    ("MockStablecoin", 148, "self._check_parties(owner, to)", "self._check_parties ( to,owner)"): _SYMMETRIC,
+    ("MockStablecoin", 189, "self._check_parties(owner, spender)", "self._check_parties ( spender,owner)"): _SYMMETRIC,
+    ("MockStablecoin", 416, "self._check_parties(from_, to)", "self._check_parties ( to,from_)"): _SYMMETRIC,
     (
         "MockStablecoin",
-        430,
+        455,
         "def _check_parties(sender: address, receiver: address):",
         "def _check_parties ( receiver: address,sender: address):",
     ): _SYMMETRIC,
-    ("NodeRegistry", 64, "_STATUS_SHIFT: constant(uint256) = 192", "_STATUS_SHIFT: constant(uint256) = (192+1)"): (
+    ("NodeRegistry", 65, "_STATUS_SHIFT: constant(uint256) = 192", "_STATUS_SHIFT: constant(uint256) = (192+1)"): (
         "the status moves one bit up inside the private packed `_profile` slot (bits 193..200 are free); every read "
         "and write goes through the same constant"
     ),
     (
         "NodeRegistry",
-        203,
+        204,
         "assert (profile >> _STATUS_SHIFT) & constants.UINT8_MASK != convert(RETIRED, uint256), "
         '"registry: node is retired"',
         "assert (profile >> _STATUS_SHIFT) & constants.UINT8_MASK < convert(RETIRED, uint256), "
@@ -693,20 +693,20 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ): ("a registered node's status is 1, 2 or 3 (set_status refuses others): below 3 is not 3"),
     (
         "NodeRegistry",
-        285,
+        286,
         'assert report.submitted_at != 0, "registry: no report for that epoch"',
         'assert report.submitted_at > 0, "registry: no report for that epoch"',
     ): ("an unsigned value is never below 0: `> 0` is `!= 0`"),
-    ("Settlement", 238, "due: uint256 = 0", "due: uint256 = 1"): (
+    ("Settlement", 239, "due: uint256 = 0", "due: uint256 = 1"): (
         "`due` is read only when no skip reason was found, and that path assigns it first (Vyper requires the "
         "initializer)"
     ),
-    ("Settlement", 576, "share_bps: uint256 = 0", "share_bps: uint256 = (0+1)"): (
+    ("Settlement", 598, "share_bps: uint256 = 0", "share_bps: uint256 = (0+1)"): (
         "`_lookup` overwrites it with the registry's answer before any read (Vyper requires the initializer)"
     ),
     (
         "NodeRegistry",
-        140,
+        141,
         'assert len(self._region_nodes[region_key]) < MAX_NODES_PER_REGION, "registry: region is full"',
         'assert len(self._region_nodes[region_key]) != MAX_NODES_PER_REGION, "registry: region is full"',
     ): (
@@ -715,7 +715,7 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "Settlement",
-        88,
+        89,
         "_MAX_POOL: constant(uint256) = (1 << 79) - 1",
         "_MAX_POOL: constant(uint256) = (1 << (79-1)) - 1",
     ): (
@@ -724,17 +724,17 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "Settlement",
-        232,
+        233,
         "if k == 0 or k > len(payees) or payees[k - 1].node_id != voucher.node_id:",
         "if k <= 0 or k > len(payees) or payees[k - 1].node_id != voucher.node_id:",
     ): _UNSIGNED,
-    ("Settlement", 269, "return 0", "pass"): (
+    ("Settlement", 270, "return 0", "pass"): (
         "with nothing due no payee has an amount: the loop pays nobody, `_credit_fees` returns on 0 fees, and `total` "
         "(0) is returned; the early return saves gas only"
     ),
     (
         "Settlement",
-        610,
+        641,
         "return voucher.payer.is_contract and signature_checker._is_valid_ERC1271_signature_now(",
         "return True and signature_checker._is_valid_ERC1271_signature_now(",
     ): (
@@ -754,23 +754,23 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
         "with instant distribution (EPOCH_LENGTH 0) the stream is always 0 and `_released_by(0, ...)` is 0 (an EVM "
         "division by zero is 0), so the general formula returns the same `queued`"
     ),
-    ("revenue_stream", 417, "released: uint256 = 0", "released: uint256 = 1"): (
+    ("revenue_stream", 463, "released: uint256 = 0", "released: uint256 = 1"): (
         "`_advance` assigns `released` on every path before reading it (Vyper requires the initializer)"
     ),
-    ("revenue_stream", 422, "if released == 0:", "if released <= 0:"): _UNSIGNED,
+    ("revenue_stream", 468, "if released == 0:", "if released <= 0:"): _UNSIGNED,
     (
         "revenue_stream",
-        443,
+        489,
         "released = unsafe_add(released, unsafe_div(unsafe_mul(stream, elapsed), length))",
         "released = unsafe_add(released, unsafe_div(unsafe_mul ( elapsed,stream), length))",
     ): "unsafe_mul commutes",
     (
         "ComputeToken",
-        485,
+        486,
         "if not staticcall registry.are_verified(sender, receiver):",
         "if not staticcall registry.are_verified ( receiver,sender):",
     ): "`are_verified` is symmetric: both verified until the earlier expiry",
-    ("ComputeToken", 512, "if code == SENDER_FROZEN:", "if code <= SENDER_FROZEN:"): (
+    ("ComputeToken", 524, "if code == SENDER_FROZEN:", "if code <= SENDER_FROZEN:"): (
         "`_message` tests SUCCESS (0) and PAUSED (1) first: past them, code <= 2 means code == SENDER_FROZEN"
     ),
 }

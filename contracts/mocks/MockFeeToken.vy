@@ -78,6 +78,12 @@ def set_fee(fee_bps: uint256):
 
 @internal
 def _transfer_with_fee(owner: address, to: address, amount: uint256):
+    """
+    @dev Moves `amount` less the fee from `owner` to `to` and burns the fee from `owner`.
+    @param owner The payer.
+    @param to The receiver.
+    @param amount What the payer sends; the receiver gets `amount - amount * fee_bps // 10,000`.
+    """
     fee: uint256 = amount * self.fee_bps // 10_000
     erc20._transfer(owner, to, amount - fee)
     if fee != 0:
