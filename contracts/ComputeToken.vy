@@ -12,8 +12,9 @@
 @dev Compliance (ERC-3643 / ERC-1404 inspired):
      - `restricted`: every balance change (transfer, transferFrom, mint, burn, forced
        transfer, recovery) requires its non-zero parties to be verified in the shared
-       IdentityRegistry; `transfer`/`transferFrom` also stop while `paused` and for
-       frozen accounts. A refusal reverts with `message_for_transfer_restriction` of
+       IdentityRegistry, but for the sender of a forced transfer or recovery (a court
+       order does not wait for KYC); `transfer`/`transferFrom` also stop while `paused`
+       and for frozen accounts. A refusal reverts with `message_for_transfer_restriction` of
        the code `detect_transfer_restriction` returns, so wallets can explain it first.
      - The agent role freezes, pauses, forces transfers and recovers lost wallets
        (balance AND unclaimed revenue move). The minter role mints and burns. The

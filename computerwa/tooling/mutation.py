@@ -651,7 +651,7 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     ("ComputeFactory", 90, "name: String[25],", "name: String[(25+1)],"): _BOUND,
     ("ComputeFactory", 91, "symbol: String[5],", "symbol: String[(5+1)],"): _BOUND,
-    ("ComputeToken", 522, "if code == PAUSED:", "if code <= PAUSED:"): (
+    ("ComputeToken", 523, "if code == PAUSED:", "if code <= PAUSED:"): (
         "`_message` tests SUCCESS (0) first: past it, code <= 1 means code == PAUSED"
     ),
     (
@@ -766,11 +766,11 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ): "unsafe_mul commutes",
     (
         "ComputeToken",
-        486,
+        487,
         "if not staticcall registry.are_verified(sender, receiver):",
         "if not staticcall registry.are_verified ( receiver,sender):",
     ): "`are_verified` is symmetric: both verified until the earlier expiry",
-    ("ComputeToken", 524, "if code == SENDER_FROZEN:", "if code <= SENDER_FROZEN:"): (
+    ("ComputeToken", 525, "if code == SENDER_FROZEN:", "if code <= SENDER_FROZEN:"): (
         "`_message` tests SUCCESS (0) and PAUSED (1) first: past them, code <= 2 means code == SENDER_FROZEN"
     ),
 }
