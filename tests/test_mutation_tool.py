@@ -15,8 +15,10 @@ IDENTITY = "contracts/IdentityRegistry.vy"
 
 @pytest.fixture(scope="module")
 def mutate():
+    from computerwa.evm.artifacts import ensure_compiled
     from computerwa.tooling import mutation
 
+    ensure_compiled()  # the tool compares its own compile with Ape's build: it must be current
     return mutation
 
 
