@@ -158,6 +158,8 @@ def claim(receiver: address) -> uint256:
     @dev Pays the caller's revenue, in whole base units, to `receiver` (any address, so
          a holder the stablecoin refuses can be paid elsewhere). Sub-unit dust stays
          accrued for the next claim. Writes only the caller's slot, not the stream.
+         A frozen account moves no value, as under the stablecoin rules the project
+         follows: its revenue keeps accruing, and `recover` or `forced_transfer` move it on.
     @param receiver Where the stablecoin goes.
     @return uint256 The amount paid.
     """
@@ -165,8 +167,9 @@ def claim(receiver: address) -> uint256:
     # the stream is read, not written: a claim changes no balance and no supply, and
     # releases at one supply add up exactly however they are grouped, so the next update
     # reaches the same accumulator from the stored state
-    acc: uint256 = self._advance(self._hot).acc
     slot: uint256 = self._account[msg.sender]
+    assert slot & _FROZEN == 0, "revenue: account is frozen"
+    acc: uint256 = self._advance(self._hot).acc
     amount: uint256 = self._accrued(slot, erc20.balanceOf[msg.sender], acc) // ACC_PRECISION
     if amount != 0:
         # paying `amount` whole units raises the debt by as much: the dust stays accrued

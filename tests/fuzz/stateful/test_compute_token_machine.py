@@ -42,6 +42,7 @@ DAY = 86_400
 PAUSED = "compute_token: transfers are paused"
 SENDER_FROZEN = "compute_token: sender is frozen"
 RECEIVER_FROZEN = "compute_token: receiver is frozen"
+FROZEN_CLAIM = "revenue: account is frozen"
 SENDER_UNVERIFIED = "compute_token: sender is not verified"
 RECEIVER_UNVERIFIED = "compute_token: receiver is not verified"
 NO_BALANCE = "erc20: transfer amount exceeds balance"
@@ -145,6 +146,10 @@ class ComputeTokenMachine(RuleBasedStateMachine):
             receiver = self.payout  # a blacklisted holder is paid elsewhere
         expected = self.model.claimable(account.address, t)
         before = self.stable.balanceOf(receiver)
+        if self.frozen[i]:  # REV-8: a frozen holder moves no value; its revenue keeps accruing
+            expect(FROZEN_CLAIM, lambda: self.token.claim(receiver, sender=account))
+            assert self.stable.balanceOf(receiver) == before
+            return
         receipt = expect(None, lambda: self.token.claim(receiver, sender=account))
         paid = self.model.claim(t, account.address)
         assert paid == expected

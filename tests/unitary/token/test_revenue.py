@@ -202,15 +202,43 @@ def test_stablecoin_blacklisted_holder_claims_to_another_receiver(
     assert stablecoin.balanceOf(operator) == OPERATOR_FUNDS + REVENUE
 
 
-def test_claims_are_not_restricted_by_compliance(
+def test_claims_are_not_restricted_by_pause_or_verification(
     compute_token, identity, issuer, agent, investor, operator, clock, deposit, issued
 ):
     epoch = _epoch_of(deposit())
     clock.at(clock.epoch_start(epoch + 2))
     compute_token.pause(sender=agent)
-    compute_token.freeze(investor, sender=agent)
     identity.revoke(investor, sender=issuer)
     receipt = compute_token.claim(operator, sender=investor)
+    assert receipt.filter("RevenueClaimed")[0].args["amount"] == REVENUE
+
+
+def test_a_frozen_holder_cannot_claim_its_revenue_elsewhere(
+    compute_token, stablecoin, agent, investor, holder, attacker, clock, deposit, issued
+):
+    """Issue #15 item 11: under the stablecoin rules the project follows (freeze, seize), a
+    frozen holder moves no value. Its revenue keeps accruing; `recover` moves it on."""
+    epoch = _epoch_of(deposit())
+    compute_token.freeze(investor, sender=agent)
+    clock.at(clock.epoch_start(epoch + 2))
+    assert compute_token.claimable(investor) == REVENUE  # accrued while frozen
+    with reverts("revenue: account is frozen"):
+        compute_token.claim(attacker, sender=investor)
+    assert stablecoin.balanceOf(attacker) == 0
+    compute_token.unfreeze(investor, sender=agent)
+    compute_token.claim(investor, sender=investor)
+    assert stablecoin.balanceOf(investor) == REVENUE
+
+
+def test_recovery_moves_a_frozen_holders_revenue_to_the_replacement(
+    compute_token, stablecoin, agent, investor, holder, clock, deposit, issued
+):
+    epoch = _epoch_of(deposit())
+    compute_token.freeze(investor, sender=agent)
+    clock.at(clock.epoch_start(epoch + 2))
+    compute_token.recover(investor, holder, sender=agent)
+    assert compute_token.claimable(investor) == 0
+    receipt = compute_token.claim(holder, sender=holder)
     assert receipt.filter("RevenueClaimed")[0].args["amount"] == REVENUE
 
 
