@@ -69,12 +69,14 @@ def __init__(
     @param stablecoin The revenue token of the deployment.
     @param identity_registry The shared investor allowlist.
     @param genesis The deployment's epoch origin (not in the future).
-    @param epoch_length Seconds per revenue epoch (0: instant distribution).
+    @param epoch_length Seconds per revenue epoch; not 0 (a deposit released at once would go
+           to whoever holds at that instant).
     """
     assert blueprint.is_contract, "factory: blueprint has no code"
     assert stablecoin != empty(address), "factory: stablecoin is the zero address"
     assert identity_registry.address != empty(address), "factory: registry is the zero address"
     assert genesis <= block.timestamp, "factory: genesis is in the future"
+    assert epoch_length != 0, "factory: epoch length is zero"
     ow.__init__()
     ow2.__init__()
     BLUEPRINT = blueprint

@@ -164,7 +164,7 @@ def __init__(
     @param stablecoin The revenue token.
     @param identity_registry_ The shared investor allowlist.
     @param genesis The deployment's epoch origin.
-    @param epoch_length Seconds per revenue epoch (0: instant distribution).
+    @param epoch_length Seconds per revenue epoch; not 0.
     @param admin Owner of the roles and settings (two-step transferable).
     @param agent First compliance agent.
     @param minter First minter.

@@ -14,7 +14,7 @@
         which live in this module's slots. How those slots are packed stays private.
 @dev Revenue deposited during epoch `e` streams linearly over epoch `e + 1`, on fixed
      epoch boundaries (`GENESIS`, `EPOCH_LENGTH`), so a dust deposit can neither stretch
-     nor dilute a running stream. With `EPOCH_LENGTH == 0` a deposit is released at once.
+     nor dilute a running stream. `EPOCH_LENGTH` is at least one second (issue #15 item 9).
      Released revenue raises `revenue_per_share`, scaled by `ACC_PRECISION`; what the
      floor division leaves (`remainder`, scaled, below the supply) is carried into the
      next release, and revenue released while the supply is zero is queued again as if
@@ -112,10 +112,12 @@ def __init__(stablecoin: IERC20, genesis: uint256, epoch_length: uint256):
     """
     @param stablecoin The token revenue is paid in.
     @param genesis The deployment-wide epoch origin; not in the future.
-    @param epoch_length Seconds per epoch; 0 releases every deposit at once.
+    @param epoch_length Seconds per epoch, 1 to 2**32. Zero is refused: a deposit released
+           at once would go to whoever holds at that instant, however briefly.
     """
     assert stablecoin.address != empty(address), "revenue: stablecoin is the zero address"
     assert genesis <= block.timestamp, "revenue: genesis is in the future"
+    assert epoch_length != 0, "revenue: epoch length is zero"
     # bounds every product of the stream math below 2**132 (see `_advance`)
     assert epoch_length <= MAX_EPOCH_LENGTH, "revenue: epoch too long"
     STABLECOIN = stablecoin
@@ -145,8 +147,6 @@ def deposit_revenue(amount: uint256) -> uint256:
     queued: uint256 = (self._queue ^ _QUEUE_SET) + credited
     assert queued <= MAX_DEPOSITS, "revenue: deposit too large"
     self._queue = queued | _QUEUE_SET
-    if EPOCH_LENGTH == 0:
-        self._update()
     log IRevenueStream.RevenueDeposited(sender=msg.sender, amount=credited, epoch=self._epoch(block.timestamp))
     return credited
 
@@ -255,8 +255,6 @@ def streaming() -> uint256:
     queued: uint256 = now.queued
     if queued == max_value(uint256):
         queued = self._queue ^ _QUEUE_SET
-    if EPOCH_LENGTH == 0:
-        return queued
     stream: uint256 = (hot >> _STREAM_SHIFT) & _STREAM_MASK
     now_epoch: uint256 = self._epoch(block.timestamp)
     return stream - self._released_by(stream, now_epoch, block.timestamp) + queued
@@ -450,8 +448,7 @@ def _advance(hot: uint256) -> Advance:
     """
     @dev The stream brought to now from `hot` (see `Advance`), written nowhere: `_update` and
          `_move_shares` write it, `claim` and the views only read it. The queue is read only
-         when it can change (instant distribution, an epoch roll-over, revenue released at
-         zero supply); otherwise it is returned as max_value(uint256), "untouched".
+         when it can change (an epoch roll-over, revenue released at zero supply); otherwise it is returned as max_value(uint256), "untouched".
          Unchecked math, bounded: stream < 2**100 (asserted when it is set), an epoch's
          elapsed seconds <= EPOCH_LENGTH <= 2**32, so every `stream * elapsed` < 2**132;
          released < 2**101, so `released * ACC_PRECISION + remainder` < 2**222; timestamps
@@ -465,35 +462,29 @@ def _advance(hot: uint256) -> Advance:
     queued: uint256 = max_value(uint256)
     released: uint256 = 0
     length: uint256 = EPOCH_LENGTH
-    if length == 0:
-        queued = 0
-        released = self._queue ^ _QUEUE_SET
+    last: uint256 = hot & _TIME_MASK
+    since_start: uint256 = unsafe_sub(last, GENESIS) % length
+    # what of e0's stream was already out at `last`
+    done: uint256 = unsafe_div(unsafe_mul(stream, since_start), length)
+    # seconds from the start of e0 (the epoch of `last`) to now
+    elapsed: uint256 = unsafe_add(since_start, unsafe_sub(block.timestamp, last))
+    if elapsed < length:
+        released = unsafe_sub(unsafe_div(unsafe_mul(stream, elapsed), length), done)
         if released == 0:
             return Advance(acc=acc, hot=0, queued=queued)
     else:
-        last: uint256 = hot & _TIME_MASK
-        since_start: uint256 = unsafe_sub(last, GENESIS) % length
-        # what of e0's stream was already out at `last`
-        done: uint256 = unsafe_div(unsafe_mul(stream, since_start), length)
-        # seconds from the start of e0 (the epoch of `last`) to now
-        elapsed: uint256 = unsafe_add(since_start, unsafe_sub(block.timestamp, last))
+        # e0's stream is over; what was deposited during e0 streams over e0 + 1
+        released = unsafe_sub(stream, done)
+        stream = self._queue ^ _QUEUE_SET
+        assert stream <= _STREAM_MASK, "revenue: stream too large"
+        queued = 0
+        elapsed = unsafe_sub(elapsed, length)
         if elapsed < length:
-            released = unsafe_sub(unsafe_div(unsafe_mul(stream, elapsed), length), done)
-            if released == 0:
-                return Advance(acc=acc, hot=0, queued=queued)
+            released = unsafe_add(released, unsafe_div(unsafe_mul(stream, elapsed), length))
         else:
-            # e0's stream is over; what was deposited during e0 streams over e0 + 1
-            released = unsafe_sub(stream, done)
-            stream = self._queue ^ _QUEUE_SET
-            assert stream <= _STREAM_MASK, "revenue: stream too large"
-            queued = 0
-            elapsed = unsafe_sub(elapsed, length)
-            if elapsed < length:
-                released = unsafe_add(released, unsafe_div(unsafe_mul(stream, elapsed), length))
-            else:
-                # that one is over too
-                released = unsafe_add(released, stream)
-                stream = 0
+            # that one is over too
+            released = unsafe_add(released, stream)
+            stream = 0
     if released != 0:
         supply: uint256 = erc20.totalSupply
         if supply == 0:
@@ -529,12 +520,10 @@ def _pending(account: address, acc: uint256) -> uint256:
 @view
 def _epoch(timestamp: uint256) -> uint256:
     """
-    @dev The epoch of `timestamp` (always 0 with instant distribution).
+    @dev The epoch of `timestamp` (`EPOCH_LENGTH` is never 0).
     @param timestamp A time not before `GENESIS`.
     @return uint256 The epoch number.
     """
-    if EPOCH_LENGTH == 0:
-        return 0
     return unsafe_div(unsafe_sub(timestamp, GENESIS), EPOCH_LENGTH)
 
 

@@ -4,7 +4,7 @@
     ape run fuzz --suite settlement --examples 500 --steps 50 --seed 7  (replays exactly)
 
 Runs the state machines of tests/fuzz/stateful (token: ComputeToken with daily epochs and
-with instant distribution; oracle; settlement; stablecoin) with --examples examples of up
+with one-second epochs; oracle; settlement; stablecoin) with --examples examples of up
 to --steps steps each, on the exact bytecode `ape compile` built, in process: no network
 is used (Ape connects its default provider anyway; it is left alone). A progress line
 shows the test cases run so far and the time taken. The same --seed, --suite, --examples

@@ -5,8 +5,8 @@ every on-chain number to the wei, and the simulation can predict payouts.
 
 The rules (DESIGN.md, ComputeToken):
 - revenue deposited during epoch `e` streams linearly over epoch `e + 1`; fixed epoch
-  boundaries, so a dust deposit can neither stretch nor dilute a stream; with
-  `epoch_length == 0` a deposit is released at once;
+  boundaries, so a dust deposit can neither stretch nor dilute a stream; an epoch is at
+  least one second long (zero is refused: issue #15 item 9);
 - released revenue raises a revenue-per-share accumulator `acc` scaled by ACC_PRECISION;
   the part a floor division leaves (`remainder`, in scaled units, < supply) is carried into
   the next release; revenue released while the supply is 0 is queued again as if deposited
@@ -52,12 +52,14 @@ class RevenueModel:
     on_release: Callable[[int, int, int, dict[str, int]], None] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        if self.epoch_length <= 0:
+            raise ValueError("revenue: epoch length is zero")
         if not self.last_update:
             self.last_update = self.genesis
 
     # --- time -----------------------------------------------------------------------------
     def epoch(self, t: int) -> int:
-        return (t - self.genesis) // self.epoch_length if self.epoch_length else 0
+        return (t - self.genesis) // self.epoch_length
 
     def epoch_start(self, e: int) -> int:
         return self.genesis + e * self.epoch_length
@@ -71,17 +73,14 @@ class RevenueModel:
     def _advance(self, t: int) -> tuple[int, int, int, int, int]:
         """(acc, remainder, stream_amount, queued_amount, released) after an update at t."""
         acc, remainder, stream, queued = self.acc, self.remainder, self.stream_amount, self.queued_amount
-        if self.epoch_length == 0:
-            released, queued = queued, 0
-        else:
-            e0, e = self.epoch(self.last_update), self.epoch(t)
-            released = self._released_by(stream, e0, t) - self._released_by(stream, e0, self.last_update)
-            if e > e0:
-                # the stream of e0 is over; what was deposited during e0 streams over e0 + 1
-                stream, queued = queued, 0
-                released += self._released_by(stream, e0 + 1, t)
-                if e > e0 + 1:
-                    stream = 0  # that one is over too
+        e0, e = self.epoch(self.last_update), self.epoch(t)
+        released = self._released_by(stream, e0, t) - self._released_by(stream, e0, self.last_update)
+        if e > e0:
+            # the stream of e0 is over; what was deposited during e0 streams over e0 + 1
+            stream, queued = queued, 0
+            released += self._released_by(stream, e0 + 1, t)
+            if e > e0 + 1:
+                stream = 0  # that one is over too
         if released:
             if self.supply == 0:
                 # nobody to pay: released revenue is deposited again, now
@@ -121,8 +120,6 @@ class RevenueModel:
 
     def streaming(self, t: int) -> int:
         """Revenue not yet released at t (the running stream's rest and the queue)."""
-        if self.epoch_length == 0:
-            return self.queued_amount if self.supply == 0 else 0
         _, _, stream, queued, _ = self._advance(t)
         left = stream - self._released_by(stream, self.epoch(t), t)
         return left + queued
@@ -131,8 +128,6 @@ class RevenueModel:
         self.update(t)
         self.queued_amount += amount
         self.deposited += amount
-        if self.epoch_length == 0:
-            self.update(t)
 
     def move(self, t: int, sender: str | None, receiver: str | None, amount: int) -> None:
         """Any balance change: transfer, mint (sender None), burn (receiver None)."""

@@ -649,24 +649,24 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
         "`_store` gets the stored threshold (add/remove attestor) or, in the constructor, one >= 1 against 0: it never"
         " sees a lower threshold (set_threshold logs on its own)"
     ),
-    ("ComputeFactory", 90, "name: String[25],", "name: String[(25+1)],"): _BOUND,
-    ("ComputeFactory", 91, "symbol: String[5],", "symbol: String[(5+1)],"): _BOUND,
+    ("ComputeFactory", 92, "name: String[25],", "name: String[(25+1)],"): _BOUND,
+    ("ComputeFactory", 93, "symbol: String[5],", "symbol: String[(5+1)],"): _BOUND,
     ("ComputeToken", 523, "if code == PAUSED:", "if code <= PAUSED:"): (
         "`_message` tests SUCCESS (0) first: past it, code <= 1 means code == PAUSED"
     ),
     (
         "revenue_stream",
-        364,
+        362,
         "self._account[account] = self._with_debt(slot, unsafe_add(slot, unsafe_mul(amount, acc)))",
         "self._account[account] = self._with_debt(slot, unsafe_add(slot, unsafe_mul ( acc,amount)))",
     ): ("unsafe_mul commutes"),
     (
         "revenue_stream",
-        435,
+        433,
         "def _accrued(slot: uint256, balance: uint256, acc: uint256) -> uint256:",
         "def _accrued(slot: uint256 , acc: uint256, balance: uint256) -> uint256:",
     ): ("the two swapped parameters are used only as unsafe_mul(balance, acc), which commutes"),
-    ("revenue_stream", 466, "released: uint256 = 0", "released: uint256 = (0+1)"): (
+    ("revenue_stream", 463, "released: uint256 = 0", "released: uint256 = (0+1)"): (
         "`_advance` assigns `released` on every path before reading it (Vyper requires the initializer)"
     ),
     ("MockStablecoin", 133, "self._check_parties(msg.sender, to)", "self._check_parties ( to,msg.sender)"): _SYMMETRIC,
@@ -750,17 +750,13 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
         "the queue's marker bit moves from 255 to 254; the queued amount stays far below 2**254 (2**96 a deposit) and "
         "every read and write goes through the same constant"
     ),
-    ("revenue_stream", 258, "if EPOCH_LENGTH == 0:", "if EPOCH_LENGTH < 0:"): (
-        "with instant distribution (EPOCH_LENGTH 0) the stream is always 0 and `_released_by(0, ...)` is 0 (an EVM "
-        "division by zero is 0), so the general formula returns the same `queued`"
-    ),
-    ("revenue_stream", 466, "released: uint256 = 0", "released: uint256 = 1"): (
+    ("revenue_stream", 463, "released: uint256 = 0", "released: uint256 = 1"): (
         "`_advance` assigns `released` on every path before reading it (Vyper requires the initializer)"
     ),
-    ("revenue_stream", 471, "if released == 0:", "if released <= 0:"): _UNSIGNED,
+    ("revenue_stream", 473, "if released == 0:", "if released <= 0:"): _UNSIGNED,
     (
         "revenue_stream",
-        492,
+        483,
         "released = unsafe_add(released, unsafe_div(unsafe_mul(stream, elapsed), length))",
         "released = unsafe_add(released, unsafe_div(unsafe_mul ( elapsed,stream), length))",
     ): "unsafe_mul commutes",

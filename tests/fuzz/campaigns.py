@@ -23,15 +23,15 @@ def _stablecoin_deployment(backend):
 
 
 def _token_machines(backend, mode: str):
-    """`test_compute_token_machine[mode]`: node 1's token (daily) or an instant-distribution token."""
+    """`test_compute_token_machine[mode]`: node 1's token (daily) or a one-second-epoch token."""
     from tests.conftest import DOCUMENTS_HASH, EPOCH_LENGTH, FOREVER, NODE_ID, role
     from tests.fuzz.stateful.test_compute_token_machine import ComputeTokenMachine
 
     issuer, agent, minter, relayer = (role(backend, name) for name in ("issuer", "agent", "minter", "relayer"))
     if mode == "daily":  # the `compute_token` fixture
         node_id, epoch_length, token_args = NODE_ID, EPOCH_LENGTH, ("ComputeRWA Node 1", "CN1", DOCUMENTS_HASH)
-    else:  # the `instant_token` fixture
-        node_id, epoch_length, token_args = 2, 0, ("ComputeRWA Node 2", "CN2", b"\x02" * 32)
+    else:  # the `one_second_token` fixture
+        node_id, epoch_length, token_args = 2, 1, ("ComputeRWA Node 2", "CN2", b"\x02" * 32)
     suite = deploy_suite(
         backend,
         issuer,
@@ -75,7 +75,7 @@ def _stablecoin_machines(backend):
 CAMPAIGNS: dict[str, list[tuple[str, Callable]]] = {
     "token": [
         ("token (daily epochs)", lambda backend: _token_machines(backend, "daily")),
-        ("token (instant distribution)", lambda backend: _token_machines(backend, "instant")),
+        ("token (one-second epochs)", lambda backend: _token_machines(backend, "one_second")),
     ],
     "oracle": [("oracle", _oracle_machines)],
     "settlement": [("settlement", _settlement_machines)],

@@ -52,13 +52,14 @@ def test_a_contract_holder_claims_its_own_revenue(
     backend, deploy_token, stablecoin, identity, issuer, minter, customer, investor
 ):
     # a vault holding shares claims with its own balance, not with that of the key driving it
-    token = deploy_token(epoch_length=0)
+    token = deploy_token(epoch_length=1)
     wallet = backend.deploy("MockWallet", investor.address, sender=investor)
     identity.set_verified(wallet, FOREVER, sender=issuer)
     token.mint(wallet, 3 * SHARES, sender=minter)
     token.mint(investor, SHARES, sender=minter)
     stablecoin.approve(token, REVENUE, sender=customer)
     token.deposit_revenue(REVENUE, sender=customer)
+    backend.sleep(2)  # one-second epochs: the deposit streams over the next second
     claim = _call("claim(address)", ("address",), (wallet.address,))
     receipt = wallet.execute(token, claim, sender=investor)
     assert [e.args["amount"] for e in receipt.filter("RevenueClaimed")] == [REVENUE * 3 // 4]

@@ -185,13 +185,21 @@ def deploy_factory(backend, factory, stablecoin, identity, issuer):
 
 
 def test_new_factory_lets_its_owner_create(deploy_factory, operator, backend, issuer):
-    fresh = deploy_factory(epoch_length=0)
+    fresh = deploy_factory(epoch_length=3_600)
     assert fresh.owner() == issuer.address
-    assert fresh.EPOCH_LENGTH() == 0
+    assert fresh.EPOCH_LENGTH() == 3_600
     receipt = fresh.create_token(5, "Node 5", "N5", DOCUMENTS_HASH, operator, operator, operator, sender=issuer)
     token = backend.at("ComputeToken", receipt.filter("TokenCreated")[0].args["token"])
-    assert token.EPOCH_LENGTH() == 0
+    assert token.EPOCH_LENGTH() == 3_600
     assert token.owner() == operator.address
+
+
+def test_zero_length_epochs_are_refused_so_no_zero_second_holder_takes_a_deposit(deploy_factory):
+    """Issue #15 item 9: with EPOCH_LENGTH == 0 a deposit was released at once, to whoever
+    held at that instant (a buyer of one block took its share of revenue earned by others)."""
+    with reverts("factory: epoch length is zero"):
+        deploy_factory(epoch_length=0)
+    assert deploy_factory(epoch_length=1).EPOCH_LENGTH() == 1  # the shortest epoch there is
 
 
 def test_constructor_refuses_a_blueprint_without_code(deploy_factory, operator):

@@ -283,7 +283,7 @@ def test_holders_at_the_supply_cap_never_get_more_than_was_streamed(
     assert stablecoin.balanceOf(compute_token) == 10_001 - expected
 
 
-# --- no holders; instant distribution -----------------------------------------------------------
+# --- no holders; the shortest epochs -----------------------------------------------------------
 def test_revenue_streamed_without_holders_waits_for_the_first_one(compute_token, minter, investor, clock, deposit):
     epoch = _epoch_of(deposit())
     clock.at(clock.epoch_start(epoch + 2))
@@ -316,22 +316,10 @@ def test_revenue_released_mid_stream_while_nobody_holds_is_streamed_again(
     assert compute_token.streaming() == 0
 
 
-@pytest.fixture
-def instant_token(deploy_token, stablecoin, customer, minter, investor):
-    token = deploy_token(epoch_length=0)
-    stablecoin.approve(token, 2**256 - 1, sender=customer)
-    return token
-
-
-def test_zero_epoch_length_distributes_at_once(instant_token, minter, customer, investor, holder):
-    instant_token.mint(investor, 3 * SHARES, sender=minter)
-    instant_token.mint(holder, SHARES, sender=minter)
-    receipt = instant_token.deposit_revenue(REVENUE, sender=customer)
-    assert receipt.filter("RevenueDeposited")[0].args == {"sender": customer.address, "amount": REVENUE, "epoch": 0}
-    assert instant_token.claimable(investor) == REVENUE * 3 // 4
-    assert instant_token.claimable(holder) == REVENUE // 4
-    assert instant_token.streaming() == 0
-    assert instant_token.current_epoch() == 0
+def test_a_token_refuses_a_zero_length_epoch(deploy_token):
+    """Issue #15 item 9, in the token itself (it can be deployed without the factory)."""
+    with reverts("revenue: epoch length is zero"):
+        deploy_token(epoch_length=0)
 
 
 def test_one_second_epochs_release_a_deposit_over_the_next_second(
@@ -351,19 +339,10 @@ def test_one_second_epochs_release_a_deposit_over_the_next_second(
     assert token.streaming() == 0
 
 
-def test_zero_epoch_length_without_holders_keeps_the_deposit_queued(instant_token, minter, customer, investor):
-    instant_token.deposit_revenue(REVENUE, sender=customer)
-    assert instant_token.streaming() == REVENUE
-    assert instant_token.queued_amount() == REVENUE
-    instant_token.mint(investor, SHARES, sender=minter)
-    assert instant_token.claimable(investor) == REVENUE
-    assert instant_token.streaming() == 0
-
-
 # --- a stablecoin that answers false -------------------------------------------------------------
 @pytest.fixture
 def false_coin_token(deploy_token, false_token, minter, customer, investor):
-    token = deploy_token(stablecoin=false_token, epoch_length=0)
+    token = deploy_token(stablecoin=false_token, epoch_length=1)
     token.mint(investor, SHARES, sender=minter)
     false_token.mint(customer, REVENUE, sender=minter)
     return token
@@ -375,8 +354,12 @@ def test_deposit_refused_when_the_stablecoin_answers_false(false_coin_token, fal
         false_coin_token.deposit_revenue(REVENUE, sender=customer)
 
 
-def test_claim_refused_when_the_stablecoin_answers_false(false_coin_token, false_token, customer, investor, minter):
+def test_claim_refused_when_the_stablecoin_answers_false(
+    backend, false_coin_token, false_token, customer, investor, minter
+):
     false_coin_token.deposit_revenue(REVENUE, sender=customer)
+    backend.sleep(2)  # one-second epochs: the deposit streams over the next second
+    false_token.mint(customer, 0, sender=minter)  # mines a block two seconds later
     assert false_coin_token.claimable(investor) == REVENUE
     false_token.set_failing(True, sender=minter)
     with reverts("revenue: transfer failed"):
@@ -387,14 +370,16 @@ def test_claim_refused_when_the_stablecoin_answers_false(false_coin_token, false
 
 
 def test_revenue_in_a_stablecoin_that_returns_nothing_is_deposited_and_claimed(
-    deploy_token, silent_token, minter, customer, investor
+    backend, deploy_token, silent_token, minter, customer, investor
 ):
     """USDT-style: transferFrom and transfer answer nothing; the token takes that as success."""
-    token = deploy_token(stablecoin=silent_token, epoch_length=0)
+    token = deploy_token(stablecoin=silent_token, epoch_length=1)
     token.mint(investor, SHARES, sender=minter)
     silent_token.mint(customer, REVENUE, sender=customer)
     silent_token.approve(token, REVENUE, sender=customer)
     token.deposit_revenue(REVENUE, sender=customer)
+    backend.sleep(2)  # one-second epochs: the deposit streams over the next second
+    silent_token.mint(customer, 0, sender=customer)  # mines a block two seconds later
     assert silent_token.balanceOf(token) == REVENUE == token.claimable(investor)
     token.claim(investor, sender=investor)
     assert silent_token.balanceOf(investor) == REVENUE
