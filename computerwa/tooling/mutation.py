@@ -769,6 +769,19 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ("ComputeToken", 525, "if code == SENDER_FROZEN:", "if code <= SENDER_FROZEN:"): (
         "`_message` tests SUCCESS (0) and PAUSED (1) first: past them, code <= 2 means code == SENDER_FROZEN"
     ),
+    ("ComputeToken", 531, "if code == RECEIVER_NOT_VERIFIED:", "if code <= RECEIVER_NOT_VERIFIED:"): (
+        "`_message` tests the codes 0 to 4 first: past them, code <= 5 means code == RECEIVER_NOT_VERIFIED"
+    ),
+    (
+        "revenue_stream",
+        338,
+        "debt: uint256 = unsafe_mul(amount, now.acc)",
+        "debt: uint256 = unsafe_mul ( now.acc,amount)",
+    ): "unsafe_mul commutes",
+    ("revenue_stream", 542, "return 0", "pass"): (
+        "`streaming` is the only caller and passes the epoch of the timestamp, so `start <= timestamp`: the early "
+        "return is taken only at `timestamp == start`, where the general formula releases `min(0, L) = 0` too"
+    ),
 }
 
 

@@ -339,6 +339,53 @@ def test_one_second_epochs_release_a_deposit_over_the_next_second(
     assert token.streaming() == 0
 
 
+def test_one_second_epochs_release_nothing_at_the_first_instant_of_the_next_second(
+    backend, deploy_token, stablecoin, identity, issuer, customer, minter, investor
+):
+    # a stream starts at its epoch's first second and releases `elapsed / 1` of itself:
+    # at that very second it is still all streaming
+    token = deploy_token(epoch_length=1)
+    identity.set_verified(investor, FOREVER, sender=issuer)
+    token.mint(investor, SHARES, sender=minter)
+    stablecoin.approve(token, REVENUE, sender=customer)
+    deposited_at = token.deposit_revenue(REVENUE, sender=customer).timestamp
+    backend.pending_timestamp = deposited_at + 1
+    stablecoin.approve(token, 0, sender=customer)  # mines the next second's block
+    assert token.streaming() == REVENUE
+    assert token.claimable(investor) == 0
+
+
+def test_the_longest_epoch_from_a_genesis_at_time_zero_keeps_a_deposit_streaming(
+    deploy_token, stablecoin, identity, issuer, customer, minter, investor
+):
+    # epoch 0 of 2**32 seconds runs until 2106: what is deposited in it streams over epoch 1
+    token = deploy_token(genesis=0, epoch_length=2**32)
+    identity.set_verified(investor, FOREVER, sender=issuer)
+    token.mint(investor, SHARES, sender=minter)
+    stablecoin.approve(token, REVENUE, sender=customer)
+    assert _epoch_of(token.deposit_revenue(REVENUE, sender=customer)) == 0
+    assert token.streaming() == REVENUE
+    assert token.claimable(investor) == 0
+
+
+def test_a_token_keeps_time_past_2_to_the_37_seconds(
+    backend, deploy_token, stablecoin, identity, issuer, customer, minter, investor
+):
+    # the hot slot keeps 38 bits of timestamp (until the year 10680): a token living past
+    # 2**37 seconds (the year 6325) streams as any other
+    backend.pending_timestamp = 2**37 + EPOCH_LENGTH // 2
+    token = deploy_token(genesis=2**37)
+    assert token.last_update() == backend.timestamp
+    identity.set_verified(investor, FOREVER, sender=issuer)
+    token.mint(investor, SHARES, sender=minter)
+    stablecoin.approve(token, REVENUE, sender=customer)
+    assert _epoch_of(token.deposit_revenue(REVENUE, sender=customer)) == 0
+    backend.sleep(2 * EPOCH_LENGTH)
+    stablecoin.approve(token, 0, sender=customer)  # mines a block in epoch 2
+    assert token.claimable(investor) == REVENUE
+    assert token.streaming() == 0
+
+
 # --- a stablecoin that answers false -------------------------------------------------------------
 @pytest.fixture
 def false_coin_token(deploy_token, false_token, minter, customer, investor):
