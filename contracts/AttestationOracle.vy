@@ -11,8 +11,12 @@
         accepted report stays readable on-chain; the NodeRegistry slashes on them and
         clients quote from them.
 @dev `submit` accepts a report when:
-     - it is not past its `deadline`, its `epoch` is not in the future and is strictly
-       after the node's last accepted epoch (so each (node, epoch) is written once);
+     - it is not past its `deadline`, its `epoch` has ended
+       (`block.timestamp >= GENESIS + (epoch + 1) * EPOCH_LENGTH`) and no report of that
+       (node, epoch) was accepted before. Reports are write-once per (node, epoch) and
+       accepted in any order, so a report of a later epoch never makes an earlier one
+       unacceptable (a below-SLA epoch stays reportable, and so slashable); `latest`
+       is the highest epoch reported;
      - it carries at least `threshold` signatures, every one of them from a CURRENT
        attestor, with signers in strictly ascending address order (which refuses a
        duplicate without a lookup). Signatures are EIP-2098 compact (`r`, `vs`) and
@@ -23,7 +27,8 @@
      against the ascending signers in one merge walk, so an extra signature costs its
      ecrecover and calldata but no storage read. Removing an attestor rewrites the
      committee, so its signatures fail at once. Each report's metrics and acceptance
-     time fill exactly one storage slot.
+     time fill exactly one storage slot, never zero once written (the acceptance time is
+     not), which is what makes it write-once.
      Time is the suite's one clock: `epoch = (block.timestamp - GENESIS) // EPOCH_LENGTH`.
 """
 
@@ -80,8 +85,8 @@ EPOCH_LENGTH: public(immutable(uint256))
 
 _config: uint256
 _reports: HashMap[uint256, HashMap[uint64, uint256]]
-# the node's last accepted epoch plus one; zero before its first report
-_next_epoch: HashMap[uint256, uint256]
+# the node's highest reported epoch plus one; zero before its first report
+_latest_plus_one: HashMap[uint256, uint256]
 
 
 @deploy
@@ -111,15 +116,17 @@ def submit(
     report: IAttestationOracle.PerformanceReport, signatures: DynArray[IAttestationOracle.Signature, MAX_ATTESTORS]
 ):
     """
-    @dev Accepts `report` signed by at least `threshold` current attestors. Anyone may
-         submit it (a relayer pays the gas; the signatures carry the authority).
+    @dev Accepts `report` signed by at least `threshold` current attestors, once per
+         (node, epoch), for an ended epoch, in any order. Anyone may submit it (a relayer
+         pays the gas; the signatures carry the authority).
     @param report The report, exactly as the attestors signed it.
     @param signatures EIP-2098 compact signatures, ordered by strictly ascending signer.
     """
     assert block.timestamp <= report.deadline, "oracle: report expired"
     epoch: uint256 = convert(report.epoch, uint256)
-    assert epoch <= self._epoch(), "oracle: epoch is in the future"
-    assert epoch >= self._next_epoch[report.node_id], "oracle: epoch not after the latest report"
+    assert epoch < self._epoch(), "oracle: epoch has not ended"
+    # a slot is never zero once written (`submitted_at` is not); this read warms the write below
+    assert self._reports[report.node_id][report.epoch] == 0, "oracle: epoch already reported"
     assert report.uptime_bps <= convert(constants.MAX_BPS, uint16), "oracle: uptime above 100%"
     assert report.utilization_bps <= convert(constants.MAX_BPS, uint16), "oracle: utilization above 100%"
     config: uint256 = self._config
@@ -153,7 +160,8 @@ def submit(
         position += 1
         previous = signer
 
-    self._next_epoch[report.node_id] = epoch + 1
+    if epoch >= self._latest_plus_one[report.node_id]:
+        self._latest_plus_one[report.node_id] = epoch + 1
     self._reports[report.node_id][report.epoch] = (
         convert(report.uptime_bps, uint256)
         | (convert(report.utilization_bps, uint256) << _UTILIZATION_SHIFT)
@@ -191,15 +199,16 @@ def report(node_id: uint256, epoch: uint64) -> IAttestationOracle.Attestation:
 @view
 def latest(node_id: uint256) -> (uint64, IAttestationOracle.Attestation):
     """
-    @dev The node's most recent accepted report.
+    @dev The node's report of the highest epoch reported (not the last one submitted: an
+         earlier epoch reported late does not change it).
     @param node_id The node.
     @return uint64 Its epoch (0 when there is none).
     @return Attestation Its metrics; all zero (`submitted_at == 0`) when there is none.
     """
-    next_epoch: uint256 = self._next_epoch[node_id]
-    if next_epoch == 0:
+    latest_plus_one: uint256 = self._latest_plus_one[node_id]
+    if latest_plus_one == 0:
         return 0, empty(IAttestationOracle.Attestation)
-    epoch: uint64 = convert(next_epoch - 1, uint64)
+    epoch: uint64 = convert(latest_plus_one - 1, uint64)
     return epoch, self._unpacked(self._reports[node_id][epoch])
 
 
@@ -207,18 +216,19 @@ def latest(node_id: uint256) -> (uint64, IAttestationOracle.Attestation):
 @view
 def is_fresh(node_id: uint256, max_age: uint256) -> bool:
     """
-    @dev Whether the node's latest report covers an epoch that ended at most `max_age`
-         seconds ago (a report of the running epoch is always fresh). The age is the
-         data's, not the submission's: a late report of an old epoch is stale.
+    @dev Whether the node's latest report (`latest`) covers an epoch that ended at most
+         `max_age` seconds ago. The age is the data's, not the submission's: a late report
+         of an old epoch is stale.
     @param node_id The node.
     @param max_age Seconds.
     @return bool False also when the node has no report.
     """
-    next_epoch: uint256 = self._next_epoch[node_id]
-    if next_epoch == 0:
+    latest_plus_one: uint256 = self._latest_plus_one[node_id]
+    if latest_plus_one == 0:
         return False
-    ended: uint256 = GENESIS + next_epoch * EPOCH_LENGTH
-    return block.timestamp <= ended or block.timestamp - ended <= max_age
+    # only ended epochs are reported, so `ended <= block.timestamp`
+    ended: uint256 = GENESIS + latest_plus_one * EPOCH_LENGTH
+    return block.timestamp - ended <= max_age
 
 
 @external
@@ -266,7 +276,7 @@ def threshold() -> uint256:
 @view
 def current_epoch() -> uint256:
     """
-    @dev The epoch of the latest block; a report may cover it or any earlier epoch.
+    @dev The epoch of the latest block; a report may cover any earlier epoch (an ended one).
     @return uint256 The epoch number.
     """
     return self._epoch()

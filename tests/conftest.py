@@ -203,7 +203,7 @@ def compute_token(backend, factory, identity, issuer, agent, minter, investor, h
 # --- the payment suite: oracle, registry, settlement ------------------------------------------
 ATTESTORS = 5
 ATTESTOR_THRESHOLD = 3
-PAST_EPOCHS = 10  # the suite's GENESIS lies this many epochs back, so they can be reported
+PAST_EPOCHS = 10  # the suite's GENESIS lies this many epochs back, so epochs 0..9 have ended and can be reported
 BOND_DELAY = 3 * EPOCH_LENGTH
 SLASH_BPS = 2_000  # a slash moves 20% of the bond
 WITHDRAWAL_DELAY = 2 * EPOCH_LENGTH

@@ -9,7 +9,9 @@ attestor's key (eth_account), and hand `submit` the signatures in the order it e
                                deadline=now + 3_600)
     oracle.submit(report.as_tuple(), sign_report(Domain.of(oracle), report, committee_keys))
 
-The exact model of what the oracle accepts and stores is `computerwa.models.oracle.OracleModel`.
+Report only ended epochs (`epoch < oracle.current_epoch()`); each (node, epoch) is accepted
+once, in any order. The exact model of what the oracle accepts and stores is
+`computerwa.models.oracle.OracleModel`.
 """
 
 from __future__ import annotations

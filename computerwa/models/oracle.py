@@ -1,5 +1,10 @@
 """The exact model of the AttestationOracle (contracts/AttestationOracle.vy): which reports
-it accepts (and the revert reason of every refusal, in check order) and what it stores."""
+it accepts (and the revert reason of every refusal, in check order) and what it stores.
+
+Reports are write-once per (node, epoch), for ended epochs only, accepted in any order;
+`latest` is the highest epoch reported (DESIGN, Wave 2 amendments). The model keeps only the
+stored reports: `latest` and `is_fresh` are derived from them, not from a mirror of the
+contract's own bookkeeping."""
 
 from __future__ import annotations
 
@@ -12,8 +17,8 @@ MAX_BPS = 10_000
 
 # revert reasons of contracts/AttestationOracle.vy (and snekmate's ecdsa), in check order
 EXPIRED = "oracle: report expired"
-FUTURE_EPOCH = "oracle: epoch is in the future"
-OLD_EPOCH = "oracle: epoch not after the latest report"
+NOT_ENDED = "oracle: epoch has not ended"
+ALREADY_REPORTED = "oracle: epoch already reported"
 UPTIME_ABOVE_100 = "oracle: uptime above 100%"
 UTILIZATION_ABOVE_100 = "oracle: utilization above 100%"
 NOT_ENOUGH = "oracle: not enough signatures"
@@ -52,21 +57,24 @@ class OracleModel:
     epoch_length: int
     committee: list[int]  # attestor addresses as integers, ascending
     threshold: int
-    next_epoch: dict[int, int] = field(default_factory=dict)  # node -> last accepted epoch + 1
     reports: dict[tuple[int, int], tuple[int, ...]] = field(default_factory=dict)  # metrics + submitted_at
 
     def epoch(self, timestamp: int) -> int:
         return (timestamp - self.genesis) // self.epoch_length
+
+    def ended(self, epoch: int, timestamp: int) -> bool:
+        """Whether `epoch` is over at `timestamp` (its last second has passed)."""
+        return timestamp >= self.genesis + (epoch + 1) * self.epoch_length
 
     def outcome(self, report: ReportLike, recovered: Sequence[int | str], now: int) -> str | None:
         """The revert reason `submit` gives at `now` with signatures that recover to
         `recovered` (see `recover`), or None when it accepts the report."""
         if now > report.deadline:
             return EXPIRED
-        if report.epoch > self.epoch(now):
-            return FUTURE_EPOCH
-        if report.epoch < self.next_epoch.get(report.node_id, 0):
-            return OLD_EPOCH
+        if not self.ended(report.epoch, now):
+            return NOT_ENDED
+        if (report.node_id, report.epoch) in self.reports:
+            return ALREADY_REPORTED
         if report.uptime_bps > MAX_BPS:
             return UPTIME_ABOVE_100
         if report.utilization_bps > MAX_BPS:
@@ -88,23 +96,28 @@ class OracleModel:
         return sum(1 << self.committee.index(signer) for signer in recovered)
 
     def accept(self, report: ReportLike, now: int) -> None:
-        self.next_epoch[report.node_id] = report.epoch + 1
         self.reports[(report.node_id, report.epoch)] = (*report.metrics(), now)
 
     def report(self, node_id: int, epoch: int) -> tuple[int, ...]:
         return self.reports.get((node_id, epoch), (0, 0, 0, 0, 0, 0))
 
+    def reported_epochs(self, node_id: int) -> list[int]:
+        """The node's reported epochs, ascending."""
+        return sorted(epoch for node, epoch in self.reports if node == node_id)
+
     def latest(self, node_id: int) -> tuple[int, tuple[int, ...]]:
-        following = self.next_epoch.get(node_id, 0)
-        if following == 0:
+        """The highest epoch reported and its report; (0, zeros) when there is none."""
+        epochs = self.reported_epochs(node_id)
+        if not epochs:
             return 0, (0, 0, 0, 0, 0, 0)
-        return following - 1, self.report(node_id, following - 1)
+        return epochs[-1], self.report(node_id, epochs[-1])
 
     def is_fresh(self, node_id: int, max_age: int, now: int) -> bool:
-        following = self.next_epoch.get(node_id, 0)
-        if following == 0:
+        """Whether `latest`'s epoch ended at most `max_age` seconds before `now`."""
+        epochs = self.reported_epochs(node_id)
+        if not epochs:
             return False
-        return now <= self.genesis + following * self.epoch_length + max_age
+        return now - (self.genesis + (epochs[-1] + 1) * self.epoch_length) <= max_age
 
     def add(self, attestor: int) -> None:
         self.committee = sorted([*self.committee, attestor])

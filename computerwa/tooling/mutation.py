@@ -616,33 +616,33 @@ _BOUND = (
 )
 _UNSIGNED = "an unsigned value is never below 0: `<= 0` is `== 0`"
 JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
-    ("AttestationOracle", 134, "previous: uint256 = 0", "previous: uint256 = 1"): (
+    ("AttestationOracle", 141, "previous: uint256 = 0", "previous: uint256 = 1"): (
         "the first signer must exceed 1 instead of 0: a failed recovery (0) is refused either way, and address 0x...01"
         " (a precompile) has no key"
     ),
-    ("AttestationOracle", 143, "member: uint256 = 0", "member: uint256 = 1"): (
+    ("AttestationOracle", 150, "member: uint256 = 0", "member: uint256 = 1"): (
         "the initial value is read only when the walk is already at the end, where `position < count` fails the assert"
         " first"
     ),
-    ("AttestationOracle", 148, "if member >= signer:", "if member == signer:"): (
+    ("AttestationOracle", 155, "if member >= signer:", "if member == signer:"): (
         "the merge walk then passes members above the signer up to the end of the committee, where `position < count` "
         "fails the same assert with the same reason; a member equal to it stops both"
     ),
-    ("AttestationOracle", 153, "position += 1", "position *= 1"): (
+    ("AttestationOracle", 160, "position += 1", "position *= 1"): (
         "(after a match) the next signer, strictly above this member, steps past it in the walk's first iteration: one"
         " iteration more, same result"
     ),
-    ("AttestationOracle", 200, "if next_epoch == 0:", "if next_epoch <= 0:"): _UNSIGNED,
-    ("AttestationOracle", 218, "if next_epoch == 0:", "if next_epoch <= 0:"): _UNSIGNED,
     (
         "AttestationOracle",
-        221,
-        "return block.timestamp <= ended or block.timestamp - ended <= max_age",
-        "return block.timestamp < ended or block.timestamp - ended <= max_age",
-    ): ("at block.timestamp == ended the second clause is 0 <= max_age, true"),
+        129,
+        'assert self._reports[report.node_id][report.epoch] == 0, "oracle: epoch already reported"',
+        'assert self._reports[report.node_id][report.epoch] <= 0, "oracle: epoch already reported"',
+    ): _UNSIGNED,
+    ("AttestationOracle", 209, "if latest_plus_one == 0:", "if latest_plus_one <= 0:"): _UNSIGNED,
+    ("AttestationOracle", 227, "if latest_plus_one == 0:", "if latest_plus_one <= 0:"): _UNSIGNED,
     (
         "AttestationOracle",
-        368,
+        378,
         "if threshold != self._config >> _THRESHOLD_SHIFT:",
         "if threshold > self._config >> _THRESHOLD_SHIFT:",
     ): (

@@ -85,11 +85,11 @@ def test_deploy_simulate_and_quote_on_anvil(anvil, tmp_path, capsys):
         report = PerformanceReport(node_id, epoch, uptime, 5_000, 30, 1_000, 10_000, deadline)
         oracle.submit(report.as_tuple(), sign_report(domain, report, committee), sender=relayer)
 
-    running = EPOCHS  # the epoch the chain is in now; reports of it are fresh
+    last_ended = EPOCHS - 1  # the chain is in epoch EPOCHS: only ended epochs are reported, and this one is fresh
     best = add(price=1)
-    attest(best, running, uptime=10_000)
+    attest(best, last_ended, uptime=10_000)
     paused = add(price=1)
-    attest(paused, running, uptime=10_000)
+    attest(paused, last_ended, uptime=10_000)
     registry.set_status(paused, PAUSED, sender=operator)
     retired = add(price=1)
     registry.set_status(retired, RETIRED, sender=operator)
@@ -97,7 +97,7 @@ def test_deploy_simulate_and_quote_on_anvil(anvil, tmp_path, capsys):
     stale = add(price=1)
     attest(stale, 0, uptime=10_000)
     below_sla = add(price=1, sla=9_900)
-    attest(below_sla, running, uptime=9_899)
+    attest(below_sla, last_ended, uptime=9_899)
 
     max_age = oracle.EPOCH_LENGTH()
     nodes, reports = read_region(registry, oracle, REGION, max_age)

@@ -3,16 +3,24 @@
 Each example deploys a random committee (1-32 attestors, any threshold). Rules: reports
 signed by random subsets of a key pool (attestors, former attestors and outsiders) and
 submitted with valid, unsorted, duplicated, forged, high-s, malleated, zero-recovering,
-wrong-domain, wrong-chain or wrong-contract signatures; reports signed now and
-submitted later, after the committee or threshold changed; epochs in any order;
-deadlines past and future; committee changes by the owner and attempts by others;
-time jumps within and across epochs. The model predicts every outcome (success, or
-exactly which revert) before the call. After every step:
+wrong-domain, wrong-chain or wrong-contract signatures; reports of ended, running and
+future epochs; reports signed now (of the running epoch too) and submitted later, after
+the epoch ended or the committee or threshold changed; deadlines past and future;
+committee changes by the owner and attempts by others; time jumps within and across
+epochs. An adversarial relayer (issue #15, item 6) collects quorum-signed reports of
+ended epochs, sometimes two versions of one (node, epoch), submits the latest epochs
+first and retries earlier ones and ones already accepted. The model predicts every
+outcome (success, or exactly which revert) before the call. After every step, on the
+logs of acceptances and of the relayer's attempts, independently of the model's rules:
 - ORA-1: every accepted report had at least `threshold` distinct signers, all in the
-  committee at that moment, was accepted no later than its deadline, and each node's
-  accepted epochs strictly increase (checked on the log of acceptances, independently
-  of the model's rules);
-- the stored history, `latest`, `is_fresh`, the committee and the threshold equal the model's.
+  committee at that moment; at most one report per (node, epoch) is accepted; each was
+  accepted no later than its deadline and only once its epoch had ended;
+- ORA-6: no report buries another: each of the relayer's attempts that was valid when
+  made (quorum of the then committee, ended epoch, before its deadline) was accepted
+  exactly when its (node, epoch) had no report yet, and otherwise refused only as
+  already reported; `latest` is the highest epoch accepted;
+- ORA-2: the stored history, `latest`, `is_fresh`, the committee and the threshold equal
+  the model's.
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ from hypothesis.stateful import (
 from computerwa.client.attestation import PerformanceReport, recover, sign_report
 from computerwa.client.signing import SECP256K1_N, Domain
 from computerwa.evm.chain import expect
-from computerwa.models.oracle import MAX_ATTESTORS, OracleModel
+from computerwa.models.oracle import ALREADY_REPORTED, MAX_ATTESTORS, MAX_BPS, OracleModel
 from tests.conftest import EPOCH_LENGTH, machine_settings
 
 POOL = 40  # keys that may sign: the committee is drawn from them, the rest are outsiders
@@ -63,6 +71,13 @@ metrics = st.tuples(
     st.integers(0, 2**64 - 1),
     st.integers(0, 2**64 - 1),
 )
+valid_metrics = st.tuples(
+    st.integers(0, 10_000),
+    st.integers(0, 10_000),
+    st.integers(0, 2**32 - 1),
+    st.integers(0, 2**64 - 1),
+    st.integers(0, 2**64 - 1),
+)
 
 
 class OracleMachine(RuleBasedStateMachine):
@@ -72,7 +87,10 @@ class OracleMachine(RuleBasedStateMachine):
         self.owner, self.relayer, self.stranger = owner, relayer, stranger
         self.snapshot = backend.snapshot()
         self.pending: list[tuple[PerformanceReport, list]] = []  # signed earlier, not submitted yet
+        self.withheld: list[tuple[PerformanceReport, list]] = []  # the adversarial relayer's, not submitted yet
+        self.relayed: list[tuple[PerformanceReport, list]] = []  # the relayer's, submitted once (for retries)
         self.accepted: list[dict] = []  # ORA-1 ghost log
+        self.attempts: list[dict] = []  # ORA-6 ghost log: the relayer's submissions and their outcomes
 
     def teardown(self):
         self.chain.restore(self.snapshot)
@@ -122,12 +140,13 @@ class OracleMachine(RuleBasedStateMachine):
             signatures[0] = (b"\x00" * 32, b"\x00" * 31 + b"\x01")
         return signatures
 
-    def submit(self, report: PerformanceReport, signatures: list) -> None:
+    def submit(self, report: PerformanceReport, signatures: list, sender=None) -> str | None:
         recovered = [recover(self.domain, report, signature) for signature in signatures]
         now = self.chain.pending_timestamp
         reason = self.model.outcome(report, recovered, now)
         event(f"submit: {reason or 'accepted'}")  # --hypothesis-show-statistics
-        receipt = expect(reason, lambda: self.oracle.submit(report.as_tuple(), signatures, sender=self.relayer))
+        sender = sender or self.relayer
+        receipt = expect(reason, lambda: self.oracle.submit(report.as_tuple(), signatures, sender=sender))
         if reason is None:
             assert receipt.timestamp == now
             [log] = receipt.filter("ReportAccepted")
@@ -143,6 +162,34 @@ class OracleMachine(RuleBasedStateMachine):
                 }
             )
             self.model.accept(report, now)
+        return reason
+
+    def ended(self, epoch: int, timestamp: int) -> bool:
+        """DESIGN's words, not the model's: the epoch's last second has passed."""
+        return timestamp >= self.oracle.GENESIS() + (epoch + 1) * self.oracle.EPOCH_LENGTH()
+
+    def relay(self, report: PerformanceReport, signatures: list) -> None:
+        """The adversarial relayer submits `report` and logs the attempt for ORA-6, with what
+        was true before it: whether it was valid then (from the chain's committee and
+        threshold, the clock and the metrics' bounds) and whether its (node, epoch) already
+        had a report (from the ghost log of acceptances)."""
+        now = self.chain.pending_timestamp
+        signers = [recover(self.domain, report, signature) for signature in signatures]
+        committee = {int(member, 16) for member in self.oracle.attestors()}
+        valid = (
+            now <= report.deadline
+            and self.ended(report.epoch, now)
+            and max(report.uptime_bps, report.utilization_bps) <= MAX_BPS
+            and len(set(signers)) == len(signers) >= self.oracle.threshold()
+            and set(signers) <= committee
+        )
+        reported = any(
+            (entry["report"].node_id, entry["report"].epoch) == (report.node_id, report.epoch)
+            for entry in self.accepted
+        )
+        reason = self.submit(report, signatures, sender=self.stranger)
+        self.attempts.append({"report": report, "valid": valid, "reported": reported, "reason": reason})
+        self.relayed.append((report, signatures))
 
     def report_for(self, node, epoch_offset, deadline_offset, values) -> PerformanceReport:
         epoch = max(0, self.model.epoch(self.chain.pending_timestamp) + epoch_offset)
@@ -180,6 +227,43 @@ class OracleMachine(RuleBasedStateMachine):
     def submit_signed_earlier(self, which):
         report, signatures = self.pending.pop(which % len(self.pending))
         self.submit(report, signatures)
+
+    # --- the adversarial relayer (issue #15, item 6) --------------------------------------------
+    @rule(
+        node=st.sampled_from(NODES),
+        back=st.lists(st.integers(1, PAST_EPOCHS + 2), min_size=1, max_size=4, unique=True),
+        values=valid_metrics,
+        twin=st.booleans(),
+    )
+    def attestors_sign_ended_epochs(self, node, back, values, twin):
+        """A quorum of the committee signs reports of ended epochs; the relayer keeps them.
+        `twin`: the committee also signs a second version of the first (other uptime)."""
+        now = self.chain.pending_timestamp
+        signers = self.member_indices()[: self.model.threshold]
+        current = self.model.epoch(now)
+        epochs = [current - b for b in back if current - b >= 0]
+        for epoch in epochs:
+            report = PerformanceReport(node, epoch, *values, deadline=now + 3 * EPOCH_LENGTH)
+            self.withheld.append((report, self.sign(report, signers, "none")))
+        if twin and epochs:
+            report = PerformanceReport(node, epochs[0], values[0] // 2, *values[1:], deadline=now + 3 * EPOCH_LENGTH)
+            self.withheld.append((report, self.sign(report, signers, "none")))
+
+    @precondition(lambda self: self.withheld)
+    @rule()
+    def relayer_submits_the_latest_epoch_first(self):
+        latest = max(range(len(self.withheld)), key=lambda i: self.withheld[i][0].epoch)
+        self.relay(*self.withheld.pop(latest))
+
+    @precondition(lambda self: self.withheld)
+    @rule(which=st.integers(0, 7))
+    def relayer_submits_a_withheld_report(self, which):
+        self.relay(*self.withheld.pop(which % len(self.withheld)))
+
+    @precondition(lambda self: self.relayed)
+    @rule(which=st.integers(0, 7))
+    def relayer_retries_a_report(self, which):
+        self.relay(*self.relayed[which % len(self.relayed)])
 
     @rule(index=key_index, by_owner=st.booleans())
     def add_attestor(self, index, by_owner):
@@ -238,14 +322,30 @@ class OracleMachine(RuleBasedStateMachine):
     # --- invariants -------------------------------------------------------------------------
     @invariant()
     def ora_1_holds_for_every_accepted_report(self):
-        last_epoch: dict[int, int] = {}
+        seen: set[tuple[int, int]] = set()
         for entry in self.accepted:
             report, signers = entry["report"], entry["signers"]
             assert len(set(signers)) == len(signers) >= entry["threshold"], "ORA-1: too few distinct signers"
             assert set(signers) <= set(entry["committee"]), "ORA-1: a signer was not a current attestor"
             assert entry["at"] <= report.deadline, "ORA-1: accepted after its deadline"
-            assert report.epoch > last_epoch.get(report.node_id, -1), "ORA-1: epochs did not strictly increase"
-            last_epoch[report.node_id] = report.epoch
+            assert self.ended(report.epoch, entry["at"]), "ORA-1: accepted before its epoch ended"
+            assert (report.node_id, report.epoch) not in seen, "ORA-1: two reports of one (node, epoch)"
+            seen.add((report.node_id, report.epoch))
+
+    @invariant()
+    def ora_6_no_report_buries_another(self):
+        for attempt in self.attempts:
+            if not attempt["valid"]:
+                continue
+            if attempt["reported"]:
+                assert attempt["reason"] == ALREADY_REPORTED, "ORA-6: a duplicate was not refused as one"
+            else:
+                assert attempt["reason"] is None, f"ORA-6: a valid report of an unreported epoch was refused: {attempt}"
+        if not hasattr(self, "oracle"):
+            return
+        for node in NODES:
+            epochs = [entry["report"].epoch for entry in self.accepted if entry["report"].node_id == node]
+            assert self.oracle.latest(node)[0] == max(epochs, default=0), "ORA-6: latest is not the highest epoch"
 
     @invariant()
     def chain_equals_model(self):

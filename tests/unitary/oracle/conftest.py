@@ -1,7 +1,8 @@
 """The AttestationOracle suite: a 3-of-5 committee of attestor keys, owned by the issuer.
 
 Attestors only sign (eth_account keys, never funded); anyone relays a report. Time:
-GENESIS is ten epochs before deployment, so epochs 0..10 can be reported at once.
+GENESIS is ten epochs before deployment, so epochs 0..9 have ended and can be reported at
+once, in any order; epoch 10 is running.
 """
 
 from __future__ import annotations

@@ -7,25 +7,26 @@ Every signature here is made by eth_account (`Account.sign_typed_data` through
 import pytest
 from eth_account import Account
 
-from computerwa.client.attestation import report_typed_data, sign_report
+from computerwa.client.attestation import PerformanceReport, report_typed_data, sign_report
 from computerwa.client.signing import SECP256K1_N, Domain, malleate, sign
 from computerwa.evm.chain import reverts
 from computerwa.models.oracle import (
+    ALREADY_REPORTED,
     EXPIRED,
-    FUTURE_EPOCH,
     HIGH_S,
     INVALID_SIGNATURE,
     NOT_ASCENDING,
     NOT_ATTESTOR,
+    NOT_ENDED,
     NOT_ENOUGH,
-    OLD_EPOCH,
     UPTIME_ABOVE_100,
     UTILIZATION_ABOVE_100,
 )
-from tests.conftest import EPOCH_LENGTH
+from computerwa.models.registry import slash_amount
+from tests.conftest import ATTESTOR_THRESHOLD, EPOCH_LENGTH, ONE_DOLLAR, SLASH_BPS
 from tests.unitary.oracle.conftest import NODE, PAST_EPOCHS, THRESHOLD, attestor_key, by_address
 
-CURRENT_EPOCH = PAST_EPOCHS
+CURRENT_EPOCH = PAST_EPOCHS  # the running epoch at deployment; PAST_EPOCHS - 1 is the last that ended
 
 
 def as_tuple(attestation):
@@ -75,10 +76,10 @@ def test_anyone_may_relay_a_signed_report(oracle, attestors, attacker, make_repo
     assert oracle.latest(NODE)[0] == report.epoch
 
 
-def test_report_of_the_running_epoch_is_accepted(oracle, attestors, relayer, make_report, signed):
-    report = make_report(epoch=CURRENT_EPOCH)
+def test_the_last_ended_epoch_is_reportable(oracle, attestors, relayer, make_report, signed):
+    report = make_report(epoch=CURRENT_EPOCH - 1)
     oracle.submit(report.as_tuple(), signed(report, attestors[:3]), sender=relayer)
-    assert oracle.latest(NODE)[0] == CURRENT_EPOCH
+    assert oracle.latest(NODE)[0] == CURRENT_EPOCH - 1
 
 
 def test_report_is_accepted_up_to_and_including_its_deadline(backend, oracle, attestors, relayer, make_report, signed):
@@ -86,16 +87,22 @@ def test_report_is_accepted_up_to_and_including_its_deadline(backend, oracle, at
     oracle.submit(report.as_tuple(), signed(report, attestors[:3]), sender=relayer)
 
 
-def test_epochs_may_be_skipped_but_never_revisited(oracle, attestors, relayer, make_report, signed):
-    for epoch in (2, 5, 9):
-        report = make_report(epoch=epoch)
-        oracle.submit(report.as_tuple(), signed(report, attestors[:3]), sender=relayer)
-    assert oracle.latest(NODE)[0] == 9
+def test_epochs_are_accepted_in_any_order_and_each_only_once(oracle, attestors, relayer, make_report, signed):
+    accepted = {}
+    for epoch in (5, 9, 2, 8, 0):
+        report = make_report(epoch=epoch, uptime_bps=9_000 + epoch)
+        receipt = oracle.submit(report.as_tuple(), signed(report, attestors[:3]), sender=relayer)
+        accepted[epoch] = (*report.metrics(), receipt.timestamp)
+        assert oracle.latest(NODE) == (max(accepted), accepted[max(accepted)])
+    assert {epoch: oracle.report(NODE, epoch) for epoch in accepted} == accepted
     assert oracle.report(NODE, 3) == (0, 0, 0, 0, 0, 0)
     for epoch in (9, 5, 8, 0):
         report = make_report(epoch=epoch)
-        with reverts(OLD_EPOCH):
+        with reverts(ALREADY_REPORTED):
             oracle.submit(report.as_tuple(), signed(report, attestors[:3]), sender=relayer)
+    later = make_report(epoch=3)  # a gap stays reportable
+    oracle.submit(later.as_tuple(), signed(later, attestors[:3]), sender=relayer)
+    assert oracle.latest(NODE)[0] == 9
 
 
 def test_nodes_keep_separate_histories(oracle, attestors, relayer, make_report, signed):
@@ -130,25 +137,34 @@ def test_report_past_its_deadline_is_refused(backend, oracle, attestors, relayer
         oracle.submit(report.as_tuple(), signed(report, attestors), sender=relayer)
 
 
-def test_report_of_a_future_epoch_is_refused(oracle, attestors, relayer, make_report, signed):
-    report = make_report(epoch=CURRENT_EPOCH + 1)
-    with reverts(FUTURE_EPOCH):
+@pytest.mark.parametrize("epoch", [CURRENT_EPOCH, CURRENT_EPOCH + 1, 2**64 - 1], ids=["running", "next", "last"])
+def test_report_of_an_epoch_that_has_not_ended_is_refused(oracle, attestors, relayer, make_report, signed, epoch):
+    report = make_report(epoch=epoch)
+    with reverts(NOT_ENDED):
         oracle.submit(report.as_tuple(), signed(report, attestors), sender=relayer)
 
 
-def test_future_epoch_becomes_reportable_once_it_starts(backend, oracle, attestors, relayer, make_report, signed):
-    genesis = oracle.GENESIS()
-    backend.sleep(genesis + (CURRENT_EPOCH + 1) * EPOCH_LENGTH - backend.pending_timestamp)
-    report = make_report(epoch=CURRENT_EPOCH + 1)
-    oracle.submit(report.as_tuple(), signed(report, attestors[:3]), sender=relayer)
+def test_an_epoch_becomes_reportable_at_the_second_it_ends(backend, oracle, attestors, relayer, make_report, signed):
+    end = oracle.GENESIS() + (CURRENT_EPOCH + 1) * EPOCH_LENGTH  # GENESIS + (epoch + 1) * EPOCH_LENGTH
+    report = make_report(epoch=CURRENT_EPOCH, deadline=end + 3_600)
+    signatures = signed(report, attestors[:3])
+    backend.pending_timestamp = end - 1
+    with reverts(NOT_ENDED):
+        oracle.submit(report.as_tuple(), signatures, sender=relayer)
+    backend.pending_timestamp = end
+    receipt = oracle.submit(report.as_tuple(), signatures, sender=relayer)
+    assert receipt.timestamp == end
+    assert oracle.latest(NODE)[0] == CURRENT_EPOCH
 
 
 def test_same_epoch_cannot_be_reported_twice_even_with_other_metrics(oracle, attestors, relayer, make_report, signed):
     report = make_report()
     oracle.submit(report.as_tuple(), signed(report, attestors[:3]), sender=relayer)
     rewrite = make_report(uptime_bps=1)
-    with reverts(OLD_EPOCH):
+    with reverts(ALREADY_REPORTED):
         oracle.submit(rewrite.as_tuple(), signed(rewrite, attestors), sender=relayer)
+    with reverts(ALREADY_REPORTED):  # nor replayed as it was
+        oracle.submit(report.as_tuple(), signed(report, attestors[:3]), sender=relayer)
     assert oracle.report(NODE, report.epoch)[0] == report.uptime_bps
 
 
@@ -316,3 +332,33 @@ def test_raw_key_signers_work_like_accounts(domain, oracle, attestors, relayer, 
     assert sign_report(domain, report, keys) == sign_report(domain, report, attestors[:3])
     oracle.submit(report.as_tuple(), sign_report(domain, report, keys), sender=relayer)
     assert Account.from_key(keys[0]).address == attestors[0].address
+
+
+# --- attacks (issue #15) ---------------------------------------------------------------------------
+def test_a_later_report_cannot_bury_an_earlier_below_sla_epoch(
+    registry, suite_oracle, suite_attestors, stablecoin, operator, relayer, attacker
+):
+    """Issue #15 item 6: getting epoch E+1 accepted first must not make E's below-SLA report
+    unacceptable, and the NodeRegistry must still slash E (it reads `report(node, E)`)."""
+    domain = Domain.of(suite_oracle)
+    registry.register_node("asia-southeast", "H100", 8, 500_000, 3_000, 9_900, "ipfs://node", sender=operator)
+    node_id = registry.node_count()
+    bond = 500 * ONE_DOLLAR
+    stablecoin.approve(registry, bond, sender=operator)
+    registry.post_bond(node_id, bond, sender=operator)
+
+    def signed_report(epoch, uptime_bps):
+        report = PerformanceReport(node_id, epoch, uptime_bps, 7_000, 40, 480_000, 1_000_000, 2**40)
+        return report.as_tuple(), sign_report(domain, report, suite_attestors[:ATTESTOR_THRESHOLD])
+
+    bad = PAST_EPOCHS - 2  # E: the node missed its SLA of 99%
+    suite_oracle.submit(*signed_report(bad + 1, 10_000), sender=attacker)  # E+1 lands first
+    suite_oracle.submit(*signed_report(bad, 9_000), sender=relayer)  # E is still accepted
+    assert suite_oracle.report(node_id, bad)[0] == 9_000
+    assert suite_oracle.latest(node_id)[0] == bad + 1  # `latest` is the highest epoch reported
+    token = registry.payee(node_id)[0]
+    receipt = registry.slash(node_id, bad, sender=relayer)
+    taken = slash_amount(bond, SLASH_BPS)
+    [slashed] = receipt.filter("Slashed")
+    assert (slashed.args["epoch"], slashed.args["amount"], slashed.args["bond"]) == (bad, taken, bond - taken)
+    assert stablecoin.balanceOf(token) == taken  # into the holders' stream

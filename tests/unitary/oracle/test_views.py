@@ -42,12 +42,20 @@ def test_a_node_without_reports_has_empty_views(oracle):
     assert not oracle.is_fresh(NODE, 2**256 - 1)
 
 
-def test_latest_follows_the_newest_accepted_epoch(oracle, accept):
+def test_latest_follows_the_highest_reported_epoch(oracle, accept):
     first = accept(3, uptime_bps=9_000)
     assert oracle.latest(NODE) == (3, (9_000, 7_250, 42, 512_000, 1_250_000, first.timestamp))
     second = accept(7, uptime_bps=9_500)
     assert oracle.latest(NODE) == (7, (9_500, 7_250, 42, 512_000, 1_250_000, second.timestamp))
     assert oracle.report(NODE, 3)[0] == 9_000  # history stays readable
+
+
+def test_a_late_report_of_an_earlier_epoch_changes_neither_latest_nor_freshness(oracle, accept):
+    newest = accept(PAST_EPOCHS - 1, uptime_bps=9_500)
+    accept(PAST_EPOCHS - 3, uptime_bps=1_000)  # relayed after the later epoch's report
+    assert oracle.report(NODE, PAST_EPOCHS - 3)[0] == 1_000
+    assert oracle.latest(NODE) == (PAST_EPOCHS - 1, (9_500, 7_250, 42, 512_000, 1_250_000, newest.timestamp))
+    assert oracle.is_fresh(NODE, EPOCH_LENGTH)  # the data of epoch PAST_EPOCHS - 1 ended less than a day ago
 
 
 def test_report_of_epoch_zero_is_a_real_report(oracle, accept):
@@ -75,13 +83,14 @@ def test_freshness_is_the_datas_age_not_the_submissions(oracle, accept):
     assert oracle.is_fresh(NODE, PAST_EPOCHS * EPOCH_LENGTH)
 
 
-def test_a_report_of_the_running_epoch_is_fresh_at_any_max_age(oracle, accept, mine_at):
-    accept(PAST_EPOCHS)
+def test_a_report_accepted_the_second_its_epoch_ended_is_fresh_at_max_age_zero(backend, oracle, accept, mine_at):
+    end = epoch_end(oracle, PAST_EPOCHS)
+    backend.pending_timestamp = end  # the first second an epoch can be reported
+    assert accept(PAST_EPOCHS).timestamp == end
     assert oracle.is_fresh(NODE, 0)
-    mine_at(epoch_end(oracle, PAST_EPOCHS))
-    assert oracle.is_fresh(NODE, 0)
-    mine_at(epoch_end(oracle, PAST_EPOCHS) + 1)
+    mine_at(end + 1)
     assert not oracle.is_fresh(NODE, 0)
+    assert oracle.is_fresh(NODE, 1)
 
 
 def test_current_epoch_turns_at_each_boundary(oracle, mine_at):

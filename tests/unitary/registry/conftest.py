@@ -4,8 +4,8 @@ The suite's `registry` (bond delay 3 epochs, a slash takes 20%) over the mock do
 suite's factory and the 3-of-5 `suite_oracle`. `node` is node 1, registered by the
 operator with an SLA of 99.00%; `bonded` is that node with `BOND` posted by the operator.
 Slashes need an accepted report: `report_uptime(node_id, epoch, uptime_bps)` gets one
-signed by three of the suite's attestors (epochs 0..PAST_EPOCHS are reportable, strictly
-increasing per node).
+signed by three of the suite's attestors (the ended epochs 0..PAST_EPOCHS - 1 are reportable,
+each once per node, in any order).
 """
 
 from __future__ import annotations
