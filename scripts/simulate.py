@@ -2,74 +2,110 @@
 
     ape run simulate                                             (make demo; embedded chain)
     ape run simulate --network ethereum:local:foundry             (a real Anvil node)
+    ape run simulate --engine revm --nodes 1000 --epochs 30       (in process: a thousand nodes)
     ape run simulate --nodes 12 --epochs 20 --investors 4 --seed 7 --out reports/sim
 
-Deploys the suite (local networks), registers nodes in Southeast Asia, India, Latin
-America and the US with their own GPUs, prices and outage rates, and runs them through
-`--epochs` daily epochs: customers pay through prepaid balances and cumulative vouchers
-settled in batches (and some one-shot EIP-3009 payments), a 3-of-5 committee attests
-every node, SLA misses are slashed, investors trade and claim. After every epoch every
-on-chain balance, claimable amount and bond is compared with the Python models; the run
-stops with the differences if anything is off. Writes <out>/report.json and PNG charts.
+Deploys the suite, registers nodes in Southeast Asia, India, Latin America and the US with
+their own GPUs, prices and outage rates (a quarter of them hybrid sites that mine bitcoin
+on spare power), and runs them through `--epochs` daily epochs: customers pay through
+prepaid balances and cumulative vouchers settled in batches (and some one-shot EIP-3009
+payments), a 3-of-5 committee attests every node, SLA misses are slashed, each node's
+attested energy is priced at its region's hourly electricity prices, hybrid sites deposit
+their holders' part of the mining proceeds, investors trade and claim. After every epoch
+every on-chain balance, claimable amount and bond is compared with the Python models; the
+run stops with the differences if anything is off. Writes <out>/report.json (with wall
+time, transactions/s, signatures/s and peak memory) and PNG charts.
+
+`--engine ape` (default) runs on the connected Ape network (local networks only);
+`--engine revm` runs the same contracts in process (pyrevm), whatever the network.
 """
 
+import cProfile
 import json
 import logging
+import pstats
+import resource
 import time
 from pathlib import Path
 
 import click
-from ape import accounts, chain, project
 from ape.logging import logger
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from computerwa.client.deployment import LOCAL_DEFAULTS, DeploymentError
+from computerwa.client.deployment import LOCAL_DEFAULTS
+from computerwa.evm.artifacts import ArtifactsMissing
+from computerwa.evm.chain import Reverted
 from computerwa.evm.cli import ProviderCommand
-from computerwa.evm.suite import deploy_with_record
-from computerwa.sim.fleet import Fleet, ReconciliationError
+from computerwa.evm.suite import deploy_suite, suite_options
+from computerwa.sim.fleet import CUSTOMERS_PER_NODE, FIRST_INVESTOR, Fleet, ReconciliationError
 from computerwa.sim.report import build_report, charts, print_summary
 
-MAX_INVESTORS = 4  # test accounts 6..9 (0 issuer, 1 relayer, 2..5 operators)
+ACCOUNTS = 16  # ape-config.yaml funds 16 test accounts on every local network
+MAX_INVESTORS = ACCOUNTS - FIRST_INVESTOR
+PROFILE_ROWS = 40
 
 
 def _positive(ctx, param, value):
-    if value < 1:
+    if value is not None and value < 1:
         raise click.BadParameter("must be at least 1")
+    return value
+
+
+def _investors(ctx, param, value):
+    if not 1 <= value <= MAX_INVESTORS:
+        raise click.BadParameter(f"from 1 to {MAX_INVESTORS} (test accounts {FIRST_INVESTOR} and up)")
+    return value
+
+
+def _fraction(ctx, param, value):
+    if not 0 <= value <= 1:
+        raise click.BadParameter("a fraction of the nodes, from 0 to 1")
     return value
 
 
 @click.command(cls=ProviderCommand, help=__doc__)
 @click.option("--nodes", default=8, show_default=True, callback=_positive, help="compute nodes in the fleet")
 @click.option("--epochs", default=10, show_default=True, callback=_positive, help="daily epochs to run")
-@click.option("--investors", default=4, show_default=True, callback=_positive, help=f"at most {MAX_INVESTORS}")
-@click.option("--customers", default=24, show_default=True, callback=_positive)
+@click.option("--investors", default=4, show_default=True, callback=_investors, help=f"at most {MAX_INVESTORS}")
+@click.option("--customers", type=int, callback=_positive, help=f"default: {CUSTOMERS_PER_NODE} per node")
+@click.option("--hybrid", default=0.25, show_default=True, callback=_fraction, help="share of hybrid (mining) sites")
 @click.option("--seed", default=2026, show_default=True)
+@click.option(
+    "--engine",
+    type=click.Choice(["ape", "revm"]),
+    default="ape",
+    show_default=True,
+    help="ape: the connected network; revm: in process",
+)
+@click.option("--profile", is_flag=True, help="also write <out>/profile.txt: cProfile's top functions (slower)")
 @click.option("--out", default="reports/simulation", show_default=True, type=click.Path(path_type=Path))
-def cli(ecosystem, network, provider, nodes, epochs, investors, customers, seed, out):
-    if not network.is_local:
+def cli(ecosystem, network, provider, nodes, epochs, investors, customers, hybrid, seed, engine, profile, out):
+    if engine == "ape" and not network.is_local:
         raise click.ClickException("simulate mints test dollars and moves time: run it on a local network")
-    if investors > MAX_INVESTORS:
-        raise click.BadParameter(
-            f"at most {MAX_INVESTORS} on a local network's test accounts", param_hint="--investors"
-        )
     logger.set_level(logging.ERROR)
     console = Console()
     if not console.is_terminal:
-        console = Console(width=140)  # logs and CI: room for every column
+        console = Console(width=160)  # logs and CI: room for every column
+    where = "revm (in process)" if engine == "revm" else f"{ecosystem.name}:{network.name}:{provider.name}"
+    profiler = cProfile.Profile() if profile else None
     started = time.monotonic()
     try:
-        suite = deploy_with_record(project, chain, accounts.test_accounts[0], dict(LOCAL_DEFAULTS))
-    except DeploymentError as err:
-        raise click.ClickException(str(err)) from None
-    fleet = Fleet(
-        suite, project, chain, accounts.test_accounts, nodes=nodes, investors=investors, customers=customers, seed=seed
-    )
+        chain = _chain(engine)
+        suite = deploy_suite(chain, chain.accounts[0], **suite_options(LOCAL_DEFAULTS))
+        fleet = Fleet(
+            chain, suite, nodes=nodes, investors=investors, customers=customers, seed=seed, hybrid_share=hybrid
+        )
+    except (ArtifactsMissing, Reverted, ValueError) as err:
+        raise click.ClickException(f"{type(err).__name__}: {err}") from None
+    hybrids = sum(1 for spec in fleet.nodes if spec.hybrid)
     console.print(
-        f"[bold]ComputeRWA fleet[/] on {ecosystem.name}:{network.name}:{provider.name}: "
-        f"{nodes} nodes, {customers} customers, {investors} investors, {epochs} epochs, seed {seed}"
+        f"[bold]ComputeRWA fleet[/] on {where}: {nodes:,} nodes ({hybrids:,} hybrid), "
+        f"{len(fleet.customers):,} customers, {investors} investors, {epochs} epochs, seed {seed}"
     )
-    checked = 0
+    checked, epoch = 0, -1
+    if profiler is not None:
+        profiler.enable()
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -79,8 +115,8 @@ def cli(ecosystem, network, provider, nodes, epochs, investors, customers, seed,
         transient=False,
     ) as progress:
         task = progress.add_task("setting up the fleet", total=epochs)
-        fleet.setup()
         try:
+            fleet.setup()
             for epoch in range(epochs):
                 progress.update(task, description=f"epoch {epoch}: paying, attesting, reconciling")
                 fleet.run_epoch(epoch)
@@ -89,11 +125,41 @@ def cli(ecosystem, network, provider, nodes, epochs, investors, customers, seed,
         except ReconciliationError as err:
             console.print(f"[bold red]reconciliation failed after epoch {epoch}[/]: {err}")
             raise SystemExit(1) from None
+        except Reverted as err:
+            raise click.ClickException(f"a transaction of epoch {epoch} reverted: {err}") from None
+    if profiler is not None:
+        profiler.disable()
     wall = time.monotonic() - started
-    report = build_report(fleet, epochs, seed, wall, checked, f"{ecosystem.name}:{network.name}:{provider.name}")
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+    report = build_report(fleet, epochs, seed, wall, checked, where, peak_kb)
     print_summary(console, fleet, report)
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
-    pictures = charts(fleet, out)
+    pictures = charts(fleet, out, report)
     console.print(f"[green]reconciliation passed[/]: {checked:,} on-chain values equal the models after every epoch")
-    console.print(f"wrote {out / 'report.json'} and {', '.join(str(c) for c in pictures)}")
+    written = [out / "report.json", *pictures]
+    if profiler is not None:
+        written.append(_write_profile(profiler, out / "profile.txt"))
+    console.print(f"wrote {', '.join(str(path) for path in written)}")
+
+
+def _chain(engine: str):
+    if engine == "revm":
+        from computerwa.evm.artifacts import ensure_compiled
+        from computerwa.evm.engine import RevmChain
+
+        ensure_compiled()
+        return RevmChain(accounts=ACCOUNTS)
+    from computerwa.evm.ape_chain import ApeChain
+
+    return ApeChain(accounts=ACCOUNTS, return_values=False)  # the fleet reads events, not return values
+
+
+def _write_profile(profiler: cProfile.Profile, path: Path) -> Path:
+    with path.open("w") as stream:
+        stats = pstats.Stats(profiler, stream=stream).strip_dirs()
+        stream.write("cProfile of the setup and the epochs (profiling slows them down), by own time:\n")
+        stats.sort_stats("tottime").print_stats(PROFILE_ROWS)
+        stream.write("\nby cumulative time:\n")
+        stats.sort_stats("cumulative").print_stats(PROFILE_ROWS)
+    return path

@@ -21,7 +21,10 @@ class ApeChain:
     name = "ape"
     exact_gas = True  # receipt gasUsed of the provider's own transactions
 
-    def __init__(self, accounts: int = 16, artifacts: dict[str, Artifact] | None = None):
+    def __init__(self, accounts: int = 16, artifacts: dict[str, Artifact] | None = None, return_values: bool = True):
+        """`return_values=False`: a transaction's `Receipt.return_value` is None, which on the
+        embedded provider saves a call per transaction (for callers that read events, such
+        as the fleet simulation)."""
         import ape
 
         self._ape = ape
@@ -42,6 +45,7 @@ class ApeChain:
         # Anvil traces a mined transaction, so Ape's return_value is exact there; the embedded
         # provider would recompute it against the state after the transaction instead
         self._traced_returns = ape.chain.provider.name != "test"
+        self.return_values = return_values
 
     # --- time -----------------------------------------------------------------------------
     # The next block's timestamp is ours to keep: each transaction (reverted ones too, as
@@ -171,7 +175,7 @@ class ApeFunction(ContractFunction):
         chain._before_transaction()
         returned = None
         try:
-            if self.fn.outputs and not chain._traced_returns:
+            if self.fn.outputs and chain.return_values and not chain._traced_returns:
                 # the embedded provider: the same call on the pending block (the state it will
                 # run on, with the transaction's own timestamp), just before it is sent
                 # if it reverts, the transaction itself reverts below, mined like any other
@@ -182,7 +186,7 @@ class ApeFunction(ContractFunction):
             raise Reverted(_reason(err)) from None
         finally:
             chain._after_transaction()
-        if self.fn.outputs and chain._traced_returns:
+        if self.fn.outputs and chain.return_values and chain._traced_returns:
             raw = receipt.return_value
             outputs = self.fn.outputs
             returned = (

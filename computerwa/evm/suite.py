@@ -142,6 +142,46 @@ def deploy_suite(
     return suite
 
 
+def suite_options(config: dict) -> dict[str, Any]:
+    """`deploy_suite`'s keyword arguments for a deployment configuration
+    (`computerwa.client.deployment.load_config`, or `LOCAL_DEFAULTS`), the stablecoin aside:
+    the demo committee when it names no attestors, the deployer as treasury when it names none."""
+    attestors = config["attestors"] or [key.address for key in demo_attestors()]
+    return {
+        "genesis_epochs_back": config["genesis_epochs_back"],
+        "epoch_length": config["epoch_length"],
+        "attestors": [to_checksum_address(a) for a in attestors],
+        "threshold": config["threshold"],
+        "bond_delay": config["bond_delay"],
+        "slash_bps": config["slash_bps"],
+        "treasury": config["treasury"],
+        "fee_bps": config["fee_bps"],
+        "withdrawal_delay": config["withdrawal_delay"],
+        "guardian": config["guardian"],
+    }
+
+
+def attach_suite(chain: Any, addresses: dict[str, str]) -> Suite:
+    """A suite deployed earlier, bound on `chain` (`chain.at`) from its addresses by record
+    name (a deployment record's `contracts`, or `Deployment.record`), with its genesis and
+    epoch length read from the factory."""
+    at = {name: chain.at(name, addresses[name]) for name in CONTRACTS if name != "ComputeTokenBlueprint"}
+    factory = at["ComputeFactory"]
+    genesis, epoch_length = factory.GENESIS(), factory.EPOCH_LENGTH()
+    return Suite(
+        stablecoin=at["MockStablecoin"],
+        identity=at["IdentityRegistry"],
+        blueprint=addresses["ComputeTokenBlueprint"],
+        factory=factory,
+        oracle=at["AttestationOracle"],
+        registry=at["NodeRegistry"],
+        settlement=at["Settlement"],
+        genesis=genesis,
+        epoch_length=epoch_length,
+        settings={"genesis": genesis, "epoch_length": epoch_length},
+    )
+
+
 def deploy_with_record(project: Any, chain: Any, deployer: Any, config: dict) -> Deployment:
     """`deploy_suite` with Ape's project and `deployer` (any Ape account) from a deployment
     configuration (`computerwa.client.deployment.load_config`); returns the deployment with
@@ -153,22 +193,9 @@ def deploy_with_record(project: Any, chain: Any, deployer: Any, config: dict) ->
     stablecoin = None
     if config["stablecoin"]:
         stablecoin = project.MockStablecoin.at(check_stablecoin(config["stablecoin"], chain.provider))
-    attestors = config["attestors"] or [key.address for key in demo_attestors()]
-    suite = deploy_suite(
-        ape_deployer,
-        deployer,
-        stablecoin=stablecoin,
-        genesis_epochs_back=config["genesis_epochs_back"],
-        epoch_length=config["epoch_length"],
-        attestors=[to_checksum_address(a) for a in attestors],
-        threshold=config["threshold"],
-        bond_delay=config["bond_delay"],
-        slash_bps=config["slash_bps"],
-        treasury=config["treasury"] or deployer.address,
-        fee_bps=config["fee_bps"],
-        withdrawal_delay=config["withdrawal_delay"],
-        guardian=config["guardian"],
-    )
+    options = suite_options(config)
+    options["treasury"] = options["treasury"] or deployer.address
+    suite = deploy_suite(ape_deployer, deployer, stablecoin=stablecoin, **options)
     contracts = {
         "MockStablecoin": suite.stablecoin,
         "IdentityRegistry": suite.identity,

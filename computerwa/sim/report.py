@@ -1,61 +1,180 @@
 """What the fleet simulation reports: `build_report` (the JSON of `ape run simulate --out`),
-`print_summary` (its tables) and `charts` (its PNGs), from a `Fleet` after its epochs."""
+`print_summary` (its tables) and `charts` (its PNGs), from a `Fleet` after its epochs.
+
+Money is in stablecoin base units (integers) in the JSON, dollars in the tables. A fleet
+of up to `PER_NODE_LIMIT` nodes also gets one line per node in its charts and tables;
+a larger one is shown by distributions (holder yield per node by region, revenue per
+region over time as bands, uptime against SLA as a scatter), which the small fleet gets
+too. `engine_independent` is the part of a report that must not depend on the engine.
+"""
 
 from __future__ import annotations
 
+import statistics
 from pathlib import Path
 
 from rich.table import Table
 
-from computerwa.sim.fleet import DOLLAR
-from computerwa.sim.regions import REGIONS
+from computerwa.sim.regions import DOLLAR, HOURS, MINING_REVENUE_PER_KWH, REGIONS
+
+PER_NODE_LIMIT = 12  # past a dozen nodes, one line per node is no longer readable
+EXTREMES = 5  # at scale, the summary lists this many best and worst nodes
 
 
-def build_report(fleet, epochs, seed, wall, checked, where) -> dict:
-    st = fleet.stats
-    nodes = []
+def _per_kwh(amount: int, wh: int) -> int | None:
+    """Base units per kWh (floored), or None without energy."""
+    return amount * 1_000 // wh if wh else None
+
+
+def node_rows(fleet) -> list[dict]:
+    st, rows = fleet.stats, []
     for spec in fleet.nodes:
         n = spec.node_id
-        work = st.work[n]
-        nodes.append(
+        work, days = st.work[n], st.energy[n]
+        inference_cost = sum(d.inference_cost for d in days)
+        mining = {
+            "mining_wh": sum(d.mining_wh for d in days),
+            "mining_revenue": sum(d.mining_revenue for d in days),
+            "mining_energy_cost": sum(d.mining_cost for d in days),
+            "mining_operator": sum(d.mining_operator for d in days),
+            "mining_holders": sum(d.mining_holders for d in days),
+        }
+        holders = st.holders[n] + mining["mining_holders"]
+        epochs = max(len(st.uptime[n]), 1)
+        rows.append(
             {
                 "node_id": n,
                 "region": spec.region,
                 "gpu": f"{spec.gpu_count}x {spec.gpu_model}",
+                "hybrid": spec.hybrid,
+                "site_power_w": spec.site_power_w,
                 "price_per_1000_units": spec.price,
                 "operator_share_bps": spec.operator_share_bps,
                 "sla_uptime_bps": spec.sla_uptime_bps,
                 "revenue": st.revenue[n],
                 "holders_revenue": st.holders[n],
                 "operator_revenue": st.operator[n],
+                "holders_total": holders,
                 # per 1,000 tokens over the run, and per year (365 / epochs), on $1 per token
-                "holder_yield_per_token": st.holders[n] / 1_000 / DOLLAR,
-                "holder_apy_at_1_dollar": st.holders[n] / 1_000 / DOLLAR * 365 / epochs,
+                "holder_yield_per_token": holders / 1_000 / DOLLAR,
+                "holder_apy_at_1_dollar": holders / 1_000 / DOLLAR * 365 / epochs,
                 "uptime_bps": st.uptime[n],
                 "slashes": [{"epoch": e, "amount": a} for e, a in st.slashes[n]],
                 "energy_wh": st.energy_wh[n],
                 "work_units": work,
                 "wh_per_1000_units": round(st.energy_wh[n] * 1_000 / work, 2) if work else None,
-                "power_cost": round(st.energy_wh[n] / 1_000 * spec.power_cost, 2),
+                "energy_cost": inference_cost,
+                # what 1,000 work units earned the site over what their electricity cost
+                "margin_per_1000_units": (st.revenue[n] - inference_cost) * 1_000 // work if work else None,
+                # the operator pays every power bill: its share, less inference power, plus its mining share
+                "operator_margin": st.operator[n]
+                - inference_cost
+                + mining["mining_operator"]
+                - mining["mining_energy_cost"],
+                **mining,
             }
         )
+    return rows
+
+
+def energy_summary(fleet, nodes: list[dict]) -> dict:
+    """Prices by region, and revenue per kWh of inference against mining."""
+    prices = fleet.stats.prices
+    regions = {}
+    for region in REGIONS:
+        members = [n for n in nodes if n["region"] == region]
+        hourly = [sum(day[region][h] for day in prices) // max(len(prices), 1) for h in range(HOURS)]
+        wh = sum(n["energy_wh"] for n in members)
+        revenue = sum(n["revenue"] for n in members)
+        mining_wh = sum(n["mining_wh"] for n in members)
+        regions[region] = {
+            "mean_price_per_kwh": sum(hourly) // HOURS,
+            "hourly_price_per_kwh": hourly,
+            "mining_hours_per_day": sum(1 for p in hourly if p <= MINING_REVENUE_PER_KWH),
+            "inference_wh": wh,
+            "inference_revenue_per_kwh": _per_kwh(revenue, wh),
+            "energy_cost": sum(n["energy_cost"] for n in members),
+            "mining_wh": mining_wh,
+            "mining_revenue_per_kwh": _per_kwh(sum(n["mining_revenue"] for n in members), mining_wh),
+        }
+
+    def group(rows: list[dict]) -> dict:
+        wh, revenue, cost = (sum(n[k] for n in rows) for k in ("energy_wh", "revenue", "energy_cost"))
+        work = sum(n["work_units"] for n in rows)
+        return {
+            "nodes": len(rows),
+            "wh": wh,
+            "revenue": revenue,
+            "revenue_per_kwh": _per_kwh(revenue, wh),
+            "energy_cost": cost,
+            "margin_per_1000_units": (revenue - cost) * 1_000 // work if work else None,
+        }
+
+    hybrids = [n for n in nodes if n["hybrid"]]
+    mining_wh = sum(n["mining_wh"] for n in hybrids)
+    mining_revenue = sum(n["mining_revenue"] for n in hybrids)
+    mining_cost = sum(n["mining_energy_cost"] for n in hybrids)
+    return {
+        "mining_revenue_per_kwh_rate": MINING_REVENUE_PER_KWH,
+        "regions": regions,
+        "inference": group(nodes),
+        "inference_hybrid": group(hybrids),
+        "mining": {
+            "nodes": len(hybrids),
+            "wh": mining_wh,
+            "revenue": mining_revenue,
+            "revenue_per_kwh": _per_kwh(mining_revenue, mining_wh),
+            "energy_cost": mining_cost,
+            "net_per_kwh": _per_kwh(mining_revenue - mining_cost, mining_wh),
+        },
+        # what the hybrid sites' holders were paid from each source
+        "hybrid_holders_from_inference": sum(n["holders_revenue"] for n in hybrids),
+        "hybrid_holders_from_mining": sum(n["mining_holders"] for n in hybrids),
+    }
+
+
+def build_report(fleet, epochs, seed, wall, checked, where, peak_rss_kb: int | None = None) -> dict:
+    st = fleet.stats
+    nodes = node_rows(fleet)
     regions = {}
     for region in REGIONS:
         members = [n for n in nodes if n["region"] == region]
         regions[region] = {
             "nodes": len(members),
+            "hybrid": sum(1 for n in members if n["hybrid"]),
             "revenue": sum(n["revenue"] for n in members),
             "holders_revenue": sum(n["holders_revenue"] for n in members),
+            "mining_holders": sum(n["mining_holders"] for n in members),
             "slashes": sum(len(n["slashes"]) for n in members),
+            "revenue_per_epoch": [
+                sum(fleet_revenue.get(n["node_id"], 0) for n in members) for fleet_revenue in _daily_revenue(fleet)
+            ],
         }
     gas = {op: {"count": len(v), "mean": round(sum(v) / len(v)), "max": max(v)} for op, v in sorted(st.gas.items())}
+    seconds = {phase: round(s, 2) for phase, s in sorted(st.seconds.items())}
+    seconds["everything else (routing, models, setup)"] = round(wall - sum(st.seconds.values()), 2)
+    signing = st.seconds.get("signing", 0.0)
     return {
         "network": where,
+        "engine": fleet.chain.name,
+        # receipt gasUsed on Ape's provider and Anvil; the in-process engine keeps storage warm
+        "exact_gas": bool(fleet.chain.exact_gas),
         "seed": seed,
         "epochs": epochs,
+        "customers": len(fleet.customers),
+        "investors": len(fleet.investors),
         "wall_seconds": round(wall, 1),
         "transactions": st.transactions,
         "transactions_per_second": round(st.transactions / wall, 1),
+        "performance": {
+            "wall_seconds": round(wall, 1),
+            "transactions_per_second": round(st.transactions / wall, 1),
+            "signatures": st.signatures,
+            "signatures_per_second": round(st.signatures / signing) if signing else None,
+            "views": st.views,
+            "seconds_by_phase": seconds,
+            "peak_rss_mb": round(peak_rss_kb / 1024, 1) if peak_rss_kb else None,
+        },
         "reconciled_values": checked,
         "vouchers_settled": st.vouchers,
         "vouchers_skipped": st.skipped,
@@ -64,60 +183,212 @@ def build_report(fleet, epochs, seed, wall, checked, where) -> dict:
         "claimed": st.claimed,
         "nodes": nodes,
         "regions": regions,
+        "energy": energy_summary(fleet, nodes),
         "gas_per_operation": gas,
         "gas_per_epoch": [{"epoch": e, "gas": g} for e, g in st.gas_per_epoch],
     }
 
 
-def dollars(units: int) -> str:
-    return f"${units / DOLLAR:,.2f}"
+ENGINE_FIELDS = ("network", "engine", "exact_gas", "wall_seconds", "transactions_per_second", "performance")
+
+
+def engine_independent(report: dict) -> dict:
+    """The report without what depends on the engine that ran it: where and how fast it ran,
+    and gas amounts (the in-process engine's are not receipt figures). What each operation
+    cost in transactions, every balance, payment, slash, report and energy figure stays."""
+    kept = {k: v for k, v in report.items() if k not in ENGINE_FIELDS}
+    kept["gas_per_operation"] = {op: g["count"] for op, g in report["gas_per_operation"].items()}
+    kept["gas_per_epoch"] = [g["epoch"] for g in report["gas_per_epoch"]]
+    return kept
+
+
+def _daily_revenue(fleet) -> list[dict[int, int]]:
+    """Revenue paid to each node in each epoch (from the cumulative per-epoch totals)."""
+    days: list[dict[int, int]] = []
+    before: dict[int, int] = {}
+    for cumulative in fleet.stats.revenue_per_epoch:
+        days.append({n: v - before.get(n, 0) for n, v in cumulative.items()})
+        before = cumulative
+    return days
+
+
+# --- the summary -------------------------------------------------------------------------------
+def dollars(units: int | None) -> str:
+    return "-" if units is None else f"${units / DOLLAR:,.2f}"
+
+
+def _uptime(n: dict) -> str:
+    return f"{sum(n['uptime_bps']) / len(n['uptime_bps']) / 100:.2f}%" if n["uptime_bps"] else "-"
 
 
 def print_summary(console, fleet, report) -> None:
-    table = Table(title="nodes", title_justify="left")
-    for column in ("node", "region", "GPUs", "revenue", "holders", "yield/token", "uptime", "slashes", "Wh/1k units"):
-        table.add_column(column, justify="right" if column not in ("region", "GPUs") else "left")
-    for n in report["nodes"]:
-        uptime = sum(n["uptime_bps"]) / len(n["uptime_bps"]) / 100 if n["uptime_bps"] else 0
-        table.add_row(
-            str(n["node_id"]),
-            n["region"],
-            n["gpu"],
-            dollars(n["revenue"]),
-            dollars(n["holders_revenue"]),
-            f"${n['holder_yield_per_token']:.4f}",
-            f"{uptime:.2f}%",
-            str(len(n["slashes"])),
-            str(n["wh_per_1000_units"]),
-        )
-    console.print(table)
+    nodes = report["nodes"]
+    if len(nodes) <= PER_NODE_LIMIT:
+        console.print(_node_table("nodes", nodes))
+    else:
+        ranked = sorted(nodes, key=lambda n: (n["holder_yield_per_token"], n["node_id"]), reverse=True)
+        console.print(_yield_table(nodes))
+        console.print(_node_table(f"the {EXTREMES} best and {EXTREMES} worst nodes by holder yield", ranked[:EXTREMES]))
+        console.print(_node_table("", ranked[-EXTREMES:]))
     regions = Table(title="regions", title_justify="left")
-    for column in ("region", "nodes", "revenue", "holders", "slashes"):
+    for column in ("region", "nodes", "hybrid", "revenue", "holders", "from mining", "slashes", "mean power price"):
         regions.add_column(column, justify="left" if column == "region" else "right")
     for name, r in report["regions"].items():
-        regions.add_row(name, str(r["nodes"]), dollars(r["revenue"]), dollars(r["holders_revenue"]), str(r["slashes"]))
+        e = report["energy"]["regions"][name]
+        regions.add_row(
+            name,
+            str(r["nodes"]),
+            str(r["hybrid"]),
+            dollars(r["revenue"]),
+            dollars(r["holders_revenue"] + r["mining_holders"]),
+            dollars(r["mining_holders"]),
+            str(r["slashes"]),
+            f"{dollars(e['mean_price_per_kwh'])}/kWh",
+        )
     console.print(regions)
-    gas = Table(title="gas per operation (receipt gasUsed)", title_justify="left")
+    console.print(_energy_table(report["energy"]))
+    gas = Table(
+        title="gas per operation (receipt gasUsed)"
+        if report["exact_gas"]
+        else "gas per operation (in-process engine: storage stays warm, not receipt gasUsed)",
+        title_justify="left",
+    )
     for column in ("operation", "count", "mean", "max"):
         gas.add_column(column, justify="left" if column == "operation" else "right")
     for op, g in report["gas_per_operation"].items():
         gas.add_row(op, str(g["count"]), f"{g['mean']:,}", f"{g['max']:,}")
     console.print(gas)
     per_epoch = [g["gas"] for g in report["gas_per_epoch"] if g["epoch"] != "setup"]
+    perf = report["performance"]
+    memory = f", peak memory {perf['peak_rss_mb']:,} MB" if perf["peak_rss_mb"] else ""
     console.print(
         f"gas per epoch: mean {sum(per_epoch) // max(len(per_epoch), 1):,}; "
         f"{report['transactions']:,} transactions in {report['wall_seconds']} s "
-        f"({report['transactions_per_second']} tx/s); {report['vouchers_settled']} vouchers settled, "
-        f"{report['direct_payments']} direct payments, protocol fees {dollars(report['protocol_fees'])}, "
+        f"({report['transactions_per_second']} tx/s), {perf['signatures']:,} signatures "
+        f"({perf['signatures_per_second'] or 0:,}/s while signing){memory}; "
+        f"{report['vouchers_settled']:,} vouchers settled, "
+        f"{report['direct_payments']:,} direct payments, protocol fees {dollars(report['protocol_fees'])}, "
         f"claimed {dollars(report['claimed'])}"
     )
 
 
-def charts(fleet, out: Path) -> list[Path]:
+def _node_table(title: str, nodes: list[dict]) -> Table:
+    table = Table(title=title or None, title_justify="left")
+    columns = (
+        *("node", "region", "GPUs", "revenue", "holders", "yield/token", "uptime", "slashes"),
+        *("Wh/1k units", "power cost", "margin/1k units", "mined"),
+    )
+    for column in columns:
+        table.add_column(column, justify="right" if column not in ("region", "GPUs") else "left")
+    for n in nodes:
+        table.add_row(
+            str(n["node_id"]),
+            n["region"],
+            n["gpu"] + (" +BTC" if n["hybrid"] else ""),
+            dollars(n["revenue"]),
+            dollars(n["holders_total"]),
+            f"${n['holder_yield_per_token']:.4f}",
+            _uptime(n),
+            str(len(n["slashes"])),
+            str(n["wh_per_1000_units"]),
+            dollars(n["energy_cost"]),
+            dollars(n["margin_per_1000_units"]),
+            dollars(n["mining_revenue"]) if n["hybrid"] else "-",
+        )
+    return table
+
+
+def _yield_table(nodes: list[dict]) -> Table:
+    table = Table(title="holder yield per token over the run, by region (every node)", title_justify="left")
+    for column in ("region", "nodes", "min", "p10", "median", "p90", "max", "mean uptime"):
+        table.add_column(column, justify="left" if column == "region" else "right")
+    for region in REGIONS:
+        members = [n for n in nodes if n["region"] == region]
+        if not members:
+            continue
+        yields = sorted(n["holder_yield_per_token"] for n in members)
+        p10, median, p90 = _percentiles(yields)
+        uptime = [u for n in members for u in n["uptime_bps"]]
+        table.add_row(
+            region,
+            str(len(members)),
+            *(f"${y:.4f}" for y in (yields[0], p10, median, p90, yields[-1])),
+            f"{sum(uptime) / max(len(uptime), 1) / 100:.2f}%",
+        )
+    return table
+
+
+def _percentiles(values: list[float]) -> tuple[float, float, float]:
+    if len(values) < 2:
+        return (values[0],) * 3 if values else (0.0, 0.0, 0.0)
+    deciles = statistics.quantiles(values, n=10, method="inclusive")
+    return deciles[0], statistics.median(values), deciles[-1]
+
+
+def _energy_table(energy: dict) -> Table:
+    table = Table(title="electricity: inference against mining", title_justify="left")
+    for column in ("", "nodes", "kWh", "revenue", "revenue/kWh", "power cost", "margin/1k units"):
+        table.add_column(column, justify="left" if not column else "right")
+    for label, key in (("inference, every node", "inference"), ("inference, hybrid sites", "inference_hybrid")):
+        g = energy[key]
+        table.add_row(
+            label,
+            str(g["nodes"]),
+            f"{g['wh'] / 1_000:,.0f}",
+            dollars(g["revenue"]),
+            dollars(g["revenue_per_kwh"]),
+            dollars(g["energy_cost"]),
+            dollars(g["margin_per_1000_units"]),
+        )
+    m = energy["mining"]
+    table.add_row(
+        "bitcoin mining, hybrid sites (spare power)",
+        str(m["nodes"]),
+        f"{m['wh'] / 1_000:,.0f}",
+        dollars(m["revenue"]),
+        dollars(m["revenue_per_kwh"]),
+        dollars(m["energy_cost"]),
+        "-",
+    )
+    inference, mining = energy["hybrid_holders_from_inference"], energy["hybrid_holders_from_mining"]
+    total = inference + mining
+    share = f" ({mining * 100 / total:.1f}% from mining)" if total else ""
+    table.caption = (
+        f"hybrid sites' holders earned {dollars(inference)} from inference and {dollars(mining)} from mining{share}; "
+        f"mining earns {dollars(energy['mining_revenue_per_kwh_rate'])}/kWh at the fixed rate and runs only in hours "
+        "priced below that"
+    )
+    table.caption_justify = "left"
+    return table
+
+
+# --- the charts --------------------------------------------------------------------------------
+def charts(fleet, out: Path, report: dict) -> list[Path]:
+    """The PNGs of `report` (`build_report`): per-node lines for a small fleet,
+    distributions for every fleet, gas per epoch and the energy picture."""
     import matplotlib
-    import matplotlib.patches
 
     matplotlib.use("Agg")
+
+    paths = []
+    if len(fleet.nodes) <= PER_NODE_LIMIT:
+        paths += _per_node_charts(fleet, out)
+    paths += [
+        _yield_by_region(report, out / "holder_yield_by_region.png"),
+        _revenue_bands(fleet, out / "revenue_by_region.png"),
+        _uptime_scatter(report, out / "uptime_vs_sla.png"),
+        _gas_chart(fleet, out / "gas.png"),
+        _energy_chart(report, out / "energy.png"),
+    ]
+    return paths
+
+
+def _region_color(region: str) -> str:
+    return f"C{list(REGIONS).index(region)}"
+
+
+def _per_node_charts(fleet, out: Path) -> list[Path]:
+    import matplotlib.patches
     import matplotlib.pyplot as plt
 
     st, paths = fleet.stats, []
@@ -128,22 +399,21 @@ def charts(fleet, out: Path) -> list[Path]:
         ax.plot(
             epochs,
             [r.get(spec.node_id, 0) / DOLLAR for r in st.revenue_per_epoch],
-            label=f"#{spec.node_id} {spec.region} {spec.gpu_model}",
+            label=f"#{spec.node_id} {spec.region} {spec.gpu_model}" + (" +BTC" if spec.hybrid else ""),
         )
-    ax.set(title="cumulative revenue per node", xlabel="epoch (day)", ylabel="dollars")
+    ax.set(title="cumulative revenue per node (inference)", xlabel="epoch (day)", ylabel="dollars")
     ax.legend(fontsize=7)
     paths.append(save(fig, out / "revenue.png"))
 
     fig, ax = plt.subplots(figsize=(9, 5))
     ids = [f"#{s.node_id}" for s in fleet.nodes]
-    ax.bar(
-        ids,
-        [st.holders[s.node_id] / 1_000 / DOLLAR for s in fleet.nodes],
-        color=[f"C{list(REGIONS).index(s.region)}" for s in fleet.nodes],
-    )
-    ax.legend(
-        handles=[matplotlib.patches.Patch(color=f"C{i}", label=region) for i, region in enumerate(REGIONS)], fontsize=8
-    )
+    inference = [st.holders[s.node_id] / 1_000 / DOLLAR for s in fleet.nodes]
+    mining = [sum(d.mining_holders for d in st.energy[s.node_id]) / 1_000 / DOLLAR for s in fleet.nodes]
+    ax.bar(ids, inference, color=[_region_color(s.region) for s in fleet.nodes])
+    ax.bar(ids, mining, bottom=inference, color="black", alpha=0.35)
+    handles = [matplotlib.patches.Patch(color=f"C{i}", label=region) for i, region in enumerate(REGIONS)]
+    handles.append(matplotlib.patches.Patch(color="black", alpha=0.35, label="from mining (hybrid)"))
+    ax.legend(handles=handles, fontsize=8)
     ax.set(title="holders' revenue per token over the run", xlabel="node", ylabel="dollars per token")
     paths.append(save(fig, out / "holder_yield.png"))
 
@@ -158,13 +428,140 @@ def charts(fleet, out: Path) -> list[Path]:
     ax.set(title="uptime vs SLA (x: slashed)", xlabel="epoch (day)", ylabel="uptime %")
     ax.legend(fontsize=7)
     paths.append(save(fig, out / "uptime.png"))
+    return paths
+
+
+def _yield_by_region(report: dict, path: Path) -> Path:
+    import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(9, 5))
-    rows = [(str(e), g) for e, g in st.gas_per_epoch]
+    groups = [[n["holder_yield_per_token"] for n in report["nodes"] if n["region"] == r] for r in REGIONS]
+    labels = [f"{r}\n({len(g)} nodes)" for r, g in zip(REGIONS, groups, strict=True)]
+    ax.boxplot(groups, showfliers=False, widths=0.5)
+    ax.set_xticks(range(1, len(labels) + 1), labels)
+    for i, (region, group) in enumerate(zip(REGIONS, groups, strict=True), start=1):
+        hybrid = [n["hybrid"] for n in report["nodes"] if n["region"] == region]
+        # every node as a point, spread sideways so a thousand stay visible
+        xs = [i + 0.18 * ((k * 0.618) % 1 - 0.5) for k in range(len(group))]
+        ax.scatter(xs, group, s=6, alpha=0.5, color=_region_color(region), zorder=3)
+        ax.scatter(
+            [x for x, h in zip(xs, hybrid, strict=True) if h],
+            [y for y, h in zip(group, hybrid, strict=True) if h],
+            s=14,
+            marker="^",
+            color="black",
+            zorder=4,
+            label="hybrid site (mines on spare power)" if i == 1 else None,
+        )
+    ax.set(title="holder yield per node by region (revenue per token over the run)", ylabel="dollars per token")
+    ax.legend(fontsize=8, loc="upper right")
+    return save(fig, path)
+
+
+def _revenue_bands(fleet, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    days = _daily_revenue(fleet)
+    epochs = list(range(len(days)))
+    fig, ax = plt.subplots(figsize=(9, 5))
+    for region in REGIONS:
+        members = [s.node_id for s in fleet.nodes if s.region == region]
+        if not members:
+            continue
+        low, mid, high = [], [], []
+        for day in days:
+            p10, median, p90 = _percentiles(sorted(day.get(n, 0) / DOLLAR for n in members))
+            low.append(p10)
+            mid.append(median)
+            high.append(p90)
+        color = _region_color(region)
+        ax.fill_between(epochs, low, high, color=color, alpha=0.2)
+        ax.plot(epochs, mid, color=color, label=f"{region} ({len(members)} nodes)")
+    ax.set(
+        title="inference revenue per node per day, by region (line: median; band: 10th to 90th percentile)",
+        xlabel="epoch (day)",
+        ylabel="dollars per node per day",
+    )
+    ax.title.set_fontsize(10)
+    ax.legend(fontsize=8)
+    return save(fig, path)
+
+
+def _uptime_scatter(report: dict, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 5))
+    nodes = report["nodes"]
+    # SLAs are a few round values: spread each one's nodes sideways
+    spread = {n["node_id"]: n["sla_uptime_bps"] / 100 + 0.12 * ((k * 0.618) % 1 - 0.5) for k, n in enumerate(nodes)}
+    for slashed in (False, True):
+        chosen = [n for n in nodes if bool(n["slashes"]) == slashed]
+        ax.scatter(
+            [spread[n["node_id"]] for n in chosen],
+            [min(n["uptime_bps"]) / 100 if n["uptime_bps"] else 100 for n in chosen],
+            s=[10 + 15 * len(n["slashes"]) for n in chosen],
+            c=[_region_color(n["region"]) for n in chosen],
+            marker="x" if slashed else "o",
+            alpha=0.6,
+            label="slashed at least once (size: times)" if slashed else "never below its SLA",
+        )
+    low = min([min(n["uptime_bps"]) / 100 for n in nodes if n["uptime_bps"]] + [94.0])
+    ax.plot([94.5, 100], [94.5, 100], color="grey", linewidth=1, linestyle="--", label="uptime = SLA")
+    ax.set(
+        title="each node's worst daily uptime against its SLA (below the line: slashed)",
+        xlabel="SLA uptime %",
+        ylabel="worst daily uptime %",
+        ylim=(low - 0.5, 100.3),
+    )
+    ax.legend(fontsize=8, loc="lower left")
+    return save(fig, path)
+
+
+def _gas_chart(fleet, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 5))
+    rows = [(str(e), g) for e, g in fleet.stats.gas_per_epoch]
     ax.bar([r[0] for r in rows], [r[1] / 1e6 for r in rows])
-    ax.set(title="gas per epoch (receipt gasUsed)", xlabel="epoch", ylabel="million gas")
-    paths.append(save(fig, out / "gas.png"))
-    return paths
+    exact = fleet.chain.exact_gas
+    ax.set(
+        title="gas per epoch (receipt gasUsed)"
+        if exact
+        else "gas per epoch (in-process engine: warm storage, not receipts)",
+        xlabel="epoch",
+        ylabel="million gas",
+    )
+    if len(rows) > 15:
+        ax.set_xticks(range(0, len(rows), 5), [rows[i][0] for i in range(0, len(rows), 5)])
+    return save(fig, path)
+
+
+def _energy_chart(report: dict, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    energy = report["energy"]
+    fig, (prices, per_kwh) = plt.subplots(1, 2, figsize=(12, 5))
+    for region, e in energy["regions"].items():
+        prices.plot(
+            range(HOURS), [p / DOLLAR for p in e["hourly_price_per_kwh"]], color=_region_color(region), label=region
+        )
+    rate = energy["mining_revenue_per_kwh_rate"] / DOLLAR
+    prices.axhline(rate, color="black", linestyle="--", linewidth=1, label=f"mining earns ${rate:.4f}/kWh")
+    prices.set(title="electricity price by UTC hour (mean over the run)", xlabel="UTC hour", ylabel="dollars per kWh")
+    prices.legend(fontsize=8)
+    regions = list(energy["regions"])
+    inference = [(energy["regions"][r]["inference_revenue_per_kwh"] or 0) / DOLLAR for r in regions]
+    mining = [(energy["regions"][r]["mining_revenue_per_kwh"] or 0) / DOLLAR for r in regions]
+    cost = [energy["regions"][r]["mean_price_per_kwh"] / DOLLAR for r in regions]
+    xs = range(len(regions))
+    per_kwh.bar([x - 0.27 for x in xs], inference, width=0.27, label="inference revenue")
+    per_kwh.bar(xs, mining, width=0.27, label="mining revenue (hybrid sites)")
+    per_kwh.bar([x + 0.27 for x in xs], cost, width=0.27, label="mean power price")
+    per_kwh.set_yscale("log")
+    per_kwh.set_xticks(list(xs), regions, fontsize=8)
+    per_kwh.set(title="revenue per kWh: inference against mining", ylabel="dollars per kWh (log)")
+    per_kwh.legend(fontsize=8)
+    return save(fig, path)
 
 
 def save(fig, path: Path) -> Path:

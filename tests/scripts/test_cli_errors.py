@@ -24,6 +24,8 @@ def runs(tmp_path_factory):
     config.write_text(f'ethereum:local:\n  stablecoin: "{NO_CODE}"\n')
     commands = {
         "simulate no nodes": ("simulate", "--nodes", "0"),
+        "simulate hybrid share above one": ("simulate", "--engine", "revm", "--hybrid", "1.5"),
+        "simulate too many investors": ("simulate", "--engine", "revm", "--investors", "11"),
         "deploy unknown network": ("deploy", "--network", "ethereum:nosuchnet"),
         "deploy other chain": ("deploy", "--out", str(other_chain)),
         "deploy stablecoin without code": ("deploy", "--out", str(tmp / "new.json"), "--config", str(config)),
@@ -67,6 +69,14 @@ def test_ape_run_lists_every_script_as_a_command_and_nothing_else(runs):
 
 def test_simulate_refuses_zero_nodes(runs):
     check(runs, "simulate no nodes", "Invalid value for '--nodes': must be at least 1", code=2)
+
+
+def test_simulate_refuses_a_hybrid_share_above_one(runs):
+    check(runs, "simulate hybrid share above one", "Invalid value for '--hybrid': a fraction of the nodes", code=2)
+
+
+def test_simulate_refuses_more_investors_than_test_accounts(runs):
+    check(runs, "simulate too many investors", "Invalid value for '--investors': from 1 to 10", code=2)
 
 
 def test_deploy_to_an_unknown_network_names_it(runs):

@@ -20,7 +20,8 @@ from computerwa.client.deployment import (
 )
 from computerwa.client.quote import ACTIVE, PAUSED, RETIRED, rank, read_region
 from computerwa.client.signing import Domain
-from computerwa.evm.suite import deploy_with_record
+from computerwa.evm.ape_chain import ApeChain
+from computerwa.evm.suite import attach_suite, deploy_with_record
 from computerwa.sim.fleet import Fleet
 from tests.scripts.helpers import load_script
 
@@ -66,7 +67,9 @@ def test_deploy_simulate_and_quote_on_anvil(anvil, tmp_path, capsys):
     assert chain.blocks.head.number == head
 
     # two epochs of the fleet on the deployment found, reconciled with the models
-    fleet = Fleet(found, project, chain, accounts.test_accounts, nodes=8, investors=2, customers=8, seed=11)
+    addresses = {name: entry["address"] for name, entry in found.record["contracts"].items()}
+    engine = ApeChain(return_values=False)
+    fleet = Fleet(engine, attach_suite(engine, addresses), nodes=8, investors=2, customers=8, seed=11)
     fleet.setup()
     for epoch in range(EPOCHS):
         fleet.run_epoch(epoch)

@@ -122,7 +122,7 @@ def _fleet(nodes, reports, now, status=None):
 
     fleet = object.__new__(Fleet)
     fleet.nodes = [
-        NodeSpec(node_id, None, region, "H100-SXM", 8, price, 0.0, 3_000, SLA, 0.1) for node_id, region, price in nodes
+        NodeSpec(node_id, None, region, "H100-SXM", 8, price, 0.0, 3_000, SLA) for node_id, region, price in nodes
     ]
     fleet.reports = reports
     fleet.status = {spec.node_id: ACTIVE for spec in fleet.nodes} | (status or {})
