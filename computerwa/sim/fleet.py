@@ -105,7 +105,7 @@ class Stats:
     energy: dict = field(default_factory=lambda: defaultdict(list))  # node -> [EnergyDay per epoch]
     prices: list = field(default_factory=list)  # [{region: hourly prices}] per epoch
     gas: dict = field(default_factory=lambda: defaultdict(list))  # operation -> [gas]
-    gas_per_epoch: list = field(default_factory=list)
+    gas_per_epoch: list = field(default_factory=list)  # [(epoch or "setup", gas, {operation: gas})]
     revenue_per_epoch: list = field(default_factory=list)  # [{node: cumulative}]
     claimed: int = 0
     transactions: int = 0
@@ -191,7 +191,7 @@ class Fleet:
         self.status: dict[int, int] = defaultdict(lambda: ACTIVE)  # the fleet never pauses a node
         self.max_report_age = self.epoch_length  # a quote trusts the report of the epoch before
         self.nonce = 0
-        self._epoch_gas = 0
+        self._epoch_gas: dict[str, int] = defaultdict(int)
         self._rankings: dict[str, _Ranking] = {}
         self._attested: dict[int, tuple[int, int]] = {}  # node -> (energy Wh, utilization bps) just attested
         self.nodes: list[NodeSpec] = []
@@ -228,7 +228,7 @@ class Fleet:
         self.stats.seconds["transactions"] += time.perf_counter() - started
         self.stats.gas[operation].append(receipt.gas_used)
         self.stats.transactions += 1
-        self._epoch_gas += receipt.gas_used
+        self._epoch_gas[operation] += receipt.gas_used
         return receipt
 
     def read(self, call: Any, *args: Any) -> Any:
@@ -252,7 +252,7 @@ class Fleet:
 
     # --- setup ------------------------------------------------------------------------------
     def setup(self) -> None:
-        self._epoch_gas = 0
+        self._epoch_gas = defaultdict(int)
         s, issuer = self.suite, self.issuer
         until = self.chain.timestamp + 10 * 365 * 86_400
         for investor in self.investors:
@@ -294,7 +294,7 @@ class Fleet:
         for customer in self.customers:
             self.send("mint stablecoin", s.stablecoin.mint, customer.address, 5_000 * DOLLAR, sender=issuer)
             self.deposit(customer, 500 * DOLLAR)
-        self.stats.gas_per_epoch.append(("setup", self._epoch_gas))
+        self.stats.gas_per_epoch.append(("setup", sum(self._epoch_gas.values()), dict(self._epoch_gas)))
 
     def deposit(self, customer: Any, amount: int) -> None:
         salt, now = self.fresh_salt(), self.chain.timestamp
@@ -365,7 +365,7 @@ class Fleet:
         return ranking
 
     def run_epoch(self, epoch: int) -> None:
-        self._epoch_gas = 0
+        self._epoch_gas = defaultdict(int)
         start = self.genesis + epoch * self.epoch_length
         self.stats.prices.append(
             {region: day_prices(region, self.energy_rng.randint(8_500, 11_500)) for region in REGIONS}
@@ -421,7 +421,7 @@ class Fleet:
         for spec in self.nodes:
             self.power(spec)
         self.trade_and_claim()
-        self.stats.gas_per_epoch.append((epoch, self._epoch_gas))
+        self.stats.gas_per_epoch.append((epoch, sum(self._epoch_gas.values()), dict(self._epoch_gas)))
         self.stats.revenue_per_epoch.append(dict(self.stats.revenue))
 
     def pay_direct(self, customer: Any, spec: NodeSpec, amount: int) -> None:

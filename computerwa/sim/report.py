@@ -21,7 +21,7 @@ PER_NODE_LIMIT = 12  # past a dozen nodes, one line per node is no longer readab
 EXTREMES = 5  # at scale, the summary lists this many best and worst nodes
 
 
-def _per_kwh(amount: int, wh: int) -> int | None:
+def _units_per_kwh(amount: int, wh: int) -> int | None:
     """Base units per kWh (floored), or None without energy."""
     return amount * 1_000 // wh if wh else None
 
@@ -92,10 +92,12 @@ def energy_summary(fleet, nodes: list[dict]) -> dict:
             "hourly_price_per_kwh": hourly,
             "mining_hours_per_day": sum(1 for p in hourly if p <= MINING_REVENUE_PER_KWH),
             "inference_wh": wh,
-            "inference_revenue_per_kwh": _per_kwh(revenue, wh),
+            "inference_revenue_per_kwh": _units_per_kwh(revenue, wh),
             "energy_cost": sum(n["energy_cost"] for n in members),
+            "inference_cost_per_kwh": _units_per_kwh(sum(n["energy_cost"] for n in members), wh),
             "mining_wh": mining_wh,
-            "mining_revenue_per_kwh": _per_kwh(sum(n["mining_revenue"] for n in members), mining_wh),
+            "mining_revenue_per_kwh": _units_per_kwh(sum(n["mining_revenue"] for n in members), mining_wh),
+            "mining_cost_per_kwh": _units_per_kwh(sum(n["mining_energy_cost"] for n in members), mining_wh),
         }
 
     def group(rows: list[dict]) -> dict:
@@ -105,7 +107,7 @@ def energy_summary(fleet, nodes: list[dict]) -> dict:
             "nodes": len(rows),
             "wh": wh,
             "revenue": revenue,
-            "revenue_per_kwh": _per_kwh(revenue, wh),
+            "revenue_per_kwh": _units_per_kwh(revenue, wh),
             "energy_cost": cost,
             "margin_per_1000_units": (revenue - cost) * 1_000 // work if work else None,
         }
@@ -123,9 +125,9 @@ def energy_summary(fleet, nodes: list[dict]) -> dict:
             "nodes": len(hybrids),
             "wh": mining_wh,
             "revenue": mining_revenue,
-            "revenue_per_kwh": _per_kwh(mining_revenue, mining_wh),
+            "revenue_per_kwh": _units_per_kwh(mining_revenue, mining_wh),
             "energy_cost": mining_cost,
-            "net_per_kwh": _per_kwh(mining_revenue - mining_cost, mining_wh),
+            "net_per_kwh": _units_per_kwh(mining_revenue - mining_cost, mining_wh),
         },
         # what the hybrid sites' holders were paid from each source
         "hybrid_holders_from_inference": sum(n["holders_revenue"] for n in hybrids),
@@ -185,7 +187,7 @@ def build_report(fleet, epochs, seed, wall, checked, where, peak_rss_kb: int | N
         "regions": regions,
         "energy": energy_summary(fleet, nodes),
         "gas_per_operation": gas,
-        "gas_per_epoch": [{"epoch": e, "gas": g} for e, g in st.gas_per_epoch],
+        "gas_per_epoch": [{"epoch": e, "gas": g, "by_operation": ops} for e, g, ops in st.gas_per_epoch],
     }
 
 
@@ -198,7 +200,7 @@ def engine_independent(report: dict) -> dict:
     cost in transactions, every balance, payment, slash, report and energy figure stays."""
     kept = {k: v for k, v in report.items() if k not in ENGINE_FIELDS}
     kept["gas_per_operation"] = {op: g["count"] for op, g in report["gas_per_operation"].items()}
-    kept["gas_per_epoch"] = [g["epoch"] for g in report["gas_per_epoch"]]
+    kept["gas_per_epoch"] = [(g["epoch"], sorted(g["by_operation"])) for g in report["gas_per_epoch"]]
     return kept
 
 
@@ -215,6 +217,10 @@ def _daily_revenue(fleet) -> list[dict[int, int]]:
 # --- the summary -------------------------------------------------------------------------------
 def dollars(units: int | None) -> str:
     return "-" if units is None else f"${units / DOLLAR:,.2f}"
+
+
+def per_kwh(units: int | None) -> str:
+    return "-" if units is None else f"${units / DOLLAR:,.4f}"
 
 
 def _uptime(n: dict) -> str:
@@ -243,7 +249,7 @@ def print_summary(console, fleet, report) -> None:
             dollars(r["holders_revenue"] + r["mining_holders"]),
             dollars(r["mining_holders"]),
             str(r["slashes"]),
-            f"{dollars(e['mean_price_per_kwh'])}/kWh",
+            f"{per_kwh(e['mean_price_per_kwh'])}/kWh",
         )
     console.print(regions)
     console.print(_energy_table(report["energy"]))
@@ -336,7 +342,7 @@ def _energy_table(energy: dict) -> Table:
             str(g["nodes"]),
             f"{g['wh'] / 1_000:,.0f}",
             dollars(g["revenue"]),
-            dollars(g["revenue_per_kwh"]),
+            per_kwh(g["revenue_per_kwh"]),
             dollars(g["energy_cost"]),
             dollars(g["margin_per_1000_units"]),
         )
@@ -346,7 +352,7 @@ def _energy_table(energy: dict) -> Table:
         str(m["nodes"]),
         f"{m['wh'] / 1_000:,.0f}",
         dollars(m["revenue"]),
-        dollars(m["revenue_per_kwh"]),
+        per_kwh(m["revenue_per_kwh"]),
         dollars(m["energy_cost"]),
         "-",
     )
@@ -355,7 +361,7 @@ def _energy_table(energy: dict) -> Table:
     share = f" ({mining * 100 / total:.1f}% from mining)" if total else ""
     table.caption = (
         f"hybrid sites' holders earned {dollars(inference)} from inference and {dollars(mining)} from mining{share}; "
-        f"mining earns {dollars(energy['mining_revenue_per_kwh_rate'])}/kWh at the fixed rate and runs only in hours "
+        f"mining earns {per_kwh(energy['mining_revenue_per_kwh_rate'])}/kWh at the fixed rate and runs only in hours "
         "priced below that"
     )
     table.caption_justify = "left"
@@ -406,7 +412,7 @@ def _per_node_charts(fleet, out: Path) -> list[Path]:
     paths.append(save(fig, out / "revenue.png"))
 
     fig, ax = plt.subplots(figsize=(9, 5))
-    ids = [f"#{s.node_id}" for s in fleet.nodes]
+    ids = [f"#{s.node_id}" + ("\n+BTC" if s.hybrid else "") for s in fleet.nodes]
     inference = [st.holders[s.node_id] / 1_000 / DOLLAR for s in fleet.nodes]
     mining = [sum(d.mining_holders for d in st.energy[s.node_id]) / 1_000 / DOLLAR for s in fleet.nodes]
     ax.bar(ids, inference, color=[_region_color(s.region) for s in fleet.nodes])
@@ -443,11 +449,12 @@ def _yield_by_region(report: dict, path: Path) -> Path:
         hybrid = [n["hybrid"] for n in report["nodes"] if n["region"] == region]
         # every node as a point, spread sideways so a thousand stay visible
         xs = [i + 0.18 * ((k * 0.618) % 1 - 0.5) for k in range(len(group))]
-        ax.scatter(xs, group, s=6, alpha=0.5, color=_region_color(region), zorder=3)
+        size = 25 if len(report["nodes"]) <= PER_NODE_LIMIT else 6
+        ax.scatter(xs, group, s=size, alpha=0.6, color=_region_color(region), zorder=3)
         ax.scatter(
             [x for x, h in zip(xs, hybrid, strict=True) if h],
             [y for y, h in zip(group, hybrid, strict=True) if h],
-            s=14,
+            s=size * 2,
             marker="^",
             color="black",
             zorder=4,
@@ -463,76 +470,99 @@ def _revenue_bands(fleet, path: Path) -> Path:
 
     days = _daily_revenue(fleet)
     epochs = list(range(len(days)))
-    fig, ax = plt.subplots(figsize=(9, 5))
-    for region in REGIONS:
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True, sharey=True)
+    for ax, region in zip(axes.flat, REGIONS, strict=True):
         members = [s.node_id for s in fleet.nodes if s.region == region]
-        if not members:
-            continue
-        low, mid, high = [], [], []
-        for day in days:
-            p10, median, p90 = _percentiles(sorted(day.get(n, 0) / DOLLAR for n in members))
-            low.append(p10)
-            mid.append(median)
-            high.append(p90)
         color = _region_color(region)
-        ax.fill_between(epochs, low, high, color=color, alpha=0.2)
-        ax.plot(epochs, mid, color=color, label=f"{region} ({len(members)} nodes)")
-    ax.set(
-        title="inference revenue per node per day, by region (line: median; band: 10th to 90th percentile)",
-        xlabel="epoch (day)",
-        ylabel="dollars per node per day",
+        if members:
+            bands = [_quantiles(sorted(day.get(n, 0) / DOLLAR for n in members)) for day in days]
+            ax.fill_between(epochs, [b[0] for b in bands], [b[4] for b in bands], color=color, alpha=0.15)
+            ax.fill_between(epochs, [b[1] for b in bands], [b[3] for b in bands], color=color, alpha=0.35)
+            ax.plot(epochs, [b[2] for b in bands], color=color)
+        ax.set_title(f"{region} ({len(members)} nodes)", fontsize=10)
+    for ax in axes[1]:
+        ax.set_xlabel("epoch (day)")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("dollars per node per day")
+    fig.suptitle(
+        "inference revenue per node per day, by region (line: median; bands: 25th-75th and 10th-90th percentile)",
+        fontsize=10,
     )
-    ax.title.set_fontsize(10)
-    ax.legend(fontsize=8)
     return save(fig, path)
 
 
+def _quantiles(values: list[float]) -> tuple[float, float, float, float, float]:
+    """10th, 25th, 50th, 75th and 90th percentile."""
+    if len(values) < 2:
+        return (values[0] if values else 0.0,) * 5
+    deciles = statistics.quantiles(values, n=20, method="inclusive")  # 5%, 10%, ... 95%
+    return deciles[1], deciles[4], deciles[9], deciles[14], deciles[17]
+
+
 def _uptime_scatter(report: dict, path: Path) -> Path:
+    import matplotlib.lines
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(9, 5))
-    nodes = report["nodes"]
-    # SLAs are a few round values: spread each one's nodes sideways
-    spread = {n["node_id"]: n["sla_uptime_bps"] / 100 + 0.12 * ((k * 0.618) % 1 - 0.5) for k, n in enumerate(nodes)}
+    nodes = [n for n in report["nodes"] if n["uptime_bps"]]
+    tiers = sorted({n["sla_uptime_bps"] for n in nodes})
+    for column, tier in enumerate(tiers):  # each SLA tier's threshold across its column
+        ax.hlines(tier / 100, column - 0.4, column + 0.4, color="grey", linestyle="--", linewidth=1)
     for slashed in (False, True):
-        chosen = [n for n in nodes if bool(n["slashes"]) == slashed]
+        chosen = [(k, n) for k, n in enumerate(nodes) if bool(n["slashes"]) == slashed]
         ax.scatter(
-            [spread[n["node_id"]] for n in chosen],
-            [min(n["uptime_bps"]) / 100 if n["uptime_bps"] else 100 for n in chosen],
-            s=[10 + 15 * len(n["slashes"]) for n in chosen],
-            c=[_region_color(n["region"]) for n in chosen],
+            [tiers.index(n["sla_uptime_bps"]) + 0.7 * ((k * 0.618) % 1 - 0.5) for k, n in chosen],  # spread sideways
+            [sum(n["uptime_bps"]) / len(n["uptime_bps"]) / 100 for _, n in chosen],
+            s=[12 + 18 * len(n["slashes"]) for _, n in chosen],
             marker="x" if slashed else "o",
+            c=[_region_color(n["region"]) for _, n in chosen],
             alpha=0.6,
-            label="slashed at least once (size: times)" if slashed else "never below its SLA",
         )
-    low = min([min(n["uptime_bps"]) / 100 for n in nodes if n["uptime_bps"]] + [94.0])
-    ax.plot([94.5, 100], [94.5, 100], color="grey", linewidth=1, linestyle="--", label="uptime = SLA")
+    ax.set_xticks(range(len(tiers)), [f"SLA {t / 100:g}%" for t in tiers])
+    handles = [
+        matplotlib.lines.Line2D([], [], color="grey", linestyle="--", label="the SLA"),
+        matplotlib.lines.Line2D([], [], color="black", marker="o", linestyle="", label="never slashed"),
+        matplotlib.lines.Line2D([], [], color="black", marker="x", linestyle="", label="slashed (size: times)"),
+        *(matplotlib.lines.Line2D([], [], color=_region_color(r), marker="o", linestyle="", label=r) for r in REGIONS),
+    ]
+    ax.legend(handles=handles, fontsize=7, loc="lower left")
     ax.set(
-        title="each node's worst daily uptime against its SLA (below the line: slashed)",
-        xlabel="SLA uptime %",
-        ylabel="worst daily uptime %",
-        ylim=(low - 0.5, 100.3),
+        title="each node's mean uptime over the run against its SLA (x: slashed in some epoch)",
+        ylabel="mean daily uptime %",
     )
-    ax.legend(fontsize=8, loc="lower left")
     return save(fig, path)
 
 
 def _gas_chart(fleet, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
+    rows = fleet.stats.gas_per_epoch
+    setup = sum(g for e, g, _ in rows if e == "setup")
+    epochs = [(e, ops) for e, _, ops in rows if e != "setup"]
+    totals: dict[str, int] = {}
+    for _, ops in epochs:
+        for op, gas in ops.items():
+            totals[op] = totals.get(op, 0) + gas
+    # the operations that spend most gas, each its own colour; the rest together
+    shown = sorted(totals, key=totals.__getitem__, reverse=True)[:6]
     fig, ax = plt.subplots(figsize=(9, 5))
-    rows = [(str(e), g) for e, g in fleet.stats.gas_per_epoch]
-    ax.bar([r[0] for r in rows], [r[1] / 1e6 for r in rows])
-    exact = fleet.chain.exact_gas
+    xs = [str(e) for e, _ in epochs]
+    bottom = [0.0] * len(epochs)
+    for label, pick in [(op, (op,)) for op in shown] + [("everything else", tuple(set(totals) - set(shown)))]:
+        heights = [sum(ops.get(op, 0) for op in pick) / 1e6 for _, ops in epochs]
+        if any(heights):
+            ax.bar(xs, heights, bottom=bottom, label=label)
+            bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
+    kind = "receipt gasUsed" if fleet.chain.exact_gas else "in-process engine: warm storage, not receipts"
     ax.set(
-        title="gas per epoch (receipt gasUsed)"
-        if exact
-        else "gas per epoch (in-process engine: warm storage, not receipts)",
+        title=f"gas per epoch by operation ({kind}); setup: {setup / 1e6:,.0f} million",
         xlabel="epoch",
         ylabel="million gas",
     )
-    if len(rows) > 15:
-        ax.set_xticks(range(0, len(rows), 5), [rows[i][0] for i in range(0, len(rows), 5)])
+    ax.title.set_fontsize(10)
+    ax.legend(fontsize=7)
+    if len(xs) > 15:
+        ax.set_xticks(range(0, len(xs), 5), [xs[i] for i in range(0, len(xs), 5)])
     return save(fig, path)
 
 
@@ -550,17 +580,21 @@ def _energy_chart(report: dict, path: Path) -> Path:
     prices.set(title="electricity price by UTC hour (mean over the run)", xlabel="UTC hour", ylabel="dollars per kWh")
     prices.legend(fontsize=8)
     regions = list(energy["regions"])
-    inference = [(energy["regions"][r]["inference_revenue_per_kwh"] or 0) / DOLLAR for r in regions]
-    mining = [(energy["regions"][r]["mining_revenue_per_kwh"] or 0) / DOLLAR for r in regions]
-    cost = [energy["regions"][r]["mean_price_per_kwh"] / DOLLAR for r in regions]
-    xs = range(len(regions))
-    per_kwh.bar([x - 0.27 for x in xs], inference, width=0.27, label="inference revenue")
-    per_kwh.bar(xs, mining, width=0.27, label="mining revenue (hybrid sites)")
-    per_kwh.bar([x + 0.27 for x in xs], cost, width=0.27, label="mean power price")
+    bars = (
+        ("inference revenue", "inference_revenue_per_kwh", "C0", None),
+        ("power paid for inference", "inference_cost_per_kwh", "C0", "//"),
+        ("mining revenue (hybrid sites)", "mining_revenue_per_kwh", "C8", None),
+        ("power paid for mining", "mining_cost_per_kwh", "C8", "//"),
+    )
+    width = 0.2
+    for k, (label, key, color, hatch) in enumerate(bars):
+        xs = [x + (k - 1.5) * width for x in range(len(regions))]
+        values = [(energy["regions"][r][key] or 0) / DOLLAR for r in regions]
+        per_kwh.bar(xs, values, width=width, color=color, hatch=hatch, alpha=0.5 if hatch else 0.9, label=label)
     per_kwh.set_yscale("log")
-    per_kwh.set_xticks(list(xs), regions, fontsize=8)
-    per_kwh.set(title="revenue per kWh: inference against mining", ylabel="dollars per kWh (log)")
-    per_kwh.legend(fontsize=8)
+    per_kwh.set_xticks(range(len(regions)), regions, fontsize=8)
+    per_kwh.set(title="per kWh: inference against mining", ylabel="dollars per kWh (log)")
+    per_kwh.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2)
     return save(fig, path)
 
 
