@@ -89,6 +89,10 @@ ROWS = [
     Row("pay_with_authorization", "pay_with_authorization (EIP-3009, new nonce)", 110_000, "x402r 332,489"),
     Row("deposit_with_authorization", "deposit_with_authorization (EIP-3009, new nonce)", None, "-"),
     Row("create_token", "ComputeFactory: new node token (blueprint)", None, "-"),
+    Row("registry_post_bond", "NodeRegistry post_bond, a node's first bond", None, "-"),
+    Row("registry_request_bond_withdrawal", "NodeRegistry request_bond_withdrawal", None, "-"),
+    Row("registry_withdraw_bond", "NodeRegistry withdraw_bond, 3 epochs to judge (reported at the SLA)", None, "-"),
+    Row("registry_slash", "NodeRegistry slash, a report below the SLA", None, "-"),
 ]
 TARGETS = {row.key: row.target for row in ROWS}
 SCALING_OPERATIONS = ("transfer_restricted", "transfer_open", "claim", "deposit_first", "deposit_next", "permit")
@@ -443,8 +447,77 @@ def settlement_gas() -> dict[str, Any]:
     return gas
 
 
+# --- NodeRegistry --------------------------------------------------------------------------------
+def registry_gas() -> dict[str, int]:
+    """A registry over a 3-of-5 committee, daily epochs, genesis 40 days back. An honest node
+    (registered in epoch 40) posts its first bond, serves two epochs reported at its SLA,
+    requests part of its bond in epoch 43 and withdraws it after the 3-day delay, when the
+    epochs up to the request (41 to 43) have been reported at the SLA. A failing node is
+    slashed for an epoch reported below its SLA, the second slash of its token's life (its
+    first revenue deposit of that epoch)."""
+    from ape import accounts, chain, project
+
+    from computerwa.client.attestation import PerformanceReport, sign_report
+    from computerwa.client.signing import Domain
+
+    admin, relayer, operator = list(accounts.test_accounts)[:3]
+    attestors = [Account.from_key(keccak(b"bench attestor %d" % i)) for i in range(5)]
+    genesis = chain.blocks.head.timestamp - 40 * DAY
+    suite = deploy_suite(
+        ApeDeployer(project, chain),
+        admin,
+        genesis=genesis,
+        epoch_length=DAY,
+        attestors=attestors,
+        threshold=3,
+        bond_delay=3 * DAY,
+        slash_bps=2_000,
+        upto="registry",
+    )
+    registry, oracle, stable = suite.registry, suite.oracle, suite.stablecoin
+    domain = Domain.of(oracle)
+    stable.mint(operator, 10_000 * DOLLAR, sender=admin)
+    stable.approve(registry, 2**256 - 1, sender=operator)
+
+    def register() -> int:
+        registry.register_node("asia-southeast", "H100-SXM", 8, 2_500, 3_000, 9_900, "ipfs://bench", sender=operator)
+        return registry.node_count()
+
+    def report(node: int, epoch: int, uptime: int) -> None:
+        signed = PerformanceReport(node, epoch, uptime, 7_312, 41, 512_345, 1_234_567, FAR)
+        oracle.submit(signed.as_tuple(), sign_report(domain, signed, attestors[:3]), sender=relayer)
+
+    def at(epoch: int) -> None:
+        _travel(max(chain.blocks.head.timestamp + 1, genesis + epoch * DAY + 3_600))
+
+    gas = {}
+    honest = register()
+    gas["registry_post_bond"] = _gas(lambda: registry.post_bond(honest, 1_000 * DOLLAR, sender=operator))
+    at(43)
+    for epoch in (41, 42):
+        report(honest, epoch, 9_950)
+    gas["registry_request_bond_withdrawal"] = _gas(
+        lambda: registry.request_bond_withdrawal(honest, 400 * DOLLAR, sender=operator)
+    )
+    at(46)
+    for epoch in (43, 44, 45):
+        report(honest, epoch, 9_950)
+    gas["registry_withdraw_bond"] = _gas(lambda: registry.withdraw_bond(honest, operator, sender=operator))
+    failing = register()
+    registry.post_bond(failing, 1_000 * DOLLAR, sender=operator)
+    at(48)
+    report(failing, 47, 9_000)
+    registry.slash(failing, 47, sender=relayer)
+    at(49)
+    report(failing, 48, 9_000)
+    gas["registry_slash"] = _gas(lambda: registry.slash(failing, 48, sender=relayer))
+    return gas
+
+
 # --- everything ----------------------------------------------------------------------------------
-def compose(token: dict[str, int], oracle: dict[str, Any], settlement: dict[str, Any]) -> dict[str, int]:
+def compose(
+    token: dict[str, int], oracle: dict[str, Any], settlement: dict[str, Any], registry: dict[str, int] | None = None
+) -> dict[str, int]:
     """Every headline figure, the oracle's steady report by signature count and the settle
     batches, flat: what the snapshot holds (the holder rounds are added by `ape run bench`)."""
     gas = dict(token)
@@ -452,13 +525,14 @@ def compose(token: dict[str, int], oracle: dict[str, Any], settlement: dict[str,
     gas.update({f"oracle_{row['signatures']}_signatures": row["steady"] for row in oracle["by_signatures"]})
     gas.update({k: v for k, v in settlement.items() if k != "batches"})
     gas.update({f"settle_batch_{size}": total for size, total in settlement["batches"].items()})
+    gas.update(registry or {})
     return gas
 
 
 def headline() -> dict[str, int]:
-    """`compose` of a fresh token, oracle and settlement scenario, without the holder
+    """`compose` of a fresh token, oracle, settlement and registry scenario, without the holder
     rounds: what the snapshot test checks (~20 s on Ape's embedded provider)."""
-    return compose(token_gas()[0], oracle_gas(), settlement_gas())
+    return compose(token_gas()[0], oracle_gas(), settlement_gas(), registry_gas())
 
 
 def holder_key(operation: str, holders: int) -> str:
@@ -576,7 +650,9 @@ def main(
     oracle = oracle_gas()
     echo("Settlement ...")
     settlement = settlement_gas()
-    gas = compose(token, oracle, settlement)
+    echo("NodeRegistry ...")
+    registry = registry_gas()
+    gas = compose(token, oracle, settlement, registry)
     for count, figures in list(by_holders.items())[1:]:  # the first is the headline round
         gas.update({holder_key(op, count): figures[op] for op in SCALING_OPERATIONS})
     echo("engines ...")
