@@ -10,19 +10,35 @@
         ComputeToken through the ComputeFactory (this registry must be a creator there);
         the token's admin, agent and minter are the registry's owner, the issuer.
 @dev Bonds: an operator's stablecoin, credited by balance difference (a fee-on-transfer
-     or short-paying token is never over-credited). A withdrawal is requested first and
-     paid after `BOND_DELAY`, and slashing still reaches a bond with a pending
-     withdrawal, so an operator cannot run from an epoch it is about to be slashed for:
-     choose `BOND_DELAY` longer than an epoch plus the time reports take to land.
-     Slashing: once per (node, epoch), by anyone, when the AttestationOracle's accepted
-     report for that epoch shows uptime below the node's `sla_uptime_bps`;
-     `SLASH_BPS` of the bond (rounded down) moves into the node's ComputeToken revenue
-     stream, so the holders are compensated. A slash of a zero bond moves nothing but
-     is recorded all the same. A node's status does not exempt it: an epoch the
-     committee reported below the SLA can be slashed whatever the status, and at any
-     later time (the bond at that moment pays).
-     Gas: what Settlement reads per node (token, operator share) and what a slash reads
-     (SLA, status) share one slot.
+     or short-paying token is never over-credited). The bond a node holds is split in
+     two: the bond at risk (`node().bond`, what investors read) and at most one pending
+     withdrawal request (`bond_withdrawal()`), public from the moment it is made. A
+     request is payable from `BOND_DELAY` after it was made until `BOND_WITHDRAWAL_WINDOW`
+     later; then it expires unpaid and its amount counts as at risk again.
+     Judging: the registry reads the AttestationOracle's clock (`GENESIS`, `EPOCH_LENGTH`).
+     A node's first judged epoch is the first whole one after its registration. An ended
+     epoch is judged when it has an accepted report at or above the SLA, or when it was
+     slashed. An epoch with no report `GRACE_PERIOD` after its end is *missed*: it counts
+     as uptime 0 and anyone may slash it as downtime. Per node a cursor, `judged_until`,
+     says that every epoch below it is judged; it starts at the node's first epoch and
+     `judge(node, epochs)` (anyone) and `withdraw_bond` move it forward over judged epochs,
+     at most `MAX_JUDGED_PER_CALL` epochs a call, stopping at the first epoch not judged
+     yet (not ended, report still due, or below the SLA / missed and not slashed). A
+     withdrawal requested during epoch `e` is paid only once the cursor is past `e`: every
+     ended epoch of the node up to the request has been reported at the SLA or slashed.
+     The cost is bounded per call (one oracle read per epoch walked, and one slot read
+     for an epoch below the SLA) and each epoch is walked once.
+     Slashing: once per (node, epoch), by anyone, when the oracle's accepted report for
+     that epoch shows uptime below the node's `sla_uptime_bps`, or when the epoch (at or
+     after the cursor) is missed. It moves `SLASH_BPS` (rounded down) of the bond at
+     risk now, plus the pending request when the epoch is not after the request's
+     epoch (the requested amount was at risk then), into the node's ComputeToken revenue
+     stream, so the holders are compensated; the request pays its own share of it and the
+     bond at risk the rest (rounding included). A slash that would
+     move nothing is refused and leaves the epoch open, so a bond posted later pays for
+     it. A node's status does not exempt it, and a slash has no time limit.
+     Gas: what Settlement reads per node (token, operator share) and what a slash or a
+     judgement reads and writes (SLA, status, cursor) share one slot.
 """
 
 from ethereum.ercs import IERC20
@@ -38,6 +54,13 @@ from snekmate.auth import ownable as ow
 from snekmate.auth import ownable_2step as ow2
 
 implements: INodeRegistry
+
+
+# the AttestationOracle's clock, read once at deployment (one clock per deployment)
+interface IEpochClock:
+    def GENESIS() -> uint256: view
+    def EPOCH_LENGTH() -> uint256: view
+
 
 initializes: ow
 initializes: ow2[ownable := ow]
@@ -56,19 +79,31 @@ RETIRED: constant(uint8) = 3
 MAX_OPERATOR_SHARE_BPS: constant(uint16) = 9_000
 MAX_NODES_PER_REGION: constant(uint256) = 1_024
 MAX_BOND_DELAY: constant(uint256) = constants.YEAR
+MAX_BOND_WITHDRAWAL_WINDOW: constant(uint256) = 7 * 86_400
+MAX_GRACE_PERIOD: constant(uint256) = 30 * 86_400
+MAX_JUDGED_PER_CALL: constant(uint256) = 512
 TOKEN_SYMBOL: constant(String[5]) = "CNODE"
 
 # _profile: token (bits 0..159) | operator share bps (160..175) | SLA uptime bps (176..191)
-# | status (192..199)
+# | status (192..199) | judged cursor (200..255): every epoch of the node below it is judged;
+# at registration the node's first judged epoch
 _SHARE_SHIFT: constant(uint256) = 160
 _SLA_SHIFT: constant(uint256) = 176
 _STATUS_SHIFT: constant(uint256) = 192
+_CURSOR_SHIFT: constant(uint256) = 200
+_BELOW_CURSOR: constant(uint256) = (1 << _CURSOR_SHIFT) - 1
+# _request_timing: available_at (bits 0..63) | the epoch it was requested in (64..127)
+_REQUEST_EPOCH_SHIFT: constant(uint256) = 64
 
 FACTORY: public(immutable(IComputeFactory))
 STABLECOIN: public(immutable(IERC20))
 ORACLE: public(immutable(IAttestationOracle))
 BOND_DELAY: public(immutable(uint256))
 SLASH_BPS: public(immutable(uint256))
+BOND_WITHDRAWAL_WINDOW: public(immutable(uint256))
+GRACE_PERIOD: public(immutable(uint256))
+GENESIS: public(immutable(uint256))
+EPOCH_LENGTH: public(immutable(uint256))
 
 node_count: public(uint256)
 _profile: HashMap[uint256, uint256]
@@ -79,27 +114,47 @@ _region: HashMap[uint256, String[32]]
 _gpu_model: HashMap[uint256, String[32]]
 _metadata_uri: HashMap[uint256, String[256]]
 _region_nodes: HashMap[bytes32, DynArray[uint256, MAX_NODES_PER_REGION]]
+# what the registry holds for the node: the bond at risk plus a pending request
 _bond: HashMap[uint256, uint256]
-_bond_withdrawal: HashMap[uint256, INodeRegistry.BondWithdrawal]
+# the latest request's amount (0: none) and timing; it is pending until it expires
+_requested: HashMap[uint256, uint256]
+_request_timing: HashMap[uint256, uint256]
 _slashed: HashMap[uint256, HashMap[uint64, bool]]
 
 
 @deploy
 def __init__(
-    factory: IComputeFactory, stablecoin: IERC20, oracle: IAttestationOracle, bond_delay: uint256, slash_bps: uint256
+    factory: IComputeFactory,
+    stablecoin: IERC20,
+    oracle: IAttestationOracle,
+    bond_delay: uint256,
+    slash_bps: uint256,
+    bond_withdrawal_window: uint256,
+    grace_period: uint256,
 ):
     """
+    @dev Takes its clock (`GENESIS`, `EPOCH_LENGTH`) from the oracle. Choose
+         `bond_delay >= EPOCH_LENGTH + grace_period`, so every epoch up to a request can be
+         judged by the time it matures.
     @param factory The ComputeFactory that creates node tokens (make this registry a creator).
     @param stablecoin The bond token, the deployment's stablecoin.
     @param oracle The AttestationOracle whose reports decide slashes.
     @param bond_delay Seconds between a bond withdrawal request and its payment (at most a year).
     @param slash_bps The share of the bond one slash moves to the holders (1..10,000).
+    @param bond_withdrawal_window Seconds a matured request stays payable before it
+           expires (1 second to 7 days).
+    @param grace_period Seconds after an epoch's end before an epoch without a report is
+           missed (1 second to 30 days).
     """
     assert factory.address.is_contract, "registry: factory has no code"
     assert stablecoin.address.is_contract, "registry: stablecoin has no code"
     assert oracle.address.is_contract, "registry: oracle has no code"
     assert slash_bps != 0 and slash_bps <= constants.MAX_BPS, "registry: slash share out of range"
     assert bond_delay <= MAX_BOND_DELAY, "registry: bond delay above a year"
+    assert (
+        bond_withdrawal_window != 0 and bond_withdrawal_window <= MAX_BOND_WITHDRAWAL_WINDOW
+    ), "registry: withdrawal window out of range"
+    assert grace_period != 0 and grace_period <= MAX_GRACE_PERIOD, "registry: grace period out of range"
     ow.__init__()
     ow2.__init__()
     FACTORY = factory
@@ -107,6 +162,10 @@ def __init__(
     ORACLE = oracle
     BOND_DELAY = bond_delay
     SLASH_BPS = slash_bps
+    BOND_WITHDRAWAL_WINDOW = bond_withdrawal_window
+    GRACE_PERIOD = grace_period
+    GENESIS = staticcall IEpochClock(oracle.address).GENESIS()
+    EPOCH_LENGTH = staticcall IEpochClock(oracle.address).EPOCH_LENGTH()
 
 
 @external
@@ -121,7 +180,8 @@ def register_node(
 ) -> uint256:
     """
     @dev Registers a node operated by the caller, Active, and creates its ComputeToken
-         ("ComputeRWA #<id>", documents hash = keccak256 of `metadata_uri`).
+         ("ComputeRWA #<id>", documents hash = keccak256 of `metadata_uri`). Its first
+         judged epoch is the next one, the first whole epoch it exists.
     @param region Where it runs, e.g. "asia-southeast"; quoted by exact match.
     @param gpu_model e.g. "H100-SXM".
     @param gpu_count At least 1.
@@ -155,6 +215,7 @@ def register_node(
         | (convert(operator_share_bps, uint256) << _SHARE_SHIFT)
         | (convert(sla_uptime_bps, uint256) << _SLA_SHIFT)
         | (convert(ACTIVE, uint256) << _STATUS_SHIFT)
+        | ((self._current_epoch() + 1) << _CURSOR_SHIFT)
     )
     self._operator[node_id] = msg.sender
     self._price[node_id] = price_per_unit
@@ -211,7 +272,8 @@ def set_status(node_id: uint256, status: uint8):
 @external
 def post_bond(node_id: uint256, amount: uint256) -> uint256:
     """
-    @dev Adds to the node's bond from the caller (approve first); anyone may top it up.
+    @dev Adds to the node's bond at risk from the caller (approve first); anyone may top
+         it up.
     @param node_id The node.
     @param amount Stablecoin base units to pull.
     @return uint256 What was credited (what actually arrived).
@@ -225,46 +287,70 @@ def post_bond(node_id: uint256, amount: uint256) -> uint256:
     credited: uint256 = staticcall STABLECOIN.balanceOf(self) - before
     bond: uint256 = self._bond[node_id] + credited
     self._bond[node_id] = bond
-    log INodeRegistry.BondPosted(node_id=node_id, sender=msg.sender, amount=credited, bond=bond)
+    requested: uint256 = 0
+    timing: uint256 = 0
+    requested, timing = self._pending(node_id)
+    log INodeRegistry.BondPosted(node_id=node_id, sender=msg.sender, amount=credited, bond=bond - requested)
     return credited
 
 
 @external
 def request_bond_withdrawal(node_id: uint256, amount: uint256):
     """
-    @dev Asks to withdraw `amount` of the bond after `BOND_DELAY`. Its operator only; a
-         new request replaces the pending one and restarts the delay.
+    @dev Asks to withdraw `amount` of the node's bond. Its operator only. Public at once:
+         the amount leaves the bond at risk now, stays slashable for every epoch up to
+         the current one, is payable from `BOND_DELAY` after now until
+         `BOND_WITHDRAWAL_WINDOW` later, and only once every ended epoch of the node up to
+         the current one is judged. A new request replaces the pending one (whose amount
+         is at risk again) and restarts the delay.
     @param node_id The node.
-    @param amount Stablecoin base units; at most the bond now (slashes may lower it).
+    @param amount Stablecoin base units; at most what the node holds (slashes may lower it).
     """
     self._check_operator(node_id)
     assert amount != 0, "registry: nothing to withdraw"
-    assert amount <= self._bond[node_id], "registry: amount above the bond"
+    bond: uint256 = self._bond[node_id]
+    assert amount <= bond, "registry: amount above the bond"
+    epoch: uint256 = self._current_epoch()
     available_at: uint256 = block.timestamp + BOND_DELAY
-    self._bond_withdrawal[node_id] = INodeRegistry.BondWithdrawal(amount=amount, available_at=available_at)
-    log INodeRegistry.BondWithdrawalRequested(node_id=node_id, amount=amount, available_at=available_at)
+    self._requested[node_id] = amount
+    self._request_timing[node_id] = available_at | (epoch << _REQUEST_EPOCH_SHIFT)
+    log INodeRegistry.BondWithdrawalRequested(
+        node_id=node_id,
+        amount=amount,
+        available_at=available_at,
+        expires_at=available_at + BOND_WITHDRAWAL_WINDOW,
+        epoch=convert(epoch, uint64),
+        bond=bond - amount,
+    )
 
 
 @external
 def withdraw_bond(node_id: uint256, receiver: address) -> uint256:
     """
-    @dev Pays the requested withdrawal once its delay has passed, capped at what is left
-         of the bond after slashes. Its operator only.
+    @dev Pays the pending request (what slashes left of it) once its delay has passed and
+         before it expires, when every ended epoch of the node up to the request's epoch
+         is judged; it walks the judged cursor there first (as `judge` does, at most
+         `MAX_JUDGED_PER_CALL` epochs). Its operator only.
     @param node_id The node.
     @param receiver Where the stablecoin goes (any address the stablecoin accepts).
     @return uint256 The amount paid.
     """
     self._check_operator(node_id)
-    request: INodeRegistry.BondWithdrawal = self._bond_withdrawal[node_id]
-    assert request.amount != 0, "registry: no withdrawal requested"
-    assert block.timestamp >= request.available_at, "registry: withdrawal not available yet"
-    bond: uint256 = self._bond[node_id]
-    amount: uint256 = min(request.amount, bond)
-    bond -= amount
+    amount: uint256 = self._requested[node_id]
+    assert amount != 0, "registry: no withdrawal requested"
+    timing: uint256 = self._request_timing[node_id]
+    available_at: uint256 = timing & constants.UINT64_MASK
+    assert block.timestamp >= available_at, "registry: withdrawal not available yet"
+    assert block.timestamp < available_at + BOND_WITHDRAWAL_WINDOW, "registry: withdrawal request expired"
+    epoch: uint256 = timing >> _REQUEST_EPOCH_SHIFT
+    assert (
+        self._judge(node_id, self._profile[node_id], epoch, MAX_JUDGED_PER_CALL) > epoch
+    ), "registry: an epoch up to the request is not judged yet"
+    bond: uint256 = self._bond[node_id] - amount
     self._bond[node_id] = bond
-    self._bond_withdrawal[node_id] = empty(INodeRegistry.BondWithdrawal)
-    if amount != 0:
-        assert extcall STABLECOIN.transfer(receiver, amount, default_return_value=True), "registry: transfer failed"
+    self._requested[node_id] = 0
+    self._request_timing[node_id] = 0
+    assert extcall STABLECOIN.transfer(receiver, amount, default_return_value=True), "registry: transfer failed"
     log INodeRegistry.BondWithdrawn(node_id=node_id, receiver=receiver, amount=amount, bond=bond)
     return amount
 
@@ -272,34 +358,79 @@ def withdraw_bond(node_id: uint256, receiver: address) -> uint256:
 @external
 def slash(node_id: uint256, epoch: uint64) -> uint256:
     """
-    @dev Moves `SLASH_BPS` of the node's bond into its ComputeToken's revenue stream when
-         the oracle's report for `epoch` shows uptime below the node's SLA. Anyone may
-         call it, once per (node, epoch).
+    @dev Moves `SLASH_BPS` of the bond that was at risk during `epoch` into the node's
+         ComputeToken revenue stream when the oracle's report for `epoch` shows uptime
+         below the node's SLA, or when the epoch is missed (no report `GRACE_PERIOD` after
+         its end, at or after the node's judged cursor: downtime, uptime 0). The base is
+         the bond at risk now plus the pending request if `epoch` is not after the
+         request's epoch; the request pays `SLASH_BPS` of itself (rounded down) and the
+         bond at risk the rest. Anyone may call it, once per
+         (node, epoch); a slash that would move nothing is refused and consumes nothing.
     @param node_id The node.
-    @param epoch The epoch of an accepted report.
+    @param epoch The epoch: reported below the SLA, or missed.
     @return uint256 The amount the token credited to its holders.
     """
     profile: uint256 = self._profile[node_id]
     assert profile != 0, "registry: unknown node"
     assert not self._slashed[node_id][epoch], "registry: epoch already slashed"
     report: IAttestationOracle.Attestation = staticcall ORACLE.report(node_id, epoch)
-    assert report.submitted_at != 0, "registry: no report for that epoch"
+    missed: bool = report.submitted_at == 0
+    if missed:
+        # below the cursor an epoch was judged on a report, or slashed, or precedes the node
+        assert convert(epoch, uint256) >= profile >> _CURSOR_SHIFT, "registry: no report for that epoch"
+        assert (
+            block.timestamp >= self._epoch_end(convert(epoch, uint256)) + GRACE_PERIOD
+        ), "registry: report still due for that epoch"
     sla: uint16 = convert((profile >> _SLA_SHIFT) & constants.UINT16_MASK, uint16)
     assert report.uptime_bps < sla, "registry: uptime met the SLA"
-    self._slashed[node_id][epoch] = True
+    requested: uint256 = 0
+    timing: uint256 = 0
+    requested, timing = self._pending(node_id)
+    covered: uint256 = 0
+    if convert(epoch, uint256) <= timing >> _REQUEST_EPOCH_SHIFT:
+        covered = requested
     bond: uint256 = self._bond[node_id]
-    amount: uint256 = bond * SLASH_BPS // constants.MAX_BPS
-    credited: uint256 = 0
-    if amount != 0:
-        bond -= amount
-        self._bond[node_id] = bond
-        token: address = convert(profile & constants.ADDRESS_MASK, address)
-        assert extcall STABLECOIN.approve(token, amount, default_return_value=True), "registry: approve failed"
-        credited = extcall IRevenueStream(token).deposit_revenue(amount)
+    amount: uint256 = (bond - requested + covered) * SLASH_BPS // constants.MAX_BPS
+    assert amount != 0, "registry: no bond to slash"
+    self._slashed[node_id][epoch] = True
+    # the request pays its own share (never more than `amount`); the bond at risk the rest
+    from_request: uint256 = covered * SLASH_BPS // constants.MAX_BPS
+    if from_request != 0:
+        requested -= from_request
+        self._requested[node_id] = requested
+    bond -= amount
+    self._bond[node_id] = bond
+    token: address = convert(profile & constants.ADDRESS_MASK, address)
+    assert extcall STABLECOIN.approve(token, amount, default_return_value=True), "registry: approve failed"
+    credited: uint256 = extcall IRevenueStream(token).deposit_revenue(amount)
     log INodeRegistry.Slashed(
-        node_id=node_id, epoch=epoch, uptime_bps=report.uptime_bps, sla_uptime_bps=sla, amount=amount, bond=bond
+        node_id=node_id,
+        epoch=epoch,
+        missed=missed,
+        uptime_bps=report.uptime_bps,
+        sla_uptime_bps=sla,
+        amount=amount,
+        bond=bond - requested,
+        requested=requested,
     )
     return credited
+
+
+@external
+def judge(node_id: uint256, epochs: uint256) -> uint64:
+    """
+    @dev Moves the node's judged cursor forward over at most `epochs` epochs (and at most
+         `MAX_JUDGED_PER_CALL`), stopping at the first one not judged yet: not ended, its
+         report still due, or reported below the SLA or missed and not slashed (slash it,
+         then judge again). Anyone may call it; a node with a long unjudged history is
+         judged in several calls before its operator can withdraw.
+    @param node_id The node.
+    @param epochs How many epochs to walk at most.
+    @return uint64 The cursor after the walk: every epoch of the node below it is judged.
+    """
+    profile: uint256 = self._profile[node_id]
+    assert profile != 0, "registry: unknown node"
+    return convert(self._judge(node_id, profile, max_value(uint256), epochs), uint64)
 
 
 @external
@@ -307,10 +438,14 @@ def slash(node_id: uint256, epoch: uint64) -> uint256:
 def node(node_id: uint256) -> INodeRegistry.Node:
     """
     @dev Everything a client quotes from; all zero (`status == 0`) for an unknown id.
+         `bond` is the bond at risk: what the node holds less a pending withdrawal request.
     @param node_id The node.
-    @return Node Its operator, token, status, location, hardware, price, shares and bond.
+    @return Node Its operator, token, status, location, hardware, price, shares and bond at risk.
     """
     profile: uint256 = self._profile[node_id]
+    requested: uint256 = 0
+    timing: uint256 = 0
+    requested, timing = self._pending(node_id)
     return INodeRegistry.Node(
         operator=self._operator[node_id],
         token=convert(profile & constants.ADDRESS_MASK, address),
@@ -322,7 +457,7 @@ def node(node_id: uint256) -> INodeRegistry.Node:
         operator_share_bps=convert((profile >> _SHARE_SHIFT) & constants.UINT16_MASK, uint16),
         sla_uptime_bps=convert((profile >> _SLA_SHIFT) & constants.UINT16_MASK, uint16),
         metadata_uri=self._metadata_uri[node_id],
-        bond=self._bond[node_id],
+        bond=self._bond[node_id] - requested,
     )
 
 
@@ -358,11 +493,48 @@ def nodes_in_region(region: String[32]) -> DynArray[uint256, MAX_NODES_PER_REGIO
 @view
 def bond_withdrawal(node_id: uint256) -> INodeRegistry.BondWithdrawal:
     """
-    @dev The node's pending bond withdrawal.
+    @dev The node's pending bond withdrawal request, apart from the bond at risk.
     @param node_id The node.
-    @return BondWithdrawal Amount and when it can be paid; zero when none is pending.
+    @return BondWithdrawal Amount (what slashes left of it), when it can be paid, when it
+            expires and the epoch it was requested in; all zero when none is pending (an
+            expired request is not pending).
     """
-    return self._bond_withdrawal[node_id]
+    requested: uint256 = 0
+    timing: uint256 = 0
+    requested, timing = self._pending(node_id)
+    if requested == 0:
+        return empty(INodeRegistry.BondWithdrawal)
+    available_at: uint256 = timing & constants.UINT64_MASK
+    return INodeRegistry.BondWithdrawal(
+        amount=requested,
+        available_at=available_at,
+        expires_at=available_at + BOND_WITHDRAWAL_WINDOW,
+        epoch=convert(timing >> _REQUEST_EPOCH_SHIFT, uint64),
+    )
+
+
+@external
+@view
+def judged_until(node_id: uint256) -> uint64:
+    """
+    @dev The node's judged cursor: every epoch of the node below it has an accepted report
+         at or above the SLA, or was slashed. It starts at the node's first judged epoch
+         (the first whole epoch after its registration) and moves only through `judge`
+         and `withdraw_bond`.
+    @param node_id The node.
+    @return uint64 The first epoch not yet known to be judged (0 for an unknown node).
+    """
+    return convert(self._profile[node_id] >> _CURSOR_SHIFT, uint64)
+
+
+@external
+@view
+def current_epoch() -> uint256:
+    """
+    @dev The running epoch of the deployment's one clock (the oracle's).
+    @return uint256 `(block.timestamp - GENESIS) // EPOCH_LENGTH`.
+    """
+    return self._current_epoch()
 
 
 @external
@@ -386,3 +558,80 @@ def _check_operator(node_id: uint256):
     """
     assert self._profile[node_id] != 0, "registry: unknown node"
     assert msg.sender == self._operator[node_id], "registry: caller is not the operator"
+
+
+@internal
+@view
+def _pending(node_id: uint256) -> (uint256, uint256):
+    """
+    @dev The node's pending withdrawal request: made and not expired (a paid or replaced
+         request is gone from storage; an expired one stays but is not pending).
+    @param node_id The node.
+    @return uint256 The amount requested, what slashes left of it (0 when none is pending).
+    @return uint256 Its packed timing, available_at (bits 0..63) | epoch (64..127); 0 when none.
+    """
+    requested: uint256 = self._requested[node_id]
+    if requested == 0:
+        return 0, 0
+    timing: uint256 = self._request_timing[node_id]
+    if block.timestamp >= (timing & constants.UINT64_MASK) + BOND_WITHDRAWAL_WINDOW:
+        return 0, 0
+    return requested, timing
+
+
+@internal
+def _judge(node_id: uint256, profile: uint256, until: uint256, steps: uint256) -> uint256:
+    """
+    @dev Walks the node's judged cursor over at most `steps` epochs, none after `until`,
+         past every ended epoch whose accepted report meets the SLA or that was slashed (a
+         missed epoch counts as uptime 0, so unslashed it passes only an SLA of 0); stops
+         at the first other one. Stores the cursor and logs `EpochsJudged` when it moved.
+    @param node_id The node.
+    @param profile The node's packed profile (SLA, cursor).
+    @param until The last epoch the walk may pass.
+    @param steps The most epochs to walk (capped at MAX_JUDGED_PER_CALL).
+    @return uint256 The cursor after the walk.
+    """
+    start: uint256 = profile >> _CURSOR_SHIFT
+    sla: uint16 = convert((profile >> _SLA_SHIFT) & constants.UINT16_MASK, uint16)
+    cursor: uint256 = start
+    for walked: uint256 in range(MAX_JUDGED_PER_CALL):
+        if walked == steps or cursor > until:
+            break
+        ended: uint256 = self._epoch_end(cursor)
+        if block.timestamp < ended:
+            break
+        epoch: uint64 = convert(cursor, uint64)
+        report: IAttestationOracle.Attestation = staticcall ORACLE.report(node_id, epoch)
+        if report.submitted_at == 0 and block.timestamp < ended + GRACE_PERIOD:
+            break
+        if report.uptime_bps < sla and not self._slashed[node_id][epoch]:
+            break
+        cursor += 1
+    if cursor != start:
+        self._profile[node_id] = (profile & _BELOW_CURSOR) | (cursor << _CURSOR_SHIFT)
+        log INodeRegistry.EpochsJudged(
+            node_id=node_id, from_epoch=convert(start, uint64), judged_until=convert(cursor, uint64)
+        )
+    return cursor
+
+
+@internal
+@view
+def _current_epoch() -> uint256:
+    """
+    @dev The running epoch of the oracle's clock (the registry is deployed after GENESIS).
+    @return uint256 `(block.timestamp - GENESIS) // EPOCH_LENGTH`.
+    """
+    return (block.timestamp - GENESIS) // EPOCH_LENGTH
+
+
+@internal
+@view
+def _epoch_end(epoch: uint256) -> uint256:
+    """
+    @dev The first second after `epoch`.
+    @param epoch The epoch.
+    @return uint256 `GENESIS + (epoch + 1) * EPOCH_LENGTH`.
+    """
+    return GENESIS + (epoch + 1) * EPOCH_LENGTH

@@ -206,6 +206,8 @@ ATTESTOR_THRESHOLD = 3
 PAST_EPOCHS = 10  # the suite's GENESIS lies this many epochs back, so epochs 0..9 have ended and can be reported
 BOND_DELAY = 3 * EPOCH_LENGTH
 SLASH_BPS = 2_000  # a slash moves 20% of the bond
+BOND_WITHDRAWAL_WINDOW = 12 * 3_600  # a matured bond withdrawal is payable for 12 hours, then expires
+GRACE_PERIOD = 6 * 3_600  # an epoch without a report 6 hours after its end is missed
 WITHDRAWAL_DELAY = 2 * EPOCH_LENGTH
 FEE_BPS = 250  # 2.5% protocol fee
 NODE_REGION = "asia-southeast"
@@ -229,8 +231,9 @@ def suite_genesis(backend):
 @pytest.fixture(scope="session")
 def payment_suite(backend, issuer, stablecoin, identity, suite_attestors, suite_genesis, treasury):
     """The payment suite over the suite's stablecoin and identity registry: factory, oracle
-    (3 of 5), NodeRegistry (bond delay 3 epochs, a slash takes 20%) and Settlement (2.5% fee to
-    the treasury, 2-epoch withdrawal delay), all owned by the issuer."""
+    (3 of 5), NodeRegistry (bond delay 3 epochs, payable for 12 hours; a slash takes 20%; an
+    epoch unreported 6 hours after its end is missed) and Settlement (2.5% fee to the
+    treasury, 2-epoch withdrawal delay), all owned by the issuer."""
     return deploy_suite(
         backend,
         issuer,
@@ -242,6 +245,8 @@ def payment_suite(backend, issuer, stablecoin, identity, suite_attestors, suite_
         threshold=ATTESTOR_THRESHOLD,
         bond_delay=BOND_DELAY,
         slash_bps=SLASH_BPS,
+        bond_withdrawal_window=BOND_WITHDRAWAL_WINDOW,
+        grace_period=GRACE_PERIOD,
         treasury=treasury,
         fee_bps=FEE_BPS,
         withdrawal_delay=WITHDRAWAL_DELAY,
@@ -270,7 +275,14 @@ def make_registry(backend, issuer, identity, suite_oracle, suite_genesis):
     """`make_registry(bond_token, **overrides)`: a NodeRegistry whose bonds are in
     `bond_token`, over a new ComputeFactory in the same token (wired as a creator)."""
 
-    def make(bond_token, bond_delay=BOND_DELAY, slash_bps=SLASH_BPS, oracle=suite_oracle):
+    def make(
+        bond_token,
+        bond_delay=BOND_DELAY,
+        slash_bps=SLASH_BPS,
+        oracle=suite_oracle,
+        bond_withdrawal_window=BOND_WITHDRAWAL_WINDOW,
+        grace_period=GRACE_PERIOD,
+    ):
         suite = deploy_suite(
             backend,
             issuer,
@@ -281,6 +293,8 @@ def make_registry(backend, issuer, identity, suite_oracle, suite_genesis):
             epoch_length=EPOCH_LENGTH,
             bond_delay=bond_delay,
             slash_bps=slash_bps,
+            bond_withdrawal_window=bond_withdrawal_window,
+            grace_period=grace_period,
             upto="registry",
         )
         return suite.registry

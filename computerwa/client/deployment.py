@@ -48,6 +48,8 @@ LOCAL_DEFAULTS: dict[str, Any] = {
     "threshold": 3,
     "bond_delay": 3 * DAY,
     "slash_bps": 2_000,
+    "bond_withdrawal_window": DAY,  # a matured bond withdrawal is payable this long, then expires
+    "grace_period": DAY,  # an epoch with no report this long after its end is missed (slashable)
     "withdrawal_delay": 2 * DAY,
 }
 REQUIRED_LIVE = ("stablecoin", "treasury", "attestors", "threshold")
@@ -162,7 +164,9 @@ def plan(config: dict, deployer: str) -> list[str]:
         "ComputeToken      blueprint (EIP-5202)",
         f"ComputeFactory    new, epoch length {config['epoch_length']} s",
         f"AttestationOracle new, {config['threshold']}-of-{len(attestors)} committee",
-        f"NodeRegistry      new, bond delay {config['bond_delay']} s, slash {config['slash_bps']} bps; factory creator",
+        f"NodeRegistry      new, bond delay {config['bond_delay']} s, then payable "
+        f"{config['bond_withdrawal_window']} s; slash {config['slash_bps']} bps; grace period "
+        f"{config['grace_period']} s; factory creator",
         f"Settlement        new, fee {config['fee_bps']} bps to {config['treasury'] or deployer}, "
         f"withdrawal delay {config['withdrawal_delay']} s, guardian {config['guardian'] or deployer}",
         f"owner of every contract: {deployer}",

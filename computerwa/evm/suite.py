@@ -81,6 +81,8 @@ def deploy_suite(
     threshold: int = 3,
     bond_delay: int = 3 * DAY,
     slash_bps: int = 2_000,
+    bond_withdrawal_window: int = DAY,
+    grace_period: int = DAY,
     treasury: Any = None,
     fee_bps: int = 250,
     withdrawal_delay: int = 2 * DAY,
@@ -93,7 +95,10 @@ def deploy_suite(
     creator, Settlement, then its guardian), every transaction from `deployer`.
 
     `genesis` defaults to the latest block's time (the stablecoin's deployment) less
-    `genesis_epochs_back` epochs; `treasury` defaults to the deployer.
+    `genesis_epochs_back` epochs; `treasury` defaults to the deployer. The registry's
+    `bond_withdrawal_window` (how long a matured bond withdrawal stays payable) and
+    `grace_period` (how long after an epoch's end a report may land before the epoch is
+    missed) default to a day each.
     """
     if upto not in _STAGES:
         raise ValueError(f"upto must be one of {', '.join(_STAGES)}, got {upto!r}")
@@ -125,11 +130,24 @@ def deploy_suite(
         suite.oracle = oracle
     if "registry" in stages:
         registry = deployed["NodeRegistry"] = chain.deploy(
-            "NodeRegistry", factory, stablecoin, oracle, bond_delay, slash_bps, sender=deployer
+            "NodeRegistry",
+            factory,
+            stablecoin,
+            oracle,
+            bond_delay,
+            slash_bps,
+            bond_withdrawal_window,
+            grace_period,
+            sender=deployer,
         )
         factory.set_creator(registry, True, sender=deployer)
         suite.registry = registry
-        suite.settings.update(bond_delay=bond_delay, slash_bps=slash_bps)
+        suite.settings.update(
+            bond_delay=bond_delay,
+            slash_bps=slash_bps,
+            bond_withdrawal_window=bond_withdrawal_window,
+            grace_period=grace_period,
+        )
     if "settlement" in stages:
         treasury = getattr(treasury, "address", treasury) or getattr(deployer, "address", deployer)
         settlement = deployed["Settlement"] = chain.deploy(
@@ -154,6 +172,8 @@ def suite_options(config: dict) -> dict[str, Any]:
         "threshold": config["threshold"],
         "bond_delay": config["bond_delay"],
         "slash_bps": config["slash_bps"],
+        "bond_withdrawal_window": config["bond_withdrawal_window"],
+        "grace_period": config["grace_period"],
         "treasury": config["treasury"],
         "fee_bps": config["fee_bps"],
         "withdrawal_delay": config["withdrawal_delay"],

@@ -1,10 +1,34 @@
 """The exact model of NodeRegistry's money (contracts/NodeRegistry.vy): what a slash takes
-from a bond. The registry suite, the settlement state machine and the fleet simulation
-all predict slashes with it."""
+from a bond, and the bond book of each node (bond at risk, the pending withdrawal request,
+missed epochs and the judged cursor). The registry suite, the settlement and registry state
+machines and the fleet simulation all predict slashes with it.
+
+Time is the deployment's one clock: `epoch(t) = (t - genesis) // epoch_length`. Everything
+is integers; a method that the contract would refuse raises `RegistryError` with the
+contract's revert reason, before changing anything. Who calls (the operator check, an
+unknown node id) and what the stablecoin does (pause, blacklist) are the caller's to
+predict.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 MAX_BPS = 10_000
+MAX_JUDGED_PER_CALL = 512
+
+# revert reasons of contracts/NodeRegistry.vy that this model predicts
+NOTHING_TO_WITHDRAW = "registry: nothing to withdraw"
+ABOVE_THE_BOND = "registry: amount above the bond"
+NO_WITHDRAWAL = "registry: no withdrawal requested"
+NOT_AVAILABLE_YET = "registry: withdrawal not available yet"
+REQUEST_EXPIRED = "registry: withdrawal request expired"
+NOT_JUDGED = "registry: an epoch up to the request is not judged yet"
+ALREADY_SLASHED = "registry: epoch already slashed"
+NO_REPORT = "registry: no report for that epoch"
+REPORT_DUE = "registry: report still due for that epoch"
+SLA_MET = "registry: uptime met the SLA"
+NO_BOND_TO_SLASH = "registry: no bond to slash"
 
 
 def slash_amount(bond: int, slash_bps: int) -> int:
@@ -13,3 +37,163 @@ def slash_amount(bond: int, slash_bps: int) -> int:
     if not 0 < slash_bps <= MAX_BPS:
         raise ValueError(f"slash share {slash_bps} bps is out of range (1..{MAX_BPS})")
     return bond * slash_bps // MAX_BPS
+
+
+class RegistryError(Exception):
+    """The registry would revert with `reason`."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Slash:
+    """What one slash did: `amount` left the node (`from_request` of it out of the pending
+    request, the rest out of the bond at risk) into its token's revenue stream."""
+
+    epoch: int
+    amount: int
+    from_request: int
+    missed: bool
+
+
+@dataclass
+class NodeBond:
+    """One node's bond book, as the registry stores it."""
+
+    sla_uptime_bps: int
+    judged: int  # the cursor: every epoch below it is judged; at first the node's first epoch
+    held: int = 0  # bond at risk + the latest request's amount while it is pending
+    requested: int = 0  # the latest request's amount, what slashes left of it (0: none)
+    available_at: int = 0
+    request_epoch: int = 0
+    slashed: set[int] = field(default_factory=set)
+
+
+@dataclass
+class BondModel:
+    """Every node's bond book and the oracle's reports, for one NodeRegistry deployment."""
+
+    genesis: int
+    epoch_length: int
+    bond_delay: int
+    slash_bps: int
+    window: int  # BOND_WITHDRAWAL_WINDOW
+    grace: int  # GRACE_PERIOD
+    nodes: dict[int, NodeBond] = field(default_factory=dict)
+    reports: dict[tuple[int, int], int] = field(default_factory=dict)  # (node, epoch) -> uptime bps
+
+    # --- the clock ---------------------------------------------------------------------------
+    def epoch(self, now: int) -> int:
+        return (now - self.genesis) // self.epoch_length
+
+    def epoch_end(self, epoch: int) -> int:
+        return self.genesis + (epoch + 1) * self.epoch_length
+
+    # --- what the registry shows -----------------------------------------------------------------
+    def register(self, node_id: int, sla_uptime_bps: int, now: int) -> NodeBond:
+        """A node registered at `now`: judged from the next epoch on."""
+        book = self.nodes[node_id] = NodeBond(sla_uptime_bps, self.epoch(now) + 1)
+        return book
+
+    def pending(self, node_id: int, now: int) -> tuple[int, int, int, int]:
+        """`bond_withdrawal(node_id)`: (amount, available_at, expires_at, epoch), zeros when
+        no request is pending (none made, paid, slashed to nothing, or expired)."""
+        book = self.nodes[node_id]
+        if book.requested == 0 or now >= book.available_at + self.window:
+            return (0, 0, 0, 0)
+        return (book.requested, book.available_at, book.available_at + self.window, book.request_epoch)
+
+    def at_risk(self, node_id: int, now: int) -> int:
+        """`node(node_id).bond`: what the node holds less its pending request."""
+        return self.nodes[node_id].held - self.pending(node_id, now)[0]
+
+    def judged_until(self, node_id: int) -> int:
+        return self.nodes[node_id].judged
+
+    def record_report(self, node_id: int, epoch: int, uptime_bps: int) -> None:
+        """The oracle accepted a report (the model does not check the oracle's own rules)."""
+        self.reports[(node_id, epoch)] = uptime_bps
+
+    def uptime(self, node_id: int, epoch: int, now: int) -> int | None:
+        """The uptime an ended epoch is judged by: its report's, 0 when missed (no report
+        `grace` after its end), None while its report is still due or it has not ended."""
+        if (node_id, epoch) in self.reports:
+            return self.reports[(node_id, epoch)]
+        return 0 if now >= self.epoch_end(epoch) + self.grace else None
+
+    def judged(self, node_id: int, epoch: int, now: int) -> bool:
+        """Whether the cursor may pass `epoch`: ended, and its report (or, missed, uptime 0)
+        at or above the SLA, or slashed."""
+        book = self.nodes[node_id]
+        if now < self.epoch_end(epoch):
+            return False
+        uptime = self.uptime(node_id, epoch, now)
+        return uptime is not None and (uptime >= book.sla_uptime_bps or epoch in book.slashed)
+
+    # --- what changes it -----------------------------------------------------------------------
+    def post(self, node_id: int, credited: int) -> None:
+        self.nodes[node_id].held += credited
+
+    def request(self, node_id: int, amount: int, now: int) -> None:
+        book = self.nodes[node_id]
+        if amount == 0:
+            raise RegistryError(NOTHING_TO_WITHDRAW)
+        if amount > book.held:
+            raise RegistryError(ABOVE_THE_BOND)
+        book.requested, book.available_at, book.request_epoch = amount, now + self.bond_delay, self.epoch(now)
+
+    def judge(self, node_id: int, now: int, steps: int, until: int | None = None) -> int:
+        """Walks the cursor as `judge` / `withdraw_bond` do; returns it."""
+        start = cursor = self.judged_until(node_id)
+        for _ in range(min(steps, MAX_JUDGED_PER_CALL)):
+            if (until is not None and cursor > until) or not self.judged(node_id, cursor, now):
+                break
+            cursor += 1
+        if cursor != start:
+            self.nodes[node_id].judged = cursor
+        return cursor
+
+    def withdraw(self, node_id: int, now: int) -> int:
+        """Pays the pending request; returns the amount. Walks the cursor first, as the
+        contract does (a refused withdrawal keeps nothing of its walk)."""
+        book = self.nodes[node_id]
+        if book.requested == 0:
+            raise RegistryError(NO_WITHDRAWAL)
+        if now < book.available_at:
+            raise RegistryError(NOT_AVAILABLE_YET)
+        if now >= book.available_at + self.window:
+            raise RegistryError(REQUEST_EXPIRED)
+        stored = book.judged
+        if self.judge(node_id, now, MAX_JUDGED_PER_CALL, book.request_epoch) <= book.request_epoch:
+            book.judged = stored
+            raise RegistryError(NOT_JUDGED)
+        amount = book.requested
+        book.held -= amount
+        book.requested = book.available_at = book.request_epoch = 0
+        return amount
+
+    def slash(self, node_id: int, epoch: int, now: int) -> Slash:
+        """What `slash(node_id, epoch)` moves; applies it."""
+        book = self.nodes[node_id]
+        if epoch in book.slashed:
+            raise RegistryError(ALREADY_SLASHED)
+        missed = (node_id, epoch) not in self.reports
+        if missed:
+            if epoch < book.judged:  # judged already, or before the node's first epoch
+                raise RegistryError(NO_REPORT)
+            if now < self.epoch_end(epoch) + self.grace:
+                raise RegistryError(REPORT_DUE)
+        if (0 if missed else self.reports[(node_id, epoch)]) >= book.sla_uptime_bps:
+            raise RegistryError(SLA_MET)
+        requested, _, _, request_epoch = self.pending(node_id, now)
+        covered = requested if requested and epoch <= request_epoch else 0
+        amount = slash_amount(book.held - requested + covered, self.slash_bps)
+        if amount == 0:
+            raise RegistryError(NO_BOND_TO_SLASH)
+        from_request = slash_amount(covered, self.slash_bps)
+        book.slashed.add(epoch)
+        book.requested -= from_request
+        book.held -= amount
+        return Slash(epoch, amount, from_request, missed)

@@ -93,6 +93,9 @@ ROWS = [
     Row("registry_request_bond_withdrawal", "NodeRegistry request_bond_withdrawal", None, "-"),
     Row("registry_withdraw_bond", "NodeRegistry withdraw_bond, 3 epochs to judge (reported at the SLA)", None, "-"),
     Row("registry_slash", "NodeRegistry slash, a report below the SLA", None, "-"),
+    Row("registry_slash_missed", "  a missed epoch (no report after the grace period)", None, "-"),
+    Row("registry_judge_1", "NodeRegistry judge, 1 epoch reported at the SLA", None, "-"),
+    Row("registry_judge_per_epoch", "  per further epoch", None, "-"),
 ]
 TARGETS = {row.key: row.target for row in ROWS}
 SCALING_OPERATIONS = ("transfer_restricted", "transfer_open", "claim", "deposit_first", "deposit_next", "permit")
@@ -454,7 +457,9 @@ def registry_gas() -> dict[str, int]:
     requests part of its bond in epoch 43 and withdraws it after the 3-day delay, when the
     epochs up to the request (41 to 43) have been reported at the SLA. A failing node is
     slashed for an epoch reported below its SLA, the second slash of its token's life (its
-    first revenue deposit of that epoch)."""
+    first revenue deposit of that epoch), then for an epoch it missed (no report a day, the
+    grace period, after its end). Finally the honest node's later epochs, reported at the
+    SLA, are judged: one, then six more (the per-epoch figure is the slope)."""
     from ape import accounts, chain, project
 
     from computerwa.client.attestation import PerformanceReport, sign_report
@@ -511,6 +516,13 @@ def registry_gas() -> dict[str, int]:
     at(49)
     report(failing, 48, 9_000)
     gas["registry_slash"] = _gas(lambda: registry.slash(failing, 48, sender=relayer))
+    at(51)  # epoch 49 ended a day ago and no report came: missed
+    gas["registry_slash_missed"] = _gas(lambda: registry.slash(failing, 49, sender=relayer))
+    for epoch in range(46, 51):
+        report(honest, epoch, 9_950)
+    gas["registry_judge_1"] = _gas(lambda: registry.judge(honest, 1, sender=relayer))  # epoch 44
+    six = _gas(lambda: registry.judge(honest, 6, sender=relayer))  # epochs 45 to 50
+    gas["registry_judge_per_epoch"] = round((six - gas["registry_judge_1"]) / 5)
     return gas
 
 

@@ -11,7 +11,13 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
-SUITES = ("token", "oracle", "settlement", "stablecoin")  # tests/fuzz/campaigns.py builds each one's machines
+SUITES = (
+    "token",
+    "oracle",
+    "registry",
+    "settlement",
+    "stablecoin",
+)  # tests/fuzz/campaigns.py builds each one's machines
 
 
 @dataclass

@@ -679,24 +679,14 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
         "def _check_parties(sender: address, receiver: address):",
         "def _check_parties ( receiver: address,sender: address):",
     ): _SYMMETRIC,
-    ("NodeRegistry", 65, "_STATUS_SHIFT: constant(uint256) = 192", "_STATUS_SHIFT: constant(uint256) = (192+1)"): (
-        "the status moves one bit up inside the private packed `_profile` slot (bits 193..200 are free); every read "
-        "and write goes through the same constant"
-    ),
     (
         "NodeRegistry",
-        204,
+        265,
         "assert (profile >> _STATUS_SHIFT) & constants.UINT8_MASK != convert(RETIRED, uint256), "
         '"registry: node is retired"',
         "assert (profile >> _STATUS_SHIFT) & constants.UINT8_MASK < convert(RETIRED, uint256), "
         '"registry: node is retired"',
     ): ("a registered node's status is 1, 2 or 3 (set_status refuses others): below 3 is not 3"),
-    (
-        "NodeRegistry",
-        286,
-        'assert report.submitted_at != 0, "registry: no report for that epoch"',
-        'assert report.submitted_at > 0, "registry: no report for that epoch"',
-    ): ("an unsigned value is never below 0: `> 0` is `!= 0`"),
     ("Settlement", 239, "due: uint256 = 0", "due: uint256 = 1"): (
         "`due` is read only when no skip reason was found, and that path assigns it first (Vyper requires the "
         "initializer)"
@@ -706,7 +696,7 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "NodeRegistry",
-        141,
+        201,
         'assert len(self._region_nodes[region_key]) < MAX_NODES_PER_REGION, "registry: region is full"',
         'assert len(self._region_nodes[region_key]) != MAX_NODES_PER_REGION, "registry: region is full"',
     ): (

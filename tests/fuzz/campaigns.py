@@ -58,6 +58,12 @@ def _oracle_machines(backend):
     return lambda: OracleMachine(backend, *(role(backend, name) for name in ("issuer", "relayer", "attacker")))
 
 
+def _registry_machines(backend):
+    from tests.fuzz.stateful.test_registry_machine import RegistryMachine
+
+    return lambda: RegistryMachine(backend)
+
+
 def _settlement_machines(backend):
     from tests.fuzz.stateful.test_settlement_machine import SettlementMachine
 
@@ -78,6 +84,7 @@ CAMPAIGNS: dict[str, list[tuple[str, Callable]]] = {
         ("token (one-second epochs)", lambda backend: _token_machines(backend, "one_second")),
     ],
     "oracle": [("oracle", _oracle_machines)],
+    "registry": [("registry (adversarial operator)", _registry_machines)],
     "settlement": [("settlement", _settlement_machines)],
     "stablecoin": [("stablecoin", _stablecoin_machines)],
 }

@@ -64,7 +64,7 @@ def test_an_unknown_suite_is_a_usage_error(fuzz):
     assert "Invalid value for '--suite': 'everything' is not one of" in result.output
 
 
-@pytest.mark.parametrize("suite", ["token", "oracle", "settlement", "stablecoin"])
+@pytest.mark.parametrize("suite", ["token", "oracle", "registry", "settlement", "stablecoin"])
 def test_each_suite_runs_its_machines_on_the_engine(fuzz, suite):
     result = CliRunner().invoke(fuzz.cli, ["--suite", suite, "--examples", "3", "--steps", "5", "--seed", "1"])
     assert result.exit_code == 0, result.output

@@ -24,6 +24,7 @@ The models predict every outcome before the call. After every step:
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 
 import pytest
@@ -44,7 +45,7 @@ from computerwa.client.signing import Domain, sign
 from computerwa.client.vouchers import Voucher, deposit_authorization, payment_authorization, sign_voucher
 from computerwa.evm.chain import Reverted, expect
 from computerwa.evm.suite import deploy_suite
-from computerwa.models.registry import slash_amount
+from computerwa.models.registry import BondModel, RegistryError
 from computerwa.models.settlement import MAX_FEE_BPS, MAX_OPERATOR_SHARE_BPS, SettlementModel, split
 from tests.conftest import EPOCH_LENGTH, machine_settings
 
@@ -87,7 +88,6 @@ class SettlementMachine(RuleBasedStateMachine):
         self.authorizations: list[tuple] = []  # direct payments already used, for replays
         self.claimed: dict[int, int] = defaultdict(int)
         self.slashed_in: dict[int, int] = defaultdict(int)
-        self.slashed: set[tuple[int, int]] = set()
         self.reported: dict[int, int] = {}  # node -> last reported epoch
 
     def teardown(self):
@@ -119,8 +119,16 @@ class SettlementMachine(RuleBasedStateMachine):
         self.stable_domain = Domain.of(self.stable)
         self.oracle_domain = Domain.of(self.oracle)
         self.model = SettlementModel(self.treasury.address, fee_bps, WITHDRAWAL_DELAY)
+        self.bonds = BondModel(
+            genesis,
+            EPOCH_LENGTH,
+            BOND_DELAY,
+            SLASH_BPS,
+            suite.settings["bond_withdrawal_window"],
+            suite.settings["grace_period"],
+        )
         identity.set_verified(self.holder, 2**40, sender=issuer)
-        self.tokens, self.slas, self.bonds = {}, {}, {}
+        self.tokens = {}
         for operator, share, sla in zip(self.operators, shares, slas, strict=True):
             receipt = self.registry.register_node("latam", "L40S", 4, 1_000, share, sla, "ipfs://m", sender=operator)
             node = receipt.filter("NodeRegistered")[0].args["node_id"]
@@ -130,7 +138,9 @@ class SettlementMachine(RuleBasedStateMachine):
             self.stable.approve(self.registry, BOND, sender=operator)
             self.registry.post_bond(node, BOND, sender=operator)
             self.model.payees[node] = (operator.address, share)
-            self.tokens[node], self.slas[node], self.bonds[node] = token, sla, BOND
+            self.bonds.register(node, sla, receipt.timestamp)
+            self.bonds.post(node, BOND)
+            self.tokens[node] = token
         for key in self.customers:
             self.stable.mint(key.address, FUNDS, sender=issuer)
             # a first prepayment, so most vouchers are funded
@@ -332,24 +342,20 @@ class SettlementMachine(RuleBasedStateMachine):
                 report.as_tuple(), sign_report(self.oracle_domain, report, attestor_keys[:3]), sender=self.relayer
             )
             self.reported[node] = epoch
-            self.uptimes = getattr(self, "uptimes", {})
-            self.uptimes[(node, epoch)] = uptime
+            self.bonds.record_report(node, epoch, uptime)
         if not slash:
             return
         epoch = self.reported[node]
-        amount = slash_amount(self.bonds[node], SLASH_BPS)
-        if (node, epoch) in self.slashed:
-            reason = "registry: epoch already slashed"
-        elif self.uptimes[(node, epoch)] >= self.slas[node]:
-            reason = "registry: uptime met the SLA"
-        elif amount and self.stable_paused:
-            reason = PAUSED
-        else:
-            reason = None
+        trial = copy.deepcopy(self.bonds)
+        try:
+            amount, reason = trial.slash(node, epoch, now).amount, None
+        except RegistryError as err:
+            amount, reason = 0, err.reason
+        if reason is None and self.stable_paused:
+            reason = PAUSED  # the slash always moves something: the stablecoin refuses it
         expect(reason, lambda: self.registry.slash(node, epoch, sender=self.stranger))
         if reason is None:
-            self.slashed.add((node, epoch))
-            self.bonds[node] -= amount
+            self.bonds = trial
             self.slashed_in[node] += amount
 
     @rule(node=st.integers(1, NODES))
@@ -426,7 +432,7 @@ class SettlementMachine(RuleBasedStateMachine):
         for node, token in self.tokens.items():
             expected = self.model.holders_paid[node] + self.slashed_in[node] - self.claimed[node]
             assert self.stable.balanceOf(token) == expected, "holders' revenue differs from the model"
-        assert self.stable.balanceOf(self.registry) == sum(self.bonds.values()), "bonds differ"
+        assert self.stable.balanceOf(self.registry) == sum(b.held for b in self.bonds.nodes.values()), "bonds differ"
 
 
 @pytest.mark.both_engines

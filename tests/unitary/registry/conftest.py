@@ -16,7 +16,7 @@ import pytest
 
 from computerwa.client.attestation import PerformanceReport, sign_report
 from computerwa.client.signing import Domain
-from tests.conftest import ATTESTOR_THRESHOLD, NODE_REGION, ONE_DOLLAR
+from tests.conftest import ATTESTOR_THRESHOLD, EPOCH_LENGTH, NODE_REGION, ONE_DOLLAR, PAST_EPOCHS
 
 ZERO = "0x" + "00" * 20
 MAX_BPS = 10_000
@@ -31,6 +31,8 @@ OPERATOR_SHARE_BPS = 3_000
 SLA_BPS = 9_900
 METADATA_URI = "ipfs://bafy-computerwa-node-pack"
 BOND = 500 * ONE_DOLLAR
+# `node` registers during epoch PAST_EPOCHS: its first judged epoch is the next, the first whole one
+FIRST_EPOCH = PAST_EPOCHS + 1
 
 # revert reasons of contracts/NodeRegistry.vy, and the snekmate ownership ones it exports
 FACTORY_NO_CODE = "registry: factory has no code"
@@ -56,6 +58,12 @@ ALREADY_SLASHED = "registry: epoch already slashed"
 NO_REPORT = "registry: no report for that epoch"
 SLA_MET = "registry: uptime met the SLA"
 APPROVE_FAILED = "registry: approve failed"
+NO_BOND_TO_SLASH = "registry: no bond to slash"
+REPORT_DUE = "registry: report still due for that epoch"
+REQUEST_EXPIRED = "registry: withdrawal request expired"
+NOT_JUDGED = "registry: an epoch up to the request is not judged yet"
+WINDOW_OUT_OF_RANGE = "registry: withdrawal window out of range"
+GRACE_OUT_OF_RANGE = "registry: grace period out of range"
 NOT_OWNER = "ownable: caller is not the owner"
 NOT_NEW_OWNER = "ownable_2step: caller is not the new owner"
 NOT_CREATOR = "factory: caller is not a creator"
@@ -78,6 +86,7 @@ class Node(NamedTuple):
 
 
 EMPTY_NODE = Node(ZERO, ZERO, 0, "", "", 0, 0, 0, 0, "", 0)
+NO_REQUEST = (0, 0, 0, 0)  # `bond_withdrawal(id)` when none is pending: (amount, available_at, expires_at, epoch)
 
 
 def node_of(registry, node_id: int) -> Node:
@@ -164,6 +173,47 @@ def report_uptime(backend, suite_oracle, suite_attestors, relayer):
         )
         signatures = sign_report(domain, report, suite_attestors[:ATTESTOR_THRESHOLD])
         return oracle.submit(report.as_tuple(), signatures, sender=relayer)
+
+    return submit
+
+
+@pytest.fixture
+def at_epoch(backend, suite_genesis):
+    """`at_epoch(epoch, offset=0)`: the next block lands `offset` seconds into `epoch`;
+    returns that timestamp."""
+
+    def travel(epoch, offset=0):
+        backend.pending_timestamp = suite_genesis + epoch * EPOCH_LENGTH + offset
+        return backend.pending_timestamp
+
+    return travel
+
+
+@pytest.fixture
+def mine_at(backend, stablecoin, relayer):
+    """`mine_at(timestamp)`: mines a block at `timestamp` (a no-op approval), so views read then."""
+
+    def mine(timestamp):
+        backend.pending_timestamp = timestamp
+        stablecoin.approve(relayer, 0, sender=relayer)
+
+    return mine
+
+
+@pytest.fixture
+def epoch_end(suite_genesis):
+    """`epoch_end(epoch)`: the first second after `epoch`."""
+    return lambda epoch: suite_genesis + (epoch + 1) * EPOCH_LENGTH
+
+
+@pytest.fixture
+def report_through(report_uptime):
+    """`report_through(node_id, first, last, uptime_bps=MAX_BPS)`: accepted reports for epochs
+    `first..last`, in order (each must have ended)."""
+
+    def submit(node_id, first, last, uptime_bps=MAX_BPS):
+        for epoch in range(first, last + 1):
+            report_uptime(node_id, epoch, uptime_bps)
 
     return submit
 

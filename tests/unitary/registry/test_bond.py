@@ -8,15 +8,21 @@ from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
 from computerwa.evm.chain import reverts
-from tests.conftest import BOND_DELAY, ONE_DOLLAR, OPERATOR_FUNDS
+from computerwa.models.registry import slash_amount
+from tests.conftest import BOND_DELAY, BOND_WITHDRAWAL_WINDOW, EPOCH_LENGTH, ONE_DOLLAR, OPERATOR_FUNDS, SLASH_BPS
 from tests.unitary.registry.conftest import (
     ABOVE_THE_BOND,
     BOND,
+    FIRST_EPOCH,
+    MAX_BPS,
+    NO_REQUEST,
     NO_WITHDRAWAL,
     NOT_AVAILABLE_YET,
+    NOT_JUDGED,
     NOT_OPERATOR,
     NOTHING_TO_BOND,
     NOTHING_TO_WITHDRAW,
+    REQUEST_EXPIRED,
     RETIRED,
     TRANSFER_FAILED,
     UNKNOWN_NODE,
@@ -24,6 +30,7 @@ from tests.unitary.registry.conftest import (
 )
 
 BLACKLISTED = "stablecoin: account is blacklisted"
+FIFTH = slash_amount(BOND, SLASH_BPS)
 
 
 # --- post_bond ---------------------------------------------------------------------------------
@@ -155,14 +162,11 @@ def test_a_bond_in_a_token_that_returns_nothing_is_posted_and_withdrawn(backend,
 def test_operator_requests_a_withdrawal_after_the_delay(registry, bonded, operator, stablecoin):
     receipt = registry.request_bond_withdrawal(bonded, 200 * ONE_DOLLAR, sender=operator)
     available_at = receipt.timestamp + BOND_DELAY
-    assert receipt.filter("BondWithdrawalRequested")[0].args == {
-        "node_id": bonded,
-        "amount": 200 * ONE_DOLLAR,
-        "available_at": available_at,
-    }
-    assert registry.bond_withdrawal(bonded) == (200 * ONE_DOLLAR, available_at)
-    # a request moves nothing: the whole bond stays slashable until it is paid
-    assert node_of(registry, bonded).bond == BOND
+    assert [event.name for event in receipt.events] == ["BondWithdrawalRequested"]
+    assert receipt.events[0].args["available_at"] == available_at
+    assert registry.bond_withdrawal(bonded)[:2] == (200 * ONE_DOLLAR, available_at)
+    # a request moves nothing: the registry holds it until it is paid (the bond at risk is
+    # shown without it: test_a_requested_bond_is_shown_apart_from_the_bond_at_risk)
     assert stablecoin.balanceOf(registry) == BOND
 
 
@@ -187,7 +191,7 @@ def test_request_refuses_zero(registry, bonded, operator):
 def test_only_the_operator_requests_a_withdrawal(request, registry, bonded, caller):
     with reverts(NOT_OPERATOR):
         registry.request_bond_withdrawal(bonded, 1, sender=request.getfixturevalue(caller))
-    assert registry.bond_withdrawal(bonded) == (0, 0)
+    assert registry.bond_withdrawal(bonded) == NO_REQUEST
 
 
 def test_request_refuses_an_unknown_node(registry, bonded, operator):
@@ -195,15 +199,19 @@ def test_request_refuses_an_unknown_node(registry, bonded, operator):
         registry.request_bond_withdrawal(2, 1, sender=operator)
 
 
-def test_a_new_request_replaces_the_pending_one_and_restarts_the_delay(backend, registry, bonded, operator):
+def test_a_new_request_replaces_the_pending_one_and_restarts_the_delay(
+    backend, registry, bonded, operator, report_uptime
+):
     first = registry.request_bond_withdrawal(bonded, 100 * ONE_DOLLAR, sender=operator)
     backend.sleep(BOND_DELAY // 2)
     second = registry.request_bond_withdrawal(bonded, 40 * ONE_DOLLAR, sender=operator)
-    assert registry.bond_withdrawal(bonded) == (40 * ONE_DOLLAR, second.timestamp + BOND_DELAY)
+    assert registry.bond_withdrawal(bonded)[:2] == (40 * ONE_DOLLAR, second.timestamp + BOND_DELAY)
+    assert node_of(registry, bonded).bond == BOND - 40 * ONE_DOLLAR  # the first request's 100 is at risk again
     backend.pending_timestamp = first.timestamp + BOND_DELAY
     with reverts(NOT_AVAILABLE_YET):
         registry.withdraw_bond(bonded, operator, sender=operator)
     backend.pending_timestamp = second.timestamp + BOND_DELAY
+    report_uptime(bonded, FIRST_EPOCH, MAX_BPS)  # the second request's epoch, judged
     assert registry.withdraw_bond(bonded, operator, sender=operator).return_value == 40 * ONE_DOLLAR
     assert node_of(registry, bonded).bond == BOND - 40 * ONE_DOLLAR
 
@@ -248,7 +256,7 @@ def test_withdrawal_pays_any_receiver(backend, registry, bonded, requested, oper
 def test_a_paid_withdrawal_clears_the_request(backend, registry, bonded, requested, operator):
     backend.pending_timestamp = requested
     registry.withdraw_bond(bonded, operator, sender=operator)
-    assert registry.bond_withdrawal(bonded) == (0, 0)
+    assert registry.bond_withdrawal(bonded) == NO_REQUEST
     with reverts(NO_WITHDRAWAL):
         registry.withdraw_bond(bonded, operator, sender=operator)
 
@@ -280,7 +288,7 @@ def test_a_blacklisted_operator_still_withdraws_to_another_receiver(
     backend.pending_timestamp = requested
     with reverts(BLACKLISTED):
         registry.withdraw_bond(bonded, operator, sender=operator)
-    assert registry.bond_withdrawal(bonded) == (200 * ONE_DOLLAR, requested)  # nothing lost
+    assert registry.bond_withdrawal(bonded)[:2] == (200 * ONE_DOLLAR, requested)  # nothing lost
     receipt = registry.withdraw_bond(bonded, investor, sender=operator)
     assert receipt.return_value == 200 * ONE_DOLLAR
     assert stablecoin.balanceOf(investor) == 200 * ONE_DOLLAR
@@ -303,8 +311,8 @@ def test_withdraw_refuses_a_token_that_returns_false(backend, node_in, false_tok
     false_token.set_failing(True, sender=operator)
     with reverts(TRANSFER_FAILED):
         registry.withdraw_bond(node, operator, sender=operator)
-    assert node_of(registry, node).bond == BOND
-    assert registry.bond_withdrawal(node)[0] == BOND
+    assert node_of(registry, node).bond == 0  # all of it still requested
+    assert registry.bond_withdrawal(node)[0] == BOND == false_token.balanceOf(registry)
 
 
 def test_a_registry_without_delay_pays_at_once(make_registry, stablecoin, operator, node_args, post_bond):
@@ -325,3 +333,78 @@ def test_the_longest_bond_delay_still_lets_bonds_leave(
     registry.request_bond_withdrawal(node, BOND, sender=operator)
     backend.sleep(365 * 86_400)
     assert registry.withdraw_bond(node, operator, sender=operator).return_value == BOND
+
+
+# --- issue #15 item 1: a withdrawal armed in advance ------------------------------------------------
+def test_prearmed_bond_withdrawal_cannot_escape_a_slash(
+    backend, registry, bonded, node_token, operator, relayer, report_through, report_uptime, at_epoch, stablecoin
+):
+    """The attack: the operator requests its whole bond the moment it posts it and keeps the
+    matured request armed; when its node fails it pulls the bond before the below-SLA report
+    lands. Now a matured request expires unpaid after BOND_WITHDRAWAL_WINDOW, and a request
+    made as the node fails pays only once that epoch is judged, after its slash."""
+    armed = registry.request_bond_withdrawal(bonded, BOND, sender=operator)
+    expires_at = armed.timestamp + BOND_DELAY + BOND_WITHDRAWAL_WINDOW
+    failing = FIRST_EPOCH + 3
+    assert at_epoch(failing, 3_600) > expires_at  # the node fails after the window
+    report_through(bonded, FIRST_EPOCH, failing - 1)  # it served its first epochs well
+    with reverts(REQUEST_EXPIRED):
+        registry.withdraw_bond(bonded, operator, sender=operator)
+    assert node_of(registry, bonded).bond == BOND  # at risk again
+    # a new request during the failing epoch waits until that epoch is judged
+    request = registry.request_bond_withdrawal(bonded, BOND, sender=operator)
+    backend.pending_timestamp = request.timestamp + BOND_DELAY
+    with reverts(NOT_JUDGED):  # no report yet: the epoch is missed, awaiting its slash
+        registry.withdraw_bond(bonded, operator, sender=operator)
+    report_uptime(bonded, failing, 0)
+    with reverts(NOT_JUDGED):  # reported below the SLA, still awaiting its slash
+        registry.withdraw_bond(bonded, operator, sender=operator)
+    assert registry.slash(bonded, failing, sender=relayer).return_value == FIFTH
+    assert registry.withdraw_bond(bonded, operator, sender=operator).return_value == BOND - FIFTH
+    assert stablecoin.balanceOf(node_token) == FIFTH
+    assert stablecoin.balanceOf(registry) == 0
+
+
+def test_a_requested_bond_is_shown_apart_from_the_bond_at_risk(registry, bonded, operator, suite_genesis, mine_at):
+    """The attack: `node().bond` kept showing a bond the operator had already asked back."""
+    receipt = registry.request_bond_withdrawal(bonded, 200 * ONE_DOLLAR, sender=operator)
+    available_at = receipt.timestamp + BOND_DELAY
+    expires_at = available_at + BOND_WITHDRAWAL_WINDOW
+    epoch = (receipt.timestamp - suite_genesis) // EPOCH_LENGTH
+    assert receipt.filter("BondWithdrawalRequested")[0].args == {
+        "node_id": bonded,
+        "amount": 200 * ONE_DOLLAR,
+        "available_at": available_at,
+        "expires_at": expires_at,
+        "epoch": epoch,
+        "bond": BOND - 200 * ONE_DOLLAR,
+    }
+    assert node_of(registry, bonded).bond == BOND - 200 * ONE_DOLLAR
+    assert registry.bond_withdrawal(bonded) == (200 * ONE_DOLLAR, available_at, expires_at, epoch)
+    mine_at(expires_at - 1)
+    assert node_of(registry, bonded).bond == BOND - 200 * ONE_DOLLAR
+    mine_at(expires_at)
+    # expired: nothing is requested any more, all of it is at risk again
+    assert node_of(registry, bonded).bond == BOND
+    assert registry.bond_withdrawal(bonded) == NO_REQUEST
+
+
+def test_a_matured_request_is_payable_through_the_last_second_of_its_window(
+    backend, registry, bonded, requested, operator
+):
+    backend.pending_timestamp = requested + BOND_WITHDRAWAL_WINDOW - 1
+    assert registry.withdraw_bond(bonded, operator, sender=operator).return_value == 200 * ONE_DOLLAR
+
+
+def test_a_matured_request_expires_at_the_end_of_its_window(
+    backend, registry, bonded, requested, operator, report_through
+):
+    backend.pending_timestamp = requested + BOND_WITHDRAWAL_WINDOW
+    with reverts(REQUEST_EXPIRED):
+        registry.withdraw_bond(bonded, operator, sender=operator)
+    assert node_of(registry, bonded).bond == BOND  # nothing left, all of it at risk again
+    # a new request starts over, and waits for the node's epochs up to its own
+    again = registry.request_bond_withdrawal(bonded, 200 * ONE_DOLLAR, sender=operator)
+    backend.pending_timestamp = again.timestamp + BOND_DELAY
+    report_through(bonded, FIRST_EPOCH, FIRST_EPOCH + 2)
+    assert registry.withdraw_bond(bonded, operator, sender=operator).return_value == 200 * ONE_DOLLAR

@@ -7,6 +7,7 @@ from eth_utils import keccak
 from computerwa.evm.chain import reverts
 from tests.unitary.registry.conftest import (
     ACTIVE,
+    FIRST_EPOCH,
     NOT_OPERATOR,
     PAUSED,
     PRICE,
@@ -89,6 +90,8 @@ def test_status_changes_keep_the_token_shares_and_sla_packed_beside_it(registry,
     registry.set_status(node, status, sender=operator)
     assert node_of(registry, node) == before._replace(status=status)
     assert registry.payee(node) == payee
+    # the judged cursor (an odd epoch here) is packed right above the status
+    assert registry.judged_until(node) == FIRST_EPOCH
 
 
 @pytest.mark.parametrize("status", [ACTIVE, PAUSED])

@@ -8,14 +8,19 @@ import pytest
 
 from computerwa.evm.chain import reverts
 from computerwa.models.registry import slash_amount
-from tests.conftest import BOND_DELAY, EPOCH_LENGTH, FOREVER, ONE_DOLLAR, PAST_EPOCHS, SLASH_BPS
+from tests.conftest import BOND_DELAY, EPOCH_LENGTH, FOREVER, GRACE_PERIOD, ONE_DOLLAR, PAST_EPOCHS, SLASH_BPS
 from tests.unitary.registry.conftest import (
     ALREADY_SLASHED,
     APPROVE_FAILED,
     BOND,
+    FIRST_EPOCH,
     MAX_BPS,
+    NO_BOND_TO_SLASH,
     NO_REPORT,
+    NO_REQUEST,
+    NO_WITHDRAWAL,
     PAUSED,
+    REPORT_DUE,
     RETIRED,
     SLA_BPS,
     SLA_MET,
@@ -41,10 +46,12 @@ def test_slash_moves_a_fifth_of_the_bond_to_the_holders(
     assert receipt.filter("Slashed")[0].args == {
         "node_id": bonded,
         "epoch": EPOCH,
+        "missed": False,
         "uptime_bps": 9_000,
         "sla_uptime_bps": SLA_BPS,
         "amount": FIFTH,
         "bond": BOND - FIFTH,
+        "requested": 0,
     }
     deposited = receipt.filter("RevenueDeposited")
     assert [event.address for event in deposited] == [node_token.address]
@@ -118,14 +125,24 @@ def test_an_epoch_is_slashed_once(registry, bonded, report_uptime, relayer, atta
     assert node_of(registry, bonded).bond == BOND - FIFTH
 
 
-def test_an_epoch_without_a_report_cannot_be_slashed(registry, bonded, report_uptime, relayer):
+def test_an_epoch_before_the_nodes_first_needs_a_report(registry, bonded, report_uptime, relayer):
+    """Before its first judged epoch a node was not there to be reported: silence is no downtime."""
     with reverts(NO_REPORT):
         registry.slash(bonded, EPOCH, sender=relayer)
     report_uptime(bonded, EPOCH - 2, 0)
-    for epoch in (EPOCH - 3, EPOCH - 1, EPOCH, 2**64 - 1):
+    for epoch in (0, EPOCH - 3, EPOCH - 1, EPOCH, FIRST_EPOCH - 1):
         with reverts(NO_REPORT):
             registry.slash(bonded, epoch, sender=relayer)
     assert not registry.slashed(bonded, EPOCH)
+
+
+@pytest.mark.parametrize("epoch", [FIRST_EPOCH, FIRST_EPOCH + 1, 2**64 - 1])
+def test_an_unended_epoch_without_a_report_is_not_missed_yet(registry, bonded, relayer, epoch):
+    """The node's first epoch (not begun yet), a later one, the last one there is: their
+    report is still due."""
+    with reverts(REPORT_DUE):
+        registry.slash(bonded, epoch, sender=relayer)
+    assert not registry.slashed(bonded, epoch)
 
 
 def test_another_nodes_report_does_not_count(registry, register, operator, post_bond, report_uptime, relayer):
@@ -202,35 +219,27 @@ def test_an_old_epoch_is_slashed_against_a_bond_posted_later(
 
 
 # --- zero bonds ----------------------------------------------------------------------------------
-def test_a_slash_of_a_zero_bond_is_recorded_and_moves_nothing(
-    registry, node, node_token, report_uptime, relayer, stablecoin
-):
+def test_a_slash_of_a_zero_bond_is_refused_and_records_nothing(registry, node, node_token, report_uptime, relayer):
     report_uptime(node, EPOCH, 0)
-    receipt = registry.slash(node, EPOCH, sender=relayer)
-    assert receipt.return_value == 0
-    assert [event.name for event in receipt.events] == ["Slashed"]
-    assert receipt.events[0].args == {
-        "node_id": node,
-        "epoch": EPOCH,
-        "uptime_bps": 0,
-        "sla_uptime_bps": SLA_BPS,
-        "amount": 0,
-        "bond": 0,
-    }
-    assert registry.slashed(node, EPOCH)
-    assert stablecoin.balanceOf(node_token) == 0
-    with reverts(ALREADY_SLASHED):
+    with reverts(NO_BOND_TO_SLASH):
         registry.slash(node, EPOCH, sender=relayer)
+    assert not registry.slashed(node, EPOCH)
+    assert node_token.queued_amount() == 0
 
 
-def test_a_bond_too_small_to_slash_is_recorded_and_kept(registry, node, operator, post_bond, report_uptime, relayer):
+def test_a_bond_too_small_to_slash_leaves_the_epoch_open_until_it_grows(
+    registry, node, operator, post_bond, report_uptime, relayer
+):
     post_bond(registry, node, 4, operator)  # a fifth of 4 rounds to 0
     report_uptime(node, EPOCH, 0)
-    receipt = registry.slash(node, EPOCH, sender=relayer)
-    assert [event.name for event in receipt.events] == ["Slashed"]
-    assert (receipt.events[0].args["amount"], receipt.events[0].args["bond"]) == (0, 4)
-    assert registry.slashed(node, EPOCH)
+    with reverts(NO_BOND_TO_SLASH):
+        registry.slash(node, EPOCH, sender=relayer)
+    assert not registry.slashed(node, EPOCH)
     assert node_of(registry, node).bond == 4
+    post_bond(registry, node, 1, operator)  # a fifth of 5 is 1
+    receipt = registry.slash(node, EPOCH, sender=relayer)
+    assert (receipt.filter("Slashed")[0].args["amount"], receipt.filter("Slashed")[0].args["bond"]) == (1, 4)
+    assert registry.slashed(node, EPOCH)
 
 
 # --- slashes and pending withdrawals -------------------------------------------------------------
@@ -239,7 +248,8 @@ def test_a_slash_reaches_a_bond_with_a_pending_withdrawal(
 ):
     registry.request_bond_withdrawal(bonded, BOND, sender=operator)
     report_uptime(bonded, EPOCH, 0)
-    registry.slash(bonded, EPOCH, sender=relayer)
+    slashed = registry.slash(bonded, EPOCH, sender=relayer).filter("Slashed")[0].args
+    assert (slashed["amount"], slashed["bond"], slashed["requested"]) == (FIFTH, 0, BOND - FIFTH)
     backend.sleep(BOND_DELAY)
     receipt = registry.withdraw_bond(bonded, operator, sender=operator)
     assert receipt.return_value == BOND - FIFTH
@@ -250,19 +260,27 @@ def test_a_slash_reaches_a_bond_with_a_pending_withdrawal(
         "bond": 0,
     }
     assert stablecoin.balanceOf(registry) == 0
-    assert registry.bond_withdrawal(bonded) == (0, 0)
+    assert registry.bond_withdrawal(bonded) == NO_REQUEST
 
 
-def test_a_request_below_what_slashes_left_is_paid_in_full(backend, registry, bonded, operator, report_uptime, relayer):
-    registry.request_bond_withdrawal(bonded, 100 * ONE_DOLLAR, sender=operator)
-    report_uptime(bonded, EPOCH, 0)
-    registry.slash(bonded, EPOCH, sender=relayer)
+def test_a_request_and_the_bond_at_risk_each_pay_their_share_of_a_slash(
+    backend, registry, bonded, operator, report_uptime, relayer
+):
+    request = 100 * ONE_DOLLAR
+    registry.request_bond_withdrawal(bonded, request, sender=operator)
+    report_uptime(bonded, EPOCH, 0)  # an epoch up to the request: the requested 100 was at risk
+    slashed = registry.slash(bonded, EPOCH, sender=relayer).filter("Slashed")[0].args
+    assert slashed["amount"] == FIFTH
+    assert slashed["requested"] == request - slash_amount(request, SLASH_BPS)
+    assert slashed["bond"] == BOND - request - slash_amount(BOND - request, SLASH_BPS)
+    assert registry.bond_withdrawal(bonded)[0] == slashed["requested"]
+    assert node_of(registry, bonded).bond == slashed["bond"]
     backend.sleep(BOND_DELAY)
-    assert registry.withdraw_bond(bonded, operator, sender=operator).return_value == 100 * ONE_DOLLAR
-    assert node_of(registry, bonded).bond == BOND - FIFTH - 100 * ONE_DOLLAR
+    assert registry.withdraw_bond(bonded, operator, sender=operator).return_value == slashed["requested"]
+    assert node_of(registry, bonded).bond == slashed["bond"]
 
 
-def test_a_request_on_a_bond_slashed_to_nothing_pays_zero_and_clears(
+def test_a_request_on_a_bond_slashed_to_nothing_is_gone(
     backend, make_registry, stablecoin, operator, node_args, post_bond, report_uptime, relayer
 ):
     registry = make_registry(stablecoin, slash_bps=MAX_BPS)
@@ -271,12 +289,10 @@ def test_a_request_on_a_bond_slashed_to_nothing_pays_zero_and_clears(
     registry.request_bond_withdrawal(node, BOND, sender=operator)
     report_uptime(node, EPOCH, 0)
     registry.slash(node, EPOCH, sender=relayer)
+    assert registry.bond_withdrawal(node) == NO_REQUEST
     backend.sleep(BOND_DELAY)
-    receipt = registry.withdraw_bond(node, operator, sender=operator)
-    assert receipt.return_value == 0
-    assert [event.name for event in receipt.events] == ["BondWithdrawn"]  # no transfer
-    assert receipt.events[0].args["amount"] == 0
-    assert registry.bond_withdrawal(node) == (0, 0)
+    with reverts(NO_WITHDRAWAL):
+        registry.withdraw_bond(node, operator, sender=operator)
 
 
 def test_a_paused_stablecoin_delays_a_slash_but_loses_nothing(
@@ -328,3 +344,48 @@ def test_slash_refuses_a_token_whose_approve_returns_false(node_in, false_token,
         registry.slash(node, EPOCH, sender=relayer)
     assert not registry.slashed(node, EPOCH)
     assert node_of(registry, node).bond == BOND
+
+
+# --- issue #15 item 1: empty bonds and missed epochs ---------------------------------------------
+def test_slash_of_an_empty_bond_does_not_burn_the_epoch(
+    registry, node, node_token, operator, relayer, post_bond, report_uptime, stablecoin
+):
+    """The attack: the operator's node misses its SLA while its bond is out; the operator
+    slashes the empty bond itself, which marked the epoch slashed for good, then re-posts.
+    Now a slash that moves nothing is refused and leaves the epoch open: the re-posted bond
+    pays for it."""
+    report_uptime(node, EPOCH, 0)
+    with reverts(NO_BOND_TO_SLASH):
+        registry.slash(node, EPOCH, sender=operator)
+    assert not registry.slashed(node, EPOCH)
+    post_bond(registry, node, BOND, operator)
+    assert registry.slash(node, EPOCH, sender=relayer).return_value == FIFTH
+    assert stablecoin.balanceOf(node_token) == FIFTH
+
+
+def test_a_missed_epoch_is_slashable_as_downtime(
+    backend, registry, bonded, node_token, attacker, stablecoin, epoch_end, suite_genesis
+):
+    """The attack: a node whose epoch no report covers (the committee saw it down, or a later
+    report buried it) could never be slashed for it. Now an ended epoch with no report
+    GRACE_PERIOD after its end is missed, and anyone slashes it as downtime (uptime 0)."""
+    missed_from = epoch_end(FIRST_EPOCH) + GRACE_PERIOD
+    backend.pending_timestamp = missed_from - 1
+    with reverts(REPORT_DUE):
+        registry.slash(bonded, FIRST_EPOCH, sender=attacker)
+    backend.pending_timestamp = missed_from
+    receipt = registry.slash(bonded, FIRST_EPOCH, sender=attacker)
+    assert receipt.return_value == FIFTH
+    assert receipt.filter("Slashed")[0].args == {
+        "node_id": bonded,
+        "epoch": FIRST_EPOCH,
+        "missed": True,
+        "uptime_bps": 0,
+        "sla_uptime_bps": SLA_BPS,
+        "amount": FIFTH,
+        "bond": BOND - FIFTH,
+        "requested": 0,
+    }
+    assert stablecoin.balanceOf(node_token) == FIFTH
+    assert stablecoin.balanceOf(attacker) == 0
+    assert registry.slashed(bonded, FIRST_EPOCH)

@@ -5,6 +5,7 @@ import pytest
 from tests.conftest import NODE_REGION
 from tests.unitary.registry.conftest import (
     EMPTY_NODE,
+    NO_REQUEST,
     OPERATOR_SHARE_BPS,
     RETIRED,
     ZERO,
@@ -69,7 +70,7 @@ def test_retired_nodes_stay_listed_in_their_region(registry, node, operator):
 
 @pytest.mark.parametrize("node_id", [*UNKNOWN_IDS, 1])
 def test_no_bond_withdrawal_is_pending_by_default(registry, node, node_id):
-    assert registry.bond_withdrawal(node_id) == (0, 0)
+    assert registry.bond_withdrawal(node_id) == NO_REQUEST
 
 
 @pytest.mark.parametrize(("node_id", "epoch"), [(1, 0), (1, 2**64 - 1), (0, 0), (2, 5)])

@@ -1,0 +1,351 @@
+"""NodeRegistry bonds against an adversarial operator and the exact model
+(computerwa.models.registry.BondModel).
+
+Each example deploys the registry suite (stablecoin, factory, a 3-of-5 oracle, NodeRegistry)
+with a random slash share, bond delay, withdrawal window and grace period, and two nodes of
+one operator with random SLAs (0 and 100% included). The operator is the attacker: it posts
+bonds (dust too), requests its whole bond or part of it at any moment (right after posting,
+as its node fails), replaces requests, withdraws early, late and in the last second of the
+window, re-posts after slashes, and pauses or retires its nodes. The committee reports ended
+epochs (some below the SLA, some never: those become missed); anyone slashes any epoch
+(before the node existed, running, in its grace period, missed, met, already slashed) and
+judges; a keeper sweeps (judges and slashes every bad epoch it finds). Time jumps to the
+edges: a request's maturity, the last second of its window, its expiry, an epoch's end
+plus the grace period and a second before. The model predicts every outcome (success or
+exactly which revert, and every amount) before the call. After every step:
+- REG-8: every epoch of a node below its judged cursor has a report at or above the SLA
+  (a missed one counts as uptime 0) or was slashed; every slash moved exactly what the model
+  says (SLASH_BPS of the bond at risk plus the request covering the epoch) into the node's
+  token, whose balance is the sum of its slashes; every paid withdrawal left only after every
+  epoch of its node up to its request was judged;
+- REG-9: the registry holds exactly what the model says each node holds; each node's bond at
+  risk and pending request (shown apart) equal the model's; the operator's balance is its
+  funds less what it posted plus what it withdrew, to the unit.
+After a keeper's sweep, a node's cursor stops only at an epoch that has not ended, whose
+report is still due, or whose slash would move nothing.
+"""
+
+from __future__ import annotations
+
+import pytest
+from eth_account import Account
+from eth_utils import keccak
+from hypothesis import event
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+
+from computerwa.client.attestation import PerformanceReport, sign_report
+from computerwa.client.signing import Domain
+from computerwa.evm.chain import expect
+from computerwa.evm.suite import deploy_suite
+from computerwa.models.registry import MAX_JUDGED_PER_CALL, NO_BOND_TO_SLASH, BondModel, RegistryError
+from tests.conftest import EPOCH_LENGTH, machine_settings, role
+
+DOLLAR = 10**6
+HOUR = 3_600
+PAST_EPOCHS = 4
+NODES = 2
+FUNDS = 100_000 * DOLLAR
+ACTIVE, PAUSED, RETIRED = 1, 2, 3
+RETIRED_NODE = "registry: node is retired"
+
+attestor_keys = sorted(
+    (Account.from_key(keccak(b"ComputeRWA registry machine attestor %d" % i)) for i in range(5)),
+    key=lambda key: int(key.address, 16),
+)
+amounts = st.one_of(st.integers(1, 9), st.integers(1, 1_000 * DOLLAR), st.sampled_from([DOLLAR, 500 * DOLLAR]))
+slas = st.one_of(st.sampled_from([0, 9_900, 10_000]), st.integers(0, 10_000))
+
+
+class RegistryMachine(RuleBasedStateMachine):
+    def __init__(self, backend):
+        super().__init__()
+        self.chain = backend
+        self.issuer, self.operator, self.relayer, self.attacker = (
+            role(backend, name) for name in ("issuer", "operator", "relayer", "attacker")
+        )
+        self.snapshot = backend.snapshot()
+        self.posted = self.withdrawn = 0
+        self.slashed_into: dict[int, int] = {}  # node -> everything its slashes moved
+        self.last_reported: dict[int, int] = {}
+        self.verified: dict[int, int] = {}  # node -> epochs below it checked judged (REG-8)
+        self.first: dict[int, int] = {}  # node -> its first judged epoch
+
+    def teardown(self):
+        self.chain.restore(self.snapshot)
+
+    @initialize(
+        slash_bps=st.one_of(st.sampled_from([1, 2_000, 10_000]), st.integers(1, 10_000)),
+        bond_delay=st.sampled_from([0, HOUR, EPOCH_LENGTH + 6 * HOUR, 3 * EPOCH_LENGTH]),
+        window=st.sampled_from([1, HOUR, 12 * HOUR, 7 * EPOCH_LENGTH]),
+        grace=st.sampled_from([1, 6 * HOUR, EPOCH_LENGTH, 3 * EPOCH_LENGTH]),
+        node_slas=st.lists(slas, min_size=NODES, max_size=NODES),
+        bonds=st.lists(st.one_of(st.just(0), amounts), min_size=NODES, max_size=NODES),
+    )
+    def deploy(self, slash_bps, bond_delay, window, grace, node_slas, bonds):
+        chain, issuer = self.chain, self.issuer
+        genesis = chain.pending_timestamp - PAST_EPOCHS * EPOCH_LENGTH
+        suite = deploy_suite(
+            chain,
+            issuer,
+            genesis=genesis,
+            epoch_length=EPOCH_LENGTH,
+            attestors=attestor_keys,
+            bond_delay=bond_delay,
+            slash_bps=slash_bps,
+            bond_withdrawal_window=window,
+            grace_period=grace,
+            upto="registry",
+        )
+        self.stable, self.oracle, self.registry = suite.stablecoin, suite.oracle, suite.registry
+        self.oracle_domain = Domain.of(self.oracle)
+        self.model = BondModel(genesis, EPOCH_LENGTH, bond_delay, slash_bps, window, grace)
+        self.tokens, self.status = {}, {}
+        for sla in node_slas:
+            receipt = self.registry.register_node(
+                "latam", "L40S", 4, 1_000, 3_000, sla, "ipfs://m", sender=self.operator
+            )
+            node = receipt.filter("NodeRegistered")[0].args["node_id"]
+            self.model.register(node, sla, receipt.timestamp)
+            self.first[node] = self.model.judged_until(node)
+            assert self.registry.judged_until(node) == self.first[node]
+            self.tokens[node] = self.registry.node(node)[1]
+            self.status[node] = ACTIVE
+            self.slashed_into[node] = 0
+            self.verified[node] = self.first[node]
+        self.stable.mint(self.operator, FUNDS, sender=issuer)
+        self.stable.approve(self.registry, 2**256 - 1, sender=self.operator)
+        for node, bond in zip(self.tokens, bonds, strict=True):
+            if bond:
+                self.operator_posts_bond(node - 1, bond)
+
+    # --- helpers ----------------------------------------------------------------------------
+    def now(self) -> int:
+        return self.chain.pending_timestamp
+
+    def deployed(self) -> bool:
+        return hasattr(self, "registry")
+
+    def predict(self, apply):
+        """Runs `apply()` on a copy of the node books; returns (result, None) and keeps the
+        change, or (None, reason) and keeps nothing."""
+        import copy
+
+        saved = copy.deepcopy(self.model.nodes)
+        try:
+            return apply(), None
+        except RegistryError as err:
+            self.model.nodes = saved
+            return None, err.reason
+
+    # --- the operator -----------------------------------------------------------------------
+    @rule(which=st.integers(0, NODES - 1), amount=amounts)
+    def operator_posts_bond(self, which, amount):
+        node = which + 1
+        receipt = self.registry.post_bond(node, amount, sender=self.operator)
+        self.model.post(node, amount)
+        self.posted += amount
+        assert receipt.filter("BondPosted")[0].args["bond"] == self.model.at_risk(node, receipt.timestamp)
+
+    @rule(which=st.integers(0, NODES - 1), share=st.sampled_from(["all", "all", "all", "half", "one", "above"]))
+    def operator_requests(self, which, share):
+        node = which + 1
+        held = self.model.nodes[node].held
+        amount = {"all": held, "half": held // 2, "one": 1, "above": held + 1}[share]
+        now = self.now()
+        _, reason = self.predict(lambda: self.model.request(node, amount, now))
+        receipt = expect(reason, lambda: self.registry.request_bond_withdrawal(node, amount, sender=self.operator))
+        if receipt is not None:
+            args = receipt.filter("BondWithdrawalRequested")[0].args
+            assert (args["amount"], args["available_at"], args["expires_at"], args["epoch"]) == self.model.pending(
+                node, now
+            )
+            assert args["bond"] == self.model.at_risk(node, now)
+        event(f"request: {reason or 'made'}")
+
+    @rule(which=st.integers(0, NODES - 1), when=st.sampled_from(["now", "mature", "mature", "last", "expiry"]))
+    def operator_withdraws(self, which, when):
+        """At once, or at its request's maturity, the last second of its window, its expiry."""
+        node = which + 1
+        book = self.model.nodes[node]
+        target = {
+            "now": 0,
+            "mature": book.available_at,
+            "last": book.available_at + self.model.window - 1,
+            "expiry": book.available_at + self.model.window,
+        }[when]
+        if target > self.now():
+            self.chain.pending_timestamp = target
+        now = self.now()
+        request_epoch = book.request_epoch
+        amount, reason = self.predict(lambda: self.model.withdraw(node, now))
+        before = self.stable.balanceOf(self.operator)
+        receipt = expect(reason, lambda: self.registry.withdraw_bond(node, self.operator, sender=self.operator))
+        event(f"withdraw: {reason or 'paid'}")
+        if receipt is None:
+            return
+        assert receipt.return_value == amount
+        assert self.stable.balanceOf(self.operator) == before + amount
+        self.withdrawn += amount
+        # REG-8: the bond left only once every epoch of the node up to the request was judged
+        assert self.registry.judged_until(node) > request_epoch
+        self.check_judged(node)
+
+    @rule(which=st.integers(0, NODES - 1), status=st.sampled_from([PAUSED, RETIRED, ACTIVE]))
+    def operator_sets_status(self, which, status):
+        node = which + 1
+        reason = RETIRED_NODE if self.status[node] == RETIRED else None
+        expect(reason, lambda: self.registry.set_status(node, status, sender=self.operator))
+        if reason is None:
+            self.status[node] = status
+
+    # --- the committee, slashers, keepers -------------------------------------------------------
+    @rule(
+        which=st.integers(0, NODES - 1),
+        skip=st.sampled_from([0, 0, 0, 1, 2]),
+        uptimes=st.lists(
+            st.one_of(st.sampled_from([0, 0, 9_899, 9_900, 10_000, 10_000]), st.integers(0, 10_000)),
+            min_size=1,
+            max_size=4,
+        ),
+    )
+    def committee_reports(self, which, skip, uptimes):
+        """Reports for ended epochs after the node's last reported one, in order (`skip`
+        epochs left unreported first: they become missed)."""
+        self.report(which + 1, skip, uptimes)
+
+    @rule(which=st.integers(0, NODES - 1))
+    def committee_catches_up(self, which):
+        """Every ended epoch after the node's last reported one, at full uptime."""
+        self.report(which + 1, 0, [10_000] * 64)
+
+    def report(self, node: int, skip: int, uptimes: list[int]) -> None:
+        now = self.now()
+        epoch = max(self.last_reported.get(node, -1) + 1, self.first[node] - 1) + skip
+        for uptime in uptimes:
+            if epoch >= self.model.epoch(now):
+                return
+            report = PerformanceReport(node, epoch, uptime, 5_000, 40, 1_000, 1_000, now + HOUR)
+            signatures = sign_report(self.oracle_domain, report, attestor_keys[:3])
+            self.oracle.submit(report.as_tuple(), signatures, sender=self.relayer)
+            self.model.record_report(node, epoch, uptime)
+            self.last_reported[node] = epoch
+            epoch += 1
+
+    @rule(which=st.integers(0, NODES - 1), offset=st.integers(-2, 3), who=st.sampled_from(["attacker", "operator"]))
+    def anyone_slashes(self, which, offset, who):
+        node = which + 1
+        cursor = self.model.judged_until(node)
+        epoch = max(0, cursor + offset)
+        self.slash(node, epoch, self.attacker if who == "attacker" else self.operator)
+
+    def slash(self, node: int, epoch: int, sender) -> str | None:
+        """A slash whose outcome the model predicts; returns the revert reason, None when it
+        moved what the model says into the node's token."""
+        now = self.now()
+        outcome, reason = self.predict(lambda: self.model.slash(node, epoch, now))
+        receipt = expect(reason, lambda: self.registry.slash(node, epoch, sender=sender))
+        event(f"slash: {reason or ('missed' if outcome.missed else 'reported')}")
+        if receipt is None:
+            return reason
+        args = receipt.filter("Slashed")[0].args
+        assert (args["epoch"], args["missed"], args["amount"]) == (epoch, outcome.missed, outcome.amount)
+        assert args["bond"] == self.model.at_risk(node, now)
+        assert args["requested"] == self.model.pending(node, now)[0]
+        deposited = receipt.filter("RevenueDeposited")
+        assert [(e.address, e.args["amount"]) for e in deposited] == [(self.tokens[node], outcome.amount)]
+        self.slashed_into[node] += outcome.amount
+        return None
+
+    @rule(which=st.integers(0, NODES - 1), steps=st.sampled_from([0, 1, 3, MAX_JUDGED_PER_CALL]))
+    def anyone_judges(self, which, steps):
+        node = which + 1
+        expected = self.model.judge(node, self.now(), steps)
+        receipt = self.registry.judge(node, steps, sender=self.attacker)
+        assert receipt.return_value == expected
+
+    @rule(which=st.integers(0, NODES - 1))
+    def keeper_sweeps(self, which):
+        """Judges the node and slashes every bad epoch it stops at, until it stops at one it
+        cannot act on: that must be unended, still due, or have nothing to slash."""
+        node = which + 1
+        for _ in range(200):
+            now = self.now()
+            cursor = self.model.judge(node, now, MAX_JUDGED_PER_CALL)
+            assert self.registry.judge(node, MAX_JUDGED_PER_CALL, sender=self.relayer).return_value == cursor
+            if self.model.uptime(node, cursor, now) is None or now < self.model.epoch_end(cursor):
+                event("sweep: stops at an unended or due epoch")
+                return
+            reason = self.slash(node, cursor, self.relayer)
+            if reason is not None:
+                # a bad epoch the keeper cannot slash: only because the slash would move nothing
+                assert reason == NO_BOND_TO_SLASH, reason
+                event("sweep: stops at a bad epoch with nothing to slash")
+                return
+        raise AssertionError("the sweep did not finish")
+
+    # --- time -----------------------------------------------------------------------------------
+    @rule(seconds=st.sampled_from([1, HOUR, 6 * HOUR, EPOCH_LENGTH // 2, EPOCH_LENGTH, 3 * EPOCH_LENGTH]))
+    def time_passes(self, seconds):
+        self.chain.sleep(seconds)
+
+    @rule(which=st.integers(0, NODES - 1), edge=st.sampled_from(["mature", "last", "expiry", "due", "missed"]))
+    def time_jumps_to_an_edge(self, which, edge):
+        node = which + 1
+        book = self.model.nodes[node]
+        cursor = self.model.judged_until(node)
+        target = {
+            "mature": book.available_at,
+            "last": book.available_at + self.model.window - 1,
+            "expiry": book.available_at + self.model.window,
+            "due": self.model.epoch_end(cursor) + self.model.grace - 1,
+            "missed": self.model.epoch_end(cursor) + self.model.grace,
+        }[edge]
+        if target > self.now():
+            self.chain.pending_timestamp = target
+
+    # --- invariants -------------------------------------------------------------------------------
+    def check_judged(self, node: int) -> None:
+        """REG-8 on the chain's own records: every epoch below the cursor is slashed or met its
+        SLA (a missed one counts as uptime 0). Reports and slash marks are write-once, so each
+        epoch is checked once."""
+        sla = self.model.nodes[node].sla_uptime_bps
+        until = self.registry.judged_until(node)
+        for epoch in range(self.verified[node], until):
+            if self.registry.slashed(node, epoch):
+                continue
+            report = self.oracle.report(node, epoch)
+            uptime = report[0] if report[5] != 0 else 0
+            assert uptime >= sla, f"REG-8: epoch {epoch} of node {node} passed unjudged"
+        self.verified[node] = max(self.verified[node], until)
+
+    @invariant()
+    def reg_8_bad_epochs_end_slashed_into_the_stream(self):
+        if not self.deployed():
+            return
+        for node in self.model.nodes:
+            self.check_judged(node)
+            assert self.stable.balanceOf(self.tokens[node]) == self.slashed_into[node], "REG-8: slash not in stream"
+
+    @invariant()
+    def reg_9_the_registry_holds_the_bonds(self):
+        if not self.deployed():
+            return
+        now = self.chain.timestamp
+        assert self.stable.balanceOf(self.registry) == sum(b.held for b in self.model.nodes.values()), "REG-9"
+        for node in self.model.nodes:
+            assert self.registry.node(node)[10] == self.model.at_risk(node, now), "REG-9: bond at risk"
+            assert tuple(self.registry.bond_withdrawal(node)) == self.model.pending(node, now), "REG-9: request"
+            assert self.registry.judged_until(node) == self.model.judged_until(node)
+        assert self.stable.balanceOf(self.operator) == FUNDS - self.posted + self.withdrawn, "REG-9: operator"
+
+
+@pytest.mark.both_engines
+def test_registry_machine(backend):
+    run_state_machine_as_test(lambda: RegistryMachine(backend), settings=machine_settings(backend))
