@@ -7,7 +7,8 @@ one operator with random SLAs (0 and 100% included). The operator is the attacke
 bonds (dust too), requests its whole bond or part of it at any moment (right after posting,
 as its node fails), replaces requests, withdraws early, late and in the last second of the
 window, re-posts after slashes, and pauses or retires its nodes. The committee reports ended
-epochs (some below the SLA, some never: those become missed); anyone slashes any epoch
+epochs in any order (some below the SLA, some late, some never: those become missed); anyone
+slashes any epoch
 (before the node existed, running, in its grace period, missed, met, already slashed) and
 judges; a keeper sweeps (judges and slashes every bad epoch it finds). Time jumps to the
 edges: a request's maturity, the last second of its window, its expiry, an epoch's end
@@ -73,7 +74,6 @@ class RegistryMachine(RuleBasedStateMachine):
         self.snapshot = backend.snapshot()
         self.posted = self.withdrawn = 0
         self.slashed_into: dict[int, int] = {}  # node -> everything its slashes moved
-        self.last_reported: dict[int, int] = {}
         self.verified: dict[int, int] = {}  # node -> epochs below it checked judged (REG-8)
         self.first: dict[int, int] = {}  # node -> its first judged epoch
 
@@ -208,34 +208,42 @@ class RegistryMachine(RuleBasedStateMachine):
     # --- the committee, slashers, keepers -------------------------------------------------------
     @rule(
         which=st.integers(0, NODES - 1),
-        skip=st.sampled_from([0, 0, 0, 1, 2]),
+        back=st.sampled_from([0, 0, 1, 2, 5]),
         uptimes=st.lists(
             st.one_of(st.sampled_from([0, 0, 9_899, 9_900, 10_000, 10_000]), st.integers(0, 10_000)),
             min_size=1,
             max_size=4,
         ),
     )
-    def committee_reports(self, which, skip, uptimes):
-        """Reports for ended epochs after the node's last reported one, in order (`skip`
-        epochs left unreported first: they become missed)."""
-        self.report(which + 1, skip, uptimes)
+    def committee_reports(self, which, back, uptimes):
+        """Reports for unreported ended epochs of the node, from `back` epochs before the
+        cursor on (some missed already, or slashed as missed: a late report), skipping
+        reported ones; the epochs left out become missed."""
+        node = which + 1
+        self.report(node, max(self.first[node] - 1, self.model.judged_until(node) - back), uptimes)
 
     @rule(which=st.integers(0, NODES - 1))
     def committee_catches_up(self, which):
-        """Every ended epoch after the node's last reported one, at full uptime."""
-        self.report(which + 1, 0, [10_000] * 64)
+        """Every unreported ended epoch from the cursor on, at full uptime."""
+        node = which + 1
+        self.report(node, self.model.judged_until(node), [10_000] * 64)
 
-    def report(self, node: int, skip: int, uptimes: list[int]) -> None:
+    def report(self, node: int, epoch: int, uptimes: list[int]) -> None:
         now = self.now()
-        epoch = max(self.last_reported.get(node, -1) + 1, self.first[node] - 1) + skip
         for uptime in uptimes:
-            if epoch >= self.model.epoch(now):
+            while (node, epoch) in self.model.reports:
+                epoch += 1
+            if epoch >= self.model.epoch(now):  # only ended epochs are reported
                 return
             report = PerformanceReport(node, epoch, uptime, 5_000, 40, 1_000, 1_000, now + HOUR)
             signatures = sign_report(self.oracle_domain, report, attestor_keys[:3])
             self.oracle.submit(report.as_tuple(), signatures, sender=self.relayer)
             self.model.record_report(node, epoch, uptime)
-            self.last_reported[node] = epoch
+            event(
+                "report: late (after the grace period)"
+                if now >= self.model.epoch_end(epoch) + self.model.grace
+                else "report"
+            )
             epoch += 1
 
     @rule(which=st.integers(0, NODES - 1), offset=st.integers(-2, 3), who=st.sampled_from(["attacker", "operator"]))

@@ -150,7 +150,7 @@ def test_a_missed_epoch_before_the_request_blocks_the_bond_until_slashed(
     at_epoch(FIRST_EPOCH + 1, 60)
     request = registry.request_bond_withdrawal(bonded, BOND, sender=operator)
     backend.pending_timestamp = request.timestamp + BOND_DELAY
-    report_uptime(bonded, FIRST_EPOCH + 1, MAX_BPS)  # with today's oracle this buries FIRST_EPOCH
+    report_uptime(bonded, FIRST_EPOCH + 1, MAX_BPS)  # FIRST_EPOCH never got one
     with reverts(NOT_JUDGED):
         registry.withdraw_bond(bonded, operator, sender=operator)
     registry.slash(bonded, FIRST_EPOCH, sender=attacker)  # missed: downtime, the request pays
