@@ -207,6 +207,8 @@ PAST_EPOCHS = 10  # the suite's GENESIS lies this many epochs back, so epochs 0.
 BOND_DELAY = 3 * EPOCH_LENGTH
 SLASH_BPS = 2_000  # a slash moves 20% of the bond
 WITHDRAWAL_DELAY = 2 * EPOCH_LENGTH
+WITHDRAWAL_WINDOW = EPOCH_LENGTH  # a matured prepaid withdrawal request can be paid for a day, then expires
+PAUSE_LIMIT = 7 * EPOCH_LENGTH  # a Settlement pause lapses after a week
 FEE_BPS = 250  # 2.5% protocol fee
 NODE_REGION = "asia-southeast"
 
@@ -230,7 +232,8 @@ def suite_genesis(backend):
 def payment_suite(backend, issuer, stablecoin, identity, suite_attestors, suite_genesis, treasury):
     """The payment suite over the suite's stablecoin and identity registry: factory, oracle
     (3 of 5), NodeRegistry (bond delay 3 epochs, a slash takes 20%) and Settlement (2.5% fee to
-    the treasury, 2-epoch withdrawal delay), all owned by the issuer."""
+    the treasury, 2-epoch withdrawal delay, a 1-epoch window to withdraw, pauses lapsing after
+    7 epochs), all owned by the issuer."""
     return deploy_suite(
         backend,
         issuer,
@@ -245,6 +248,8 @@ def payment_suite(backend, issuer, stablecoin, identity, suite_attestors, suite_
         treasury=treasury,
         fee_bps=FEE_BPS,
         withdrawal_delay=WITHDRAWAL_DELAY,
+        withdrawal_window=WITHDRAWAL_WINDOW,
+        pause_limit=PAUSE_LIMIT,
     )
 
 
@@ -290,7 +295,8 @@ def make_registry(backend, issuer, identity, suite_oracle, suite_genesis):
 
 @pytest.fixture(scope="session")
 def settlement(payment_suite):
-    """Settlement with a 2.5% fee to the treasury and a 2-epoch withdrawal delay."""
+    """Settlement with a 2.5% fee to the treasury, a 2-epoch withdrawal delay, a 1-epoch
+    withdrawal window and a 7-epoch pause limit."""
     return payment_suite.settlement
 
 

@@ -49,6 +49,8 @@ LOCAL_DEFAULTS: dict[str, Any] = {
     "bond_delay": 3 * DAY,
     "slash_bps": 2_000,
     "withdrawal_delay": 2 * DAY,
+    "withdrawal_window": 2 * DAY,
+    "pause_limit": 7 * DAY,
 }
 REQUIRED_LIVE = ("stablecoin", "treasury", "attestors", "threshold")
 
@@ -164,7 +166,8 @@ def plan(config: dict, deployer: str) -> list[str]:
         f"AttestationOracle new, {config['threshold']}-of-{len(attestors)} committee",
         f"NodeRegistry      new, bond delay {config['bond_delay']} s, slash {config['slash_bps']} bps; factory creator",
         f"Settlement        new, fee {config['fee_bps']} bps to {config['treasury'] or deployer}, "
-        f"withdrawal delay {config['withdrawal_delay']} s, guardian {config['guardian'] or deployer}",
+        f"withdrawal delay {config['withdrawal_delay']} s then a {config['withdrawal_window']} s window, "
+        f"pauses lapse after {config['pause_limit']} s, guardian {config['guardian'] or deployer}",
         f"owner of every contract: {deployer}",
     ]
 
