@@ -26,10 +26,17 @@
      stablecoin makes calls that move it fail with its own reason and loses nothing.
      Blacklisting is contained: earnings are pulled by their owner to any receiver it
      names, so a blacklisted operator, treasury or payer delays only its own payout.
-     Pausing (guardian or owner) stops money coming in and being charged; withdrawals
-     stay open, so funds are never trapped.
-     A pending withdrawal can still be charged until it is paid: nodes settle their
-     last vouchers during `WITHDRAWAL_DELAY`.
+     Prepaid withdrawals: a request is public (`WithdrawalRequested`) the moment it is
+     made and leaves `available` at once; it can be charged until it is paid, so nodes
+     settle their last vouchers during `WITHDRAWAL_DELAY`; once matured it can be paid
+     for `WITHDRAWAL_WINDOW` seconds, then it expires and its amount is available to
+     nodes again. Requests run on Settlement's clock (`clock()`), which stands still
+     while Settlement is paused.
+     Pausing (guardian or owner) stops money coming in, being charged and leaving a
+     prepaid balance, so a voucher payable before a pause is payable after it (its own
+     deadline permitting); earnings stay withdrawable. A pause lapses by itself
+     `PAUSE_LIMIT` seconds after it began, and a new one may start only `PAUSE_LIMIT`
+     after the last one ended, so at most half of any stretch of time is paused.
 """
 
 from ethereum.ercs import IERC20
@@ -65,6 +72,8 @@ MAX_BATCH: constant(uint256) = 100
 MAX_NODES_PER_BATCH: constant(uint256) = 16
 MAX_FEE_BPS: constant(uint256) = 1_000
 MAX_WITHDRAWAL_DELAY: constant(uint256) = constants.YEAR
+MAX_WITHDRAWAL_WINDOW: constant(uint256) = 30 * 86_400
+MAX_PAUSE_LIMIT: constant(uint256) = 30 * 86_400
 _VOUCHER_TYPEHASH: constant(bytes32) = keccak256(
     "Voucher(address payer,uint256 nodeId,uint256 cumulativeAmount,uint256 deadline)"
 )
@@ -90,6 +99,11 @@ _MAX_POOL: constant(uint256) = (1 << 79) - 1
 _SETTINGS_MASK: constant(uint256) = (1 << _FEES_SHIFT) - 1
 # _payees: token (bits 0..159) | operator share bps (160..175)
 _SHARE_SHIFT: constant(uint256) = 160
+# _pause: when the last pause began (bits 0..63) | seconds Settlement's clock stood still
+# in pauses that ended (64..127) | when the last pause ended (128..191). The paused flag
+# itself is in _config, which `settle` reads anyway
+_STOPPED_SHIFT: constant(uint256) = 64
+_RESUMED_SHIFT: constant(uint256) = 128
 
 
 # one node of a batch: who it pays, and what its vouchers paid. The operator is read
@@ -102,9 +116,17 @@ struct Payee:
     amount: uint256
 
 
+# a prepaid withdrawal request as stored: `available_at` on Settlement's clock
+struct Request:
+    amount: uint256
+    available_at: uint256
+
+
 STABLECOIN: public(immutable(IERC20))
 REGISTRY: public(immutable(INodeRegistry))
 WITHDRAWAL_DELAY: public(immutable(uint256))
+WITHDRAWAL_WINDOW: public(immutable(uint256))
+PAUSE_LIMIT: public(immutable(uint256))
 
 guardian: public(address)
 _config: uint256
@@ -115,7 +137,8 @@ _earnings: HashMap[address, uint256]
 # changes a node's token, operator or share)
 _payees: HashMap[uint256, uint256]
 _operators: HashMap[uint256, address]
-_withdrawal: HashMap[address, ISettlement.Withdrawal]
+_withdrawal: HashMap[address, Request]
+_pause: uint256
 # during `settle`: a node's index in the batch's payees, plus one. O(1) whatever the
 # order of the vouchers; an entry left by an earlier settle of the same transaction is
 # never trusted, since it is checked against the payee's node id
@@ -124,7 +147,13 @@ _batch_index: transient(HashMap[uint256, uint256])
 
 @deploy
 def __init__(
-    stablecoin: IERC20, registry: INodeRegistry, treasury: address, fee_bps: uint256, withdrawal_delay: uint256
+    stablecoin: IERC20,
+    registry: INodeRegistry,
+    treasury: address,
+    fee_bps: uint256,
+    withdrawal_delay: uint256,
+    withdrawal_window: uint256,
+    pause_limit: uint256,
 ):
     """
     @param stablecoin The payment token.
@@ -132,18 +161,28 @@ def __init__(
     @param treasury Receives the protocol fee.
     @param fee_bps The protocol fee, at most 1,000 (10%).
     @param withdrawal_delay Seconds between a withdrawal request and its payment (at most a year).
+    @param withdrawal_window Seconds a matured withdrawal request can be paid before it
+           expires (1 s to 30 days).
+    @param pause_limit Seconds after which a pause lapses, and the least time between the
+           end of a pause and the next (1 s to 30 days).
     """
     assert stablecoin.address.is_contract, "settlement: stablecoin has no code"
     assert registry.address.is_contract, "settlement: registry has no code"
     assert treasury != empty(address), "settlement: treasury is the zero address"
     assert fee_bps <= MAX_FEE_BPS, "settlement: fee above the cap"
     assert withdrawal_delay <= MAX_WITHDRAWAL_DELAY, "settlement: withdrawal delay above a year"
+    assert (
+        withdrawal_window != 0 and withdrawal_window <= MAX_WITHDRAWAL_WINDOW
+    ), "settlement: withdrawal window not within 1 s to 30 days"
+    assert pause_limit != 0 and pause_limit <= MAX_PAUSE_LIMIT, "settlement: pause limit not within 1 s to 30 days"
     ow.__init__()
     ow2.__init__()
     eip712.__init__("ComputeRWA Settlement", "1")
     STABLECOIN = stablecoin
     REGISTRY = registry
     WITHDRAWAL_DELAY = withdrawal_delay
+    WITHDRAWAL_WINDOW = withdrawal_window
+    PAUSE_LIMIT = pause_limit
     self._config = convert(treasury, uint256) | (fee_bps << _FEE_SHIFT)
 
 
@@ -318,33 +357,42 @@ def pay_with_authorization(
 @external
 def request_withdrawal(amount: uint256):
     """
-    @dev Asks to withdraw `amount` of the caller's prepaid balance after
-         `WITHDRAWAL_DELAY`; until then nodes may still charge it. A new request
-         replaces the pending one and restarts the delay.
+    @dev Asks to withdraw `amount` of the caller's prepaid balance once `WITHDRAWAL_DELAY`
+         has run on Settlement's clock; it can then be paid for `WITHDRAWAL_WINDOW` seconds
+         of that clock, and expires. From now on the amount is no longer `available` to
+         nodes, but they may still charge it until it is paid. A new request replaces the
+         pending one and restarts the delay. Allowed while paused (its delay starts when
+         the pause ends).
     @param amount Base units; at most the balance now.
     """
     assert amount != 0, "settlement: nothing to withdraw"
     assert amount <= self._prepaid[msg.sender], "settlement: amount above the balance"
-    available_at: uint256 = block.timestamp + WITHDRAWAL_DELAY
-    self._withdrawal[msg.sender] = ISettlement.Withdrawal(amount=amount, available_at=available_at)
-    log ISettlement.WithdrawalRequested(payer=msg.sender, amount=amount, available_at=available_at)
+    available_at: uint256 = self._clock() + WITHDRAWAL_DELAY
+    self._withdrawal[msg.sender] = Request(amount=amount, available_at=available_at)
+    log ISettlement.WithdrawalRequested(
+        payer=msg.sender, amount=amount, available_at=available_at, expires_at=available_at + WITHDRAWAL_WINDOW
+    )
 
 
 @external
 def withdraw(receiver: address) -> uint256:
     """
-    @dev Pays the caller's requested withdrawal once its delay has passed, capped at
-         what is left of the balance after the vouchers settled meanwhile.
+    @dev Pays the caller's requested withdrawal once its delay has run and before it
+         expires (both on Settlement's clock), capped at what is left of the balance
+         after the vouchers settled meanwhile. Not while paused: nodes cannot settle then.
     @param receiver Where the stablecoin goes (any address the stablecoin accepts).
     @return uint256 The amount paid.
     """
-    request: ISettlement.Withdrawal = self._withdrawal[msg.sender]
+    self._check_not_paused()
+    request: Request = self._withdrawal[msg.sender]
     assert request.amount != 0, "settlement: no withdrawal requested"
-    assert block.timestamp >= request.available_at, "settlement: withdrawal not available yet"
+    clock: uint256 = self._clock()
+    assert clock >= request.available_at, "settlement: withdrawal not available yet"
+    assert clock < request.available_at + WITHDRAWAL_WINDOW, "settlement: withdrawal request expired"
     balance: uint256 = self._prepaid[msg.sender]
     amount: uint256 = min(request.amount, balance)
     self._prepaid[msg.sender] = balance - amount
-    self._withdrawal[msg.sender] = empty(ISettlement.Withdrawal)
+    self._withdrawal[msg.sender] = empty(Request)
     if amount != 0:
         self._push(receiver, amount)
     log ISettlement.Withdrawn(payer=msg.sender, receiver=receiver, amount=amount)
@@ -416,23 +464,41 @@ def set_guardian(guardian: address):
 @external
 def pause():
     """
-    @dev Stops deposits, settlements and payments; withdrawals stay open. Guardian or owner.
+    @dev Stops deposits, settlements, payments and prepaid withdrawals, and Settlement's
+         clock with them, until `unpause` or for `PAUSE_LIMIT` seconds, whichever is
+         first; earnings stay withdrawable. A pause may start only `PAUSE_LIMIT` seconds
+         after the last one ended (`next_pause_at`). Guardian or owner.
     """
     self._check_guardian()
     config: uint256 = self._config
-    assert config & _PAUSED_BIT == 0, "settlement: already paused"
+    state: uint256 = self._pause
+    stopped: uint256 = (state >> _STOPPED_SHIFT) & constants.UINT64_MASK
+    resumed_at: uint256 = state >> _RESUMED_SHIFT
+    if config & _PAUSED_BIT != 0:
+        lapsed_at: uint256 = (state & constants.UINT64_MASK) + PAUSE_LIMIT
+        assert block.timestamp >= lapsed_at, "settlement: already paused"
+        # the last pause lapsed: it stopped the clock for its whole length
+        stopped += PAUSE_LIMIT
+        resumed_at = lapsed_at
+    assert block.timestamp >= resumed_at + PAUSE_LIMIT, "settlement: too soon after the last pause"
+    self._pause = block.timestamp | (stopped << _STOPPED_SHIFT) | (resumed_at << _RESUMED_SHIFT)
     self._config = config | _PAUSED_BIT
-    log ISettlement.Paused(account=msg.sender)
+    log ISettlement.Paused(account=msg.sender, lapses_at=block.timestamp + PAUSE_LIMIT)
 
 
 @external
 def unpause():
     """
-    @dev Resumes deposits, settlements and payments. Guardian or owner.
+    @dev Ends the running pause before it lapses; Settlement's clock runs again from where
+         it stopped. Guardian or owner.
     """
     self._check_guardian()
     config: uint256 = self._config
-    assert config & _PAUSED_BIT != 0, "settlement: not paused"
+    state: uint256 = self._pause
+    since: uint256 = state & constants.UINT64_MASK
+    assert (config & _PAUSED_BIT != 0 and block.timestamp < since + PAUSE_LIMIT), "settlement: not paused"
+    stopped: uint256 = ((state >> _STOPPED_SHIFT) & constants.UINT64_MASK) + block.timestamp - since
+    self._pause = (stopped << _STOPPED_SHIFT) | (block.timestamp << _RESUMED_SHIFT)
     self._config = config & ~_PAUSED_BIT
     log ISettlement.Unpaused(account=msg.sender)
 
@@ -441,8 +507,22 @@ def unpause():
 @view
 def available(payer: address) -> uint256:
     """
-    @dev What nodes can still charge `payer`: its prepaid balance, a pending withdrawal
-         included until it is paid.
+    @dev What nodes can serve `payer` against: its prepaid balance less its pending
+         withdrawal request (from the moment it is made until it is paid or expires).
+    @param payer The customer.
+    @return uint256 Base units.
+    """
+    balance: uint256 = self._prepaid[payer]
+    return balance - self._pending(payer, balance)
+
+
+@external
+@view
+def prepaid(payer: address) -> uint256:
+    """
+    @dev The payer's whole prepaid balance, its pending withdrawal included: what `settle`
+         can still charge until the withdrawal is paid. Nodes deciding what to serve read
+         `available`.
     @param payer The customer.
     @return uint256 Base units.
     """
@@ -480,11 +560,29 @@ def earnings(account: address) -> uint256:
 @view
 def withdrawal_request(payer: address) -> ISettlement.Withdrawal:
     """
-    @dev The payer's pending withdrawal.
+    @dev The payer's pending withdrawal: its amount, and from when and until when (on
+         Settlement's clock, `clock()`) it can be paid. Zeros when none is pending or it
+         has expired.
     @param payer The customer.
-    @return Withdrawal Amount and when it can be paid; zero when none is pending.
+    @return Withdrawal Amount, available_at and expires_at.
     """
-    return self._withdrawal[payer]
+    request: Request = self._withdrawal[payer]
+    expires_at: uint256 = request.available_at + WITHDRAWAL_WINDOW
+    if request.amount == 0 or self._clock() >= expires_at:
+        return empty(ISettlement.Withdrawal)
+    return ISettlement.Withdrawal(amount=request.amount, available_at=request.available_at, expires_at=expires_at)
+
+
+@external
+@view
+def clock() -> uint256:
+    """
+    @dev Settlement's clock, on which withdrawal requests mature and expire: the block's
+         timestamp less every second Settlement has been paused. It stands still during a
+         pause.
+    @return uint256 Seconds.
+    """
+    return self._clock()
 
 
 @external
@@ -524,10 +622,35 @@ def treasury() -> address:
 @view
 def paused() -> bool:
     """
-    @dev Whether deposits, settlements and payments are stopped.
+    @dev Whether deposits, settlements, payments and prepaid withdrawals are stopped: a
+         pause is running and has not lapsed.
     @return bool True when paused.
     """
-    return self._config & _PAUSED_BIT != 0
+    return self._paused_until() != 0
+
+
+@external
+@view
+def paused_until() -> uint256:
+    """
+    @dev When the running pause lapses, unless it is ended earlier.
+    @return uint256 A timestamp; 0 when not paused.
+    """
+    return self._paused_until()
+
+
+@external
+@view
+def next_pause_at() -> uint256:
+    """
+    @dev The earliest time a new pause may start: `PAUSE_LIMIT` after the last pause ended
+         (a running pause counted as ending when it lapses).
+    @return uint256 A timestamp; one in the past means now.
+    """
+    state: uint256 = self._pause
+    if self._config & _PAUSED_BIT != 0:
+        return (state & constants.UINT64_MASK) + 2 * PAUSE_LIMIT
+    return (state >> _RESUMED_SHIFT) + PAUSE_LIMIT
 
 
 @internal
@@ -733,9 +856,59 @@ def _payment_nonce(node_id: uint256, salt: bytes32) -> bytes32:
 @view
 def _check_not_paused():
     """
-    @dev Refuses a call while deposits, settlements and payments are paused.
+    @dev Refuses a call while a pause is running. Unpaused, this is one read of `_config`
+         (which `settle` reads anyway); only a paused flag left by a lapsed pause reads
+         `_pause` too.
     """
-    assert self._config & _PAUSED_BIT == 0, "settlement: paused"
+    if self._config & _PAUSED_BIT != 0:
+        assert block.timestamp >= (self._pause & constants.UINT64_MASK) + PAUSE_LIMIT, "settlement: paused"
+
+
+@internal
+@view
+def _paused_until() -> uint256:
+    """
+    @dev When the running pause lapses; 0 when none is running (never paused, unpaused,
+         or lapsed).
+    @return uint256 A timestamp, or 0.
+    """
+    if self._config & _PAUSED_BIT == 0:
+        return 0
+    lapses_at: uint256 = (self._pause & constants.UINT64_MASK) + PAUSE_LIMIT
+    if block.timestamp >= lapses_at:
+        return 0
+    return lapses_at
+
+
+@internal
+@view
+def _clock() -> uint256:
+    """
+    @dev Settlement's clock: the block's timestamp less every second paused, the running
+         (or lapsed, not yet recorded) pause included up to `PAUSE_LIMIT`.
+    @return uint256 Seconds.
+    """
+    state: uint256 = self._pause
+    stopped: uint256 = (state >> _STOPPED_SHIFT) & constants.UINT64_MASK
+    if self._config & _PAUSED_BIT != 0:
+        stopped += min(block.timestamp - (state & constants.UINT64_MASK), PAUSE_LIMIT)
+    return block.timestamp - stopped
+
+
+@internal
+@view
+def _pending(payer: address, balance: uint256) -> uint256:
+    """
+    @dev What of `balance` the payer's withdrawal request holds back from nodes: the
+         requested amount (capped at the balance) from the request until it expires.
+    @param payer The customer.
+    @param balance Its prepaid balance.
+    @return uint256 Base units.
+    """
+    request: Request = self._withdrawal[payer]
+    if request.amount == 0 or self._clock() >= request.available_at + WITHDRAWAL_WINDOW:
+        return 0
+    return min(request.amount, balance)
 
 
 @internal

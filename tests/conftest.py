@@ -209,6 +209,8 @@ SLASH_BPS = 2_000  # a slash moves 20% of the bond
 BOND_WITHDRAWAL_WINDOW = 12 * 3_600  # a matured bond withdrawal is payable for 12 hours, then expires
 GRACE_PERIOD = 6 * 3_600  # an epoch without a report 6 hours after its end is missed
 WITHDRAWAL_DELAY = 2 * EPOCH_LENGTH
+WITHDRAWAL_WINDOW = EPOCH_LENGTH  # a matured prepaid withdrawal request can be paid for a day, then expires
+PAUSE_LIMIT = 7 * EPOCH_LENGTH  # a Settlement pause lapses after a week
 FEE_BPS = 250  # 2.5% protocol fee
 NODE_REGION = "asia-southeast"
 
@@ -233,7 +235,8 @@ def payment_suite(backend, issuer, stablecoin, identity, suite_attestors, suite_
     """The payment suite over the suite's stablecoin and identity registry: factory, oracle
     (3 of 5), NodeRegistry (bond delay 3 epochs, payable for 12 hours; a slash takes 20%; an
     epoch unreported 6 hours after its end is missed) and Settlement (2.5% fee to the
-    treasury, 2-epoch withdrawal delay), all owned by the issuer."""
+    treasury, 2-epoch withdrawal delay, a 1-epoch window to withdraw, pauses lapsing after
+    7 epochs), all owned by the issuer."""
     return deploy_suite(
         backend,
         issuer,
@@ -250,6 +253,8 @@ def payment_suite(backend, issuer, stablecoin, identity, suite_attestors, suite_
         treasury=treasury,
         fee_bps=FEE_BPS,
         withdrawal_delay=WITHDRAWAL_DELAY,
+        withdrawal_window=WITHDRAWAL_WINDOW,
+        pause_limit=PAUSE_LIMIT,
     )
 
 
@@ -304,7 +309,8 @@ def make_registry(backend, issuer, identity, suite_oracle, suite_genesis):
 
 @pytest.fixture(scope="session")
 def settlement(payment_suite):
-    """Settlement with a 2.5% fee to the treasury and a 2-epoch withdrawal delay."""
+    """Settlement with a 2.5% fee to the treasury, a 2-epoch withdrawal delay, a 1-epoch
+    withdrawal window and a 7-epoch pause limit."""
     return payment_suite.settlement
 
 

@@ -51,6 +51,8 @@ LOCAL_DEFAULTS: dict[str, Any] = {
     "bond_withdrawal_window": DAY,  # a matured bond withdrawal is payable this long, then expires
     "grace_period": DAY,  # an epoch with no report this long after its end is missed (slashable)
     "withdrawal_delay": 2 * DAY,
+    "withdrawal_window": 2 * DAY,
+    "pause_limit": 7 * DAY,
 }
 REQUIRED_LIVE = ("stablecoin", "treasury", "attestors", "threshold")
 
@@ -168,7 +170,8 @@ def plan(config: dict, deployer: str) -> list[str]:
         f"{config['bond_withdrawal_window']} s; slash {config['slash_bps']} bps; grace period "
         f"{config['grace_period']} s; factory creator",
         f"Settlement        new, fee {config['fee_bps']} bps to {config['treasury'] or deployer}, "
-        f"withdrawal delay {config['withdrawal_delay']} s, guardian {config['guardian'] or deployer}",
+        f"withdrawal delay {config['withdrawal_delay']} s then a {config['withdrawal_window']} s window, "
+        f"pauses lapse after {config['pause_limit']} s, guardian {config['guardian'] or deployer}",
         f"owner of every contract: {deployer}",
     ]
 

@@ -86,6 +86,8 @@ def deploy_suite(
     treasury: Any = None,
     fee_bps: int = 250,
     withdrawal_delay: int = 2 * DAY,
+    withdrawal_window: int = 2 * DAY,
+    pause_limit: int = 7 * DAY,
     guardian: Any = None,
     upto: Stage = "settlement",
 ) -> Suite:
@@ -151,12 +153,26 @@ def deploy_suite(
     if "settlement" in stages:
         treasury = getattr(treasury, "address", treasury) or getattr(deployer, "address", deployer)
         settlement = deployed["Settlement"] = chain.deploy(
-            "Settlement", stablecoin, suite.registry, treasury, fee_bps, withdrawal_delay, sender=deployer
+            "Settlement",
+            stablecoin,
+            suite.registry,
+            treasury,
+            fee_bps,
+            withdrawal_delay,
+            withdrawal_window,
+            pause_limit,
+            sender=deployer,
         )
         if guardian is not None:
             settlement.set_guardian(guardian, sender=deployer)
         suite.settlement = settlement
-        suite.settings.update(treasury=treasury, fee_bps=fee_bps, withdrawal_delay=withdrawal_delay)
+        suite.settings.update(
+            treasury=treasury,
+            fee_bps=fee_bps,
+            withdrawal_delay=withdrawal_delay,
+            withdrawal_window=withdrawal_window,
+            pause_limit=pause_limit,
+        )
     return suite
 
 
@@ -177,6 +193,8 @@ def suite_options(config: dict) -> dict[str, Any]:
         "treasury": config["treasury"],
         "fee_bps": config["fee_bps"],
         "withdrawal_delay": config["withdrawal_delay"],
+        "withdrawal_window": config["withdrawal_window"],
+        "pause_limit": config["pause_limit"],
         "guardian": config["guardian"],
     }
 

@@ -1,6 +1,8 @@
 """The exact model of Settlement (contracts/Settlement.vy): prepaid balances, settled
-amounts per (payer, node) channel, earnings and the split of every payment, integers only.
-The property suite and the simulation compare the chain with it after every step."""
+amounts per (payer, node) channel, earnings and the split of every payment, prepaid
+withdrawal requests (public at once, maturing after the delay, expiring after the window)
+and pauses (bounded, stopping Settlement's clock), integers only. The property suite and
+the simulation compare the chain with it after every step."""
 
 from __future__ import annotations
 
@@ -14,6 +16,9 @@ MAX_FEE_BPS = 1_000
 MAX_OPERATOR_SHARE_BPS = 9_000
 MAX_BATCH = 100
 MAX_NODES_PER_BATCH = 16
+DAY = 86_400
+MAX_WITHDRAWAL_WINDOW = 30 * DAY
+MAX_PAUSE_LIMIT = 30 * DAY
 
 # VoucherSkipped reasons (interfaces/ISettlement.vyi)
 EXPIRED = 1
@@ -66,7 +71,13 @@ class NodePayment:
 @dataclass
 class SettlementModel:
     """Exactly what Settlement stores and pays. `payees` maps node id to (operator,
-    operator share bps) for every registered node."""
+    operator share bps) for every registered node.
+
+    Time: withdrawal requests run on Settlement's clock (`clock(now)`), the timestamp less
+    every second paused; a pause runs from `paused_since` until unpaused or for
+    `pause_limit` seconds, whichever is first, and the next may start `pause_limit` after
+    it ended. A request `(amount, available_at)` can be paid while
+    `available_at <= clock < available_at + withdrawal_window`."""
 
     treasury: str
     fee_bps: int
@@ -75,10 +86,16 @@ class SettlementModel:
     prepaid: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     settled: dict[tuple[str, int], int] = field(default_factory=lambda: defaultdict(int))
     earnings: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    withdrawals: dict[str, tuple[int, int]] = field(default_factory=dict)  # payer -> (amount, available_at)
-    paused: bool = False
+    withdrawals: dict[str, tuple[int, int]] = field(
+        default_factory=dict
+    )  # payer -> (amount, available_at on the clock)
     # ghost totals for the invariants
     holders_paid: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    withdrawal_window: int = 2 * DAY
+    pause_limit: int = 7 * DAY
+    paused_since: int | None = None  # the running (or lapsed, not yet folded) pause's start
+    stopped: int = 0  # seconds the clock stood still in pauses that ended
+    resumed_at: int = 0  # when the last pause ended
 
     def credit(self, payer: str, amount: int) -> None:
         self.prepaid[payer] += amount
@@ -125,8 +142,71 @@ class SettlementModel:
         self.holders_paid[node_id] += holders
         return NodePayment(node_id, amount, fee, operator_amount, holders)
 
+    # --- pauses and Settlement's clock ------------------------------------------------------
+    def is_paused(self, now: int) -> bool:
+        """A pause is running at `now` (it has neither been unpaused nor lapsed)."""
+        return self.paused_since is not None and now < self.paused_since + self.pause_limit
+
+    def paused_until(self, now: int) -> int:
+        """When the running pause lapses; 0 when none is running."""
+        return self.paused_since + self.pause_limit if self.is_paused(now) else 0  # type: ignore[operator]
+
+    def clock(self, now: int) -> int:
+        """Settlement's clock at `now`: every second paused so far taken out."""
+        stopped = self.stopped
+        if self.paused_since is not None:
+            stopped += min(now - self.paused_since, self.pause_limit)
+        return now - stopped
+
+    def next_pause_at(self) -> int:
+        """The earliest time a new pause may start (a running pause counted as lapsing)."""
+        if self.paused_since is not None:
+            return self.paused_since + 2 * self.pause_limit
+        return self.resumed_at + self.pause_limit
+
+    def pause(self, now: int) -> None:
+        """A pause begins at `now` (the caller has checked it may: not running, and
+        `now >= next_pause_at()`); a lapsed pause is folded in for its whole limit."""
+        assert not self.is_paused(now) and now >= self.next_pause_at()
+        if self.paused_since is not None:
+            self.stopped += self.pause_limit
+            self.resumed_at = self.paused_since + self.pause_limit
+        self.paused_since = now
+
+    def unpause(self, now: int) -> None:
+        """The running pause ends at `now`."""
+        assert self.is_paused(now) and self.paused_since is not None
+        self.stopped += now - self.paused_since
+        self.resumed_at = now
+        self.paused_since = None
+
+    # --- prepaid withdrawals ------------------------------------------------------------------
     def request_withdrawal(self, payer: str, amount: int, now: int) -> None:
-        self.withdrawals[payer] = (amount, now + self.withdrawal_delay)
+        self.withdrawals[payer] = (amount, self.clock(now) + self.withdrawal_delay)
+
+    def withdrawal_state(self, payer: str, now: int) -> str:
+        """ "none", "early" (not yet matured), "open" (can be paid) or "expired"."""
+        if payer not in self.withdrawals:
+            return "none"
+        _, available_at = self.withdrawals[payer]
+        clock = self.clock(now)
+        if clock < available_at:
+            return "early"
+        return "open" if clock < available_at + self.withdrawal_window else "expired"
+
+    def withdrawal_request(self, payer: str, now: int) -> tuple[int, int, int]:
+        """What `withdrawal_request(payer)` reads: (amount, available_at, expires_at) on the
+        clock, zeros when none is pending or it expired."""
+        if self.withdrawal_state(payer, now) in ("none", "expired"):
+            return (0, 0, 0)
+        amount, available_at = self.withdrawals[payer]
+        return (amount, available_at, available_at + self.withdrawal_window)
+
+    def available(self, payer: str, now: int) -> int:
+        """What nodes can serve the payer against: its balance less its pending request."""
+        balance = self.prepaid[payer]
+        pending = self.withdrawal_request(payer, now)[0]
+        return balance - min(pending, balance)
 
     def withdraw(self, payer: str) -> int:
         amount, _ = self.withdrawals.pop(payer)

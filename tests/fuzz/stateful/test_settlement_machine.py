@@ -1,17 +1,38 @@
 """Settlement and NodeRegistry against exact Python models (computerwa.models.settlement, computerwa.client.vouchers).
 
 Each example deploys the payment suite (stablecoin, identity registry, factory, 3-of-5
-oracle, registry, settlement with a random fee) with three nodes of random operator
-shares and SLAs, each with a verified holder of its ComputeToken and a posted bond.
+oracle, registry, settlement with a random fee, a 1-epoch withdrawal window and a 1-epoch
+pause limit) with three nodes of random operator shares and SLAs, each with a verified
+holder of its ComputeToken and a posted bond.
 Rules: customers prepay (EIP-3009 authorizations relayed by anyone), sign cumulative
 vouchers that are settled in random batches mixed with stale, expired, forged,
 unknown-node and underfunded ones; one-shot EIP-3009 payments (and replays of them);
-withdrawals requested, attempted early and paid after the delay; earnings withdrawn to
-the owner or to another receiver; the stablecoin blacklisting customers, operators and
-the treasury, and pausing; attested reports and slashes; holders claiming; time.
+withdrawals requested, attempted early, late (expired) and paid in their window; earnings
+withdrawn to the owner or to another receiver; the guardian, the owner and a stranger
+pausing and unpausing Settlement (pauses lapse, and a new one waits); the stablecoin
+blacklisting customers, operators and the treasury, and pausing; attested reports and
+slashes; holders claiming; time, often to the exact second a request matures or expires
+or a pause lapses or may start again.
+The attacker (issue #15 items 2 and 4): a racing payer whose nodes serve it honestly,
+accepting a voucher only for what `available()` shows beyond the vouchers they already
+hold; it requests withdrawals of any amount at any time, deposits, withdraws the moment it
+can, and races the nodes' settles (withdraw, then the settle, in consecutive blocks).
 The models predict every outcome before the call. After every step:
 - SET-1: the stablecoin Settlement holds equals the prepaid balances plus unwithdrawn
   earnings (the model's and the chain's views of both);
+- SET-7: every payer's `available` (net of its pending request), `prepaid` and
+  `withdrawal_request`, Settlement's `clock`, `paused`, `paused_until` and
+  `next_pause_at` equal the model's;
+- SET-8: while a pause runs, Settlement's clock stands still; from the pause up to the
+  first settle or withdrawal after it, no prepaid balance goes down and every voucher that
+  was payable when it began (alone, against its payer's balance) is still payable;
+- SET-10: once a node accepted a racer's voucher after the racer's last paid withdrawal
+  was requested, the racer's balance covers every voucher its nodes accepted and have not
+  settled (withdrawals never take what nodes were shown as available);
+- SET-11: every actor's stablecoin balance is exactly what the model says it received
+  (customers and the racer: funds less deposits and direct payments plus withdrawals to
+  themselves; operators and the treasury: earnings withdrawn to themselves; the stranger:
+  what others named it to receive);
 - SET-2: no (payer, node) channel was ever paid more than the highest cumulative amount
   the payer signed for it, and only vouchers not past their deadline paid (ghost log);
 - SET-3: every NodePaid splits its amount exactly into fee + operator + holders;
@@ -26,6 +47,7 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
+from dataclasses import dataclass
 
 import pytest
 from eth_account import Account
@@ -36,6 +58,7 @@ from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
     invariant,
+    precondition,
     rule,
     run_state_machine_as_test,
 )
@@ -53,20 +76,44 @@ DOLLAR = 10**6
 PAST_EPOCHS = 10
 BOND_DELAY = 3 * EPOCH_LENGTH
 WITHDRAWAL_DELAY = 2 * EPOCH_LENGTH
+WITHDRAWAL_WINDOW = EPOCH_LENGTH
+PAUSE_LIMIT = 3 * EPOCH_LENGTH  # longer than the withdrawal delay: a request can mature inside one
+FAR = 10_000 * EPOCH_LENGTH  # the racer's vouchers never expire within a run
 SLASH_BPS = 2_000
 NODES = 3
 CUSTOMERS = 3
 BOND = 500 * DOLLAR
 FUNDS = 10_000 * DOLLAR
 PREPAID = 1_000 * DOLLAR
+RACER_PREPAID = 50 * DOLLAR  # of the order of what it is served, so every withdrawal matters
 PAUSED = "pausable: contract is paused"
 BLACKLISTED = "stablecoin: account is blacklisted"
+SETTLEMENT_PAUSED = "settlement: paused"
+NOT_GUARDIAN = "settlement: caller is not the guardian"
+WITHDRAWAL_REFUSALS = {
+    "none": "settlement: no withdrawal requested",
+    "early": "settlement: withdrawal not available yet",
+    "expired": "settlement: withdrawal request expired",
+}
 
 attestor_keys = sorted(
     (Account.from_key(keccak(b"ComputeRWA machine suite attestor %d" % i)) for i in range(5)),
     key=lambda key: int(key.address, 16),
 )
 amounts = st.one_of(st.integers(1, 100), st.integers(1, 20 * DOLLAR), st.sampled_from([1, DOLLAR, 999_999]))
+
+
+@dataclass
+class Increment:
+    """What a node accepted of the racer on one channel: cumulative `lo` to `hi`, at step
+    `seq`; `exposed` once a withdrawal requested after it has been paid (the node had the
+    whole delay to settle it)."""
+
+    node: int
+    lo: int
+    hi: int
+    seq: int
+    exposed: bool = False
 
 
 class SettlementMachine(RuleBasedStateMachine):
@@ -78,6 +125,8 @@ class SettlementMachine(RuleBasedStateMachine):
         self.stranger = self.relayer  # receives payouts others name
         self.operators = accounts[4 : 4 + NODES]
         self.customers = accounts[4 + NODES : 4 + NODES + CUSTOMERS]
+        self.racer, self.guardian = accounts[4 + NODES + CUSTOMERS : 6 + NODES + CUSTOMERS]
+        self.payers = [*self.customers, self.racer]
         self.snapshot = backend.snapshot()
         self.nonce = 0
         self.signed_max: dict[tuple[str, int], int] = defaultdict(int)  # SET-2 ghost
@@ -89,6 +138,15 @@ class SettlementMachine(RuleBasedStateMachine):
         self.claimed: dict[int, int] = defaultdict(int)
         self.slashed_in: dict[int, int] = defaultdict(int)
         self.reported: dict[int, int] = {}  # node -> last reported epoch
+        self.wallets: dict[str, int] = defaultdict(int)  # SET-11 ghost: each actor's stablecoin
+        self.seq = 0  # orders the racer's acceptances and requests
+        self.increments: list[Increment] = []  # SET-10 ghost
+        self.racer_vouchers: dict[int, tuple[Voucher, tuple]] = {}  # node -> latest accepted, signed
+        self.racer_request_seq: int | None = None
+        self.accepted_since_request = False
+        self.payable_at_pause: list[tuple[str, int, int, int]] = []  # SET-8: (payer, node, cumulative, settled)
+        self.clock_at_pause: int | None = None
+        self.prepaid_at_pause: dict[str, int] = {}
 
     def teardown(self):
         self.chain.restore(self.snapshot)
@@ -112,13 +170,22 @@ class SettlementMachine(RuleBasedStateMachine):
             treasury=self.treasury,
             fee_bps=fee_bps,
             withdrawal_delay=WITHDRAWAL_DELAY,
+            withdrawal_window=WITHDRAWAL_WINDOW,
+            pause_limit=PAUSE_LIMIT,
+            guardian=self.guardian,
         )
         self.stable, identity, self.oracle = suite.stablecoin, suite.identity, suite.oracle
         self.registry, self.settlement = suite.registry, suite.settlement
         self.domain = Domain.of(self.settlement)
         self.stable_domain = Domain.of(self.stable)
         self.oracle_domain = Domain.of(self.oracle)
-        self.model = SettlementModel(self.treasury.address, fee_bps, WITHDRAWAL_DELAY)
+        self.model = SettlementModel(
+            self.treasury.address,
+            fee_bps,
+            WITHDRAWAL_DELAY,
+            withdrawal_window=WITHDRAWAL_WINDOW,
+            pause_limit=PAUSE_LIMIT,
+        )
         self.bonds = BondModel(
             genesis,
             EPOCH_LENGTH,
@@ -141,12 +208,14 @@ class SettlementMachine(RuleBasedStateMachine):
             self.bonds.register(node, sla, receipt.timestamp)
             self.bonds.post(node, BOND)
             self.tokens[node] = token
-        for key in self.customers:
+        for key in self.payers:
+            prepaid = RACER_PREPAID if key is self.racer else PREPAID
             self.stable.mint(key.address, FUNDS, sender=issuer)
             # a first prepayment, so most vouchers are funded
-            self.stable.approve(self.settlement, PREPAID, sender=key)
-            self.settlement.deposit(PREPAID, sender=key)
-            self.model.credit(key.address, PREPAID)
+            self.stable.approve(self.settlement, prepaid, sender=key)
+            self.settlement.deposit(prepaid, sender=key)
+            self.model.credit(key.address, prepaid)
+            self.wallets[key.address] = FUNDS - prepaid
         self.supply = self.stable.totalSupply()
         self.cumulative: dict[tuple[str, int], int] = defaultdict(int)  # what each customer has signed for
 
@@ -166,17 +235,78 @@ class SettlementMachine(RuleBasedStateMachine):
         _, share = self.model.payees[node]
         return split(amount, self.model.fee_bps, share)[2] != 0
 
-    # --- rules ------------------------------------------------------------------------------
-    @rule(who=st.integers(0, CUSTOMERS - 1), amount=amounts)
-    def deposit_with_authorization(self, who, amount):
-        key = self.customers[who]
+    def settlement_paused(self) -> bool:
+        """Whether Settlement refuses the next transaction as paused."""
+        return self.model.is_paused(self.chain.pending_timestamp)
+
+    def money_left_a_balance(self) -> None:
+        """A settle or withdrawal succeeded: the pause it followed is over (SET-8 ends here,
+        after the invariant held through the whole pause and up to this moment)."""
+        assert not self.settlement_paused()
+        self.payable_at_pause = []
+        self.clock_at_pause = None
+        self.prepaid_at_pause = {}
+
+    def settle(self, vouchers: list, signatures: list, valid: list) -> list[tuple[int, int]] | None:
+        """Settles a batch as the relayer after predicting it with a copy of the model;
+        returns each voucher's (reason, amount), or None when the whole batch was refused."""
+        now = self.chain.pending_timestamp
+        trial = SettlementModel(
+            self.model.treasury,
+            self.model.fee_bps,
+            WITHDRAWAL_DELAY,
+            dict(self.model.payees),
+            defaultdict(int, self.model.prepaid),
+            defaultdict(int, self.model.settled),
+        )
+        outcomes, payments = trial.settle(vouchers, valid, now)
+        new_nodes = {v.node_id for v in vouchers if v.node_id in self.model.payees} - self.cached
+        touches = bool(new_nodes) or any(self.node_payment_touches_stablecoin(p.node_id, p.amount) for p in payments)
+        reason = None
+        if self.settlement_paused():
+            reason = SETTLEMENT_PAUSED
+        elif self.stable_paused and touches:
+            reason = PAUSED
+        receipt = expect(
+            reason,
+            lambda: self.settlement.settle([v.as_tuple() for v in vouchers], signatures, sender=self.relayer),
+        )
+        if reason is not None:
+            return None
+        self.money_left_a_balance()
+        self.cached |= new_nodes
+        outcomes, payments = self.model.settle(vouchers, valid, now)
+        settled_logs = receipt.filter("VoucherSettled")
+        skipped_logs = receipt.filter("VoucherSkipped")
+        assert [(e.args["payer"], e.args["node_id"], e.args["amount"]) for e in settled_logs] == [
+            (v.payer, v.node_id, due) for v, (r, due) in zip(vouchers, outcomes, strict=True) if r == 0
+        ]
+        assert [e.args["reason"] for e in skipped_logs] == [r for r, _ in outcomes if r != 0]
+        for r, _ in outcomes:
+            event(f"voucher: {r}")
+        for v, (r, _) in zip(vouchers, outcomes, strict=True):
+            if r == 0:
+                self.paid_log.append((v.payer, v.node_id, v.cumulative_amount, v.deadline, now))
+        paid = [
+            tuple(e.args[k] for k in ("node_id", "amount", "fee", "operator_amount", "holders_amount"))
+            for e in receipt.filter("NodePaid")
+        ]
+        assert paid == [(p.node_id, p.amount, p.fee, p.operator, p.holders) for p in payments]
+        for _, amount, fee, operator_amount, holders in paid:
+            assert fee + operator_amount + holders == amount, "SET-3"
+        return outcomes
+
+    def deposit_by_authorization(self, key, amount: int) -> None:
         amount = min(amount, self.stable.balanceOf(key.address)) or 1
         nonce, far = self.fresh_nonce(), self.chain.pending_timestamp + EPOCH_LENGTH
         doc = deposit_authorization(self.stable_domain, key.address, self.settlement.address, amount, nonce, 0, far)
         signature = sign(key, doc)
-        reason = self.stable_reason(key.address) or (
-            "stablecoin: transfer amount exceeds balance" if self.stable.balanceOf(key.address) < amount else None
-        )
+        if self.settlement_paused():
+            reason = SETTLEMENT_PAUSED
+        else:
+            reason = self.stable_reason(key.address) or (
+                "stablecoin: transfer amount exceeds balance" if self.stable.balanceOf(key.address) < amount else None
+            )
         expect(
             reason,
             lambda: self.settlement.deposit_with_authorization(
@@ -185,6 +315,71 @@ class SettlementMachine(RuleBasedStateMachine):
         )
         if reason is None:
             self.model.credit(key.address, amount)
+            self.wallets[key.address] -= amount
+
+    def request(self, key, amount: int) -> bool:
+        balance = self.model.prepaid[key.address]
+        if amount % 4 == 0 or (key is self.racer and amount % 2 == 0):
+            amount = balance  # often everything; the racer most often
+        if amount == 0:
+            reason = "settlement: nothing to withdraw"
+        elif amount > balance:
+            reason = "settlement: amount above the balance"
+        else:
+            reason = None
+        receipt = expect(reason, lambda: self.settlement.request_withdrawal(amount, sender=key))
+        if reason is not None:
+            return False
+        now = receipt.timestamp
+        self.model.request_withdrawal(key.address, amount, now)
+        # public at once, with when it matures and expires on Settlement's clock
+        available_at = self.model.withdrawals[key.address][1]
+        assert [e.args for e in receipt.filter("WithdrawalRequested")] == [
+            {
+                "payer": key.address,
+                "amount": amount,
+                "available_at": available_at,
+                "expires_at": available_at + WITHDRAWAL_WINDOW,
+            }
+        ]
+        return True
+
+    def withdraw_for(self, key, receiver: str) -> int | None:
+        """Attempts the payer's withdrawal; returns what was paid, or None when refused."""
+        now = self.chain.pending_timestamp
+        state = self.model.withdrawal_state(key.address, now)
+        if self.settlement_paused():
+            reason = SETTLEMENT_PAUSED
+        elif state != "open":
+            reason = WITHDRAWAL_REFUSALS[state]
+        elif min(self.model.withdrawals[key.address][0], self.model.prepaid[key.address]) != 0:
+            reason = self.stable_reason(receiver)
+        else:
+            reason = None
+        event(f"withdraw: {reason or 'paid'}")
+        if key is self.racer and reason == SETTLEMENT_PAUSED and self.payable_at_pause:
+            event("racer: tries to leave during a pause that holds payable vouchers")
+        receipt = expect(reason, lambda: self.settlement.withdraw(receiver, sender=key))
+        if reason is not None:
+            return None
+        self.money_left_a_balance()
+        amount = self.model.withdraw(key.address)
+        assert receipt.filter("Withdrawn")[0].args["amount"] == amount
+        self.wallets[receiver] += amount
+        return amount
+
+    def racer_outstanding(self, node: int | None = None) -> int:
+        """What the racer's nodes accepted and have not been paid (on one node, or all)."""
+        return sum(
+            max(0, inc.hi - max(inc.lo, self.model.settled[(self.racer.address, inc.node)]))
+            for inc in self.increments
+            if node is None or inc.node == node
+        )
+
+    # --- rules ------------------------------------------------------------------------------
+    @rule(who=st.integers(0, CUSTOMERS - 1), amount=amounts)
+    def deposit_with_authorization(self, who, amount):
+        self.deposit_by_authorization(self.customers[who], amount)
 
     @rule(
         picks=st.lists(
@@ -220,44 +415,7 @@ class SettlementMachine(RuleBasedStateMachine):
             if kind != "forged":
                 self.cumulative[channel] = max(self.cumulative[channel], cumulative)
                 self.signed_max[channel] = max(self.signed_max[channel], cumulative)
-        trial = SettlementModel(
-            self.model.treasury,
-            self.model.fee_bps,
-            WITHDRAWAL_DELAY,
-            dict(self.model.payees),
-            defaultdict(int, self.model.prepaid),
-            defaultdict(int, self.model.settled),
-        )
-        outcomes, payments = trial.settle(vouchers, valid, now)
-        new_nodes = {v.node_id for v in vouchers if v.node_id in self.model.payees} - self.cached
-        touches = bool(new_nodes) or any(self.node_payment_touches_stablecoin(p.node_id, p.amount) for p in payments)
-        reason = PAUSED if self.stable_paused and touches else None
-        receipt = expect(
-            reason,
-            lambda: self.settlement.settle([v.as_tuple() for v in vouchers], signatures, sender=self.relayer),
-        )
-        if reason is not None:
-            return
-        self.cached |= new_nodes
-        outcomes, payments = self.model.settle(vouchers, valid, now)
-        settled_logs = receipt.filter("VoucherSettled")
-        skipped_logs = receipt.filter("VoucherSkipped")
-        assert [(e.args["payer"], e.args["node_id"], e.args["amount"]) for e in settled_logs] == [
-            (v.payer, v.node_id, due) for v, (r, due) in zip(vouchers, outcomes, strict=True) if r == 0
-        ]
-        assert [e.args["reason"] for e in skipped_logs] == [r for r, _ in outcomes if r != 0]
-        for r, _ in outcomes:
-            event(f"voucher: {r}")
-        for v, (r, _) in zip(vouchers, outcomes, strict=True):
-            if r == 0:
-                self.paid_log.append((v.payer, v.node_id, v.cumulative_amount, v.deadline, now))
-        paid = [
-            tuple(e.args[k] for k in ("node_id", "amount", "fee", "operator_amount", "holders_amount"))
-            for e in receipt.filter("NodePaid")
-        ]
-        assert paid == [(p.node_id, p.amount, p.fee, p.operator, p.holders) for p in payments]
-        for _, amount, fee, operator_amount, holders in paid:
-            assert fee + operator_amount + holders == amount, "SET-3"
+        self.settle(vouchers, signatures, valid)
 
     @rule(who=st.integers(0, CUSTOMERS - 1), node=st.integers(1, NODES + 1), amount=amounts, replay=st.booleans())
     def pay_with_authorization(self, who, node, amount, replay):
@@ -265,10 +423,13 @@ class SettlementMachine(RuleBasedStateMachine):
         if replay and self.authorizations:
             args = self.authorizations[amount % len(self.authorizations)]
             # the stablecoin checks pause and blacklist before the nonce
-            reason = self.stable_reason(args[1]) or (
-                "stablecoin: authorization is expired"
-                if self.chain.pending_timestamp >= args[4]
-                else "stablecoin: authorization is used or canceled"
+            reason = (SETTLEMENT_PAUSED if self.settlement_paused() else None) or (
+                self.stable_reason(args[1])
+                or (
+                    "stablecoin: authorization is expired"
+                    if self.chain.pending_timestamp >= args[4]
+                    else "stablecoin: authorization is used or canceled"
+                )
             )
             expect(reason, lambda: self.settlement.pay_with_authorization(*args, sender=self.relayer))
             return
@@ -278,7 +439,9 @@ class SettlementMachine(RuleBasedStateMachine):
         )
         signature = sign(key, doc)
         args = (node, key.address, amount, 0, far, salt, *signature.vrs)
-        if node not in self.model.payees:
+        if self.settlement_paused():
+            reason = SETTLEMENT_PAUSED
+        elif node not in self.model.payees:
             reason = "settlement: unknown node"
         else:
             reason = self.stable_reason(key.address) or (
@@ -289,38 +452,18 @@ class SettlementMachine(RuleBasedStateMachine):
             self.cached.add(node)
             self.model.pay(node, amount)
             self.authorizations.append(args)
+            self.wallets[key.address] -= amount
 
     @rule(who=st.integers(0, CUSTOMERS - 1), amount=amounts)
     def request_withdrawal(self, who, amount):
-        key = self.customers[who]
-        balance = self.model.prepaid[key.address]
-        amount = amount if amount % 4 else balance  # often everything
-        if amount == 0:
-            reason = "settlement: nothing to withdraw"
-        elif amount > balance:
-            reason = "settlement: amount above the balance"
-        else:
-            reason = None
-        expect(reason, lambda: self.settlement.request_withdrawal(amount, sender=key))
-        if reason is None:
-            self.model.request_withdrawal(key.address, amount, self.chain.pending_timestamp)
+        self.request(self.customers[who], amount)
 
-    @rule(who=st.integers(0, CUSTOMERS - 1), to_self=st.booleans())
-    def withdraw(self, who, to_self):
-        key = self.customers[who]
-        receiver = key.address if to_self else self.stranger.address
-        request = self.model.withdrawals.get(key.address)
-        if request is None:
-            reason = "settlement: no withdrawal requested"
-        elif self.chain.pending_timestamp < request[1]:
-            reason = "settlement: withdrawal not available yet"
-        elif min(request[0], self.model.prepaid[key.address]) != 0:
-            reason = self.stable_reason(receiver)
-        else:
-            reason = None
-        expect(reason, lambda: self.settlement.withdraw(receiver, sender=key))
-        if reason is None:
-            self.model.withdraw(key.address)
+    @rule(who=st.integers(0, CUSTOMERS - 1), to_self=st.booleans(), requesting=st.booleans())
+    def withdraw(self, who, to_self, requesting):
+        """A customer withdraws: most often one with a request (when there is one)."""
+        candidates = [k for k in self.customers if k.address in self.model.withdrawals] if requesting else []
+        key = candidates[who % len(candidates)] if candidates else self.customers[who]
+        self.withdraw_for(key, key.address if to_self else self.stranger.address)
 
     @rule(which=st.integers(0, NODES), to_self=st.booleans())
     def withdraw_earnings(self, which, to_self):
@@ -330,7 +473,7 @@ class SettlementMachine(RuleBasedStateMachine):
         reason = "settlement: no earnings" if owed == 0 else self.stable_reason(receiver)
         expect(reason, lambda: self.settlement.withdraw_earnings(receiver, sender=account))
         if reason is None:
-            self.model.withdraw_earnings(account.address)
+            self.wallets[receiver] += self.model.withdraw_earnings(account.address)
 
     @rule(node=st.integers(1, NODES), uptime=st.integers(0, 10_000), slash=st.booleans())
     def attest_and_slash(self, node, uptime, slash):
@@ -399,6 +542,165 @@ class SettlementMachine(RuleBasedStateMachine):
     def time_passes(self, seconds):
         self.chain.sleep(seconds)
 
+    @rule(
+        edge=st.sampled_from(["matures", "expires", "lapses", "may_pause"]),
+        who=st.integers(0, CUSTOMERS),
+        offset=st.integers(-1, 1),
+    )
+    def time_to_an_edge(self, edge, who, offset):
+        """The next block lands a second before, at or after an edge: a payer's request
+        maturing or expiring (converted from Settlement's clock as if it ran on: during a
+        pause, the second it would have matured or expired had the pause not stopped it),
+        the pause lapsing, or a new pause becoming possible."""
+        now = self.chain.pending_timestamp
+        if edge in ("matures", "expires"):
+            requesting = [key.address for key in self.payers if key.address in self.model.withdrawals]
+            if not requesting:
+                return
+            request = self.model.withdrawals[requesting[who % len(requesting)]]
+            target = request[1] + (WITHDRAWAL_WINDOW if edge == "expires" else 0) - self.model.clock(now) + now
+        elif edge == "lapses":
+            if not self.model.is_paused(now):
+                return
+            target = self.model.paused_until(now)
+        else:
+            target = self.model.next_pause_at()
+        target += offset
+        if target > now:
+            self.chain.sleep(target - now)
+            event(f"time to: {edge}")
+
+    # --- the guardian ---------------------------------------------------------------------
+    @rule(who=st.sampled_from(["guardian", "owner", "stranger"]))
+    def pause(self, who):
+        account = {"guardian": self.guardian, "owner": self.issuer, "stranger": self.stranger}[who]
+        now = self.chain.pending_timestamp
+        if who == "stranger":
+            reason = NOT_GUARDIAN
+        elif self.model.is_paused(now):
+            reason = "settlement: already paused"
+        elif now < self.model.next_pause_at():
+            reason = "settlement: too soon after the last pause"
+        else:
+            reason = None
+        event(f"pause: {reason or 'paused'}")
+        receipt = expect(reason, lambda: self.settlement.pause(sender=account))
+        if reason is not None:
+            return
+        self.model.pause(now)
+        assert [e.args for e in receipt.filter("Paused")] == [
+            {"account": account.address, "lapses_at": now + PAUSE_LIMIT}
+        ]
+        # SET-8: what could be paid now must still be payable when the pause is over
+        self.clock_at_pause = self.model.clock(now)
+        self.prepaid_at_pause = {key.address: self.model.prepaid[key.address] for key in self.payers}
+        self.payable_at_pause = []
+        signed = {
+            **self.cumulative,
+            **{(self.racer.address, n): v.cumulative_amount for n, (v, _) in self.racer_vouchers.items()},
+        }
+        for (payer, node), cumulative in signed.items():
+            settled = self.model.settled[(payer, node)]
+            if node in self.model.payees and settled < cumulative <= settled + self.model.prepaid[payer]:
+                self.payable_at_pause.append((payer, node, cumulative, settled))
+
+    @rule(who=st.sampled_from(["guardian", "owner", "stranger"]))
+    def unpause(self, who):
+        account = {"guardian": self.guardian, "owner": self.issuer, "stranger": self.stranger}[who]
+        now = self.chain.pending_timestamp
+        if who == "stranger":
+            reason = NOT_GUARDIAN
+        elif not self.model.is_paused(now):
+            reason = "settlement: not paused"
+        else:
+            reason = None
+        event(f"unpause: {reason or 'unpaused'}")
+        expect(reason, lambda: self.settlement.unpause(sender=account))
+        if reason is None:
+            self.model.unpause(now)
+
+    # --- the racing payer -----------------------------------------------------------------
+    @rule(node=st.integers(1, NODES), amount=amounts)
+    def node_serves_the_racer(self, node, amount):
+        """The node reads `available` and serves the racer beyond what it and the other
+        nodes already hold vouchers for, no further; the racer signs the voucher."""
+        available = self.settlement.available(self.racer.address)
+        assert available == self.model.available(self.racer.address, self.chain.timestamp)
+        room = available - self.racer_outstanding()
+        increase = min(amount, room)
+        if increase <= 0:
+            event("racer: node refuses to serve")
+            return
+        previous = self.racer_vouchers[node][0].cumulative_amount if node in self.racer_vouchers else 0
+        voucher = Voucher(self.racer.address, node, previous + increase, self.chain.pending_timestamp + FAR)
+        self.racer_vouchers[node] = (voucher, sign_voucher(self.domain, voucher, self.racer))
+        self.seq += 1
+        self.increments.append(Increment(node, previous, previous + increase, self.seq))
+        self.accepted_since_request = self.racer_request_seq is not None
+        self.signed_max[(self.racer.address, node)] = previous + increase
+
+    @rule(amount=amounts)
+    def racer_requests_a_withdrawal(self, amount):
+        if self.request(self.racer, amount):
+            self.seq += 1
+            self.racer_request_seq = self.seq
+            self.accepted_since_request = False
+
+    @rule(amount=amounts)
+    def racer_deposits(self, amount):
+        self.deposit_by_authorization(self.racer, amount)
+
+    def racer_withdraws_now(self) -> None:
+        request_seq = self.racer_request_seq
+        paid = self.withdraw_for(self.racer, self.racer.address)
+        if paid is not None:
+            event(
+                "racer: withdrew" + (" after a node accepted since its request" if self.accepted_since_request else "")
+            )
+            # the nodes had the whole delay to settle what they accepted before the request
+            assert request_seq is not None
+            for inc in self.increments:
+                if inc.seq < request_seq:
+                    inc.exposed = True
+            self.racer_request_seq = None
+            self.accepted_since_request = False
+
+    def nodes_settle_the_racer(self, nodes: list[int]) -> None:
+        chosen = [self.racer_vouchers[n] for n in nodes if n in self.racer_vouchers and self.racer_outstanding(n)]
+        if not chosen:
+            return
+        outcomes = self.settle([v for v, _ in chosen], [sig for _, sig in chosen], [True] * len(chosen))
+        if outcomes is not None:
+            for reason, _ in outcomes:
+                event(f"racer voucher: {reason}")
+
+    @rule()
+    def racer_withdraws(self):
+        self.racer_withdraws_now()
+
+    @precondition(lambda self: hasattr(self, "model") and self.racer.address in self.model.withdrawals)
+    @rule(late=st.integers(0, 2))
+    def racer_withdraws_the_moment_its_request_matures(self, late):
+        """The racer comes back the second its request matures by the wall clock, as if
+        Settlement's clock had run on (during a pause it has not: the request waits)."""
+        request = self.model.withdrawals.get(self.racer.address)
+        now = self.chain.pending_timestamp
+        if request is not None:
+            target = request[1] - self.model.clock(now) + now + late
+            if target > now:
+                self.chain.sleep(target - now)
+        self.racer_withdraws_now()
+
+    @rule(nodes=st.lists(st.integers(1, NODES), min_size=1, max_size=NODES, unique=True))
+    def nodes_settle(self, nodes):
+        self.nodes_settle_the_racer(nodes)
+
+    @rule(nodes=st.lists(st.integers(1, NODES), min_size=1, max_size=NODES, unique=True))
+    def racer_races_a_settle(self, nodes):
+        """The racer's withdrawal lands in the block before the nodes' settle."""
+        self.racer_withdraws_now()
+        self.nodes_settle_the_racer(nodes)
+
     # --- invariants -------------------------------------------------------------------------
     @invariant()
     def set_1_settlement_holds_what_it_owes(self):
@@ -406,12 +708,57 @@ class SettlementMachine(RuleBasedStateMachine):
             return
         held = self.stable.balanceOf(self.settlement)
         assert held == self.model.liabilities(), "SET-1: balance differs from prepaid + earnings"
-        on_chain = sum(self.settlement.available(k.address) for k in self.customers) + sum(
+        on_chain = sum(self.settlement.prepaid(k.address) for k in self.payers) + sum(
             self.settlement.earnings(a) for a in [self.treasury, *self.operators]
         )
         assert on_chain == held, "SET-1: the views do not add up to the balance"
-        for key in self.customers:
-            assert self.settlement.available(key.address) == self.model.prepaid[key.address]
+
+    @invariant()
+    def set_7_requests_and_pauses_match_the_model(self):
+        if not hasattr(self, "settlement"):
+            return
+        now = self.chain.timestamp  # views read the latest block
+        for key in self.payers:
+            payer = key.address
+            assert self.settlement.prepaid(payer) == self.model.prepaid[payer], "SET-7: prepaid"
+            assert self.settlement.available(payer) == self.model.available(payer, now), "SET-7: available"
+            assert tuple(self.settlement.withdrawal_request(payer)) == self.model.withdrawal_request(payer, now)
+        assert self.settlement.clock() == self.model.clock(now), "SET-7: clock"
+        assert self.settlement.paused() == self.model.is_paused(now)
+        assert self.settlement.paused_until() == self.model.paused_until(now)
+        assert self.settlement.next_pause_at() == self.model.next_pause_at()
+
+    @invariant()
+    def set_8_a_pause_keeps_every_payable_voucher_payable(self):
+        if not hasattr(self, "settlement"):
+            return
+        if self.model.is_paused(self.chain.timestamp):
+            assert self.settlement.clock() == self.clock_at_pause, "SET-8: the clock moved during a pause"
+        for payer, before in self.prepaid_at_pause.items():
+            assert self.settlement.prepaid(payer) >= before, "SET-8: a prepaid balance went down during a pause"
+        for payer, node, cumulative, settled in self.payable_at_pause:
+            assert self.settlement.settled(payer, node) == settled, "SET-8: settled during a pause"
+            assert cumulative - settled <= self.settlement.prepaid(payer), "SET-8: a payable voucher became unpayable"
+
+    @invariant()
+    def set_10_withdrawals_never_take_what_nodes_were_shown(self):
+        if not hasattr(self, "settlement"):
+            return
+        balance = self.settlement.prepaid(self.racer.address)
+        protected = [inc for inc in self.increments if not inc.exposed]
+        settled = {n: self.model.settled[(self.racer.address, n)] for n in range(1, NODES + 1)}
+        assert balance >= sum(max(0, inc.hi - max(inc.lo, settled[inc.node])) for inc in protected), "SET-10"
+        if any(inc.hi > settled[inc.node] for inc in protected):
+            # every voucher accepted and unpaid, earlier ones included, can be paid together
+            assert balance >= self.racer_outstanding(), "SET-10: the racer's accepted vouchers are not covered"
+
+    @invariant()
+    def set_11_no_actor_holds_more_than_the_model_says(self):
+        if not hasattr(self, "settlement"):
+            return
+        for account in [*self.payers, *self.operators, self.treasury, self.stranger]:
+            address = account.address
+            assert self.stable.balanceOf(address) == self.wallets[address], f"SET-11: {address}"
 
     @invariant()
     def set_2_no_channel_paid_beyond_what_was_signed(self):

@@ -177,6 +177,20 @@ def third_node_token(backend, registry, third_node):
     return token_of(backend, registry, third_node)
 
 
+# --- time --------------------------------------------------------------------------------------
+@pytest.fixture
+def mine_at(backend, stablecoin, relayer, receiver):
+    """`mine_at(timestamp)`: mines a block at exactly `timestamp` (a harmless approval), so
+    the views that follow read that second (views read the latest block)."""
+
+    def mine(timestamp):
+        backend.sleep(timestamp - backend.pending_timestamp)
+        stablecoin.approve(receiver, 0, sender=relayer)
+        assert backend.timestamp == timestamp
+
+    return mine
+
+
 # --- money in ----------------------------------------------------------------------------------
 @pytest.fixture
 def prepaid(stablecoin, settlement, customer):

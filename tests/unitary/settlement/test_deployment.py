@@ -4,13 +4,16 @@ import pytest
 
 from computerwa.evm.chain import reverts
 from computerwa.models.settlement import MAX_FEE_BPS
-from tests.conftest import FEE_BPS, WITHDRAWAL_DELAY
+from tests.conftest import FEE_BPS, PAUSE_LIMIT, WITHDRAWAL_DELAY, WITHDRAWAL_WINDOW
 
 ZERO = "0x" + "00" * 20
+THIRTY_DAYS = 30 * 86_400
 
 
-def deploy(backend, issuer, *args):
-    return backend.deploy("Settlement", *args, sender=issuer)
+def deploy(backend, issuer, *args, window=WITHDRAWAL_WINDOW, pause_limit=PAUSE_LIMIT):
+    """Settlement from its first five arguments, with the suite's withdrawal window and
+    pause limit unless given."""
+    return backend.deploy("Settlement", *args, window, pause_limit, sender=issuer)
 
 
 def test_deployed_settlement_starts_open_with_its_configuration(settlement, stablecoin, registry, issuer, treasury):
@@ -19,10 +22,13 @@ def test_deployed_settlement_starts_open_with_its_configuration(settlement, stab
     assert settlement.STABLECOIN() == stablecoin.address
     assert settlement.REGISTRY() == registry.address
     assert settlement.WITHDRAWAL_DELAY() == WITHDRAWAL_DELAY
+    assert settlement.WITHDRAWAL_WINDOW() == WITHDRAWAL_WINDOW
+    assert settlement.PAUSE_LIMIT() == PAUSE_LIMIT
     assert settlement.treasury() == treasury.address
     assert settlement.fee_bps() == FEE_BPS
     assert settlement.guardian() == ZERO
     assert not settlement.paused()
+    assert settlement.paused_until() == 0
     assert settlement.earnings(treasury) == 0
 
 
@@ -71,3 +77,35 @@ def test_withdrawal_delay_of_a_year_is_accepted_and_a_second_more_refused(
     assert deploy(backend, issuer, stablecoin, registry, treasury, FEE_BPS, year).WITHDRAWAL_DELAY() == year
     with reverts("settlement: withdrawal delay above a year"):
         deploy(backend, issuer, stablecoin, registry, treasury, FEE_BPS, year + 1)
+
+
+@pytest.mark.parametrize("window", [1, THIRTY_DAYS])
+def test_withdrawal_window_from_a_second_to_thirty_days_is_accepted(
+    backend, stablecoin, registry, issuer, treasury, window
+):
+    settlement = deploy(backend, issuer, stablecoin, registry, treasury, FEE_BPS, 0, window=window)
+    assert settlement.WITHDRAWAL_WINDOW() == window
+
+
+@pytest.mark.parametrize("window", [0, THIRTY_DAYS + 1, 2**256 - 1])
+def test_withdrawal_window_of_nothing_or_above_thirty_days_is_refused(
+    backend, stablecoin, registry, issuer, treasury, window
+):
+    with reverts("settlement: withdrawal window not within 1 s to 30 days"):
+        deploy(backend, issuer, stablecoin, registry, treasury, FEE_BPS, 0, window=window)
+
+
+@pytest.mark.parametrize("pause_limit", [1, THIRTY_DAYS])
+def test_pause_limit_from_a_second_to_thirty_days_is_accepted(
+    backend, stablecoin, registry, issuer, treasury, pause_limit
+):
+    settlement = deploy(backend, issuer, stablecoin, registry, treasury, FEE_BPS, 0, pause_limit=pause_limit)
+    assert settlement.PAUSE_LIMIT() == pause_limit
+
+
+@pytest.mark.parametrize("pause_limit", [0, THIRTY_DAYS + 1, 2**256 - 1])
+def test_pause_limit_of_nothing_or_above_thirty_days_is_refused(
+    backend, stablecoin, registry, issuer, treasury, pause_limit
+):
+    with reverts("settlement: pause limit not within 1 s to 30 days"):
+        deploy(backend, issuer, stablecoin, registry, treasury, FEE_BPS, 0, pause_limit=pause_limit)

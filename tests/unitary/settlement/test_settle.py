@@ -22,7 +22,7 @@ from computerwa.models.settlement import (
     UNKNOWN_NODE,
     split,
 )
-from tests.conftest import FEE_BPS, WITHDRAWAL_DELAY
+from tests.conftest import FEE_BPS, PAUSE_LIMIT, WITHDRAWAL_DELAY, WITHDRAWAL_WINDOW
 from tests.unitary.settlement.conftest import (
     DOLLAR,
     SECOND_SHARE,
@@ -358,7 +358,17 @@ def test_voucher_one_second_past_its_deadline_is_skipped_as_expired(
 
 # --- signatures --------------------------------------------------------------------------------------
 def _other_settlement(backend, stablecoin, registry, treasury, issuer):
-    return backend.deploy("Settlement", stablecoin, registry, treasury, FEE_BPS, WITHDRAWAL_DELAY, sender=issuer)
+    return backend.deploy(
+        "Settlement",
+        stablecoin,
+        registry,
+        treasury,
+        FEE_BPS,
+        WITHDRAWAL_DELAY,
+        WITHDRAWAL_WINDOW,
+        PAUSE_LIMIT,
+        sender=issuer,
+    )
 
 
 @pytest.mark.parametrize(

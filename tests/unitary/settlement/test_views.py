@@ -6,7 +6,7 @@ from eth_utils import keccak
 from computerwa.client.signing import Domain
 from computerwa.client.vouchers import payment_nonce
 from computerwa.models.settlement import split
-from tests.conftest import FEE_BPS, WITHDRAWAL_DELAY
+from tests.conftest import FEE_BPS, PAUSE_LIMIT, WITHDRAWAL_DELAY, WITHDRAWAL_WINDOW
 from tests.unitary.settlement.conftest import DOLLAR, SHARE, signed_batch
 
 
@@ -31,9 +31,16 @@ def test_payment_nonce_is_keccak_of_the_node_and_salt(settlement, node_id, salt)
 
 def test_accounts_start_with_nothing(settlement, customer, node):
     assert settlement.available(customer) == 0
+    assert settlement.prepaid(customer) == 0
     assert settlement.settled(customer, node) == 0
     assert settlement.earnings(customer) == 0
-    assert settlement.withdrawal_request(customer) == (0, 0)
+    assert settlement.withdrawal_request(customer) == (0, 0, 0)
+
+
+def test_a_never_paused_clock_is_the_block_time_and_a_pause_may_start_at_once(backend, settlement):
+    assert settlement.clock() == backend.timestamp
+    assert settlement.paused_until() == 0
+    assert settlement.next_pause_at() == PAUSE_LIMIT  # the time of no pause, plus the limit: long past
 
 
 def test_views_follow_a_deposit_a_voucher_and_a_request(
@@ -43,12 +50,17 @@ def test_views_follow_a_deposit_a_voucher_and_a_request(
     now = backend.pending_timestamp
     settlement.request_withdrawal(DOLLAR, sender=customer)
     fee, operator_amount, _ = split(20 * DOLLAR + 1, FEE_BPS, SHARE)
-    assert settlement.available(customer) == prepaid - 20 * DOLLAR - 1
+    assert settlement.prepaid(customer) == prepaid - 20 * DOLLAR - 1
+    assert settlement.available(customer) == prepaid - 20 * DOLLAR - 1 - DOLLAR
     assert settlement.settled(customer, node) == 20 * DOLLAR + 1
     assert settlement.settled(customer, node + 1) == 0
     assert settlement.earnings(operator) == operator_amount
     assert settlement.earnings(treasury) == fee
-    assert settlement.withdrawal_request(customer) == (DOLLAR, now + WITHDRAWAL_DELAY)
+    assert settlement.withdrawal_request(customer) == (
+        DOLLAR,
+        now + WITHDRAWAL_DELAY,
+        now + WITHDRAWAL_DELAY + WITHDRAWAL_WINDOW,
+    )
 
 
 def test_earnings_of_a_treasury_that_is_also_an_operator_add_up(

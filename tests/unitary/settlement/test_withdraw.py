@@ -10,7 +10,7 @@ from eth_utils import keccak
 
 from computerwa.evm.chain import reverts
 from computerwa.models.settlement import MAX_FEE_BPS, split
-from tests.conftest import FEE_BPS, NODE_REGION, WITHDRAWAL_DELAY
+from tests.conftest import FEE_BPS, NODE_REGION, WITHDRAWAL_DELAY, WITHDRAWAL_WINDOW
 from tests.unitary.settlement.conftest import DOLLAR, PRICE, SHARE, SLA, THIRD_SHARE, assert_solvent, signed_batch
 
 REQUEST = 4_000 * DOLLAR + 7
@@ -28,12 +28,14 @@ def requested(receipt):
 def test_request_records_the_amount_and_when_it_can_be_paid(backend, settlement, customer, prepaid):
     now = backend.pending_timestamp
     receipt = settlement.request_withdrawal(REQUEST, sender=customer)
+    window = (now + WITHDRAWAL_DELAY, now + WITHDRAWAL_DELAY + WITHDRAWAL_WINDOW)
     assert requested(receipt) == [
-        {"payer": customer.address, "amount": REQUEST, "available_at": now + WITHDRAWAL_DELAY}
+        {"payer": customer.address, "amount": REQUEST, "available_at": window[0], "expires_at": window[1]}
     ]
-    assert settlement.withdrawal_request(customer) == (REQUEST, now + WITHDRAWAL_DELAY)
-    # until it is paid, nodes can still charge all of it
-    assert settlement.available(customer) == prepaid
+    assert settlement.withdrawal_request(customer) == (REQUEST, *window)
+    # from the request on, nodes no longer count it as available, though they can still charge it
+    assert settlement.available(customer) == prepaid - REQUEST
+    assert settlement.prepaid(customer) == prepaid
 
 
 def test_request_of_nothing_is_refused(settlement, customer, prepaid):
@@ -58,7 +60,12 @@ def test_a_new_request_replaces_the_pending_one_and_restarts_the_delay(backend, 
     backend.sleep(WITHDRAWAL_DELAY // 2)
     now = backend.pending_timestamp
     settlement.request_withdrawal(DOLLAR, sender=customer)
-    assert settlement.withdrawal_request(customer) == (DOLLAR, now + WITHDRAWAL_DELAY)
+    assert settlement.withdrawal_request(customer) == (
+        DOLLAR,
+        now + WITHDRAWAL_DELAY,
+        now + WITHDRAWAL_DELAY + WITHDRAWAL_WINDOW,
+    )
+    assert settlement.available(customer) == prepaid - DOLLAR
     sleep_until(backend, now + WITHDRAWAL_DELAY - 1)
     with reverts("settlement: withdrawal not available yet"):
         settlement.withdraw(customer, sender=customer)
@@ -86,7 +93,7 @@ def test_withdraw_one_second_early_fails_and_at_available_at_pays(backend, stabl
     ]
     assert stablecoin.balanceOf(customer) == before + REQUEST
     assert settlement.available(customer) == prepaid - REQUEST
-    assert settlement.withdrawal_request(customer) == (0, 0)
+    assert settlement.withdrawal_request(customer) == (0, 0, 0)
     assert_solvent(stablecoin, settlement, [customer], [])
 
 
@@ -120,7 +127,8 @@ def test_vouchers_can_still_charge_a_pending_withdrawal(
     settlement.request_withdrawal(prepaid, sender=customer)
     backend.sleep(WITHDRAWAL_DELAY - 10)
     settlement.settle(*signed_batch(domain, [voucher(node, 2_500 * DOLLAR + 3)], customer), sender=relayer)
-    assert settlement.available(customer) == prepaid - 2_500 * DOLLAR - 3
+    assert settlement.prepaid(customer) == prepaid - 2_500 * DOLLAR - 3
+    assert settlement.available(customer) == 0  # all of what is left is requested
     backend.sleep(10)
     receipt = settlement.withdraw(customer, sender=customer)
     # min(request, balance left)
@@ -151,7 +159,63 @@ def test_withdraw_after_vouchers_took_everything_pays_nothing_and_clears_the_req
     assert receipt.filter("Withdrawn")[0].args["amount"] == 0
     assert receipt.filter("Transfer") == []
     assert stablecoin.balanceOf(customer) == before
-    assert settlement.withdrawal_request(customer) == (0, 0)
+    assert settlement.withdrawal_request(customer) == (0, 0, 0)
+
+
+# --- expiry -----------------------------------------------------------------------------------------
+def test_a_matured_request_is_paid_up_to_the_last_second_of_its_window(backend, settlement, customer, prepaid):
+    requested_at = settlement.request_withdrawal(REQUEST, sender=customer).timestamp
+    sleep_until(backend, requested_at + WITHDRAWAL_DELAY + WITHDRAWAL_WINDOW - 1)
+    assert settlement.withdraw(customer, sender=customer).return_value == REQUEST
+
+
+def test_a_request_not_paid_within_its_window_expires(backend, stablecoin, settlement, customer, prepaid):
+    requested_at = settlement.request_withdrawal(REQUEST, sender=customer).timestamp
+    sleep_until(backend, requested_at + WITHDRAWAL_DELAY + WITHDRAWAL_WINDOW)
+    before = stablecoin.balanceOf(customer)
+    with reverts("settlement: withdrawal request expired"):
+        settlement.withdraw(customer, sender=customer)
+    assert stablecoin.balanceOf(customer) == before
+    assert settlement.prepaid(customer) == prepaid
+
+
+def test_an_expired_request_is_available_to_nodes_again_and_reads_as_none(
+    backend, settlement, customer, prepaid, mine_at
+):
+    requested_at = settlement.request_withdrawal(REQUEST, sender=customer).timestamp
+    expires_at = requested_at + WITHDRAWAL_DELAY + WITHDRAWAL_WINDOW
+    mine_at(expires_at - 1)
+    assert settlement.available(customer) == prepaid - REQUEST
+    assert settlement.withdrawal_request(customer) == (REQUEST, requested_at + WITHDRAWAL_DELAY, expires_at)
+    mine_at(expires_at)
+    assert settlement.available(customer) == prepaid
+    assert settlement.withdrawal_request(customer) == (0, 0, 0)
+    assert settlement.prepaid(customer) == prepaid
+
+
+def test_after_expiry_a_new_request_waits_the_whole_delay_again(backend, settlement, customer, prepaid):
+    requested_at = settlement.request_withdrawal(REQUEST, sender=customer).timestamp
+    sleep_until(backend, requested_at + WITHDRAWAL_DELAY + WITHDRAWAL_WINDOW + 5)
+    again = settlement.request_withdrawal(REQUEST, sender=customer).timestamp
+    assert settlement.available(customer) == prepaid - REQUEST
+    sleep_until(backend, again + WITHDRAWAL_DELAY - 1)
+    with reverts("settlement: withdrawal not available yet"):
+        settlement.withdraw(customer, sender=customer)
+    assert settlement.withdraw(customer, sender=customer).return_value == REQUEST
+
+
+def test_available_is_net_of_a_request_and_never_below_zero(
+    backend, settlement, domain, node, customer, relayer, prepaid, voucher
+):
+    settlement.request_withdrawal(REQUEST, sender=customer)
+    assert settlement.available(customer) == prepaid - REQUEST
+    # vouchers charge the balance down to below the request: nothing is available, the rest
+    # is what the payer can still withdraw
+    settlement.settle(*signed_batch(domain, [voucher(node, prepaid - REQUEST + 5)], customer), sender=relayer)
+    assert settlement.prepaid(customer) == REQUEST - 5
+    assert settlement.available(customer) == 0
+    backend.sleep(WITHDRAWAL_DELAY)
+    assert settlement.withdraw(customer, sender=customer).return_value == REQUEST - 5
 
 
 # --- withdraw_earnings ------------------------------------------------------------------------------
@@ -315,3 +379,27 @@ def test_fees_overflowing_the_packed_pool_move_whole_and_leave_it_empty(settleme
     assert settlement.earnings(treasury) == EDGE + 5
     pay(10 * EDGE + 50 + 100)
     assert settlement.earnings(treasury) == EDGE + 5 + 10
+
+
+# --- attacks (issue #15) -----------------------------------------------------------------------------
+def test_prearmed_prepaid_withdrawal_cannot_empty_a_balance_before_settle(
+    backend, settlement, domain, node, customer, relayer, prepaid, voucher, mine_at
+):
+    # the payer asks for everything right after prepaying: the request is public at once, and
+    # a node reading `available` sees nothing it can serve against
+    now = backend.pending_timestamp
+    receipt = settlement.request_withdrawal(prepaid, sender=customer)
+    assert [e.args["payer"] for e in receipt.filter("WithdrawalRequested")] == [customer.address]
+    assert settlement.available(customer) == 0
+    # the request matures, then the payer sits on it: once its window has passed it is
+    # expired, and the whole balance is what nodes can charge again
+    mine_at(now + WITHDRAWAL_DELAY + WITHDRAWAL_WINDOW)
+    assert settlement.available(customer) == prepaid
+    # a node serves against it; in the block before the node's settle the payer tries to
+    # empty the balance with its old request
+    served = voucher(node, prepaid, deadline=backend.pending_timestamp + 2 * WITHDRAWAL_DELAY)
+    with reverts("settlement: withdrawal request expired"):
+        settlement.withdraw(customer, sender=customer)
+    receipt = settlement.settle(*signed_batch(domain, [served], customer), sender=relayer)
+    assert [e.args["amount"] for e in receipt.filter("VoucherSettled")] == [prepaid]
+    assert settlement.available(customer) == 0
