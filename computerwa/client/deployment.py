@@ -94,6 +94,13 @@ def load_config(network_choice: str, is_local: bool, path: Path = CONFIG_FILE) -
     if unknown:
         raise DeploymentError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))} for {network_choice}")
     config.update(section)
+    leave = config["bond_delay"] + config["bond_withdrawal_window"]
+    if config["committee_delay"] is not None and config["committee_delay"] < leave:
+        raise DeploymentError(
+            f"{path}: committee_delay {config['committee_delay']} s for {network_choice} is shorter than "
+            f"bond_delay + bond_withdrawal_window ({leave} s): operators could not take their bond out "
+            "before a new committee judges them; raise it or leave it out (that default)"
+        )
     return config
 
 
