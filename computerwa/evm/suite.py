@@ -262,7 +262,13 @@ def deploy_with_record(project: Any, chain: Any, deployer: Any, config: dict) ->
         name: created.get(name) or {"address": suite.stablecoin.address, "tx_hash": None, "block": None}
         for name in CONTRACTS
     }
-    config.update(genesis=suite.genesis, attestors=suite.settings["attestors"], treasury=suite.settings["treasury"])
+    config.update(
+        genesis=suite.genesis,
+        attestors=suite.settings["attestors"],
+        treasury=suite.settings["treasury"],
+        committee_delay=suite.settings["committee_delay"],
+        fee_delay=suite.settings["fee_delay"],
+    )
     record = {
         "chain_id": chain.chain_id,
         "deployer": deployer.address,
