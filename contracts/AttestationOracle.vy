@@ -23,10 +23,10 @@
        low-s; a zero-address recovery is refused (snekmate's `ecdsa`). Attestors are
        EOAs; ERC-1271 contract wallets are not supported.
      Gas: the committee (up to 32 addresses, sorted) is stored as the code of a data
-     contract written on every change (SSTORE2), read with one EXTCODECOPY, and checked
-     against the ascending signers in one merge walk, so an extra signature costs its
-     ecrecover and calldata but no storage read. Removing an attestor rewrites the
-     committee, so its signatures fail at once. Each report's metrics and acceptance
+     contract written at every announcement (SSTORE2), read with one EXTCODECOPY, and
+     checked against the ascending signers in one merge walk, so an extra signature costs
+     its ecrecover and calldata but no storage read. Applying a change swaps the
+     committee in one write, so a removed attestor's signatures fail from that block. Each report's metrics and acceptance
      time fill exactly one storage slot, never zero once written (the acceptance time is
      not), which is what makes it write-once.
      Committee changes are public and delayed: the owner announces a whole new committee
