@@ -23,12 +23,18 @@
        low-s; a zero-address recovery is refused (snekmate's `ecdsa`). Attestors are
        EOAs; ERC-1271 contract wallets are not supported.
      Gas: the committee (up to 32 addresses, sorted) is stored as the code of a data
-     contract written on every change (SSTORE2), read with one EXTCODECOPY, and checked
-     against the ascending signers in one merge walk, so an extra signature costs its
-     ecrecover and calldata but no storage read. Removing an attestor rewrites the
-     committee, so its signatures fail at once. Each report's metrics and acceptance
+     contract written at every announcement (SSTORE2), read with one EXTCODECOPY, and
+     checked against the ascending signers in one merge walk, so an extra signature costs
+     its ecrecover and calldata but no storage read. Applying a change swaps the
+     committee in one write, so a removed attestor's signatures fail from that block. Each report's metrics and acceptance
      time fill exactly one storage slot, never zero once written (the acceptance time is
      not), which is what makes it write-once.
+     Committee changes are public and delayed: the owner announces a whole new committee
+     and threshold (`CommitteeChangeAnnounced`), which may be applied only
+     `COMMITTEE_DELAY` seconds later and can be cancelled until then, so operators see
+     who will judge them and can take their bond out first (choose `COMMITTEE_DELAY` at
+     least the registry's `BOND_DELAY` plus its withdrawal window). Until it is applied,
+     reports need the current committee's signatures.
      Time is the suite's one clock: `epoch = (block.timestamp - GENESIS) // EPOCH_LENGTH`.
 """
 
@@ -56,6 +62,7 @@ exports: (
 )
 
 MAX_ATTESTORS: constant(uint256) = 32
+MAX_COMMITTEE_DELAY: constant(uint256) = constants.YEAR
 _REPORT_TYPEHASH: constant(bytes32) = keccak256(
     "PerformanceReport(uint256 nodeId,uint64 epoch,uint16 uptimeBps,uint16 utilizationBps,uint32 latencyMsP50,uint64 energyWh,uint64 workUnits,uint256 deadline)"
 )
@@ -71,6 +78,10 @@ _DATA_PREFIX: constant(Bytes[10]) = b"\x61\x04\x00\x80\x60\x0a\x3d\x39\x3d\xf3"
 _COUNT_SHIFT: constant(uint256) = 160
 _THRESHOLD_SHIFT: constant(uint256) = 168
 _COMMITTEE_MASK: constant(uint256) = (1 << _THRESHOLD_SHIFT) - 1
+# _pending: an announced committee, as `_config` (bits 0..175) | when it may apply (176..255);
+# zero when none is announced
+_EFFECTIVE_SHIFT: constant(uint256) = 176
+_CONFIG_MASK: constant(uint256) = (1 << _EFFECTIVE_SHIFT) - 1
 
 # Attestation slot: uptime (0..15) | utilization (16..31) | latency (32..63)
 # | energy (64..127) | work units (128..191) | submitted_at (192..255)
@@ -82,33 +93,49 @@ _SUBMITTED_SHIFT: constant(uint256) = 192
 
 GENESIS: public(immutable(uint256))
 EPOCH_LENGTH: public(immutable(uint256))
+COMMITTEE_DELAY: public(immutable(uint256))
 
 _config: uint256
+_pending: uint256
 _reports: HashMap[uint256, HashMap[uint64, uint256]]
 # the node's highest reported epoch plus one; zero before its first report
 _latest_plus_one: HashMap[uint256, uint256]
 
 
 @deploy
-def __init__(attestors: DynArray[address, MAX_ATTESTORS], threshold: uint256, genesis: uint256, epoch_length: uint256):
+def __init__(
+    attestors: DynArray[address, MAX_ATTESTORS],
+    threshold: uint256,
+    genesis: uint256,
+    epoch_length: uint256,
+    committee_delay: uint256,
+):
     """
-    @dev The deployer owns the oracle.
+    @dev The deployer owns the oracle. Logs `AttestorAdded` for each attestor and
+         `ThresholdSet`.
     @param attestors The first committee: distinct, non-zero addresses, in any order.
     @param threshold Signatures a report needs: at least 1, at most the committee size.
     @param genesis The deployment-wide epoch origin; not in the future.
     @param epoch_length Seconds per epoch; not zero.
+    @param committee_delay Seconds between a committee change's announcement and the
+           earliest time it may apply (1 s to a year).
     """
     ow.__init__()
     ow2.__init__()
     eip712.__init__("ComputeRWA Oracle", "1")
     assert genesis <= block.timestamp, "oracle: genesis is in the future"
     assert epoch_length != 0, "oracle: epoch length is zero"
+    assert (
+        committee_delay != 0 and committee_delay <= MAX_COMMITTEE_DELAY
+    ), "oracle: committee delay not within 1 s to a year"
     GENESIS = genesis
     EPOCH_LENGTH = epoch_length
-    committee: DynArray[address, MAX_ATTESTORS] = []
-    for attestor: address in attestors:
-        committee = self._inserted(committee, attestor)
-    self._store(committee, threshold)
+    COMMITTEE_DELAY = committee_delay
+    committee: DynArray[address, MAX_ATTESTORS] = self._sorted(attestors)
+    for attestor: address in committee:
+        log IAttestationOracle.AttestorAdded(attestor=attestor)
+    self._config = self._packed(committee, threshold)
+    log IAttestationOracle.ThresholdSet(threshold=threshold)
 
 
 @external
@@ -238,7 +265,7 @@ def attestors() -> DynArray[address, MAX_ATTESTORS]:
     @dev The current committee, in ascending address order (the order of `signer_bitmap`).
     @return DynArray The attestors.
     """
-    return self._committee()
+    return self._members(self._config)
 
 
 @external
@@ -259,7 +286,7 @@ def is_attestor(account: address) -> bool:
     @param account The address.
     @return bool True for a current attestor.
     """
-    return account in self._committee()
+    return account in self._members(self._config)
 
 
 @external
@@ -283,54 +310,84 @@ def current_epoch() -> uint256:
 
 
 @external
-def add_attestor(attestor: address):
+@view
+def pending_committee() -> (DynArray[address, MAX_ATTESTORS], uint256, uint256):
     """
-    @dev Adds `attestor` to the committee. Owner only.
-    @param attestor Not the zero address, not already an attestor; at most 32 in all.
+    @dev The announced committee change, if any.
+    @return DynArray Its attestors, ascending (empty when none is announced).
+    @return uint256 Its threshold (0 when none is announced).
+    @return uint256 When it may apply (0 when none is announced).
     """
-    ow._check_owner()
-    self._store(self._inserted(self._committee(), attestor), self._config >> _THRESHOLD_SHIFT)
+    pending: uint256 = self._pending
+    if pending == 0:
+        return [], 0, 0
+    return self._members(pending), (pending >> _THRESHOLD_SHIFT) & constants.UINT8_MASK, pending >> _EFFECTIVE_SHIFT
 
 
 @external
-def remove_attestor(attestor: address):
+def announce_committee(attestors: DynArray[address, MAX_ATTESTORS], threshold: uint256):
     """
-    @dev Removes `attestor`; its signatures fail from this block on. Owner only.
-    @param attestor A current attestor; the committee must stay at least `threshold` strong
-           (lower the threshold first).
+    @dev Announces a whole new committee and threshold, which may apply `COMMITTEE_DELAY`
+         seconds from now (`apply_committee`); it replaces any change announced before and
+         restarts the delay. Reports keep needing the current committee until it applies.
+         Owner only.
+    @param attestors The new committee: distinct, non-zero addresses, in any order.
+    @param threshold Signatures a report will need: at least 1, at most the new committee's size.
     """
     ow._check_owner()
-    committee: DynArray[address, MAX_ATTESTORS] = self._committee()
-    kept: DynArray[address, MAX_ATTESTORS] = []
-    for member: address in committee:
-        if member != attestor:
-            kept.append(member)
-    assert len(kept) < len(committee), "oracle: not an attestor"
-    log IAttestationOracle.AttestorRemoved(attestor=attestor)
-    self._store(kept, self._config >> _THRESHOLD_SHIFT)
+    committee: DynArray[address, MAX_ATTESTORS] = self._sorted(attestors)
+    effective_at: uint256 = block.timestamp + COMMITTEE_DELAY
+    self._pending = self._packed(committee, threshold) | (effective_at << _EFFECTIVE_SHIFT)
+    log IAttestationOracle.CommitteeChangeAnnounced(attestors=committee, threshold=threshold, effective_at=effective_at)
 
 
 @external
-def set_threshold(threshold: uint256):
+def apply_committee():
     """
-    @dev Sets how many signatures a report needs. Owner only.
-    @param threshold At least 1, at most the committee size.
+    @dev Puts the announced committee and threshold in force once its delay has run: from
+         this block on, only its members' signatures count. Logs `AttestorRemoved` and
+         `AttestorAdded` for each member that leaves or joins, and `ThresholdSet` when the
+         threshold changes. Owner only.
     """
     ow._check_owner()
+    pending: uint256 = self._pending
+    assert pending != 0, "oracle: no committee change announced"
+    assert block.timestamp >= pending >> _EFFECTIVE_SHIFT, "oracle: committee change not due yet"
     config: uint256 = self._config
-    self._check_threshold(threshold, (config >> _COUNT_SHIFT) & constants.UINT8_MASK)
-    self._config = (config & _COMMITTEE_MASK) | (threshold << _THRESHOLD_SHIFT)
-    log IAttestationOracle.ThresholdSet(threshold=threshold)
+    old: DynArray[address, MAX_ATTESTORS] = self._members(config)
+    new: DynArray[address, MAX_ATTESTORS] = self._members(pending)
+    for member: address in old:
+        if member not in new:
+            log IAttestationOracle.AttestorRemoved(attestor=member)
+    for member: address in new:
+        if member not in old:
+            log IAttestationOracle.AttestorAdded(attestor=member)
+    threshold: uint256 = (pending >> _THRESHOLD_SHIFT) & constants.UINT8_MASK
+    if threshold != config >> _THRESHOLD_SHIFT:
+        log IAttestationOracle.ThresholdSet(threshold=threshold)
+    self._config = pending & _CONFIG_MASK
+    self._pending = 0
+
+
+@external
+def cancel_committee():
+    """
+    @dev Withdraws the announced committee change; the current committee stays. Owner only.
+    """
+    ow._check_owner()
+    assert self._pending != 0, "oracle: no committee change announced"
+    self._pending = 0
+    log IAttestationOracle.CommitteeChangeCancelled()
 
 
 @internal
 @view
-def _committee() -> DynArray[address, MAX_ATTESTORS]:
+def _members(config: uint256) -> DynArray[address, MAX_ATTESTORS]:
     """
-    @dev The current committee, read from its data contract's code (one EXTCODECOPY).
+    @dev A committee, read from its data contract's code (one EXTCODECOPY).
+    @param config A packed committee word (`_config`, or `_pending`): data contract | count.
     @return DynArray The attestors, in ascending address order.
     """
-    config: uint256 = self._config
     count: uint256 = (config >> _COUNT_SHIFT) & constants.UINT8_MASK
     data: Bytes[_COMMITTEE_BYTES] = slice(convert(config & constants.ADDRESS_MASK, address).code, 0, _COMMITTEE_BYTES)
     committee: DynArray[address, MAX_ATTESTORS] = []
@@ -340,48 +397,48 @@ def _committee() -> DynArray[address, MAX_ATTESTORS]:
 
 
 @internal
-def _inserted(committee: DynArray[address, MAX_ATTESTORS], attestor: address) -> DynArray[address, MAX_ATTESTORS]:
+@pure
+def _sorted(attestors: DynArray[address, MAX_ATTESTORS]) -> DynArray[address, MAX_ATTESTORS]:
     """
-    @dev `committee` with `attestor` added in its place: `committee` ascends, and so does
-         the result. Logs `AttestorAdded`.
-    @param committee The committee, ascending.
-    @param attestor A new attestor: not the zero address, not a member; at most 32 in all.
-    @return DynArray The new committee, ascending.
+    @dev `attestors` in ascending address order, each checked: not the zero address, not
+         given twice.
+    @param attestors Addresses in any order (at most 32, by their type).
+    @return DynArray The committee, ascending.
     """
-    assert attestor != empty(address), "oracle: attestor is the zero address"
-    assert attestor not in committee, "oracle: already an attestor"
-    assert len(committee) < MAX_ATTESTORS, "oracle: committee is full"
-    key: uint256 = convert(attestor, uint256)
-    result: DynArray[address, MAX_ATTESTORS] = []
-    placed: bool = False
-    for member: address in committee:
-        if not placed and convert(member, uint256) > key:
+    committee: DynArray[address, MAX_ATTESTORS] = []
+    for attestor: address in attestors:
+        assert attestor != empty(address), "oracle: attestor is the zero address"
+        assert attestor not in committee, "oracle: already an attestor"
+        key: uint256 = convert(attestor, uint256)
+        result: DynArray[address, MAX_ATTESTORS] = []
+        placed: bool = False
+        for member: address in committee:
+            if not placed and convert(member, uint256) > key:
+                result.append(attestor)
+                placed = True
+            result.append(member)
+        if not placed:
             result.append(attestor)
-            placed = True
-        result.append(member)
-    if not placed:
-        result.append(attestor)
-    log IAttestationOracle.AttestorAdded(attestor=attestor)
-    return result
+        committee = result
+    return committee
 
 
 @internal
-def _store(committee: DynArray[address, MAX_ATTESTORS], threshold: uint256):
+def _packed(committee: DynArray[address, MAX_ATTESTORS], threshold: uint256) -> uint256:
     """
-    @dev Writes `committee` as the code of a new data contract, then the config slot
-         (data contract | count | threshold); logs `ThresholdSet` when the threshold changes.
+    @dev Writes `committee` as the code of a new data contract and returns its packed word
+         (data contract | count | threshold), after checking the threshold against it.
     @param committee The committee, ascending.
     @param threshold Signatures a report needs: at least 1, at most the committee size.
+    @return uint256 The word `_config` holds for this committee.
     """
     count: uint256 = len(committee)
     self._check_threshold(threshold, count)
-    if threshold != self._config >> _THRESHOLD_SHIFT:
-        log IAttestationOracle.ThresholdSet(threshold=threshold)
     members: address[MAX_ATTESTORS] = empty(address[MAX_ATTESTORS])
     for position: uint256 in range(count, bound=MAX_ATTESTORS):
         members[position] = committee[position]
     data: address = raw_create(concat(_DATA_PREFIX, abi_encode(members)))
-    self._config = convert(data, uint256) | (count << _COUNT_SHIFT) | (threshold << _THRESHOLD_SHIFT)
+    return convert(data, uint256) | (count << _COUNT_SHIFT) | (threshold << _THRESHOLD_SHIFT)
 
 
 @internal

@@ -37,6 +37,15 @@
      deadline permitting); earnings stay withdrawable. A pause lapses by itself
      `PAUSE_LIMIT` seconds after it began, and a new one may start only `PAUSE_LIMIT`
      after the last one ended, so at most half of any stretch of time is paused.
+     Fee changes: the owner announces one (`FeeChangeAnnounced`), and it can be applied
+     only `FEE_DELAY` seconds of Settlement's clock later; until then, and until it is
+     applied, every payment pays the fee in force. `FEE_DELAY` is at least
+     `WITHDRAWAL_DELAY + WITHDRAWAL_WINDOW`, so a payer who requests its withdrawal at the
+     announcement is paid before the change applies. It is also the voucher lifetime
+     bound: a node that accepts only vouchers whose deadline is at most `FEE_DELAY` ahead
+     is never charged a fee announced after the voucher was signed (the voucher has
+     expired before the change can apply), and so for EIP-3009 payments with
+     `valid_before`. Nothing of this is read by `settle`: the fee stays one read of `_config`.
 """
 
 from ethereum.ercs import IERC20
@@ -74,6 +83,7 @@ MAX_FEE_BPS: constant(uint256) = 1_000
 MAX_WITHDRAWAL_DELAY: constant(uint256) = constants.YEAR
 MAX_WITHDRAWAL_WINDOW: constant(uint256) = 30 * 86_400
 MAX_PAUSE_LIMIT: constant(uint256) = 30 * 86_400
+MAX_FEE_DELAY: constant(uint256) = 2 * constants.YEAR
 _VOUCHER_TYPEHASH: constant(bytes32) = keccak256(
     "Voucher(address payer,uint256 nodeId,uint256 cumulativeAmount,uint256 deadline)"
 )
@@ -104,6 +114,9 @@ _SHARE_SHIFT: constant(uint256) = 160
 # itself is in _config, which `settle` reads anyway
 _STOPPED_SHIFT: constant(uint256) = 64
 _RESUMED_SHIFT: constant(uint256) = 128
+# _fee_change: the announced fee bps (bits 0..15) | when it may apply, on Settlement's
+# clock (16..255); zero when none is announced (`effective_at` is never zero)
+_EFFECTIVE_SHIFT: constant(uint256) = 16
 
 
 # one node of a batch: who it pays, and what its vouchers paid. The operator is read
@@ -127,6 +140,7 @@ REGISTRY: public(immutable(INodeRegistry))
 WITHDRAWAL_DELAY: public(immutable(uint256))
 WITHDRAWAL_WINDOW: public(immutable(uint256))
 PAUSE_LIMIT: public(immutable(uint256))
+FEE_DELAY: public(immutable(uint256))
 
 guardian: public(address)
 _config: uint256
@@ -139,6 +153,7 @@ _payees: HashMap[uint256, uint256]
 _operators: HashMap[uint256, address]
 _withdrawal: HashMap[address, Request]
 _pause: uint256
+_fee_change: uint256
 # during `settle`: a node's index in the batch's payees, plus one. O(1) whatever the
 # order of the vouchers; an entry left by an earlier settle of the same transaction is
 # never trusted, since it is checked against the payee's node id
@@ -154,6 +169,7 @@ def __init__(
     withdrawal_delay: uint256,
     withdrawal_window: uint256,
     pause_limit: uint256,
+    fee_delay: uint256,
 ):
     """
     @param stablecoin The payment token.
@@ -165,6 +181,9 @@ def __init__(
            expires (1 s to 30 days).
     @param pause_limit Seconds after which a pause lapses, and the least time between the
            end of a pause and the next (1 s to 30 days).
+    @param fee_delay Seconds of Settlement's clock between a fee change's announcement and
+           the earliest time it may apply, and the voucher lifetime bound nodes accept: at
+           least `withdrawal_delay + withdrawal_window`, at most two years.
     """
     assert stablecoin.address.is_contract, "settlement: stablecoin has no code"
     assert registry.address.is_contract, "settlement: registry has no code"
@@ -175,6 +194,10 @@ def __init__(
         withdrawal_window != 0 and withdrawal_window <= MAX_WITHDRAWAL_WINDOW
     ), "settlement: withdrawal window not within 1 s to 30 days"
     assert pause_limit != 0 and pause_limit <= MAX_PAUSE_LIMIT, "settlement: pause limit not within 1 s to 30 days"
+    assert (
+        fee_delay >= withdrawal_delay + withdrawal_window
+    ), "settlement: fee delay shorter than the withdrawal delay and window"
+    assert fee_delay <= MAX_FEE_DELAY, "settlement: fee delay above two years"
     ow.__init__()
     ow2.__init__()
     eip712.__init__("ComputeRWA Settlement", "1")
@@ -183,6 +206,7 @@ def __init__(
     WITHDRAWAL_DELAY = withdrawal_delay
     WITHDRAWAL_WINDOW = withdrawal_window
     PAUSE_LIMIT = pause_limit
+    FEE_DELAY = fee_delay
     self._config = convert(treasury, uint256) | (fee_bps << _FEE_SHIFT)
 
 
@@ -420,15 +444,46 @@ def withdraw_earnings(receiver: address) -> uint256:
 
 
 @external
-def set_fee(fee_bps: uint256):
+def announce_fee(fee_bps: uint256):
     """
-    @dev Sets the protocol fee for payments from now on. Owner only.
+    @dev Announces a protocol fee that may apply `FEE_DELAY` seconds of Settlement's clock
+         from now (`apply_fee`); it replaces any change announced before and restarts the
+         delay. Payments keep the fee in force until it is applied. Owner only.
     @param fee_bps At most 1,000 (10%).
     """
     ow._check_owner()
     assert fee_bps <= MAX_FEE_BPS, "settlement: fee above the cap"
+    effective_at: uint256 = self._clock() + FEE_DELAY
+    self._fee_change = fee_bps | (effective_at << _EFFECTIVE_SHIFT)
+    log ISettlement.FeeChangeAnnounced(fee_bps=fee_bps, effective_at=effective_at)
+
+
+@external
+def apply_fee():
+    """
+    @dev Puts the announced fee in force for payments from now on, once its delay has run
+         on Settlement's clock. Owner only.
+    """
+    ow._check_owner()
+    change: uint256 = self._fee_change
+    assert change != 0, "settlement: no fee change announced"
+    assert self._clock() >= change >> _EFFECTIVE_SHIFT, "settlement: fee change not due yet"
+    fee_bps: uint256 = change & constants.UINT16_MASK
+    self._fee_change = 0
     self._config = (self._config & ~(constants.UINT16_MASK << _FEE_SHIFT)) | (fee_bps << _FEE_SHIFT)
     log ISettlement.FeeSet(fee_bps=fee_bps)
+
+
+@external
+def cancel_fee():
+    """
+    @dev Withdraws the announced fee change; the fee in force stays. Owner only.
+    """
+    ow._check_owner()
+    change: uint256 = self._fee_change
+    assert change != 0, "settlement: no fee change announced"
+    self._fee_change = 0
+    log ISettlement.FeeChangeCancelled(fee_bps=change & constants.UINT16_MASK)
 
 
 @external
@@ -606,6 +661,18 @@ def fee_bps() -> uint256:
     @return uint256 bps of every payment.
     """
     return (self._config >> _FEE_SHIFT) & constants.UINT16_MASK
+
+
+@external
+@view
+def pending_fee() -> (uint256, uint256):
+    """
+    @dev The announced fee change, if any.
+    @return uint256 The announced fee bps (0 when none is announced).
+    @return uint256 When it may apply, on Settlement's clock (`clock()`); 0 when none is announced.
+    """
+    change: uint256 = self._fee_change
+    return change & constants.UINT16_MASK, change >> _EFFECTIVE_SHIFT
 
 
 @external

@@ -207,11 +207,15 @@ PAST_EPOCHS = 10  # the suite's GENESIS lies this many epochs back, so epochs 0.
 BOND_DELAY = 3 * EPOCH_LENGTH
 SLASH_BPS = 2_000  # a slash moves 20% of the bond
 BOND_WITHDRAWAL_WINDOW = 12 * 3_600  # a matured bond withdrawal is payable for 12 hours, then expires
+COMMITTEE_DELAY = BOND_DELAY + BOND_WITHDRAWAL_WINDOW  # a committee change applies this long after its announcement
 GRACE_PERIOD = 6 * 3_600  # an epoch without a report 6 hours after its end is missed
 WITHDRAWAL_DELAY = 2 * EPOCH_LENGTH
 WITHDRAWAL_WINDOW = EPOCH_LENGTH  # a matured prepaid withdrawal request can be paid for a day, then expires
 PAUSE_LIMIT = 7 * EPOCH_LENGTH  # a Settlement pause lapses after a week
 FEE_BPS = 250  # 2.5% protocol fee
+FEE_DELAY = (
+    4 * EPOCH_LENGTH
+)  # a fee change applies 4 days after its announcement; vouchers nodes accept live at most that long
 NODE_REGION = "asia-southeast"
 
 
@@ -246,6 +250,7 @@ def payment_suite(backend, issuer, stablecoin, identity, suite_attestors, suite_
         epoch_length=EPOCH_LENGTH,
         attestors=suite_attestors,
         threshold=ATTESTOR_THRESHOLD,
+        committee_delay=COMMITTEE_DELAY,
         bond_delay=BOND_DELAY,
         slash_bps=SLASH_BPS,
         bond_withdrawal_window=BOND_WITHDRAWAL_WINDOW,
@@ -255,6 +260,7 @@ def payment_suite(backend, issuer, stablecoin, identity, suite_attestors, suite_
         withdrawal_delay=WITHDRAWAL_DELAY,
         withdrawal_window=WITHDRAWAL_WINDOW,
         pause_limit=PAUSE_LIMIT,
+        fee_delay=FEE_DELAY,
     )
 
 

@@ -46,6 +46,7 @@ LOCAL_DEFAULTS: dict[str, Any] = {
     "guardian": None,  # None: the deployer
     "attestors": None,  # None: the demo committee below
     "threshold": 3,
+    "committee_delay": None,  # None: bond_delay + bond_withdrawal_window, the least allowed
     "bond_delay": 3 * DAY,
     "slash_bps": 2_000,
     "bond_withdrawal_window": DAY,  # a matured bond withdrawal is payable this long, then expires
@@ -53,6 +54,7 @@ LOCAL_DEFAULTS: dict[str, Any] = {
     "withdrawal_delay": 2 * DAY,
     "withdrawal_window": 2 * DAY,
     "pause_limit": 7 * DAY,
+    "fee_delay": None,  # None: withdrawal_delay + withdrawal_window, the least allowed
 }
 REQUIRED_LIVE = ("stablecoin", "treasury", "attestors", "threshold")
 
@@ -92,6 +94,13 @@ def load_config(network_choice: str, is_local: bool, path: Path = CONFIG_FILE) -
     if unknown:
         raise DeploymentError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))} for {network_choice}")
     config.update(section)
+    leave = config["bond_delay"] + config["bond_withdrawal_window"]
+    if config["committee_delay"] is not None and config["committee_delay"] < leave:
+        raise DeploymentError(
+            f"{path}: committee_delay {config['committee_delay']} s for {network_choice} is shorter than "
+            f"bond_delay + bond_withdrawal_window ({leave} s): operators could not take their bond out "
+            "before a new committee judges them; raise it or leave it out (that default)"
+        )
     return config
 
 
@@ -160,18 +169,22 @@ def plan(config: dict, deployer: str) -> list[str]:
     """What `deploy` will send, one line per transaction, before anything is sent."""
     stable = config["stablecoin"] or "a new MockStablecoin"
     attestors = config["attestors"] or [key.address for key in demo_attestors()]
+    fee_delay = config["fee_delay"] or config["withdrawal_delay"] + config["withdrawal_window"]
+    committee_delay = config["committee_delay"] or config["bond_delay"] + config["bond_withdrawal_window"]
     return [
         f"stablecoin        {stable}",
         "IdentityRegistry  new (registrar: the deployer)",
         "ComputeToken      blueprint (EIP-5202)",
         f"ComputeFactory    new, epoch length {config['epoch_length']} s",
-        f"AttestationOracle new, {config['threshold']}-of-{len(attestors)} committee",
+        f"AttestationOracle new, {config['threshold']}-of-{len(attestors)} committee; changes apply "
+        f"{committee_delay} s after their announcement",
         f"NodeRegistry      new, bond delay {config['bond_delay']} s, then payable "
         f"{config['bond_withdrawal_window']} s; slash {config['slash_bps']} bps; grace period "
         f"{config['grace_period']} s; factory creator",
         f"Settlement        new, fee {config['fee_bps']} bps to {config['treasury'] or deployer}, "
         f"withdrawal delay {config['withdrawal_delay']} s then a {config['withdrawal_window']} s window, "
-        f"pauses lapse after {config['pause_limit']} s, guardian {config['guardian'] or deployer}",
+        f"pauses lapse after {config['pause_limit']} s, fee changes and voucher lifetimes {fee_delay} s, "
+        f"guardian {config['guardian'] or deployer}",
         f"owner of every contract: {deployer}",
     ]
 

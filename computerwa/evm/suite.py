@@ -79,6 +79,7 @@ def deploy_suite(
     epoch_length: int = DAY,
     attestors: list[Any] | None = None,
     threshold: int = 3,
+    committee_delay: int | None = None,
     bond_delay: int = 3 * DAY,
     slash_bps: int = 2_000,
     bond_withdrawal_window: int = DAY,
@@ -88,6 +89,7 @@ def deploy_suite(
     withdrawal_delay: int = 2 * DAY,
     withdrawal_window: int = 2 * DAY,
     pause_limit: int = 7 * DAY,
+    fee_delay: int | None = None,
     guardian: Any = None,
     upto: Stage = "settlement",
 ) -> Suite:
@@ -100,7 +102,11 @@ def deploy_suite(
     `genesis_epochs_back` epochs; `treasury` defaults to the deployer. The registry's
     `bond_withdrawal_window` (how long a matured bond withdrawal stays payable) and
     `grace_period` (how long after an epoch's end a report may land before the epoch is
-    missed) default to a day each.
+    missed) default to a day each. Settlement's `fee_delay` (a fee change's notice, and the
+    voucher lifetime bound) defaults to its least, `withdrawal_delay + withdrawal_window`; the
+    oracle's `committee_delay` (a committee change's notice) to `bond_delay +
+    bond_withdrawal_window`, so an operator who asks its bond back at the announcement can
+    take it before the new committee judges it.
     """
     if upto not in _STAGES:
         raise ValueError(f"upto must be one of {', '.join(_STAGES)}, got {upto!r}")
@@ -125,10 +131,12 @@ def deploy_suite(
     if "oracle" in stages:
         if oracle is None:
             committee = sorted_committee(attestors or [])
+            if committee_delay is None:
+                committee_delay = bond_delay + bond_withdrawal_window
             oracle = deployed["AttestationOracle"] = chain.deploy(
-                "AttestationOracle", committee, threshold, genesis, epoch_length, sender=deployer
+                "AttestationOracle", committee, threshold, genesis, epoch_length, committee_delay, sender=deployer
             )
-            suite.settings.update(attestors=committee, threshold=threshold)
+            suite.settings.update(attestors=committee, threshold=threshold, committee_delay=committee_delay)
         suite.oracle = oracle
     if "registry" in stages:
         registry = deployed["NodeRegistry"] = chain.deploy(
@@ -152,6 +160,8 @@ def deploy_suite(
         )
     if "settlement" in stages:
         treasury = getattr(treasury, "address", treasury) or getattr(deployer, "address", deployer)
+        if fee_delay is None:
+            fee_delay = withdrawal_delay + withdrawal_window
         settlement = deployed["Settlement"] = chain.deploy(
             "Settlement",
             stablecoin,
@@ -161,6 +171,7 @@ def deploy_suite(
             withdrawal_delay,
             withdrawal_window,
             pause_limit,
+            fee_delay,
             sender=deployer,
         )
         if guardian is not None:
@@ -172,6 +183,7 @@ def deploy_suite(
             withdrawal_delay=withdrawal_delay,
             withdrawal_window=withdrawal_window,
             pause_limit=pause_limit,
+            fee_delay=fee_delay,
         )
     return suite
 
@@ -186,6 +198,7 @@ def suite_options(config: dict) -> dict[str, Any]:
         "epoch_length": config["epoch_length"],
         "attestors": [to_checksum_address(a) for a in attestors],
         "threshold": config["threshold"],
+        "committee_delay": config["committee_delay"],
         "bond_delay": config["bond_delay"],
         "slash_bps": config["slash_bps"],
         "bond_withdrawal_window": config["bond_withdrawal_window"],
@@ -195,6 +208,7 @@ def suite_options(config: dict) -> dict[str, Any]:
         "withdrawal_delay": config["withdrawal_delay"],
         "withdrawal_window": config["withdrawal_window"],
         "pause_limit": config["pause_limit"],
+        "fee_delay": config["fee_delay"],
         "guardian": config["guardian"],
     }
 
@@ -248,7 +262,13 @@ def deploy_with_record(project: Any, chain: Any, deployer: Any, config: dict) ->
         name: created.get(name) or {"address": suite.stablecoin.address, "tx_hash": None, "block": None}
         for name in CONTRACTS
     }
-    config.update(genesis=suite.genesis, attestors=suite.settings["attestors"], treasury=suite.settings["treasury"])
+    config.update(
+        genesis=suite.genesis,
+        attestors=suite.settings["attestors"],
+        treasury=suite.settings["treasury"],
+        committee_delay=suite.settings["committee_delay"],
+        fee_delay=suite.settings["fee_delay"],
+    )
     record = {
         "chain_id": chain.chain_id,
         "deployer": deployer.address,

@@ -2,7 +2,8 @@
 it accepts (and the revert reason of every refusal, in check order) and what it stores.
 
 Reports are write-once per (node, epoch), for ended epochs only, accepted in any order;
-`latest` is the highest epoch reported (DESIGN, Wave 2 amendments). The model keeps only the
+`latest` is the highest epoch reported (DESIGN, Wave 2 amendments). Committee changes are
+announced whole (committee and threshold) and may apply `committee_delay` seconds later. The model keeps only the
 stored reports: `latest` and `is_fresh` are derived from them, not from a mirror of the
 contract's own bookkeeping."""
 
@@ -26,6 +27,13 @@ HIGH_S = "ecdsa: invalid signature `s` value"
 INVALID_SIGNATURE = "ecdsa: invalid signature"
 NOT_ASCENDING = "oracle: signers not strictly ascending"
 NOT_ATTESTOR = "oracle: signer is not an attestor"
+# committee changes, in check order
+ZERO_ATTESTOR = "oracle: attestor is the zero address"
+ALREADY = "oracle: already an attestor"
+THRESHOLD_ZERO = "oracle: threshold is zero"
+THRESHOLD_TOO_HIGH = "oracle: threshold above committee size"
+NOTHING_ANNOUNCED = "oracle: no committee change announced"
+NOT_DUE = "oracle: committee change not due yet"
 
 
 class ReportLike(Protocol):
@@ -58,6 +66,8 @@ class OracleModel:
     committee: list[int]  # attestor addresses as integers, ascending
     threshold: int
     reports: dict[tuple[int, int], tuple[int, ...]] = field(default_factory=dict)  # metrics + submitted_at
+    committee_delay: int = 1
+    pending: tuple[list[int], int, int] | None = None  # (committee, threshold, effective_at)
 
     def epoch(self, timestamp: int) -> int:
         return (timestamp - self.genesis) // self.epoch_length
@@ -119,8 +129,36 @@ class OracleModel:
             return False
         return now - (self.genesis + (epochs[-1] + 1) * self.epoch_length) <= max_age
 
-    def add(self, attestor: int) -> None:
-        self.committee = sorted([*self.committee, attestor])
+    # --- committee changes ------------------------------------------------------------------
+    @staticmethod
+    def committee_refusal(attestors: Sequence[int], threshold: int) -> str | None:
+        """Why a committee (in the order given) and threshold are refused, or None."""
+        seen: set[int] = set()
+        for attestor in attestors:
+            if attestor == 0:
+                return ZERO_ATTESTOR
+            if attestor in seen:
+                return ALREADY
+            seen.add(attestor)
+        if threshold == 0:
+            return THRESHOLD_ZERO
+        return THRESHOLD_TOO_HIGH if threshold > len(seen) else None
 
-    def remove(self, attestor: int) -> None:
-        self.committee = [member for member in self.committee if member != attestor]
+    def announce(self, attestors: Sequence[int], threshold: int, now: int) -> None:
+        """The owner announces a committee (checked by `committee_refusal`); it replaces any
+        pending change and may apply at `now + committee_delay`."""
+        self.pending = (sorted(attestors), threshold, now + self.committee_delay)
+
+    def apply_refusal(self, now: int) -> str | None:
+        if self.pending is None:
+            return NOTHING_ANNOUNCED
+        return NOT_DUE if now < self.pending[2] else None
+
+    def apply(self, now: int) -> None:
+        assert self.pending is not None and self.apply_refusal(now) is None
+        self.committee, self.threshold, _ = self.pending
+        self.pending = None
+
+    def pending_committee(self) -> tuple[list[int], int, int]:
+        """What `pending_committee()` reads, zeros when none is announced."""
+        return self.pending or ([], 0, 0)

@@ -1,7 +1,8 @@
 """The exact model of Settlement (contracts/Settlement.vy): prepaid balances, settled
 amounts per (payer, node) channel, earnings and the split of every payment, prepaid
-withdrawal requests (public at once, maturing after the delay, expiring after the window)
-and pauses (bounded, stopping Settlement's clock), integers only. The property suite and
+withdrawal requests (public at once, maturing after the delay, expiring after the window),
+pauses (bounded, stopping Settlement's clock) and fee changes (announced, applicable
+`fee_delay` later on that clock), integers only. The property suite and
 the simulation compare the chain with it after every step."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ MAX_NODES_PER_BATCH = 16
 DAY = 86_400
 MAX_WITHDRAWAL_WINDOW = 30 * DAY
 MAX_PAUSE_LIMIT = 30 * DAY
+MAX_FEE_DELAY = 2 * 365 * DAY
 
 # VoucherSkipped reasons (interfaces/ISettlement.vyi)
 EXPIRED = 1
@@ -77,7 +79,9 @@ class SettlementModel:
     every second paused; a pause runs from `paused_since` until unpaused or for
     `pause_limit` seconds, whichever is first, and the next may start `pause_limit` after
     it ended. A request `(amount, available_at)` can be paid while
-    `available_at <= clock < available_at + withdrawal_window`."""
+    `available_at <= clock < available_at + withdrawal_window`. A fee change
+    `(fee_bps, effective_at)` announced at clock `c` has `effective_at = c + fee_delay` and
+    may be applied once `clock >= effective_at`; payments use `fee_bps` until then."""
 
     treasury: str
     fee_bps: int
@@ -96,6 +100,8 @@ class SettlementModel:
     paused_since: int | None = None  # the running (or lapsed, not yet folded) pause's start
     stopped: int = 0  # seconds the clock stood still in pauses that ended
     resumed_at: int = 0  # when the last pause ended
+    fee_delay: int = 4 * DAY
+    fee_change: tuple[int, int] | None = None  # (fee_bps, effective_at on the clock)
 
     def credit(self, payer: str, amount: int) -> None:
         self.prepaid[payer] += amount
@@ -179,6 +185,36 @@ class SettlementModel:
         self.stopped += now - self.paused_since
         self.resumed_at = now
         self.paused_since = None
+
+    # --- fee changes --------------------------------------------------------------------------
+    def announce_fee(self, fee_bps: int, now: int) -> None:
+        """The owner announces `fee_bps` (at most the cap): it replaces any pending change."""
+        assert fee_bps <= MAX_FEE_BPS
+        self.fee_change = (fee_bps, self.clock(now) + self.fee_delay)
+
+    def fee_refusal(self, now: int) -> str | None:
+        """Why `apply_fee` at `now` is refused: "none" announced, "early"; None when it applies."""
+        if self.fee_change is None:
+            return "none"
+        return "early" if self.clock(now) < self.fee_change[1] else None
+
+    def apply_fee(self, now: int) -> int:
+        """The announced fee comes into force (the caller has checked `fee_refusal`)."""
+        assert self.fee_change is not None and self.fee_refusal(now) is None
+        self.fee_bps = self.fee_change[0]
+        self.fee_change = None
+        return self.fee_bps
+
+    def cancel_fee(self) -> int:
+        """The announced change is withdrawn; returns its fee."""
+        assert self.fee_change is not None
+        fee_bps, _ = self.fee_change
+        self.fee_change = None
+        return fee_bps
+
+    def pending_fee(self) -> tuple[int, int]:
+        """What `pending_fee()` reads: (fee_bps, effective_at), zeros when none is announced."""
+        return self.fee_change or (0, 0)
 
     # --- prepaid withdrawals ------------------------------------------------------------------
     def request_withdrawal(self, payer: str, amount: int, now: int) -> None:

@@ -272,7 +272,7 @@ def oracle_gas(counts: tuple[int, ...] = SIGNATURE_COUNTS) -> dict[str, Any]:
     owner, relayer = list(accounts.test_accounts)[:2]
     keys = [Account.from_key(keccak(b"bench attestor %d" % i)) for i in range(32)]
     genesis = chain.blocks.head.timestamp - 40 * DAY
-    oracle = project.AttestationOracle.deploy([k.address for k in keys], 3, genesis, DAY, sender=owner)
+    oracle = project.AttestationOracle.deploy([k.address for k in keys], 3, genesis, DAY, 4 * DAY, sender=owner)
     domain = Domain.of(oracle)
     rows = []
     for count in counts:

@@ -616,39 +616,30 @@ _BOUND = (
 )
 _UNSIGNED = "an unsigned value is never below 0: `<= 0` is `== 0`"
 JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
-    ("AttestationOracle", 141, "previous: uint256 = 0", "previous: uint256 = 1"): (
+    ("AttestationOracle", 168, "previous: uint256 = 0", "previous: uint256 = 1"): (
         "the first signer must exceed 1 instead of 0: a failed recovery (0) is refused either way, and address 0x...01"
         " (a precompile) has no key"
     ),
-    ("AttestationOracle", 150, "member: uint256 = 0", "member: uint256 = 1"): (
+    ("AttestationOracle", 177, "member: uint256 = 0", "member: uint256 = 1"): (
         "the initial value is read only when the walk is already at the end, where `position < count` fails the assert"
         " first"
     ),
-    ("AttestationOracle", 155, "if member >= signer:", "if member == signer:"): (
+    ("AttestationOracle", 182, "if member >= signer:", "if member == signer:"): (
         "the merge walk then passes members above the signer up to the end of the committee, where `position < count` "
         "fails the same assert with the same reason; a member equal to it stops both"
     ),
-    ("AttestationOracle", 160, "position += 1", "position *= 1"): (
+    ("AttestationOracle", 187, "position += 1", "position *= 1"): (
         "(after a match) the next signer, strictly above this member, steps past it in the walk's first iteration: one"
         " iteration more, same result"
     ),
     (
         "AttestationOracle",
-        129,
+        156,
         'assert self._reports[report.node_id][report.epoch] == 0, "oracle: epoch already reported"',
         'assert self._reports[report.node_id][report.epoch] <= 0, "oracle: epoch already reported"',
     ): _UNSIGNED,
-    ("AttestationOracle", 209, "if latest_plus_one == 0:", "if latest_plus_one <= 0:"): _UNSIGNED,
-    ("AttestationOracle", 227, "if latest_plus_one == 0:", "if latest_plus_one <= 0:"): _UNSIGNED,
-    (
-        "AttestationOracle",
-        378,
-        "if threshold != self._config >> _THRESHOLD_SHIFT:",
-        "if threshold > self._config >> _THRESHOLD_SHIFT:",
-    ): (
-        "`_store` gets the stored threshold (add/remove attestor) or, in the constructor, one >= 1 against 0: it never"
-        " sees a lower threshold (set_threshold logs on its own)"
-    ),
+    ("AttestationOracle", 236, "if latest_plus_one == 0:", "if latest_plus_one <= 0:"): _UNSIGNED,
+    ("AttestationOracle", 254, "if latest_plus_one == 0:", "if latest_plus_one <= 0:"): _UNSIGNED,
     ("ComputeFactory", 92, "name: String[25],", "name: String[(25+1)],"): _BOUND,
     ("ComputeFactory", 93, "symbol: String[5],", "symbol: String[(5+1)],"): _BOUND,
     ("ComputeToken", 523, "if code == PAUSED:", "if code <= PAUSED:"): (
@@ -687,11 +678,11 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
         "assert (profile >> _STATUS_SHIFT) & constants.UINT8_MASK < convert(RETIRED, uint256), "
         '"registry: node is retired"',
     ): ("a registered node's status is 1, 2 or 3 (set_status refuses others): below 3 is not 3"),
-    ("Settlement", 278, "due: uint256 = 0", "due: uint256 = 1"): (
+    ("Settlement", 302, "due: uint256 = 0", "due: uint256 = 1"): (
         "`due` is read only when no skip reason was found, and that path assigns it first (Vyper requires the "
         "initializer)"
     ),
-    ("Settlement", 721, "share_bps: uint256 = 0", "share_bps: uint256 = (0+1)"): (
+    ("Settlement", 788, "share_bps: uint256 = 0", "share_bps: uint256 = (0+1)"): (
         "`_lookup` overwrites it with the registry's answer before any read (Vyper requires the initializer)"
     ),
     (
@@ -705,7 +696,7 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "Settlement",
-        98,
+        108,
         "_MAX_POOL: constant(uint256) = (1 << 79) - 1",
         "_MAX_POOL: constant(uint256) = (1 << (79-1)) - 1",
     ): (
@@ -714,17 +705,17 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "Settlement",
-        272,
+        296,
         "if k == 0 or k > len(payees) or payees[k - 1].node_id != voucher.node_id:",
         "if k <= 0 or k > len(payees) or payees[k - 1].node_id != voucher.node_id:",
     ): _UNSIGNED,
-    ("Settlement", 309, "return 0", "pass"): (
+    ("Settlement", 333, "return 0", "pass"): (
         "with nothing due no payee has an amount: the loop pays nobody, `_credit_fees` returns on 0 fees, and `total` "
         "(0) is returned; the early return saves gas only"
     ),
     (
         "Settlement",
-        764,
+        831,
         "return voucher.payer.is_contract and signature_checker._is_valid_ERC1271_signature_now(",
         "return True and signature_checker._is_valid_ERC1271_signature_now(",
     ): (

@@ -81,3 +81,21 @@ def test_an_unknown_setting_in_the_config_is_refused(deploy_script, tmp_path):
     path.write_text(yaml.safe_dump({"ethereum:sepolia": {**LIVE_CONFIG["ethereum:sepolia"], "fee": 1}}))
     with pytest.raises(DeploymentError, match=r"unknown setting\(s\) fee for ethereum:sepolia"):
         run(deploy_script, tmp_path, path, None, 10**18)
+
+
+def test_a_committee_delay_too_short_for_operators_to_leave_is_refused(deploy_script, tmp_path):
+    section = {**LIVE_CONFIG["ethereum:sepolia"], "bond_delay": 1_000, "bond_withdrawal_window": 500}
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump({"ethereum:sepolia": {**section, "committee_delay": 1_499}}))
+    with pytest.raises(DeploymentError, match=r"committee_delay 1499 s for ethereum:sepolia is shorter than"):
+        run(deploy_script, tmp_path, path, None, 10**18)
+
+
+def test_the_plan_prints_both_notice_periods(deploy_script, tmp_path, capsys):
+    section = {**LIVE_CONFIG["ethereum:sepolia"], "committee_delay": 400_000}
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump({"ethereum:sepolia": section}))
+    run(deploy_script, tmp_path, path, SimpleNamespace(address="0x" + "ab" * 20), 10**18)
+    printed = capsys.readouterr().out
+    assert "changes apply 400000 s after their announcement" in printed
+    assert "fee changes and voucher lifetimes 345600 s" in printed

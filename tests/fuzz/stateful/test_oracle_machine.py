@@ -7,7 +7,10 @@ wrong-domain, wrong-chain or wrong-contract signatures; reports of ended, runnin
 future epochs; reports signed now (of the running epoch too) and submitted later, after
 the epoch ended or the committee or threshold changed; deadlines past and future;
 committee changes by the owner and attempts by others; time jumps within and across
-epochs. An adversarial relayer (issue #15, item 6) collects quorum-signed reports of
+epochs. The issuer (issue #15, item 12) announces whole committees of its choosing
+(its own keys, threshold 1, malformed ones), applies them the second they are due or
+earlier, and cancels them; attestors keep signing for the committee in force. An
+adversarial relayer (issue #15, item 6) collects quorum-signed reports of
 ended epochs, sometimes two versions of one (node, epoch), submits the latest epochs
 first and retries earlier ones and ones already accepted. The model predicts every
 outcome (success, or exactly which revert) before the call. After every step, on the
@@ -19,6 +22,9 @@ logs of acceptances and of the relayer's attempts, independently of the model's 
   made (quorum of the then committee, ended epoch, before its deadline) was accepted
   exactly when its (node, epoch) had no report yet, and otherwise refused only as
   already reported; `latest` is the highest epoch accepted;
+- ORA-7: no committee change takes effect without notice: every accepted report's signers
+  belonged to the deployed committee or to one announced at least `COMMITTEE_DELAY`
+  before the report was accepted (the announcement's time, from the ghost log);
 - ORA-2: the stored history, `latest`, `is_fresh`, the committee and the threshold equal
   the model's.
 """
@@ -43,7 +49,7 @@ from computerwa.client.attestation import PerformanceReport, recover, sign_repor
 from computerwa.client.signing import SECP256K1_N, Domain
 from computerwa.evm.chain import expect
 from computerwa.models.oracle import ALREADY_REPORTED, MAX_ATTESTORS, MAX_BPS, OracleModel
-from tests.conftest import EPOCH_LENGTH, machine_settings
+from tests.conftest import COMMITTEE_DELAY, EPOCH_LENGTH, machine_settings
 
 POOL = 40  # keys that may sign: the committee is drawn from them, the rest are outsiders
 KEYS = sorted(
@@ -53,11 +59,6 @@ KEYS = sorted(
 NODES = (1, 2, 3)
 PAST_EPOCHS = 6
 NOT_OWNER = "ownable: caller is not the owner"
-ALREADY = "oracle: already an attestor"
-FULL = "oracle: committee is full"
-NOT_AN_ATTESTOR = "oracle: not an attestor"
-THRESHOLD_ZERO = "oracle: threshold is zero"
-THRESHOLD_TOO_HIGH = "oracle: threshold above committee size"
 
 key_index = st.integers(0, POOL - 1)
 tampering = st.sampled_from(
@@ -91,6 +92,8 @@ class OracleMachine(RuleBasedStateMachine):
         self.relayed: list[tuple[PerformanceReport, list]] = []  # the relayer's, submitted once (for retries)
         self.accepted: list[dict] = []  # ORA-1 ghost log
         self.attempts: list[dict] = []  # ORA-6 ghost log: the relayer's submissions and their outcomes
+        self.committee_announced_at: int | None = None  # ORA-7 ghost: the committee in force (None: deployed)
+        self.change_announced_at: int | None = None  # when the pending change was announced
 
     def teardown(self):
         self.chain.restore(self.snapshot)
@@ -103,10 +106,22 @@ class OracleMachine(RuleBasedStateMachine):
         threshold = max(1, round(threshold_share * len(members)))
         genesis = self.chain.pending_timestamp - PAST_EPOCHS * EPOCH_LENGTH
         self.oracle = self.chain.deploy(
-            "AttestationOracle", [KEYS[i].address for i in members], threshold, genesis, EPOCH_LENGTH, sender=self.owner
+            "AttestationOracle",
+            [KEYS[i].address for i in members],
+            threshold,
+            genesis,
+            EPOCH_LENGTH,
+            COMMITTEE_DELAY,
+            sender=self.owner,
         )
         self.domain = Domain.of(self.oracle)
-        self.model = OracleModel(genesis, EPOCH_LENGTH, sorted(int(KEYS[i].address, 16) for i in members), threshold)
+        self.model = OracleModel(
+            genesis,
+            EPOCH_LENGTH,
+            sorted(int(KEYS[i].address, 16) for i in members),
+            threshold,
+            committee_delay=COMMITTEE_DELAY,
+        )
 
     # --- helpers ----------------------------------------------------------------------------
     def member_indices(self) -> list[int]:
@@ -159,6 +174,7 @@ class OracleMachine(RuleBasedStateMachine):
                     "signers": recovered,
                     "committee": list(self.model.committee),
                     "threshold": self.model.threshold,
+                    "announced_at": self.committee_announced_at,
                 }
             )
             self.model.accept(report, now)
@@ -265,55 +281,55 @@ class OracleMachine(RuleBasedStateMachine):
     def relayer_retries_a_report(self, which):
         self.relay(*self.relayed[which % len(self.relayed)])
 
-    @rule(index=key_index, by_owner=st.booleans())
-    def add_attestor(self, index, by_owner):
-        attestor = int(KEYS[index].address, 16)
-        if not by_owner:
-            reason = NOT_OWNER
-        elif attestor in self.model.committee:
-            reason = ALREADY
-        elif len(self.model.committee) >= MAX_ATTESTORS:
-            reason = FULL
-        else:
-            reason = None
-        sender = self.owner if by_owner else self.stranger
-        expect(reason, lambda: self.oracle.add_attestor(KEYS[index].address, sender=sender))
+    # --- the issuer changing the committee (issue #15, item 12) --------------------------------
+    @rule(
+        members=st.lists(key_index, min_size=0, max_size=MAX_ATTESTORS, unique=True),
+        threshold=st.one_of(st.integers(1, 4), st.integers(0, MAX_ATTESTORS + 1)),
+        malformed=st.sampled_from(["none"] * 6 + ["zero", "duplicate"]),
+        who=st.sampled_from(["owner"] * 4 + ["stranger"]),
+    )
+    def issuer_announces_a_committee(self, members, threshold, malformed, who):
+        """Any committee: its own keys (outsiders of the pool), threshold 1, a malformed one."""
+        attestors = [KEYS[i].address for i in members]
+        if malformed == "zero":
+            attestors.insert(len(attestors) // 2, "0x" + "00" * 20)
+        elif malformed == "duplicate" and attestors:
+            attestors.append(attestors[0])
+        reason = (
+            NOT_OWNER if who == "stranger" else self.model.committee_refusal([int(a, 16) for a in attestors], threshold)
+        )
+        sender = self.owner if who == "owner" else self.stranger
+        receipt = expect(reason, lambda: self.oracle.announce_committee(attestors, threshold, sender=sender))
+        event(f"committee: announce {reason or 'accepted'}")
         if reason is None:
-            self.model.add(attestor)
+            self.model.announce([int(a, 16) for a in attestors], threshold, receipt.timestamp)
+            self.change_announced_at = receipt.timestamp
 
-    @rule(index=key_index, member=st.booleans(), by_owner=st.booleans())
-    def remove_attestor(self, index, member, by_owner):
-        if member:
-            members = self.member_indices()
-            index = members[index % len(members)]
-        attestor = int(KEYS[index].address, 16)
-        if not by_owner:
-            reason = NOT_OWNER
-        elif attestor not in self.model.committee:
-            reason = NOT_AN_ATTESTOR
-        elif len(self.model.committee) - 1 < self.model.threshold:
-            reason = THRESHOLD_TOO_HIGH
-        else:
-            reason = None
+    @rule(when=st.sampled_from(["now", "due", "due", "a second early"]), by_owner=st.booleans())
+    def issuer_applies_the_committee(self, when, by_owner):
+        now = self.chain.pending_timestamp
+        if when != "now" and self.model.pending is not None:
+            target = self.model.pending[2] - (when == "a second early")
+            if target > now:
+                self.chain.sleep(target - now)
+                now = target
+        reason = self.model.apply_refusal(now) if by_owner else NOT_OWNER
         sender = self.owner if by_owner else self.stranger
-        expect(reason, lambda: self.oracle.remove_attestor(KEYS[index].address, sender=sender))
+        expect(reason, lambda: self.oracle.apply_committee(sender=sender))
+        event(f"committee: apply {reason or 'applied'}")
         if reason is None:
-            self.model.remove(attestor)
+            self.model.apply(now)
+            self.committee_announced_at = self.change_announced_at
+            self.change_announced_at = None
 
-    @rule(threshold=st.integers(0, MAX_ATTESTORS + 1), by_owner=st.booleans())
-    def set_threshold(self, threshold, by_owner):
-        if not by_owner:
-            reason = NOT_OWNER
-        elif threshold == 0:
-            reason = THRESHOLD_ZERO
-        elif threshold > len(self.model.committee):
-            reason = THRESHOLD_TOO_HIGH
-        else:
-            reason = None
+    @rule(by_owner=st.booleans())
+    def issuer_cancels_the_committee(self, by_owner):
+        reason = self.model.apply_refusal(2**64) if by_owner else NOT_OWNER
         sender = self.owner if by_owner else self.stranger
-        expect(reason, lambda: self.oracle.set_threshold(threshold, sender=sender))
+        expect(reason, lambda: self.oracle.cancel_committee(sender=sender))
         if reason is None:
-            self.model.threshold = threshold
+            self.model.pending = None
+            self.change_announced_at = None
 
     @rule(seconds=st.one_of(st.integers(1, 3_600), st.integers(1, 3 * EPOCH_LENGTH)))
     def time_passes(self, seconds):
@@ -331,6 +347,14 @@ class OracleMachine(RuleBasedStateMachine):
             assert self.ended(report.epoch, entry["at"]), "ORA-1: accepted before its epoch ended"
             assert (report.node_id, report.epoch) not in seen, "ORA-1: two reports of one (node, epoch)"
             seen.add((report.node_id, report.epoch))
+
+    @invariant()
+    def ora_7_no_committee_change_without_notice(self):
+        for entry in self.accepted:
+            if entry["announced_at"] is not None:
+                assert entry["at"] >= entry["announced_at"] + COMMITTEE_DELAY, (
+                    "ORA-7: a committee judged without notice"
+                )
 
     @invariant()
     def ora_6_no_report_buries_another(self):
@@ -361,6 +385,8 @@ class OracleMachine(RuleBasedStateMachine):
             assert tuple(self.oracle.report(node, epoch)) == stored
         assert [int(a, 16) for a in self.oracle.attestors()] == self.model.committee
         assert self.oracle.threshold() == self.model.threshold
+        attestors, threshold, effective_at = self.oracle.pending_committee()
+        assert ([int(a, 16) for a in attestors], threshold, effective_at) == self.model.pending_committee()
 
 
 @pytest.mark.both_engines

@@ -17,6 +17,9 @@ The attacker (issue #15 items 2 and 4): a racing payer whose nodes serve it hone
 accepting a voucher only for what `available()` shows beyond the vouchers they already
 hold; it requests withdrawals of any amount at any time, deposits, withdraws the moment it
 can, and races the nodes' settles (withdraw, then the settle, in consecutive blocks).
+The issuer changing the fee (issue #15 item 12): it announces fees, applies them the
+second they are due (or tries earlier), cancels them; nodes hold vouchers signed with a
+deadline at most `FEE_DELAY` ahead and settle them later.
 The models predict every outcome before the call. After every step:
 - SET-1: the stablecoin Settlement holds equals the prepaid balances plus unwithdrawn
   earnings (the model's and the chain's views of both);
@@ -35,6 +38,9 @@ The models predict every outcome before the call. After every step:
   what others named it to receive);
 - SET-2: no (payer, node) channel was ever paid more than the highest cumulative amount
   the payer signed for it, and only vouchers not past their deadline paid (ghost log);
+- SET-12: the fee and the announced change equal the model's; no voucher that a node
+  accepted (deadline at most `FEE_DELAY` after its signing) was paid at a fee announced
+  after it was signed;
 - SET-3: every NodePaid splits its amount exactly into fee + operator + holders;
 - ALL-1: the stablecoin's supply is conserved across customers, operators, treasury,
   holders and contracts, whatever was paused or blacklisted; every payout the model owes
@@ -77,6 +83,9 @@ PAST_EPOCHS = 10
 BOND_DELAY = 3 * EPOCH_LENGTH
 WITHDRAWAL_DELAY = 2 * EPOCH_LENGTH
 WITHDRAWAL_WINDOW = EPOCH_LENGTH
+FEE_DELAY = (
+    WITHDRAWAL_DELAY + WITHDRAWAL_WINDOW
+)  # the least allowed: a fee change's notice and the voucher lifetime bound
 PAUSE_LIMIT = 3 * EPOCH_LENGTH  # longer than the withdrawal delay: a request can mature inside one
 FAR = 10_000 * EPOCH_LENGTH  # the racer's vouchers never expire within a run
 SLASH_BPS = 2_000
@@ -90,6 +99,7 @@ PAUSED = "pausable: contract is paused"
 BLACKLISTED = "stablecoin: account is blacklisted"
 SETTLEMENT_PAUSED = "settlement: paused"
 NOT_GUARDIAN = "settlement: caller is not the guardian"
+FEE_REFUSALS = {"none": "settlement: no fee change announced", "early": "settlement: fee change not due yet"}
 WITHDRAWAL_REFUSALS = {
     "none": "settlement: no withdrawal requested",
     "early": "settlement: withdrawal not available yet",
@@ -147,6 +157,9 @@ class SettlementMachine(RuleBasedStateMachine):
         self.payable_at_pause: list[tuple[str, int, int, int]] = []  # SET-8: (payer, node, cumulative, settled)
         self.clock_at_pause: int | None = None
         self.prepaid_at_pause: dict[str, int] = {}
+        self.held: list[tuple[Voucher, tuple, int]] = []  # SET-12: vouchers nodes hold, with when signed
+        self.fee_announced_at = -1  # SET-12 ghost: when the fee in force was announced (-1: at deployment)
+        self.change_announced_at: int | None = None  # when the pending change was announced
 
     def teardown(self):
         self.chain.restore(self.snapshot)
@@ -172,6 +185,7 @@ class SettlementMachine(RuleBasedStateMachine):
             withdrawal_delay=WITHDRAWAL_DELAY,
             withdrawal_window=WITHDRAWAL_WINDOW,
             pause_limit=PAUSE_LIMIT,
+            fee_delay=FEE_DELAY,
             guardian=self.guardian,
         )
         self.stable, identity, self.oracle = suite.stablecoin, suite.identity, suite.oracle
@@ -185,6 +199,7 @@ class SettlementMachine(RuleBasedStateMachine):
             WITHDRAWAL_DELAY,
             withdrawal_window=WITHDRAWAL_WINDOW,
             pause_limit=PAUSE_LIMIT,
+            fee_delay=FEE_DELAY,
         )
         self.bonds = BondModel(
             genesis,
@@ -284,9 +299,14 @@ class SettlementMachine(RuleBasedStateMachine):
         assert [e.args["reason"] for e in skipped_logs] == [r for r, _ in outcomes if r != 0]
         for r, _ in outcomes:
             event(f"voucher: {r}")
+        signed_at = {v: at for v, _, at in self.held}
         for v, (r, _) in zip(vouchers, outcomes, strict=True):
             if r == 0:
                 self.paid_log.append((v.payer, v.node_id, v.cumulative_amount, v.deadline, now))
+                if v in signed_at and v.deadline <= signed_at[v] + FEE_DELAY:
+                    assert self.fee_announced_at <= signed_at[v], (
+                        "SET-12: a fee announced after a voucher was signed applied to it"
+                    )
         paid = [
             tuple(e.args[k] for k in ("node_id", "amount", "fee", "operator_amount", "holders_amount"))
             for e in receipt.filter("NodePaid")
@@ -701,6 +721,64 @@ class SettlementMachine(RuleBasedStateMachine):
         self.racer_withdraws_now()
         self.nodes_settle_the_racer(nodes)
 
+    # --- the issuer changing the fee ---------------------------------------------------------
+    @rule(who=st.integers(0, CUSTOMERS - 1), node=st.integers(1, NODES), amount=amounts, life=st.integers(0, FEE_DELAY))
+    def node_accepts_a_voucher(self, who, node, amount, life):
+        """A customer signs a voucher that a node holds to settle later; the node accepts a
+        deadline at most `FEE_DELAY` ahead (the voucher lifetime bound)."""
+        key = self.customers[who]
+        channel = (key.address, node)
+        self.cumulative[channel] += amount
+        self.signed_max[channel] = self.cumulative[channel]
+        now = self.chain.pending_timestamp
+        voucher = Voucher(key.address, node, self.cumulative[channel], now + life)
+        self.held = [*self.held[-7:], (voucher, sign_voucher(self.domain, voucher, key), now)]
+
+    @rule()
+    def nodes_settle_what_they_hold(self):
+        if self.held:
+            outcomes = self.settle(
+                [v for v, _, _ in self.held], [sig for _, sig, _ in self.held], [True] * len(self.held)
+            )
+            if outcomes is not None:
+                self.held = []
+
+    @rule(fee_bps=st.integers(0, MAX_FEE_BPS), who=st.sampled_from(["owner", "owner", "guardian", "stranger"]))
+    def issuer_announces_a_fee(self, fee_bps, who):
+        sender = {"owner": self.issuer, "guardian": self.guardian, "stranger": self.stranger}[who]
+        reason = None if who == "owner" else "ownable: caller is not the owner"
+        receipt = expect(reason, lambda: self.settlement.announce_fee(fee_bps, sender=sender))
+        if reason is None:
+            self.model.announce_fee(fee_bps, receipt.timestamp)
+            self.change_announced_at = receipt.timestamp
+            event("fee: announced")
+
+    @rule(when=st.sampled_from(["now", "due", "due", "a second early"]))
+    def issuer_applies_the_fee(self, when):
+        """The issuer applies the announced fee as early as it can (or a second too early)."""
+        now = self.chain.pending_timestamp
+        if when != "now" and self.model.fee_change is not None:
+            target = self.model.fee_change[1] - self.model.clock(now) + now - (when == "a second early")
+            if target > now:
+                self.chain.sleep(target - now)
+                now = target
+        refusal = self.model.fee_refusal(now)
+        reason = FEE_REFUSALS[refusal] if refusal else None
+        expect(reason, lambda: self.settlement.apply_fee(sender=self.issuer))
+        event(f"fee: apply {refusal or 'applied'}")
+        if reason is None:
+            self.model.apply_fee(now)
+            self.fee_announced_at = self.change_announced_at
+            self.change_announced_at = None
+
+    @rule()
+    def issuer_cancels_the_fee(self):
+        reason = FEE_REFUSALS["none"] if self.model.fee_change is None else None
+        expect(reason, lambda: self.settlement.cancel_fee(sender=self.issuer))
+        if reason is None:
+            self.model.cancel_fee()
+            self.change_announced_at = None
+
     # --- invariants -------------------------------------------------------------------------
     @invariant()
     def set_1_settlement_holds_what_it_owes(self):
@@ -751,6 +829,13 @@ class SettlementMachine(RuleBasedStateMachine):
         if any(inc.hi > settled[inc.node] for inc in protected):
             # every voucher accepted and unpaid, earlier ones included, can be paid together
             assert balance >= self.racer_outstanding(), "SET-10: the racer's accepted vouchers are not covered"
+
+    @invariant()
+    def set_12_fee_changes_match_the_model(self):
+        if not hasattr(self, "settlement"):
+            return
+        assert self.settlement.fee_bps() == self.model.fee_bps, "SET-12: fee"
+        assert tuple(self.settlement.pending_fee()) == self.model.pending_fee(), "SET-12: announced change"
 
     @invariant()
     def set_11_no_actor_holds_more_than_the_model_says(self):

@@ -2,7 +2,8 @@
 
 Attestors only sign (eth_account keys, never funded); anyone relays a report. Time:
 GENESIS is ten epochs before deployment, so epochs 0..9 have ended and can be reported at
-once, in any order; epoch 10 is running.
+once, in any order; epoch 10 is running. Committee changes apply `COMMITTEE_DELAY` after
+their announcement (`change_committee` waits it out).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from eth_utils import keccak
 
 from computerwa.client.attestation import PerformanceReport, sign_report
 from computerwa.client.signing import Domain
-from tests.conftest import EPOCH_LENGTH
+from tests.conftest import COMMITTEE_DELAY, EPOCH_LENGTH
 
 COMMITTEE_SIZE = 5
 THRESHOLD = 3
@@ -46,8 +47,27 @@ def outsider():
 def oracle(backend, issuer, attestors):
     genesis = backend.pending_timestamp - PAST_EPOCHS * EPOCH_LENGTH
     return backend.deploy(
-        "AttestationOracle", [key.address for key in attestors], THRESHOLD, genesis, EPOCH_LENGTH, sender=issuer
+        "AttestationOracle",
+        [key.address for key in attestors],
+        THRESHOLD,
+        genesis,
+        EPOCH_LENGTH,
+        COMMITTEE_DELAY,
+        sender=issuer,
     )
+
+
+@pytest.fixture(scope="session")
+def change_committee(backend, oracle, issuer):
+    """`change_committee(keys, threshold)`: the owner announces the committee, waits out
+    `COMMITTEE_DELAY` and applies it; returns the apply receipt."""
+
+    def change(keys, threshold):
+        oracle.announce_committee([getattr(k, "address", k) for k in keys], threshold, sender=issuer)
+        backend.sleep(COMMITTEE_DELAY)
+        return oracle.apply_committee(sender=issuer)
+
+    return change
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ from computerwa.models.oracle import (
     UTILIZATION_ABOVE_100,
 )
 from computerwa.models.registry import slash_amount
-from tests.conftest import ATTESTOR_THRESHOLD, EPOCH_LENGTH, ONE_DOLLAR, SLASH_BPS
+from tests.conftest import ATTESTOR_THRESHOLD, COMMITTEE_DELAY, EPOCH_LENGTH, ONE_DOLLAR, SLASH_BPS
 from tests.unitary.oracle.conftest import NODE, PAST_EPOCHS, THRESHOLD, attestor_key, by_address
 
 CURRENT_EPOCH = PAST_EPOCHS  # the running epoch at deployment; PAST_EPOCHS - 1 is the last that ended
@@ -187,10 +187,9 @@ def test_fewer_signatures_than_the_threshold_are_refused(oracle, attestors, rela
 
 
 def test_more_signatures_than_attestors_can_exist_do_not_decode(
-    oracle, issuer, attestors, relayer, make_report, signed
+    oracle, attestors, relayer, make_report, signed, change_committee
 ):
-    for index in range(len(attestors), 32):
-        oracle.add_attestor(attestor_key(index).address, sender=issuer)
+    change_committee([attestor_key(index) for index in range(32)], THRESHOLD)
     report = make_report()
     everyone = [attestor_key(index) for index in range(32)]
     with reverts():  # DynArray[Signature, 32]: the ABI decoder refuses a 33rd
@@ -262,6 +261,7 @@ def test_signatures_for_another_oracle_deployment_are_refused(
         THRESHOLD,
         oracle.GENESIS(),
         EPOCH_LENGTH,
+        COMMITTEE_DELAY,
         sender=issuer,
     )
     report = make_report()
@@ -298,26 +298,32 @@ def test_signature_recovering_the_zero_address_is_refused(oracle, attestors, rel
         oracle.submit(report.as_tuple(), [(b"\x00" * 32, b"\x00" * 31 + b"\x01"), *signatures[1:]], sender=relayer)
 
 
-def test_a_removed_attestors_signature_fails_at_once(oracle, issuer, attestors, relayer, make_report, signed):
-    report = make_report()
+def test_a_removed_attestors_signature_fails_once_the_change_applies(
+    backend, oracle, attestors, relayer, make_report, signed, change_committee
+):
+    report = make_report(deadline=backend.pending_timestamp + 10 * COMMITTEE_DELAY)
     signatures = signed(report, attestors[:3])
-    oracle.remove_attestor(attestors[1].address, sender=issuer)
+    change_committee([key for key in attestors if key != attestors[1]], THRESHOLD)
     with reverts(NOT_ATTESTOR):
         oracle.submit(report.as_tuple(), signatures, sender=relayer)
-    oracle.add_attestor(attestors[1].address, sender=issuer)
+    change_committee(attestors, THRESHOLD)
     oracle.submit(report.as_tuple(), signatures, sender=relayer)
 
 
-def test_raising_the_threshold_after_signing_stops_the_report(oracle, issuer, attestors, relayer, make_report, signed):
-    report = make_report()
+def test_raising_the_threshold_after_signing_stops_the_report(
+    backend, oracle, attestors, relayer, make_report, signed, change_committee
+):
+    report = make_report(deadline=backend.pending_timestamp + 10 * COMMITTEE_DELAY)
     signatures = signed(report, attestors[:3])
-    oracle.set_threshold(4, sender=issuer)
+    change_committee(attestors, 4)
     with reverts(NOT_ENOUGH):
         oracle.submit(report.as_tuple(), signatures, sender=relayer)
 
 
-def test_a_new_attestor_counts_at_once(oracle, issuer, attestors, outsider, relayer, make_report, signed):
-    oracle.add_attestor(outsider.address, sender=issuer)
+def test_a_new_attestor_counts_once_the_change_applies(
+    oracle, attestors, outsider, relayer, make_report, signed, change_committee
+):
+    change_committee([*attestors, outsider], THRESHOLD)
     report = make_report()
     signers = by_address([outsider, *attestors[:2]])
     receipt = oracle.submit(report.as_tuple(), signed(report, signers), sender=relayer)

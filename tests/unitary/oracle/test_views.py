@@ -7,7 +7,7 @@ import pytest
 
 from computerwa.client.attestation import sign_report
 from computerwa.client.signing import Domain
-from tests.conftest import EPOCH_LENGTH
+from tests.conftest import COMMITTEE_DELAY, EPOCH_LENGTH
 from tests.unitary.oracle.conftest import NODE, PAST_EPOCHS, THRESHOLD
 
 EMPTY = (0, 0, 0, 0, 0, 0)
@@ -17,7 +17,7 @@ EMPTY = (0, 0, 0, 0, 0, 0)
 def mine_at(backend, oracle, issuer):
     def mine(timestamp):
         backend.sleep(timestamp - backend.pending_timestamp)
-        oracle.set_threshold(THRESHOLD, sender=issuer)
+        oracle.announce_committee(list(oracle.attestors()), THRESHOLD, sender=issuer)  # any transaction
         assert backend.timestamp == timestamp
 
     return mine
@@ -104,7 +104,13 @@ def test_current_epoch_turns_at_each_boundary(oracle, mine_at):
 def test_freshness_counts_from_a_genesis_at_time_zero(backend, issuer, relayer, attestors, make_report):
     # the age is `now - end of the epoch` for any genesis, the earliest one too
     oracle = backend.deploy(
-        "AttestationOracle", [key.address for key in attestors], THRESHOLD, 0, EPOCH_LENGTH, sender=issuer
+        "AttestationOracle",
+        [key.address for key in attestors],
+        THRESHOLD,
+        0,
+        EPOCH_LENGTH,
+        COMMITTEE_DELAY,
+        sender=issuer,
     )
     report = make_report(epoch=0)
     oracle.submit(report.as_tuple(), sign_report(Domain.of(oracle), report, attestors[:THRESHOLD]), sender=relayer)

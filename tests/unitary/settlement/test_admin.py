@@ -1,4 +1,5 @@
-"""Settlement administration: fee, treasury, guardian, pause and two-step ownership.
+"""Settlement administration: treasury, guardian, pause and two-step ownership (fee
+changes: test_announce_fee.py).
 
 The owner is the issuer (the deployer). Pausing stops money coming in, being charged and
 leaving a prepaid balance; earnings stay open. How long a pause lasts, and what it does to
@@ -8,8 +9,8 @@ withdrawal requests: test_pause.py.
 import pytest
 
 from computerwa.evm.chain import reverts
-from computerwa.models.settlement import MAX_FEE_BPS, split
-from tests.conftest import FEE_BPS, PAUSE_LIMIT
+from computerwa.models.settlement import split
+from tests.conftest import FEE_BPS, FEE_DELAY, PAUSE_LIMIT
 from tests.unitary.settlement.conftest import DOLLAR, SHARE, signed_batch
 
 NOT_OWNER = "ownable: caller is not the owner"
@@ -18,42 +19,6 @@ NOT_GUARDIAN = "settlement: caller is not the guardian"
 
 def pay(settlement, domain, node, customer, relayer, voucher, cumulative):
     return settlement.settle(*signed_batch(domain, [voucher(node, cumulative)], customer), sender=relayer)
-
-
-# --- fee -----------------------------------------------------------------------------------------
-def test_owner_sets_the_fee_for_later_payments(
-    settlement, domain, node, customer, issuer, treasury, relayer, prepaid, voucher
-):
-    pay(settlement, domain, node, customer, relayer, voucher, 100 * DOLLAR)
-    receipt = settlement.set_fee(MAX_FEE_BPS, sender=issuer)
-    assert [e.args for e in receipt.filter("FeeSet")] == [{"fee_bps": MAX_FEE_BPS}]
-    assert settlement.fee_bps() == MAX_FEE_BPS
-    receipt = pay(settlement, domain, node, customer, relayer, voucher, 300 * DOLLAR + 9)
-    assert receipt.filter("NodePaid")[0].args["fee"] == split(200 * DOLLAR + 9, MAX_FEE_BPS, SHARE)[0]
-    assert settlement.earnings(treasury) == (
-        split(100 * DOLLAR, FEE_BPS, SHARE)[0] + split(200 * DOLLAR + 9, MAX_FEE_BPS, SHARE)[0]
-    )
-
-
-def test_fee_above_ten_percent_is_refused(settlement, issuer):
-    with reverts("settlement: fee above the cap"):
-        settlement.set_fee(MAX_FEE_BPS + 1, sender=issuer)
-    assert settlement.fee_bps() == FEE_BPS
-
-
-def test_a_zero_fee_sends_nothing_to_the_treasury(
-    settlement, domain, node, customer, issuer, treasury, relayer, prepaid, voucher
-):
-    settlement.set_fee(0, sender=issuer)
-    receipt = pay(settlement, domain, node, customer, relayer, voucher, 100 * DOLLAR)
-    assert receipt.filter("NodePaid")[0].args["fee"] == 0
-    assert settlement.earnings(treasury) == 0
-
-
-def test_only_the_owner_sets_the_fee(settlement, attacker, treasury):
-    for account in (attacker, treasury):
-        with reverts(NOT_OWNER):
-            settlement.set_fee(0, sender=account)
 
 
 # --- treasury ---------------------------------------------------------------------------------------
@@ -163,14 +128,14 @@ def test_pausing_twice_or_unpausing_when_running_is_refused(settlement, issuer):
         settlement.pause(sender=issuer)
 
 
-def test_pause_keeps_fee_and_treasury(settlement, issuer, treasury):
+def test_pause_keeps_fee_treasury_and_an_announced_fee(settlement, issuer, treasury):
     settlement.pause(sender=issuer)
-    settlement.set_fee(777, sender=issuer)
+    settlement.announce_fee(777, sender=issuer)
     assert settlement.paused()
-    assert settlement.fee_bps() == 777
+    assert settlement.fee_bps() == FEE_BPS
     assert settlement.treasury() == treasury.address
     settlement.unpause(sender=issuer)
-    assert settlement.fee_bps() == 777
+    assert settlement.pending_fee() == (777, settlement.clock() + FEE_DELAY)
 
 
 def test_pause_stops_every_deposit(stablecoin, settlement, customer, second_customer, issuer, relayer, authorize):
@@ -206,15 +171,15 @@ def test_ownership_moves_in_two_steps(settlement, issuer, treasury):
     assert settlement.owner() == issuer.address
     assert settlement.pending_owner() == treasury.address
     # until accepted, the old owner still rules
-    settlement.set_fee(0, sender=issuer)
+    settlement.announce_fee(0, sender=issuer)
     settlement.accept_ownership(sender=treasury)
     assert settlement.owner() == treasury.address
     assert settlement.pending_owner() == "0x" + "00" * 20
     with reverts(NOT_OWNER):
-        settlement.set_fee(1, sender=issuer)
+        settlement.announce_fee(1, sender=issuer)
     with reverts(NOT_GUARDIAN):
         settlement.pause(sender=issuer)
-    settlement.set_fee(1, sender=treasury)
+    settlement.announce_fee(1, sender=treasury)
     settlement.pause(sender=treasury)
 
 

@@ -4,16 +4,19 @@ import pytest
 
 from computerwa.evm.chain import reverts
 from computerwa.models.settlement import MAX_FEE_BPS
-from tests.conftest import FEE_BPS, PAUSE_LIMIT, WITHDRAWAL_DELAY, WITHDRAWAL_WINDOW
+from tests.conftest import FEE_BPS, FEE_DELAY, PAUSE_LIMIT, WITHDRAWAL_DELAY, WITHDRAWAL_WINDOW
 
 ZERO = "0x" + "00" * 20
 THIRTY_DAYS = 30 * 86_400
+TWO_YEARS = 2 * 365 * 86_400
 
 
-def deploy(backend, issuer, *args, window=WITHDRAWAL_WINDOW, pause_limit=PAUSE_LIMIT):
+def deploy(backend, issuer, *args, window=WITHDRAWAL_WINDOW, pause_limit=PAUSE_LIMIT, fee_delay=None):
     """Settlement from its first five arguments, with the suite's withdrawal window and
-    pause limit unless given."""
-    return backend.deploy("Settlement", *args, window, pause_limit, sender=issuer)
+    pause limit unless given, and the least fee delay (withdrawal delay + window) unless given."""
+    if fee_delay is None:
+        fee_delay = args[-1] + window
+    return backend.deploy("Settlement", *args, window, pause_limit, fee_delay, sender=issuer)
 
 
 def test_deployed_settlement_starts_open_with_its_configuration(settlement, stablecoin, registry, issuer, treasury):
@@ -24,6 +27,8 @@ def test_deployed_settlement_starts_open_with_its_configuration(settlement, stab
     assert settlement.WITHDRAWAL_DELAY() == WITHDRAWAL_DELAY
     assert settlement.WITHDRAWAL_WINDOW() == WITHDRAWAL_WINDOW
     assert settlement.PAUSE_LIMIT() == PAUSE_LIMIT
+    assert settlement.FEE_DELAY() == FEE_DELAY
+    assert settlement.pending_fee() == (0, 0)
     assert settlement.treasury() == treasury.address
     assert settlement.fee_bps() == FEE_BPS
     assert settlement.guardian() == ZERO
@@ -109,3 +114,34 @@ def test_pause_limit_of_nothing_or_above_thirty_days_is_refused(
 ):
     with reverts("settlement: pause limit not within 1 s to 30 days"):
         deploy(backend, issuer, stablecoin, registry, treasury, FEE_BPS, 0, pause_limit=pause_limit)
+
+
+def test_fee_delay_from_the_withdrawal_delay_and_window_to_two_years_is_accepted(
+    backend, stablecoin, registry, issuer, treasury
+):
+    least = WITHDRAWAL_DELAY + WITHDRAWAL_WINDOW
+    for fee_delay in (least, TWO_YEARS):
+        settlement = deploy(
+            backend, issuer, stablecoin, registry, treasury, FEE_BPS, WITHDRAWAL_DELAY, fee_delay=fee_delay
+        )
+        assert settlement.FEE_DELAY() == fee_delay
+
+
+def test_fee_delay_shorter_than_a_payer_needs_to_leave_is_refused(backend, stablecoin, registry, issuer, treasury):
+    with reverts("settlement: fee delay shorter than the withdrawal delay and window"):
+        deploy(
+            backend,
+            issuer,
+            stablecoin,
+            registry,
+            treasury,
+            FEE_BPS,
+            WITHDRAWAL_DELAY,
+            fee_delay=WITHDRAWAL_DELAY + WITHDRAWAL_WINDOW - 1,
+        )
+
+
+@pytest.mark.parametrize("fee_delay", [TWO_YEARS + 1, 2**200])
+def test_fee_delay_above_two_years_is_refused(backend, stablecoin, registry, issuer, treasury, fee_delay):
+    with reverts("settlement: fee delay above two years"):
+        deploy(backend, issuer, stablecoin, registry, treasury, FEE_BPS, 0, fee_delay=fee_delay)

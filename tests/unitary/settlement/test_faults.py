@@ -367,6 +367,7 @@ def test_voucher_for_one_deployment_pays_nothing_on_another(
         WITHDRAWAL_DELAY,
         WITHDRAWAL_WINDOW,
         PAUSE_LIMIT,
+        WITHDRAWAL_DELAY + WITHDRAWAL_WINDOW,
         sender=issuer,
     )
     stablecoin.approve(other, 50 * DOLLAR, sender=customer)
@@ -467,7 +468,16 @@ def test_false_returning_stablecoin_is_caught_on_every_transfer_and_approve(
     backend, false_token, registry, node, treasury, issuer, customer, relayer
 ):
     settlement = backend.deploy(
-        "Settlement", false_token, registry, treasury, FEE_BPS, 0, WITHDRAWAL_WINDOW, PAUSE_LIMIT, sender=issuer
+        "Settlement",
+        false_token,
+        registry,
+        treasury,
+        FEE_BPS,
+        0,
+        WITHDRAWAL_WINDOW,
+        PAUSE_LIMIT,
+        WITHDRAWAL_WINDOW,
+        sender=issuer,
     )
     domain = Domain.of(settlement)
     false_token.mint(customer, DOLLAR, sender=issuer)
@@ -501,7 +511,16 @@ def test_a_stablecoin_that_returns_nothing_is_deposited_settled_and_withdrawn(
     registry = make_registry(silent_token)
     node = register(registry, operator, SHARE)
     settlement = backend.deploy(
-        "Settlement", silent_token, registry, treasury, FEE_BPS, 0, WITHDRAWAL_WINDOW, PAUSE_LIMIT, sender=issuer
+        "Settlement",
+        silent_token,
+        registry,
+        treasury,
+        FEE_BPS,
+        0,
+        WITHDRAWAL_WINDOW,
+        PAUSE_LIMIT,
+        WITHDRAWAL_WINDOW,
+        sender=issuer,
     )
     silent_token.mint(customer, 2 * DOLLAR, sender=customer)
     silent_token.approve(settlement, 2 * DOLLAR, sender=customer)

@@ -367,6 +367,7 @@ def _other_settlement(backend, stablecoin, registry, treasury, issuer):
         WITHDRAWAL_DELAY,
         WITHDRAWAL_WINDOW,
         PAUSE_LIMIT,
+        WITHDRAWAL_DELAY + WITHDRAWAL_WINDOW,
         sender=issuer,
     )
 

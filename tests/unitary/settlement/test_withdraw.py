@@ -10,7 +10,7 @@ from eth_utils import keccak
 
 from computerwa.evm.chain import reverts
 from computerwa.models.settlement import MAX_FEE_BPS, split
-from tests.conftest import FEE_BPS, NODE_REGION, WITHDRAWAL_DELAY, WITHDRAWAL_WINDOW
+from tests.conftest import FEE_BPS, FEE_DELAY, NODE_REGION, WITHDRAWAL_DELAY, WITHDRAWAL_WINDOW
 from tests.unitary.settlement.conftest import DOLLAR, PRICE, SHARE, SLA, THIRD_SHARE, assert_solvent, signed_batch
 
 REQUEST = 4_000 * DOLLAR + 7
@@ -277,7 +277,7 @@ EDGE = 2**79 - 1  # the treasury's fees share a slot with the settings, 79 bits 
 
 
 @pytest.fixture
-def pay_at_max_fee(stablecoin, settlement, domain, third_node, customer, issuer, relayer, voucher):
+def pay_at_max_fee(backend, stablecoin, settlement, domain, third_node, customer, issuer, relayer, voucher):
     """`pay_at_max_fee(funds)`: the customer prepays `funds` and the fee goes to 10%; returns
     `pay(cumulative)`, which settles the customer's voucher to the third node. Its operator
     takes 90%, so the holders get nothing and the fee pool can be driven to its edge."""
@@ -286,7 +286,9 @@ def pay_at_max_fee(stablecoin, settlement, domain, third_node, customer, issuer,
         stablecoin.mint(customer, funds, sender=issuer)
         stablecoin.approve(settlement, funds, sender=customer)
         settlement.deposit(funds, sender=customer)
-        settlement.set_fee(MAX_FEE_BPS, sender=issuer)
+        settlement.announce_fee(MAX_FEE_BPS, sender=issuer)
+        backend.sleep(FEE_DELAY)
+        settlement.apply_fee(sender=issuer)
 
         def pay(cumulative):
             settlement.settle(*signed_batch(domain, [voucher(third_node, cumulative)], customer), sender=relayer)
