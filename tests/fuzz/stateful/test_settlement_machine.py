@@ -173,6 +173,7 @@ class SettlementMachine(RuleBasedStateMachine):
             withdrawal_window=WITHDRAWAL_WINDOW,
             pause_limit=PAUSE_LIMIT,
             guardian=self.guardian,
+            operators=self.operators,
         )
         self.stable, identity, self.oracle = suite.stablecoin, suite.identity, suite.oracle
         self.registry, self.settlement = suite.registry, suite.settlement
