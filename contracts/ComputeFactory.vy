@@ -6,11 +6,14 @@
 @custom:spec docs/SPEC.md, section "ComputeFactory"
 @license MIT
 @notice Deploys one ComputeToken per compute node from a blueprint (EIP-5202), with the
-        deployment's stablecoin, identity registry and clock, and records it by node id.
+        deployment's stablecoin, identity registry and clock, and records it by its creator
+        and node id.
 @dev Every token of one deployment shares `STABLECOIN`, `IDENTITY_REGISTRY`, `GENESIS`
      and `EPOCH_LENGTH`, so all of them stream on the same epoch boundaries. Creators
-     (the owner, and the NodeRegistry once wired) may create tokens; a node id gets one
-     token, forever.
+     (the owner, and the NodeRegistry once wired) may create tokens. Tokens are keyed by
+     (creator, node id): each creator numbers its own nodes, so two NodeRegistries on one
+     factory both have a node 1 and neither can take the other's id. A (creator, node id)
+     gets one token, forever.
 """
 
 from interfaces import IComputeFactory
@@ -37,15 +40,17 @@ IDENTITY_REGISTRY: public(immutable(IIdentityRegistry))
 GENESIS: public(immutable(uint256))
 EPOCH_LENGTH: public(immutable(uint256))
 
-token_of: public(HashMap[uint256, address])
+# creator (a NodeRegistry, or the owner) -> node id -> token
+token_of: public(HashMap[address, HashMap[uint256, address]])
 is_creator: public(HashMap[address, bool])
 token_count: public(uint256)
 
 
 event TokenCreated:
+    creator: indexed(address)
     node_id: indexed(uint256)
     token: indexed(address)
-    admin: indexed(address)
+    admin: address
     agent: address
     minter: address
     documents_hash: bytes32
@@ -97,8 +102,10 @@ def create_token(
     minter: address,
 ) -> address:
     """
-    @dev Deploys the ComputeToken of `node_id`. Owner and creators only; once per node.
-    @param node_id The node.
+    @dev Deploys the ComputeToken of the caller's node `node_id`, recorded as
+         `token_of(caller, node_id)`. Owner and creators only; once per (caller, node id):
+         another creator's node of the same id is another node.
+    @param node_id The node, numbered by the caller.
     @param name Token name (also its EIP-712 domain name).
     @param symbol Token symbol.
     @param documents_hash Hash of the node's legal and asset documents.
@@ -108,7 +115,7 @@ def create_token(
     @return address The new token.
     """
     assert msg.sender == ow.owner or self.is_creator[msg.sender], "factory: caller is not a creator"
-    assert self.token_of[node_id] == empty(address), "factory: node already has a token"
+    assert self.token_of[msg.sender][node_id] == empty(address), "factory: node already has a token"
     token: address = create_from_blueprint(
         BLUEPRINT,
         name,
@@ -124,10 +131,16 @@ def create_token(
         minter,
         code_offset=3,
     )
-    self.token_of[node_id] = token
+    self.token_of[msg.sender][node_id] = token
     self.token_count += 1
     log TokenCreated(
-        node_id=node_id, token=token, admin=admin, agent=agent, minter=minter, documents_hash=documents_hash
+        creator=msg.sender,
+        node_id=node_id,
+        token=token,
+        admin=admin,
+        agent=agent,
+        minter=minter,
+        documents_hash=documents_hash,
     )
     return token
 

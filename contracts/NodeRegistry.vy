@@ -9,8 +9,19 @@
         costs, its SLA and its stablecoin bond. Registering a node creates its
         ComputeToken through the ComputeFactory (this registry must be a creator there);
         the token's admin, agent and minter are the registry's owner, the issuer.
-@dev Bonds: an operator's stablecoin, credited by balance difference (a fee-on-transfer
-     or short-paying token is never over-credited). The bond a node holds is split in
+        Operators are known parties: only an account verified in the deployment's
+        IdentityRegistry (the factory's) registers, and one operator lists at most
+        `MAX_NODES_PER_OPERATOR_IN_REGION` nodes in a region, so no one operator fills a
+        region's listing (`MAX_NODES_PER_REGION`). Node ids are this registry's own: the
+        factory keys tokens by (registry, node id).
+@dev Stablecoins: tokens that return nothing (USDT-style) work, one that answers `false` is
+     refused, a fee-on-transfer or short-paying one is credited what arrived; rebasing
+     tokens are not supported (the running total below would drift from the balance).
+     Bonds: an operator's stablecoin, credited by balance difference (a fee-on-transfer
+     or short-paying token is never over-credited). `bonds_held` is the running total of
+     what the registry owes, every node's bond at risk plus its pending request; post,
+     withdrawal and slash keep it exact. Stablecoin sent to the registry any other way is
+     excess, and `skim` (anyone) sends exactly the excess to `treasury`, never a unit owed. The bond a node holds is split in
      two: the bond at risk (`node().bond`, what investors read) and at most one pending
      withdrawal request (`bond_withdrawal()`), public from the moment it is made. A
      request is payable from `BOND_DELAY` after it was made until `BOND_WITHDRAWAL_WINDOW`
@@ -45,6 +56,7 @@ from ethereum.ercs import IERC20
 
 from interfaces import IAttestationOracle
 from interfaces import IComputeFactory
+from interfaces import IIdentityRegistry
 from interfaces import INodeRegistry
 from interfaces import IRevenueStream
 
@@ -78,6 +90,8 @@ RETIRED: constant(uint8) = 3
 # the protocol fee is capped at 10% in Settlement: fee + operator share never exceed 100%
 MAX_OPERATOR_SHARE_BPS: constant(uint16) = 9_000
 MAX_NODES_PER_REGION: constant(uint256) = 1_024
+# one operator's nodes in one region: a region's listing takes nodes of 64 operators at least
+MAX_NODES_PER_OPERATOR_IN_REGION: constant(uint256) = 16
 MAX_BOND_DELAY: constant(uint256) = constants.YEAR
 MAX_BOND_WITHDRAWAL_WINDOW: constant(uint256) = 7 * 86_400
 MAX_GRACE_PERIOD: constant(uint256) = 30 * 86_400
@@ -96,6 +110,7 @@ _BELOW_CURSOR: constant(uint256) = (1 << _CURSOR_SHIFT) - 1
 _REQUEST_EPOCH_SHIFT: constant(uint256) = 64
 
 FACTORY: public(immutable(IComputeFactory))
+IDENTITY_REGISTRY: public(immutable(IIdentityRegistry))
 STABLECOIN: public(immutable(IERC20))
 ORACLE: public(immutable(IAttestationOracle))
 BOND_DELAY: public(immutable(uint256))
@@ -114,12 +129,18 @@ _region: HashMap[uint256, String[32]]
 _gpu_model: HashMap[uint256, String[32]]
 _metadata_uri: HashMap[uint256, String[256]]
 _region_nodes: HashMap[bytes32, DynArray[uint256, MAX_NODES_PER_REGION]]
+# operator -> region key -> nodes it registered there (retired ones too)
+_operator_region_nodes: HashMap[address, HashMap[bytes32, uint256]]
 # what the registry holds for the node: the bond at risk plus a pending request
 _bond: HashMap[uint256, uint256]
 # the latest request's amount (0: none) and timing; it is pending until it expires
 _requested: HashMap[uint256, uint256]
 _request_timing: HashMap[uint256, uint256]
 _slashed: HashMap[uint256, HashMap[uint64, bool]]
+# what the registry owes: the sum of `_bond` over every node
+bonds_held: public(uint256)
+# where `skim` sends stablecoin the registry does not owe
+treasury: public(address)
 
 
 @deploy
@@ -133,7 +154,9 @@ def __init__(
     grace_period: uint256,
 ):
     """
-    @dev Takes its clock (`GENESIS`, `EPOCH_LENGTH`) from the oracle. Choose
+    @dev Takes its clock (`GENESIS`, `EPOCH_LENGTH`) from the oracle and the operators'
+         allowlist from the factory (`IDENTITY_REGISTRY`, the one its tokens use). The
+         deployer is the first treasury (`set_treasury`). Choose
          `bond_delay >= EPOCH_LENGTH + grace_period`, so every epoch up to a request can be
          judged by the time it matures.
     @param factory The ComputeFactory that creates node tokens (make this registry a creator).
@@ -158,6 +181,7 @@ def __init__(
     ow.__init__()
     ow2.__init__()
     FACTORY = factory
+    IDENTITY_REGISTRY = IIdentityRegistry(staticcall factory.IDENTITY_REGISTRY())
     STABLECOIN = stablecoin
     ORACLE = oracle
     BOND_DELAY = bond_delay
@@ -166,6 +190,7 @@ def __init__(
     GRACE_PERIOD = grace_period
     GENESIS = staticcall IEpochClock(oracle.address).GENESIS()
     EPOCH_LENGTH = staticcall IEpochClock(oracle.address).EPOCH_LENGTH()
+    self.treasury = msg.sender
 
 
 @external
@@ -181,7 +206,9 @@ def register_node(
     """
     @dev Registers a node operated by the caller, Active, and creates its ComputeToken
          ("ComputeRWA #<id>", documents hash = keccak256 of `metadata_uri`). Its first
-         judged epoch is the next one, the first whole epoch it exists.
+         judged epoch is the next one, the first whole epoch it exists. The caller must be
+         verified in `IDENTITY_REGISTRY` now, and have fewer than
+         `MAX_NODES_PER_OPERATOR_IN_REGION` nodes in `region` (retired ones count).
     @param region Where it runs, e.g. "asia-southeast"; quoted by exact match.
     @param gpu_model e.g. "H100-SXM".
     @param gpu_count At least 1.
@@ -195,9 +222,13 @@ def register_node(
     assert gpu_count != 0, "registry: gpu count is zero"
     assert operator_share_bps <= MAX_OPERATOR_SHARE_BPS, "registry: operator share above 90%"
     assert convert(sla_uptime_bps, uint256) <= constants.MAX_BPS, "registry: SLA above 100%"
+    assert staticcall IDENTITY_REGISTRY.is_verified(msg.sender), "registry: operator is not verified"
     node_id: uint256 = self.node_count + 1
     self.node_count = node_id
     region_key: bytes32 = keccak256(region)
+    listed: uint256 = self._operator_region_nodes[msg.sender][region_key]
+    assert listed < MAX_NODES_PER_OPERATOR_IN_REGION, "registry: operator has 16 nodes in the region"
+    self._operator_region_nodes[msg.sender][region_key] = listed + 1
     assert len(self._region_nodes[region_key]) < MAX_NODES_PER_REGION, "registry: region is full"
     self._region_nodes[region_key].append(node_id)
     owner: address = ow.owner
@@ -287,6 +318,7 @@ def post_bond(node_id: uint256, amount: uint256) -> uint256:
     credited: uint256 = staticcall STABLECOIN.balanceOf(self) - before
     bond: uint256 = self._bond[node_id] + credited
     self._bond[node_id] = bond
+    self.bonds_held += credited
     requested: uint256 = 0
     timing: uint256 = 0
     requested, timing = self._pending(node_id)
@@ -348,6 +380,7 @@ def withdraw_bond(node_id: uint256, receiver: address) -> uint256:
     ), "registry: an epoch up to the request is not judged yet"
     bond: uint256 = self._bond[node_id] - amount
     self._bond[node_id] = bond
+    self.bonds_held -= amount
     self._requested[node_id] = 0
     self._request_timing[node_id] = 0
     assert extcall STABLECOIN.transfer(receiver, amount, default_return_value=True), "registry: transfer failed"
@@ -400,6 +433,7 @@ def slash(node_id: uint256, epoch: uint64) -> uint256:
         self._requested[node_id] = requested
     bond -= amount
     self._bond[node_id] = bond
+    self.bonds_held -= amount
     token: address = convert(profile & constants.ADDRESS_MASK, address)
     assert extcall STABLECOIN.approve(token, amount, default_return_value=True), "registry: approve failed"
     credited: uint256 = extcall IRevenueStream(token).deposit_revenue(amount)
@@ -431,6 +465,38 @@ def judge(node_id: uint256, epochs: uint256) -> uint64:
     profile: uint256 = self._profile[node_id]
     assert profile != 0, "registry: unknown node"
     return convert(self._judge(node_id, profile, max_value(uint256), epochs), uint64)
+
+
+@external
+def skim() -> uint256:
+    """
+    @dev Sends the registry's stablecoin beyond what it owes (`bonds_held`: every node's
+         bond at risk plus its pending request) to `treasury`: stablecoin sent to the
+         registry other than through `post_bond`. Anyone may call it; it never moves a
+         unit owed (the registry's balance after it is `bonds_held`).
+    @return uint256 The amount sent (what the treasury receives may be less with a
+            fee-on-transfer token).
+    """
+    held: uint256 = staticcall STABLECOIN.balanceOf(self)
+    owed: uint256 = self.bonds_held
+    assert held > owed, "registry: nothing to skim"
+    excess: uint256 = held - owed
+    receiver: address = self.treasury
+    assert extcall STABLECOIN.transfer(receiver, excess, default_return_value=True), "registry: transfer failed"
+    log INodeRegistry.Skimmed(receiver=receiver, amount=excess)
+    return excess
+
+
+@external
+def set_treasury(treasury: address):
+    """
+    @dev Sets where `skim` sends the excess. Owner only.
+    @param treasury The new treasury (not the zero address).
+    """
+    ow._check_owner()
+    assert treasury != empty(address), "registry: treasury is the zero address"
+    self.treasury = treasury
+    log INodeRegistry.TreasurySet(treasury=treasury)
 
 
 @external
@@ -487,6 +553,19 @@ def nodes_in_region(region: String[32]) -> DynArray[uint256, MAX_NODES_PER_REGIO
     @return DynArray The node ids.
     """
     return self._region_nodes[keccak256(region)]
+
+
+@external
+@view
+def operator_nodes_in_region(operator: address, region: String[32]) -> uint256:
+    """
+    @dev How many nodes `operator` registered in `region` (retired ones too); it registers
+         there only while this is below `MAX_NODES_PER_OPERATOR_IN_REGION`.
+    @param operator The operator.
+    @param region The region, matched exactly.
+    @return uint256 Its node count there.
+    """
+    return self._operator_region_nodes[operator][keccak256(region)]
 
 
 @external

@@ -6,7 +6,9 @@
     ape run deploy --network ethereum:sepolia:alchemy --account deployer --yes      (sends it)
 
 Local networks: a MockStablecoin, the demo 3-of-5 attestor committee (deterministic keys),
-the deployer as treasury and guardian, and the test accounts verified as investors.
+the deployer as treasury and guardian, and test accounts 1-5 verified as investors and node
+operators (NodeRegistry takes verified operators only; on a live network the registrar
+verifies each operator first).
 Live networks: the stablecoin, treasury, guardian, fee, epoch length, committee and delays
 come from the network's section of deployments/config.yaml (see
 deployments/config.example.yaml); the plan is printed, and nothing is sent without --yes.
@@ -72,12 +74,17 @@ def run(ecosystem, network, provider, account, config_path, out, yes):
     click.echo("plan:")
     for line in plan(config, account.address):
         click.echo(f"  {line}")
+    if network.is_local:
+        click.echo(
+            "  local: test accounts 1-5 verified for a year, the demo investors and node operators "
+            "(NodeRegistry lists verified operators only)"
+        )
     if not network.is_local and not yes:
         click.echo("nothing sent: re-run with --yes to deploy this plan")
         return
     suite = deploy_with_record(project, chain, account, config)
     if network.is_local:
-        # the test accounts are the demo investors
+        # the test accounts are the demo investors and node operators (only verified operators register)
         until = chain.blocks.head.timestamp + VERIFIED_FOR
         for investor in accounts.test_accounts[1:6]:
             suite.identity.set_verified(investor, until, sender=account)

@@ -38,7 +38,7 @@ from computerwa.evm.artifacts import ArtifactsMissing
 from computerwa.evm.chain import Reverted
 from computerwa.evm.cli import ProviderCommand
 from computerwa.evm.suite import deploy_suite, suite_options
-from computerwa.sim.fleet import CUSTOMERS_PER_NODE, FIRST_INVESTOR, Fleet, ReconciliationError
+from computerwa.sim.fleet import CUSTOMERS_PER_NODE, FIRST_INVESTOR, Fleet, ReconciliationError, accounts_needed
 from computerwa.sim.report import build_report, charts, print_summary
 
 ACCOUNTS = 16  # ape-config.yaml funds 16 test accounts on every local network
@@ -91,7 +91,7 @@ def cli(ecosystem, network, provider, nodes, epochs, investors, customers, hybri
     profiler = cProfile.Profile() if profile else None
     started = time.monotonic()
     try:
-        chain = _chain(engine)
+        chain = _chain(engine, accounts_needed(nodes, investors))
         suite = deploy_suite(chain, chain.accounts[0], **suite_options(LOCAL_DEFAULTS))
         fleet = Fleet(
             chain, suite, nodes=nodes, investors=investors, customers=customers, seed=seed, hybrid_share=hybrid
@@ -143,13 +143,16 @@ def cli(ecosystem, network, provider, nodes, epochs, investors, customers, hybri
     console.print(f"wrote {', '.join(str(path) for path in written)}")
 
 
-def _chain(engine: str):
+def _chain(engine: str, accounts: int):
+    """The chain surface; in process it funds `accounts` test accounts (a fleet of more than 64
+    nodes needs more operators than Ape's 16 test accounts hold: at most 16 nodes of one
+    operator per region)."""
     if engine == "revm":
         from computerwa.evm.artifacts import ensure_compiled
         from computerwa.evm.engine import RevmChain
 
         ensure_compiled()
-        return RevmChain(accounts=ACCOUNTS)
+        return RevmChain(accounts=max(ACCOUNTS, accounts))
     from computerwa.evm.ape_chain import ApeChain
 
     return ApeChain(accounts=ACCOUNTS, return_values=False)  # the fleet reads events, not return values

@@ -197,7 +197,7 @@ def compute_token(backend, factory, identity, issuer, agent, minter, investor, h
     factory.create_token(NODE_ID, "ComputeRWA Node 1", "CN1", DOCUMENTS_HASH, issuer, agent, minter, sender=issuer)
     for account in (investor, holder, customer):
         identity.set_verified(account, FOREVER, sender=issuer)
-    return backend.at("ComputeToken", factory.token_of(NODE_ID))
+    return backend.at("ComputeToken", factory.token_of(issuer, NODE_ID))
 
 
 # --- the payment suite: oracle, registry, settlement ------------------------------------------
@@ -217,6 +217,24 @@ FEE_DELAY = (
     4 * EPOCH_LENGTH
 )  # a fee change applies 4 days after its announcement; vouchers nodes accept live at most that long
 NODE_REGION = "asia-southeast"
+# the roles that register nodes in the tests (NodeRegistry takes operators verified in the
+# identity registry only); the attacker and the relayer are never verified as operators
+OPERATOR_ROLES = ("operator", "second_operator", "third_operator", "investor")
+
+
+def operator_accounts(chain: Chain) -> list:
+    """The accounts of OPERATOR_ROLES on `chain`."""
+    return [role(chain, name) for name in OPERATOR_ROLES]
+
+
+@pytest.fixture
+def verified_operators(_isolation, backend, identity, issuer):
+    """OPERATOR_ROLES verified in the shared identity registry for this test only (the token
+    tests rely on the operator being unverified, so a session fixture must not verify it)."""
+    accounts = operator_accounts(backend)
+    for account in accounts:
+        identity.set_verified(account, FOREVER, sender=issuer)
+    return accounts
 
 
 @pytest.fixture(scope="session")

@@ -91,6 +91,8 @@ def deploy_suite(
     pause_limit: int = 7 * DAY,
     fee_delay: int | None = None,
     guardian: Any = None,
+    operators: list[Any] | tuple[Any, ...] = (),
+    operators_verified_until: int = 2**40,
     upto: Stage = "settlement",
 ) -> Suite:
     """Deploys and wires the suite in one fixed order (MockStablecoin unless `stablecoin`
@@ -99,7 +101,8 @@ def deploy_suite(
     creator, Settlement, then its guardian), every transaction from `deployer`.
 
     `genesis` defaults to the latest block's time (the stablecoin's deployment) less
-    `genesis_epochs_back` epochs; `treasury` defaults to the deployer. The registry's
+    `genesis_epochs_back` epochs; `treasury` (Settlement's fees, and what the registry's
+    `skim` sends) defaults to the deployer. The registry's
     `bond_withdrawal_window` (how long a matured bond withdrawal stays payable) and
     `grace_period` (how long after an epoch's end a report may land before the epoch is
     missed) default to a day each. Settlement's `fee_delay` (a fee change's notice, and the
@@ -107,6 +110,9 @@ def deploy_suite(
     oracle's `committee_delay` (a committee change's notice) to `bond_delay +
     bond_withdrawal_window`, so an operator who asks its bond back at the announcement can
     take it before the new committee judges it.
+    `operators` (accounts or addresses) are verified in the
+    identity registry by `deployer` (its registrar) until `operators_verified_until`, once
+    the registry is deployed: only verified operators register nodes.
     """
     if upto not in _STAGES:
         raise ValueError(f"upto must be one of {', '.join(_STAGES)}, got {upto!r}")
@@ -185,6 +191,12 @@ def deploy_suite(
             pause_limit=pause_limit,
             fee_delay=fee_delay,
         )
+    # last, so that every contract keeps the address it had before these settings existed
+    if suite.registry is not None:
+        if treasury is not None:  # where the registry's `skim` sends stablecoin it does not owe
+            suite.registry.set_treasury(getattr(treasury, "address", treasury), sender=deployer)
+        for account in operators:
+            identity.set_verified(account, operators_verified_until, sender=deployer)
     return suite
 
 

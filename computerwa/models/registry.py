@@ -1,6 +1,8 @@
 """The exact model of NodeRegistry's money (contracts/NodeRegistry.vy): what a slash takes
 from a bond, and the bond book of each node (bond at risk, the pending withdrawal request,
-missed epochs and the judged cursor). The registry suite, the settlement and registry state
+missed epochs and the judged cursor), what the registry owes and what `skim` sends; and who
+may list a node where (`Listings`: verified operators, at most 16 nodes of one operator per
+region, 1,024 per region). The registry suite, the settlement and registry state
 machines and the fleet simulation all predict slashes with it.
 
 Time is the deployment's one clock: `epoch(t) = (t - genesis) // epoch_length`. Everything
@@ -16,6 +18,9 @@ from dataclasses import dataclass, field
 
 MAX_BPS = 10_000
 MAX_JUDGED_PER_CALL = 512
+MAX_NODES_PER_REGION = 1_024
+# NodeRegistry lists at most this many nodes of one operator in one region
+MAX_NODES_PER_OPERATOR_IN_REGION = 16
 
 # revert reasons of contracts/NodeRegistry.vy that this model predicts
 NOTHING_TO_WITHDRAW = "registry: nothing to withdraw"
@@ -29,6 +34,10 @@ NO_REPORT = "registry: no report for that epoch"
 REPORT_DUE = "registry: report still due for that epoch"
 SLA_MET = "registry: uptime met the SLA"
 NO_BOND_TO_SLASH = "registry: no bond to slash"
+NOTHING_TO_SKIM = "registry: nothing to skim"
+NOT_VERIFIED = "registry: operator is not verified"
+OPERATOR_REGION_FULL = "registry: operator has 16 nodes in the region"
+REGION_FULL = "registry: region is full"
 
 
 def slash_amount(bond: int, slash_bps: int) -> int:
@@ -45,6 +54,30 @@ class RegistryError(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+@dataclass
+class Listings:
+    """Who has nodes listed where: `register_node`'s own refusals (after its argument checks),
+    in the contract's order. Regions are matched by their exact bytes."""
+
+    per_region: dict[str, int] = field(default_factory=dict)
+    per_operator: dict[tuple[str, str], int] = field(default_factory=dict)  # (operator, region) -> nodes
+
+    def register(self, operator: str, region: str, verified: bool) -> None:
+        """A registration by `operator` in `region`; raises the contract's reason, changing nothing."""
+        if not verified:
+            raise RegistryError(NOT_VERIFIED)
+        if self.per_operator.get((operator, region), 0) >= MAX_NODES_PER_OPERATOR_IN_REGION:
+            raise RegistryError(OPERATOR_REGION_FULL)
+        if self.per_region.get(region, 0) >= MAX_NODES_PER_REGION:
+            raise RegistryError(REGION_FULL)
+        self.per_operator[(operator, region)] = self.per_operator.get((operator, region), 0) + 1
+        self.per_region[region] = self.per_region.get(region, 0) + 1
+
+    def of(self, operator: str, region: str) -> int:
+        """`operator_nodes_in_region(operator, region)`."""
+        return self.per_operator.get((operator, region), 0)
 
 
 @dataclass
@@ -111,6 +144,19 @@ class BondModel:
 
     def judged_until(self, node_id: int) -> int:
         return self.nodes[node_id].judged
+
+    def owed(self) -> int:
+        """`bonds_held()`: what the registry owes, every node's bond at risk plus its pending
+        request (an expired request is bond at risk again: still owed)."""
+        return sum(book.held for book in self.nodes.values())
+
+    def skim(self, balance: int) -> int:
+        """What `skim()` sends to the treasury when the registry holds `balance`: the excess
+        over what it owes, never a unit of it."""
+        owed = self.owed()
+        if balance <= owed:
+            raise RegistryError(NOTHING_TO_SKIM)
+        return balance - owed
 
     def record_report(self, node_id: int, epoch: int, uptime_bps: int) -> None:
         """The oracle accepted a report (the model does not check the oracle's own rules)."""

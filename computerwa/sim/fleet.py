@@ -43,7 +43,7 @@ from computerwa.client.deployment import demo_attestors
 from computerwa.client.quote import ACTIVE, NODE_FIELDS, UNITS_PER_PRICE, LatestReport, NodeInfo, rank
 from computerwa.client.signing import Domain, Signature, sign_digest, struct_digest
 from computerwa.client.vouchers import Voucher, deposit_authorization, payment_authorization
-from computerwa.models.registry import slash_amount
+from computerwa.models.registry import MAX_NODES_PER_OPERATOR_IN_REGION, slash_amount
 from computerwa.models.revenue import RevenueModel
 from computerwa.models.settlement import MAX_BATCH, MAX_NODES_PER_BATCH, SettlementModel
 from computerwa.sim.energy import EnergyDay, day_prices, node_day
@@ -58,11 +58,26 @@ MAX_UINT256 = 2**256 - 1
 BOND = 2_000 * DOLLAR
 _BOND_FIELD = NODE_FIELDS.index("bond")
 _TOKEN_FIELD = NODE_FIELDS.index("token")
-# actors: test accounts 0 issuer, 1 relayer, 2..5 operators, 6.. investors
+# actors: test accounts 0 issuer, 1 relayer, 2..5 operators, 6.. investors (then, for fleets of
+# more than 64 nodes, the further operators: see operators_needed)
 OPERATORS = range(2, 6)
 FIRST_INVESTOR = 6
 CUSTOMERS_PER_NODE = 3  # the default: 24 customers for the demo's 8 nodes
 NODES_PER_MARKET_ROUND = 20  # a round of 2 trades and some claims per 20 nodes (at least one)
+
+
+def operators_needed(nodes: int) -> int:
+    """How many operators a fleet of `nodes` needs: node i is operator i's (mod the count) and
+    in region i (mod the regions), so with a multiple of the regions each operator runs nodes in
+    one region, and NodeRegistry lists at most MAX_NODES_PER_OPERATOR_IN_REGION of one operator
+    there. The demo's 4 operators take up to 64 nodes."""
+    per_round = len(REGIONS) * MAX_NODES_PER_OPERATOR_IN_REGION
+    return len(REGIONS) * max(1, -(-nodes // per_round))
+
+
+def accounts_needed(nodes: int, investors: int) -> int:
+    """The test accounts a fleet of `nodes` with `investors` uses."""
+    return FIRST_INVESTOR + investors + operators_needed(nodes) - len(OPERATORS)
 
 
 class ReconciliationError(Exception):
@@ -165,12 +180,20 @@ class Fleet:
         accounts = list(chain.accounts)
         if len(accounts) < FIRST_INVESTOR + investors:
             raise ValueError(f"{investors} investors need {FIRST_INVESTOR + investors} test accounts")
+        if len(accounts) < accounts_needed(nodes, investors):
+            raise ValueError(
+                f"{nodes} nodes need {operators_needed(nodes)} operators (at most "
+                f"{MAX_NODES_PER_OPERATOR_IN_REGION} nodes of one operator per region): "
+                f"{accounts_needed(nodes, investors)} test accounts"
+            )
         self.chain, self.suite = chain, suite
         self.rng = random.Random(seed)
         self.energy_rng = random.Random(f"ComputeRWA electricity {seed}")
         self.issuer, self.relayer = accounts[0], accounts[1]
-        operators = [accounts[i] for i in OPERATORS]
         self.investors = accounts[FIRST_INVESTOR : FIRST_INVESTOR + investors]
+        extra = operators_needed(nodes) - len(OPERATORS)
+        operators = [accounts[i] for i in OPERATORS] + accounts[FIRST_INVESTOR + investors :][:extra]
+        self.operators = operators
         customers = CUSTOMERS_PER_NODE * nodes if customers is None else customers
         self.customers = [Account.from_key(keccak(b"ComputeRWA simulated customer %d" % i)) for i in range(customers)]
         self.customer_region = {c.address: list(REGIONS)[i % len(REGIONS)] for i, c in enumerate(self.customers)}
@@ -258,6 +281,9 @@ class Fleet:
         for investor in self.investors:
             if not s.identity.is_verified(investor):
                 self.send("verify investor", s.identity.set_verified, investor, until, sender=issuer)
+        for operator in self.operators:  # NodeRegistry takes verified operators only
+            if not s.identity.is_verified(operator):
+                self.send("verify operator", s.identity.set_verified, operator, until, sender=issuer)
         for spec in self.nodes:
             receipt = self.send(
                 "register_node",

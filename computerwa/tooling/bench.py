@@ -189,7 +189,7 @@ class TokenBench:
         _next_second()
         receipt = factory.create_token(1, "ComputeRWA Node 1", "CN1", b"\x01" * 32, admin, admin, admin, sender=admin)
         self.create_token = receipt.gas_used
-        self.token = project.ComputeToken.at(factory.token_of(1))
+        self.token = project.ComputeToken.at(factory.token_of(admin, 1))
         self.code_size = len(chain.provider.get_code(self.token.address))
         for account in (self.investor, self.holder):
             identity.set_verified(account, 2**40, sender=admin)
@@ -330,6 +330,7 @@ class SettlementBench:
             treasury=admin,
             fee_bps=250,
             withdrawal_delay=2 * DAY,
+            operators=self.operators,
         )
         self.stable, identity, self.registry, self.settlement = (
             suite.stablecoin,
@@ -478,6 +479,7 @@ def registry_gas() -> dict[str, int]:
         threshold=3,
         bond_delay=3 * DAY,
         slash_bps=2_000,
+        operators=[operator],
         upto="registry",
     )
     registry, oracle, stable = suite.registry, suite.oracle, suite.stablecoin

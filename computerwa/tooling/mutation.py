@@ -640,8 +640,8 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ): _UNSIGNED,
     ("AttestationOracle", 236, "if latest_plus_one == 0:", "if latest_plus_one <= 0:"): _UNSIGNED,
     ("AttestationOracle", 254, "if latest_plus_one == 0:", "if latest_plus_one <= 0:"): _UNSIGNED,
-    ("ComputeFactory", 92, "name: String[25],", "name: String[(25+1)],"): _BOUND,
-    ("ComputeFactory", 93, "symbol: String[5],", "symbol: String[(5+1)],"): _BOUND,
+    ("ComputeFactory", 97, "name: String[25],", "name: String[(25+1)],"): _BOUND,
+    ("ComputeFactory", 98, "symbol: String[5],", "symbol: String[(5+1)],"): _BOUND,
     ("ComputeToken", 523, "if code == PAUSED:", "if code <= PAUSED:"): (
         "`_message` tests SUCCESS (0) first: past it, code <= 1 means code == PAUSED"
     ),
@@ -672,7 +672,7 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ): _SYMMETRIC,
     (
         "NodeRegistry",
-        265,
+        296,
         "assert (profile >> _STATUS_SHIFT) & constants.UINT8_MASK != convert(RETIRED, uint256), "
         '"registry: node is retired"',
         "assert (profile >> _STATUS_SHIFT) & constants.UINT8_MASK < convert(RETIRED, uint256), "
@@ -687,12 +687,30 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "NodeRegistry",
-        201,
+        232,
         'assert len(self._region_nodes[region_key]) < MAX_NODES_PER_REGION, "registry: region is full"',
         'assert len(self._region_nodes[region_key]) != MAX_NODES_PER_REGION, "registry: region is full"',
     ): (
         "a region's list grows by one per registration from 0 and this assert stops it at the bound: its length never "
         "exceeds it, so `<` and `!=` agree"
+    ),
+    (
+        "NodeRegistry",
+        230,
+        'assert listed < MAX_NODES_PER_OPERATOR_IN_REGION, "registry: operator has 16 nodes in the region"',
+        'assert listed != MAX_NODES_PER_OPERATOR_IN_REGION, "registry: operator has 16 nodes in the region"',
+    ): (
+        "an operator's count in a region grows by one per registration from 0 and this assert stops it at the "
+        "bound: it never exceeds it, so `<` and `!=` agree"
+    ),
+    (
+        "NodeRegistry",
+        482,
+        'assert held > owed, "registry: nothing to skim"',
+        'assert held != owed, "registry: nothing to skim"',
+    ): (
+        "the registry never holds less than it owes (every owed unit arrived by balance difference and leaves only "
+        "by the registry's own transfers of that amount; rebasing tokens are not supported), so `>` and `!=` agree"
     ),
     (
         "Settlement",

@@ -44,7 +44,7 @@ def _token_machines(backend, mode: str):
     for name in ("investor", "holder", "customer"):
         identity.set_verified(role(backend, name), FOREVER, sender=issuer)
     factory.create_token(node_id, *token_args, issuer, agent, minter, sender=issuer)
-    token = backend.at("ComputeToken", factory.token_of(node_id))
+    token = backend.at("ComputeToken", factory.token_of(issuer, node_id))
     stablecoin.mint(relayer, 10**20, sender=issuer)
     stablecoin.approve(token, MAX, sender=relayer)
     roles = (issuer, agent, minter, relayer, role(backend, "treasury"))

@@ -14,7 +14,7 @@ SLA = 9_900
 
 
 @pytest.fixture
-def add_node(registry, operator):
+def add_node(registry, operator, verified_operators):
     """`add_node(price, sla=SLA, region=REGION)`: registers a node; returns its id."""
 
     def add(price, sla=SLA, region=REGION):

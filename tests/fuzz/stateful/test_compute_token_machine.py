@@ -375,7 +375,7 @@ def one_second_token(backend, stablecoin, identity, issuer, agent, minter):
     )
     factory = suite.factory
     factory.create_token(2, "ComputeRWA Node 2", "CN2", b"\x02" * 32, issuer, agent, minter, sender=issuer)
-    return backend.at("ComputeToken", factory.token_of(2))
+    return backend.at("ComputeToken", factory.token_of(issuer, 2))
 
 
 @pytest.mark.both_engines

@@ -24,6 +24,17 @@ exactly which revert, and every amount) before the call. After every step:
   funds less what it posted plus what it withdrew, to the unit.
 After a keeper's sweep, a node's cursor stops only at an epoch that has not ended, whose
 report is still due, or whose slash would move nothing.
+
+Issue #15 items 8 and 10: a hostile but verified operator (the attacker) registers as many
+nodes as it can in one region, an unverified stranger tries to register, an honest operator
+registers there whenever it likes, and anyone sends stablecoin straight to the registry and
+skims (to the treasury). After every step:
+- REG-10: the registry holds exactly what it owes (`bonds_held`, the model's bonds at risk plus
+  pending requests) plus the excess sent to it and not yet skimmed; every skim sent exactly
+  that excess to the treasury, whose balance is the sum of the skims;
+- REG-11: every operator's nodes in each region equal the model's and never exceed 16; the
+  stranger has none; a region where the attacker is capped still has room, and an honest
+  operator's registration there always succeeds.
 """
 
 from __future__ import annotations
@@ -45,7 +56,15 @@ from computerwa.client.attestation import PerformanceReport, sign_report
 from computerwa.client.signing import Domain
 from computerwa.evm.chain import expect
 from computerwa.evm.suite import deploy_suite
-from computerwa.models.registry import MAX_JUDGED_PER_CALL, NO_BOND_TO_SLASH, BondModel, RegistryError
+from computerwa.models.registry import (
+    MAX_JUDGED_PER_CALL,
+    MAX_NODES_PER_OPERATOR_IN_REGION,
+    MAX_NODES_PER_REGION,
+    NO_BOND_TO_SLASH,
+    BondModel,
+    Listings,
+    RegistryError,
+)
 from tests.conftest import EPOCH_LENGTH, machine_settings, role
 
 DOLLAR = 10**6
@@ -55,6 +74,7 @@ NODES = 2
 FUNDS = 100_000 * DOLLAR
 ACTIVE, PAUSED, RETIRED = 1, 2, 3
 RETIRED_NODE = "registry: node is retired"
+REGIONS = ("latam", "asia-southeast")  # the nodes' region, and another one
 
 attestor_keys = sorted(
     (Account.from_key(keccak(b"ComputeRWA registry machine attestor %d" % i)) for i in range(5)),
@@ -68,14 +88,17 @@ class RegistryMachine(RuleBasedStateMachine):
     def __init__(self, backend):
         super().__init__()
         self.chain = backend
-        self.issuer, self.operator, self.relayer, self.attacker = (
-            role(backend, name) for name in ("issuer", "operator", "relayer", "attacker")
+        self.issuer, self.operator, self.relayer, self.attacker, self.honest, self.treasury, self.stranger = (
+            role(backend, name)
+            for name in ("issuer", "operator", "relayer", "attacker", "second_operator", "treasury", "customer")
         )
         self.snapshot = backend.snapshot()
         self.posted = self.withdrawn = 0
         self.slashed_into: dict[int, int] = {}  # node -> everything its slashes moved
         self.verified: dict[int, int] = {}  # node -> epochs below it checked judged (REG-8)
         self.first: dict[int, int] = {}  # node -> its first judged epoch
+        self.listings = Listings()
+        self.excess = self.skimmed = 0  # stablecoin sent straight to the registry, and skimmed
 
     def teardown(self):
         self.chain.restore(self.snapshot)
@@ -101,6 +124,10 @@ class RegistryMachine(RuleBasedStateMachine):
             slash_bps=slash_bps,
             bond_withdrawal_window=window,
             grace_period=grace,
+            treasury=self.treasury,
+            # the attacker is a verified operator too (an RWA operator is a known party); the
+            # stranger is not
+            operators=[self.operator, self.attacker, self.honest],
             upto="registry",
         )
         self.stable, self.oracle, self.registry = suite.stablecoin, suite.oracle, suite.registry
@@ -112,6 +139,7 @@ class RegistryMachine(RuleBasedStateMachine):
                 "latam", "L40S", 4, 1_000, 3_000, sla, "ipfs://m", sender=self.operator
             )
             node = receipt.filter("NodeRegistered")[0].args["node_id"]
+            self.listings.register(self.operator.address, "latam", True)
             self.model.register(node, sla, receipt.timestamp)
             self.first[node] = self.model.judged_until(node)
             assert self.registry.judged_until(node) == self.first[node]
@@ -120,6 +148,7 @@ class RegistryMachine(RuleBasedStateMachine):
             self.slashed_into[node] = 0
             self.verified[node] = self.first[node]
         self.stable.mint(self.operator, FUNDS, sender=issuer)
+        self.stable.mint(self.attacker, FUNDS, sender=issuer)
         self.stable.approve(self.registry, 2**256 - 1, sender=self.operator)
         for node, bond in zip(self.tokens, bonds, strict=True):
             if bond:
@@ -298,6 +327,74 @@ class RegistryMachine(RuleBasedStateMachine):
                 return
         raise AssertionError("the sweep did not finish")
 
+    # --- who lists nodes, stray stablecoin (issue #15 items 8 and 10) ---------------------------
+    def register(self, who, region: str) -> str | None:
+        """A registration whose outcome the listings model predicts; returns the revert reason."""
+        verified = who in (self.operator, self.attacker, self.honest)
+        _, reason = self.predict_listing(lambda: self.listings.register(who.address, region, verified))
+        receipt = expect(
+            reason,
+            lambda: self.registry.register_node(region, "H100", 1, 1, 0, 0, "ipfs://x", sender=who),
+        )
+        event(f"register: {reason or 'listed'}")
+        if receipt is not None:
+            assert receipt.filter("NodeRegistered")[0].args["operator"] == who.address
+        return reason
+
+    def predict_listing(self, apply):
+        import copy
+
+        saved = copy.deepcopy(self.listings)
+        try:
+            return apply(), None
+        except RegistryError as err:
+            self.listings = saved
+            return None, err.reason
+
+    @rule(region=st.sampled_from(REGIONS), count=st.sampled_from([1, 5, MAX_NODES_PER_OPERATOR_IN_REGION + 2]))
+    def attacker_fills_a_region(self, region, count):
+        """A verified but hostile operator lists as many nodes as it can in one region."""
+        for _ in range(count):
+            if self.register(self.attacker, region) is not None:
+                return
+
+    @rule(region=st.sampled_from(REGIONS))
+    def stranger_registers(self, region):
+        """An operator nobody verified is refused."""
+        assert self.register(self.stranger, region) is not None
+
+    @rule(region=st.sampled_from(REGIONS))
+    def honest_operator_registers(self, region):
+        """REG-11: an honest operator below its own cap is always listed, wherever the attacker is capped."""
+        if self.listings.of(self.honest.address, region) < MAX_NODES_PER_OPERATOR_IN_REGION:
+            assert self.register(self.honest, region) is None, "REG-11: an honest operator was kept out"
+
+    @rule(amount=amounts)
+    def stray_transfer(self, amount):
+        """Stablecoin sent straight to the registry: nobody's bond."""
+        self.stable.transfer(self.registry, amount, sender=self.attacker)
+        self.excess += amount
+
+    @rule(who=st.sampled_from(["attacker", "relayer", "operator"]))
+    def anyone_skims(self, who):
+        sender = {"attacker": self.attacker, "relayer": self.relayer, "operator": self.operator}[who]
+        balance = self.stable.balanceOf(self.registry)
+        amount, reason = None, None
+        try:
+            amount = self.model.skim(balance)
+        except RegistryError as err:
+            reason = err.reason
+        receipt = expect(reason, lambda: self.registry.skim(sender=sender))
+        event(f"skim: {reason or 'sent'}")
+        if receipt is None:
+            assert self.excess == 0, "REG-10: an excess was left unskimmable"
+            return
+        # REG-10: a skim sends exactly the excess, to the treasury
+        assert amount == self.excess
+        assert [e.args for e in receipt.filter("Skimmed")] == [{"receiver": self.treasury.address, "amount": amount}]
+        self.skimmed += amount
+        self.excess = 0
+
     # --- time -----------------------------------------------------------------------------------
     @rule(seconds=st.sampled_from([1, HOUR, 6 * HOUR, EPOCH_LENGTH // 2, EPOCH_LENGTH, 3 * EPOCH_LENGTH]))
     def time_passes(self, seconds):
@@ -346,12 +443,34 @@ class RegistryMachine(RuleBasedStateMachine):
         if not self.deployed():
             return
         now = self.chain.timestamp
-        assert self.stable.balanceOf(self.registry) == sum(b.held for b in self.model.nodes.values()), "REG-9"
+        assert self.registry.bonds_held() == self.model.owed(), "REG-9: bonds held"
         for node in self.model.nodes:
             assert self.registry.node(node)[10] == self.model.at_risk(node, now), "REG-9: bond at risk"
             assert tuple(self.registry.bond_withdrawal(node)) == self.model.pending(node, now), "REG-9: request"
             assert self.registry.judged_until(node) == self.model.judged_until(node)
         assert self.stable.balanceOf(self.operator) == FUNDS - self.posted + self.withdrawn, "REG-9: operator"
+
+    @invariant()
+    def reg_10_the_registry_holds_what_it_owes_plus_the_unskimmed_excess(self):
+        if not self.deployed():
+            return
+        assert self.stable.balanceOf(self.registry) == self.model.owed() + self.excess, "REG-10: registry"
+        assert self.stable.balanceOf(self.treasury) == self.skimmed, "REG-10: treasury"
+        assert self.stable.balanceOf(self.attacker) == FUNDS - self.excess - self.skimmed, "REG-10: attacker"
+
+    @invariant()
+    def reg_11_no_operator_fills_a_region(self):
+        if not self.deployed():
+            return
+        for region in REGIONS:
+            listed = len(self.registry.nodes_in_region(region))
+            assert listed == self.listings.per_region.get(region, 0), "REG-11: listing"
+            for who in (self.operator, self.attacker, self.honest, self.stranger):
+                count = self.registry.operator_nodes_in_region(who, region)
+                assert count == self.listings.of(who.address, region) <= MAX_NODES_PER_OPERATOR_IN_REGION, "REG-11"
+            assert self.listings.of(self.stranger.address, region) == 0
+            # three operators at most 16 each: room is left for every other verified operator
+            assert listed <= 3 * MAX_NODES_PER_OPERATOR_IN_REGION < MAX_NODES_PER_REGION, "REG-11: region filled"
 
 
 @pytest.mark.both_engines

@@ -187,6 +187,7 @@ class SettlementMachine(RuleBasedStateMachine):
             pause_limit=PAUSE_LIMIT,
             fee_delay=FEE_DELAY,
             guardian=self.guardian,
+            operators=self.operators,
         )
         self.stable, identity, self.oracle = suite.stablecoin, suite.identity, suite.oracle
         self.registry, self.settlement = suite.registry, suite.settlement

@@ -342,7 +342,7 @@ def test_raw_key_signers_work_like_accounts(domain, oracle, attestors, relayer, 
 
 # --- attacks (issue #15) ---------------------------------------------------------------------------
 def test_a_later_report_cannot_bury_an_earlier_below_sla_epoch(
-    registry, suite_oracle, suite_attestors, stablecoin, operator, relayer, attacker
+    registry, suite_oracle, suite_attestors, stablecoin, operator, relayer, attacker, verified_operators
 ):
     """Issue #15 item 6: getting epoch E+1 accepted first must not make E's below-SLA report
     unacceptable, and the NodeRegistry must still slash E (it reads `report(node, E)`)."""

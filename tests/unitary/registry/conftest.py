@@ -1,5 +1,8 @@
 """What the NodeRegistry unit tests share on top of tests/conftest.py.
 
+Every test runs with the operator roles verified in the identity registry (`verified_operators`:
+only verified operators register); the attacker and the relayer are not verified.
+
 The suite's `registry` (bond delay 3 epochs, a slash takes 20%) over the mock dollar, the
 suite's factory and the 3-of-5 `suite_oracle`. `node` is node 1, registered by the
 operator with an SLA of 99.00%; `bonded` is that node with `BOND` posted by the operator.
@@ -67,6 +70,18 @@ GRACE_OUT_OF_RANGE = "registry: grace period out of range"
 NOT_OWNER = "ownable: caller is not the owner"
 NOT_NEW_OWNER = "ownable_2step: caller is not the new owner"
 NOT_CREATOR = "factory: caller is not a creator"
+
+
+NOT_VERIFIED = "registry: operator is not verified"
+OPERATOR_REGION_FULL = "registry: operator has 16 nodes in the region"
+NOTHING_TO_SKIM = "registry: nothing to skim"
+TREASURY_ZERO = "registry: treasury is the zero address"
+MAX_NODES_PER_OPERATOR_IN_REGION = 16
+
+
+@pytest.fixture(autouse=True)
+def _operators_verified(verified_operators):
+    """Only verified operators register nodes."""
 
 
 class Node(NamedTuple):

@@ -28,13 +28,13 @@ def test_an_unknown_node_has_no_payee(registry, node, node_id):
 def test_payee_is_the_token_the_operator_and_its_share(registry, register, operator, investor, suite_factory):
     register(sender=operator)
     register(sender=investor, operator_share_bps=9_000)
-    assert registry.payee(1) == (suite_factory.token_of(1), operator.address, OPERATOR_SHARE_BPS)
-    assert registry.payee(2) == (suite_factory.token_of(2), investor.address, 9_000)
+    assert registry.payee(1) == (suite_factory.token_of(registry, 1), operator.address, OPERATOR_SHARE_BPS)
+    assert registry.payee(2) == (suite_factory.token_of(registry, 2), investor.address, 9_000)
 
 
 def test_a_zero_operator_share_reads_zero(registry, register, operator, suite_factory):
     register(operator_share_bps=0)
-    assert registry.payee(1) == (suite_factory.token_of(1), operator.address, 0)
+    assert registry.payee(1) == (suite_factory.token_of(registry, 1), operator.address, 0)
 
 
 def test_node_count_counts_registrations(registry, register):

@@ -128,6 +128,11 @@ def second_customer(stablecoin, issuer):
     return key
 
 
+@pytest.fixture(autouse=True)
+def _operators_verified(verified_operators):
+    """Only operators verified in the identity registry register nodes."""
+
+
 @pytest.fixture(scope="session")
 def receiver():
     """An address that receives payouts someone else names (never sends)."""
@@ -268,7 +273,10 @@ def fee_suite(backend, issuer, identity, treasury, suite_attestors, operator, cu
         withdrawal_delay=WITHDRAWAL_DELAY,
     )
     registry, settlement = suite.registry, suite.settlement
+    # verified to register, then revoked: this session fixture must leave the shared registry as it was
+    identity.set_verified(operator, 2**40, sender=issuer)
     node_id = register(registry, operator, SHARE)
+    identity.revoke(operator, sender=issuer)
     fee_token.mint(customer, 100_000 * DOLLAR, sender=issuer)
     return SimpleNamespace(
         token=fee_token,

@@ -423,6 +423,7 @@ def _deploy_payment_suite(chain, attestors):
         treasury=treasury,
         fee_bps=FEE_BPS,
         withdrawal_delay=WITHDRAWAL_DELAY,
+        operators=[operator],
     )
     stable, registry, settlement = suite.stablecoin, suite.registry, suite.settlement
     node_id = register(registry, operator, SHARE)

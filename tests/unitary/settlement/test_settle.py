@@ -310,7 +310,8 @@ def test_a_batch_where_every_voucher_is_skipped_pays_nothing(
 def test_sixteen_distinct_nodes_settle_in_one_batch_but_seventeen_are_refused(
     registry, settlement, domain, node, customer, operator, relayer, prepaid, voucher
 ):
-    nodes = [node] + [register(registry, operator, SHARE) for _ in range(MAX_NODES_PER_BATCH)]
+    # one operator lists at most 16 nodes per region: these are spread over two
+    nodes = [node] + [register(registry, operator, SHARE, region=f"r{i % 2}") for i in range(MAX_NODES_PER_BATCH)]
     vouchers = [voucher(n, DOLLAR) for n in nodes]
     with reverts("settlement: more than 16 nodes in a batch"):
         settle(settlement, domain, vouchers, customer, relayer)

@@ -64,10 +64,11 @@ def test_views_follow_a_deposit_a_voucher_and_a_request(
 
 
 def test_earnings_of_a_treasury_that_is_also_an_operator_add_up(
-    backend, registry, settlement, domain, customer, treasury, relayer, prepaid, voucher
+    backend, registry, settlement, domain, customer, treasury, relayer, prepaid, voucher, identity, issuer
 ):
     from tests.unitary.settlement.conftest import register
 
+    identity.set_verified(treasury, 2**40, sender=issuer)  # an operator is verified to register
     own_node = register(registry, treasury, SHARE)
     settlement.settle(*signed_batch(domain, [voucher(own_node, 40 * DOLLAR)], customer), sender=relayer)
     fee, operator_amount, _ = split(40 * DOLLAR, FEE_BPS, SHARE)

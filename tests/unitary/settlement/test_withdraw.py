@@ -341,13 +341,14 @@ def test_a_contract_wallet_withdraws_its_own_balance(backend, stablecoin, settle
 
 
 def test_a_contract_treasury_and_a_contract_operator_withdraw_their_own_earnings(
-    backend, stablecoin, settlement, registry, domain, customer, operator, issuer, relayer, prepaid, voucher
+    backend, stablecoin, settlement, registry, domain, customer, operator, issuer, relayer, prepaid, voucher, identity
 ):
     # a multisig treasury and a smart-account operator: what is paid is the contract's, never
     # the earnings of the key that drives it
     treasury = backend.deploy("MockWallet", issuer.address, sender=issuer)
     settlement.set_treasury(treasury, sender=issuer)
     operator_wallet = backend.deploy("MockWallet", operator.address, sender=operator)
+    identity.set_verified(operator_wallet, 2**40, sender=issuer)  # an operator is verified to register
     register = _call(
         "register_node(string,string,uint32,uint256,uint16,uint16,string)",
         ["string", "string", "uint32", "uint256", "uint16", "uint16", "string"],

@@ -41,19 +41,20 @@ def test_factory_holds_the_deployment_settings(backend, factory, stablecoin, ide
     assert not factory.is_creator(operator)
 
 
-def test_fixture_token_is_recorded_for_node_1(factory, compute_token):
-    assert factory.token_of(NODE_ID) == compute_token.address
+def test_fixture_token_is_recorded_for_node_1(factory, compute_token, issuer):
+    assert factory.token_of(issuer, NODE_ID) == compute_token.address
     assert factory.token_count() == 1
-    assert factory.token_of(NODE_2) == ZERO
+    assert factory.token_of(issuer, NODE_2) == ZERO
 
 
 def test_create_token_records_it_and_logs(backend, factory, compute_token, issuer, agent, minter, create):
     receipt = create()
     token = _created(backend, receipt)
-    assert factory.token_of(NODE_2) == token.address
+    assert factory.token_of(issuer, NODE_2) == token.address
     assert factory.token_count() == 2
     assert token.address != compute_token.address
     assert receipt.filter("TokenCreated")[0].args == {
+        "creator": issuer.address,
         "node_id": NODE_2,
         "token": token.address,
         "admin": issuer.address,
@@ -101,6 +102,17 @@ def test_a_node_gets_one_token_forever(factory, compute_token, create):
     assert factory.token_count() == 2
 
 
+def test_each_creator_numbers_its_own_nodes(backend, factory, compute_token, issuer, operator, create):
+    """Issue #15 item 7: tokens are keyed by (creator, node id), so a second creator (a second
+    NodeRegistry) creates its own node 1 and the first creator's stays where it was."""
+    factory.set_creator(operator, True, sender=issuer)
+    token = _created(backend, create(node_id=NODE_ID, sender=operator))
+    assert factory.token_of(operator, NODE_ID) == token.address != compute_token.address
+    assert factory.token_of(issuer, NODE_ID) == compute_token.address
+    with reverts("factory: node already has a token"):
+        create(node_id=NODE_ID, sender=operator)
+
+
 def test_only_creators_create_tokens(create, attacker):
     with reverts("factory: caller is not a creator"):
         create(sender=attacker)
@@ -123,7 +135,7 @@ def test_owner_adds_and_removes_a_creator(backend, factory, issuer, operator, cr
     assert factory.is_creator(operator)
     assert receipt.filter("CreatorSet")[0].args == {"account": operator.address, "status": True}
     token = _created(backend, create(sender=operator))
-    assert factory.token_of(NODE_2) == token.address
+    assert factory.token_of(operator, NODE_2) == token.address
     receipt = factory.set_creator(operator, False, sender=issuer)
     assert not factory.is_creator(operator)
     assert receipt.filter("CreatorSet")[0].args == {"account": operator.address, "status": False}
@@ -236,10 +248,10 @@ def test_names_and_symbols_take_their_full_length_and_no_more(backend, factory, 
         factory.create_token(3, name + "N", symbol, NODE_2_DOCUMENTS, issuer, agent, minter, sender=issuer)
     with reverts():
         factory.create_token(3, name, symbol + "S", NODE_2_DOCUMENTS, issuer, agent, minter, sender=issuer)
-    assert factory.token_of(3) == ZERO
+    assert factory.token_of(issuer, 3) == ZERO
     # control: node 3 itself was never the problem
     factory.create_token(3, name, symbol, NODE_2_DOCUMENTS, issuer, agent, minter, sender=issuer)
-    assert factory.token_of(3) != ZERO
+    assert factory.token_of(issuer, 3) != ZERO
 
 
 def test_a_contract_the_owner_drives_is_not_a_creator(backend, factory, issuer, agent, minter):
@@ -251,7 +263,7 @@ def test_a_contract_the_owner_drives_is_not_a_creator(backend, factory, issuer, 
     )
     with reverts("factory: caller is not a creator"):
         wallet.execute(factory, call, sender=issuer)
-    assert factory.token_of(NODE_2) == ZERO
+    assert factory.token_of(wallet, NODE_2) == ZERO
     factory.set_creator(wallet, True, sender=issuer)
     wallet.execute(factory, call, sender=issuer)
-    assert factory.token_of(NODE_2) != ZERO
+    assert factory.token_of(wallet, NODE_2) != ZERO
