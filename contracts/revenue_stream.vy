@@ -15,28 +15,29 @@
 @dev Revenue deposited during epoch `e` streams linearly over epoch `e + 1`, on fixed
      epoch boundaries (`GENESIS`, `EPOCH_LENGTH`), so a dust deposit can neither stretch
      nor dilute a running stream. `EPOCH_LENGTH` is at least one second (issue #15 item 9).
-     Released revenue raises `revenue_per_share`, scaled by `ACC_PRECISION`; what the
-     floor division leaves (`remainder`, scaled, below the supply) is carried into the
-     next release, and revenue released while the supply is zero is queued again as if
-     deposited then: nothing is ever stranded. Each account's unclaimed revenue is kept
-     scaled; a claim pays whole base units and keeps the dust for later.
-     Only the epoch of the last update matters: the running stream always belongs to
-     it and the queue was always deposited during it, so no epoch is stored.
-     Storage: what every update needs lives in two slots, `revenue_per_share` and `_hot`
-     (last_update | the token's paused and restricted flags | stream_amount | remainder);
-     the queue (`_queue`, whose set top bit keeps it from ever returning to zero) is read
-     only by deposits, epoch roll-overs and zero-supply releases. An update that releases
-     nothing within the same epoch writes nothing, and a claim never writes the stream.
-     Each account is one slot, `_account`: a MasterChef-style debt `balance *
-     revenue_per_share - accrued` (scaled, kept mod 2**255) and, in bit 255, the token's
-     `frozen` flag, so a transfer's compliance check and its checkpoint read the same
-     slot. A balance change moves `amount * acc` of debt with the shares, which leaves
-     every party's accrued revenue where it was (REV-3). Bounds (far beyond any real
-     node): supply below 2**116 shares, deposits per epoch below 2**96 base units,
-     EPOCH_LENGTH at most 2**32 seconds, timestamps below 2**38 (the year 10680), and an
-     account's unclaimed revenue below 2**255 scaled units (about 5.7e40 base units), so
-     the debt's mod-2**255 arithmetic is exact.
-     Python reference model: computerwa/models/revenue.py.
+     Releases are scaled by `ACC_PRECISION` (issue #15 item 13): every second's revenue
+     goes to that second's balances, so no holder is credited above the floor of its exact
+     balance-time share. Released revenue raises `revenue_per_share`; what the floor
+     division leaves (`remainder`, scaled, below the supply) is carried into the next
+     release. Revenue released while the supply is zero is queued again in whole units as
+     if deposited then; its sub-unit rest waits in `_dust` for `skim`. `owed` (deposits
+     and skims less claims) is what the token must hold; `skim` streams only what it holds
+     beyond that (issue #15 item 10). Each account's unclaimed revenue is kept scaled; a
+     claim pays whole base units and keeps the dust for later. Only the epoch of the last
+     update matters: the running stream belongs to it and the queue was deposited during
+     it, so no epoch is stored. Storage: every update needs two slots, `revenue_per_share`
+     and `_hot` (last_update | the token's paused and restricted flags | stream_amount |
+     remainder); `_queue` (queued | owed | a set top bit, so it never returns to zero) is
+     read by deposits, claims, skims, epoch roll-overs and zero-supply releases; `_dust`
+     only by zero-supply releases and skims. An update that releases nothing (no stream,
+     or the same second) within the same epoch writes nothing. Each account is one slot,
+     `_account`: a MasterChef-style debt `balance * revenue_per_share - accrued` (scaled,
+     mod 2**255) and, in bit 255, the token's `frozen` flag. A balance change moves
+     `amount * acc` of debt with the shares (REV-3). Bounds (far beyond any real node):
+     supply below 2**116 shares, deposits per epoch below 2**96 and owed below 2**127 base
+     units, EPOCH_LENGTH at most 2**32 seconds, timestamps below 2**38 (the year 10680),
+     unclaimed revenue below 2**255 scaled units, so the debt's arithmetic is exact.
+     Python reference models: computerwa/models/revenue.py, exact_revenue.py.
 """
 
 from ethereum.ercs import IERC20

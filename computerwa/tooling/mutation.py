@@ -656,17 +656,17 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "revenue_stream",
-        427,
+        428,
         "self._account[account] = self._with_debt(slot, unsafe_add(slot, unsafe_mul(amount, acc)))",
         "self._account[account] = self._with_debt(slot, unsafe_add(slot, unsafe_mul ( acc,amount)))",
     ): ("unsafe_mul commutes"),
     (
         "revenue_stream",
-        498,
+        499,
         "def _accrued(slot: uint256, balance: uint256, acc: uint256) -> uint256:",
         "def _accrued(slot: uint256 , acc: uint256, balance: uint256) -> uint256:",
     ): ("the two swapped parameters are used only as unsafe_mul(balance, acc), which commutes"),
-    ("revenue_stream", 589, "released: uint256 = 0", "released: uint256 = (0+1)"): (
+    ("revenue_stream", 590, "released: uint256 = 0", "released: uint256 = (0+1)"): (
         "`_advance` assigns `released` on every path before reading it (Vyper requires the initializer)"
     ),
     ("MockStablecoin", 133, "self._check_parties(msg.sender, to)", "self._check_parties ( to,msg.sender)"): _SYMMETRIC,
@@ -733,20 +733,20 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "revenue_stream",
-        71,
+        72,
         "_QUEUE_SET: constant(uint256) = 1 << 255",
         "_QUEUE_SET: constant(uint256) = 1 << (255-1)",
     ): (
         "the queue's marker bit moves from 255 to 254, the top bit of the owed half; what is owed stays far "
         "below 2**126 (every base unit the token holds) and every read and write goes through the same constant"
     ),
-    ("revenue_stream", 589, "released: uint256 = 0", "released: uint256 = 1"): (
+    ("revenue_stream", 590, "released: uint256 = 0", "released: uint256 = 1"): (
         "`_advance` assigns `released` on every path before reading it (Vyper requires the initializer)"
     ),
-    ("revenue_stream", 600, "if released == 0:", "if released <= 0:"): _UNSIGNED,
+    ("revenue_stream", 601, "if released == 0:", "if released <= 0:"): _UNSIGNED,
     (
         "revenue_stream",
-        611,
+        612,
         "released = unsafe_add(released, unsafe_div(unsafe_mul(rate, elapsed), length))",
         "released = unsafe_add(released, unsafe_div(unsafe_mul ( elapsed,rate), length))",
     ): "unsafe_mul commutes",
@@ -764,11 +764,11 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "revenue_stream",
-        403,
+        404,
         "debt: uint256 = unsafe_mul(amount, now.acc)",
         "debt: uint256 = unsafe_mul ( now.acc,amount)",
     ): "unsafe_mul commutes",
-    ("revenue_stream", 675, "return 0", "pass"): (
+    ("revenue_stream", 676, "return 0", "pass"): (
         "`streaming` is the only caller and passes the epoch of the timestamp, so `start <= timestamp`: the early "
         "return is taken only at `timestamp == start`, where the general formula releases `min(0, L) = 0` too"
     ),

@@ -3,7 +3,8 @@
 Rules: deposits from 1 base unit to 1e15, transfers, transferFrom, approvals and permits,
 mint and burn, forced transfers, recoveries, freeze/unfreeze, pause, restricted mode,
 verification grants, revocations and expiries, claims to self and to other receivers
-(also by holders the stablecoin blacklists), and time jumps within and across epochs,
+(also by holders the stablecoin blacklists), stablecoin sent straight to the token and
+`skim` by anyone (issue #15 item 10's attacker), and time jumps within and across epochs,
 long idle gaps included. Every call's outcome (success or exactly which revert) is
 predicted first. After every step, exactly:
 - REV-1 deposited = claimed + accrued by everyone + streaming + carry (scaled, to the unit),
