@@ -15,28 +15,29 @@
 @dev Revenue deposited during epoch `e` streams linearly over epoch `e + 1`, on fixed
      epoch boundaries (`GENESIS`, `EPOCH_LENGTH`), so a dust deposit can neither stretch
      nor dilute a running stream. `EPOCH_LENGTH` is at least one second (issue #15 item 9).
-     Released revenue raises `revenue_per_share`, scaled by `ACC_PRECISION`; what the
-     floor division leaves (`remainder`, scaled, below the supply) is carried into the
-     next release, and revenue released while the supply is zero is queued again as if
-     deposited then: nothing is ever stranded. Each account's unclaimed revenue is kept
-     scaled; a claim pays whole base units and keeps the dust for later.
-     Only the epoch of the last update matters: the running stream always belongs to
-     it and the queue was always deposited during it, so no epoch is stored.
-     Storage: what every update needs lives in two slots, `revenue_per_share` and `_hot`
-     (last_update | the token's paused and restricted flags | stream_amount | remainder);
-     the queue (`_queue`, whose set top bit keeps it from ever returning to zero) is read
-     only by deposits, epoch roll-overs and zero-supply releases. An update that releases
-     nothing within the same epoch writes nothing, and a claim never writes the stream.
-     Each account is one slot, `_account`: a MasterChef-style debt `balance *
-     revenue_per_share - accrued` (scaled, kept mod 2**255) and, in bit 255, the token's
-     `frozen` flag, so a transfer's compliance check and its checkpoint read the same
-     slot. A balance change moves `amount * acc` of debt with the shares, which leaves
-     every party's accrued revenue where it was (REV-3). Bounds (far beyond any real
-     node): supply below 2**116 shares, deposits per epoch below 2**96 base units,
-     EPOCH_LENGTH at most 2**32 seconds, timestamps below 2**38 (the year 10680), and an
-     account's unclaimed revenue below 2**255 scaled units (about 5.7e40 base units), so
-     the debt's mod-2**255 arithmetic is exact.
-     Python reference model: computerwa/models/revenue.py.
+     Releases are scaled by `ACC_PRECISION` (issue #15 item 13): every second's revenue
+     goes to that second's balances, so no holder is credited above the floor of its exact
+     balance-time share. Released revenue raises `revenue_per_share`; what the floor
+     division leaves (`remainder`, scaled, below the supply) is carried into the next
+     release. Revenue released while the supply is zero is queued again in whole units as
+     if deposited then; its sub-unit rest waits in `_dust` for `skim`. `owed` (deposits
+     and skims less claims) is what the token must hold; `skim` streams only what it holds
+     beyond that (issue #15 item 10). Each account's unclaimed revenue is kept scaled; a
+     claim pays whole base units and keeps the dust for later. Only the epoch of the last
+     update matters: the running stream belongs to it and the queue was deposited during
+     it, so no epoch is stored. Storage: every update needs two slots, `revenue_per_share`
+     and `_hot` (last_update | the token's paused and restricted flags | stream_amount |
+     remainder); `_queue` (queued | owed | a set top bit, so it never returns to zero) is
+     read by deposits, claims, skims, epoch roll-overs and zero-supply releases; `_dust`
+     only by zero-supply releases and skims. An update that releases nothing (no stream,
+     or the same second) within the same epoch writes nothing. Each account is one slot,
+     `_account`: a MasterChef-style debt `balance * revenue_per_share - accrued` (scaled,
+     mod 2**255) and, in bit 255, the token's `frozen` flag. A balance change moves
+     `amount * acc` of debt with the shares (REV-3). Bounds (far beyond any real node):
+     supply below 2**116 shares, deposits per epoch below 2**96 and owed below 2**127 base
+     units, EPOCH_LENGTH at most 2**32 seconds, timestamps below 2**38 (the year 10680),
+     unclaimed revenue below 2**255 scaled units, so the debt's arithmetic is exact.
+     Python reference models: computerwa/models/revenue.py, exact_revenue.py.
 """
 
 from ethereum.ercs import IERC20
@@ -64,9 +65,16 @@ _FLAGS: constant(uint256) = PAUSED_FLAG | RESTRICTED_FLAG
 _STREAM_SHIFT: constant(uint256) = 40
 _STREAM_MASK: constant(uint256) = (1 << 100) - 1
 _REMAINDER_SHIFT: constant(uint256) = 140
-# `_queue`: queued_amount (bits 0..254) | a set bit 255, so the slot never returns to
-# zero and the first deposit of an epoch pays no zero-to-non-zero SSTORE
+# `_queue`: queued_amount (bits 0..127) | owed (128..254: every base unit deposited and
+# not yet claimed, which the token must hold) | a set bit 255, so the slot never returns to
+# zero and the first deposit of an epoch pays no zero-to-non-zero SSTORE. The queue is
+# part of what is owed, so it stays below 2**127 with it.
 _QUEUE_SET: constant(uint256) = 1 << 255
+# `_dust`: scaled dust (bits 0..254, below the owed revenue times ACC_PRECISION) | a set bit
+# 255, for the same reason as the queue's: a release to nobody pays no zero-to-non-zero SSTORE
+_DUST_SET: constant(uint256) = 1 << 255
+_QUEUE_MASK: constant(uint256) = (1 << 128) - 1
+_OWED_SHIFT: constant(uint256) = 128
 # `_account`: debt (bits 0..254, mod 2**255) | frozen (255)
 _FROZEN: constant(uint256) = 1 << 255
 _DEBT_MASK: constant(uint256) = _FROZEN - 1
@@ -93,17 +101,22 @@ struct TransferState:
 
 
 # The stream brought to now (`_advance`): the accumulator, the new `_hot` word (zero when
-# nothing changed, so nothing is to be written: a real one holds the timestamp) and the
-# queue (max_value(uint256) when `_advance` did not read it).
+# nothing changed, so nothing is to be written: a real one holds the timestamp), the
+# queued amount (max_value(uint256) when `_advance` did not read it) and the scaled dust
+# set aside by a release to nobody (zero when none).
 struct Advance:
     acc: uint256
     hot: uint256
     queued: uint256
+    dust: uint256
 
 
 revenue_per_share: public(uint256)
 _hot: uint256
 _queue: uint256
+# scaled revenue set aside by releases while the supply was zero (their sub-unit rests and
+# the last holders' remainders): owed, paid to nobody, streamed again by `skim` in whole units
+_dust: uint256
 _account: HashMap[address, uint256]
 
 
@@ -126,6 +139,7 @@ def __init__(stablecoin: IERC20, genesis: uint256, epoch_length: uint256):
     # timestamps fit 38 bits until the year 10680
     self._hot = block.timestamp
     self._queue = _QUEUE_SET
+    self._dust = _DUST_SET
 
 
 @external
@@ -144,11 +158,34 @@ def deposit_revenue(amount: uint256) -> uint256:
         msg.sender, self, amount, default_return_value=True
     ), "revenue: transfer failed"
     credited: uint256 = staticcall STABLECOIN.balanceOf(self) - before
-    queued: uint256 = (self._queue ^ _QUEUE_SET) + credited
-    assert queued <= MAX_DEPOSITS, "revenue: deposit too large"
-    self._queue = queued | _QUEUE_SET
+    self._queue = self._queued_word(credited, credited)
     log IRevenueStream.RevenueDeposited(sender=msg.sender, amount=credited, epoch=self._epoch(block.timestamp))
     return credited
+
+
+@external
+@nonreentrant
+def skim() -> uint256:
+    """
+    @dev Streams what the token holds beyond what it owes, as a deposit would (over the
+         next epoch): stablecoin sent to the token without `deposit_revenue`, and the whole
+         units of the dust set aside by releases while nobody held a share. What it owes
+         (every unclaimed credit, every unreleased stream and queue) never moves.
+         Anyone may call it.
+    @return uint256 The amount streamed, in stablecoin base units.
+    """
+    self._update()
+    stray: uint256 = self._stray(staticcall STABLECOIN.balanceOf(self))
+    dust: uint256 = self._dust ^ _DUST_SET
+    recovered: uint256 = dust // ACC_PRECISION
+    amount: uint256 = stray + recovered
+    assert amount != 0, "revenue: nothing to skim"
+    if recovered != 0:
+        self._dust = (dust % ACC_PRECISION) | _DUST_SET
+    # the dust's units were owed already; the stray stablecoin becomes owed now
+    self._queue = self._queued_word(amount, stray)
+    log IRevenueStream.RevenueSkimmed(sender=msg.sender, amount=amount, epoch=self._epoch(block.timestamp))
+    return amount
 
 
 @external
@@ -157,7 +194,8 @@ def claim(receiver: address) -> uint256:
     """
     @dev Pays the caller's revenue, in whole base units, to `receiver` (any address, so
          a holder the stablecoin refuses can be paid elsewhere). Sub-unit dust stays
-         accrued for the next claim. Writes only the caller's slot, not the stream.
+         accrued for the next claim. Writes the caller's slot and what the token owes,
+         never the stream.
          A frozen account moves no value, as under the stablecoin rules the project
          follows: its revenue keeps accruing, and `recover` or `forced_transfer` move it on.
     @param receiver Where the stablecoin goes.
@@ -174,6 +212,8 @@ def claim(receiver: address) -> uint256:
     if amount != 0:
         # paying `amount` whole units raises the debt by as much: the dust stays accrued
         self._account[msg.sender] = self._with_debt(slot, unsafe_add(slot, unsafe_mul(amount, ACC_PRECISION)))
+        # what is owed includes every credit, so it is at least `amount`
+        self._queue = unsafe_sub(self._queue, amount << _OWED_SHIFT)
         assert extcall STABLECOIN.transfer(receiver, amount, default_return_value=True), "revenue: transfer failed"
     log IRevenueStream.RevenueClaimed(account=msg.sender, receiver=receiver, amount=amount)
     return amount
@@ -196,7 +236,41 @@ def queued_amount() -> uint256:
     @dev Revenue deposited during the epoch of `last_update`; it streams over the next one.
     @return uint256 Stablecoin base units.
     """
-    return self._queue ^ _QUEUE_SET
+    return self._queue & _QUEUE_MASK
+
+
+@external
+@view
+def owed() -> uint256:
+    """
+    @dev What the token owes in the stablecoin: every base unit deposited (or skimmed) and
+         not yet claimed. It holds at least this much.
+    @return uint256 Stablecoin base units.
+    """
+    return (self._queue ^ _QUEUE_SET) >> _OWED_SHIFT
+
+
+@external
+@view
+def dust() -> uint256:
+    """
+    @dev Revenue set aside by releases while the supply was zero, scaled by ACC_PRECISION:
+         owed, paid to nobody; `skim` streams its whole units again.
+    @return uint256 Scaled revenue.
+    """
+    return (self._dust ^ _DUST_SET) + self._advance(self._hot).dust
+
+
+@external
+@view
+def skimmable() -> uint256:
+    """
+    @dev What `skim` would stream now: the stablecoin held beyond what is owed, and the
+         whole units of `dust`.
+    @return uint256 Stablecoin base units.
+    """
+    dust: uint256 = (self._dust ^ _DUST_SET) + self._advance(self._hot).dust
+    return self._stray(staticcall STABLECOIN.balanceOf(self)) + dust // ACC_PRECISION
 
 
 @external
@@ -254,7 +328,7 @@ def streaming() -> uint256:
         hot = now.hot
     queued: uint256 = now.queued
     if queued == max_value(uint256):
-        queued = self._queue ^ _QUEUE_SET
+        queued = self._queue & _QUEUE_MASK
     stream: uint256 = (hot >> _STREAM_SHIFT) & _STREAM_MASK
     now_epoch: uint256 = self._epoch(block.timestamp)
     return stream - self._released_by(stream, now_epoch, block.timestamp) + queued
@@ -273,19 +347,15 @@ def current_epoch() -> uint256:
 @internal
 def _update() -> uint256:
     """
-    @dev Brings the stream to now (a mint, a burn, a deposit). Writes nothing when
-         nothing changed (no release, same epoch): the stored state then still describes
-         now, since what a stream releases depends only on its epoch, and releases at one
-         supply add up exactly however they are grouped.
+    @dev Brings the stream to now (a mint, a burn, a deposit, a skim). Writes nothing
+         when nothing changed (no release, same epoch): the stored state then still
+         describes now, since what a stream releases depends only on its epoch, and
+         releases at one supply add up exactly however they are grouped.
     @return uint256 The accumulator, `revenue_per_share`, now.
     """
     hot: uint256 = self._hot
     now: Advance = self._advance(hot)
-    if now.hot != 0:
-        self.revenue_per_share = now.acc
-        self._hot = now.hot
-        if now.queued != max_value(uint256):
-            self._queue = now.queued | _QUEUE_SET
+    self._write(now)
     return now.acc
 
 
@@ -329,11 +399,7 @@ def _move_shares(sender: address, receiver: address, amount: uint256, state: Tra
     @param state `_transfer_state(sender, receiver)`, read in this transaction.
     """
     now: Advance = self._advance(state.hot)
-    if now.hot != 0:
-        self.revenue_per_share = now.acc
-        self._hot = now.hot
-        if now.queued != max_value(uint256):
-            self._queue = now.queued | _QUEUE_SET
+    self._write(now)
     if sender != receiver:  # a self-transfer moves no debt
         debt: uint256 = unsafe_mul(amount, now.acc)
         self._account[sender] = (unsafe_sub(state.sender_slot, debt) & _DEBT_MASK) | (state.sender_slot & _FROZEN)
@@ -443,57 +509,124 @@ def _accrued(slot: uint256, balance: uint256, acc: uint256) -> uint256:
 
 
 @internal
+def _write(now: Advance):
+    """
+    @dev Stores the stream brought to now (`_advance`), if anything changed: the
+         accumulator and the hot slot, the queue when it was read (its owed half kept),
+         the dust when a release to nobody set some aside.
+    @param now `_advance(self._hot)`, computed in this transaction.
+    """
+    if now.hot == 0:
+        return
+    self.revenue_per_share = now.acc
+    self._hot = now.hot
+    if now.queued != max_value(uint256):
+        self._queue = (self._queue & ~_QUEUE_MASK) | now.queued
+    if now.dust != 0:
+        self._dust += now.dust
+
+
+@internal
+@view
+def _queued_word(amount: uint256, owed: uint256) -> uint256:
+    """
+    @dev The `_queue` word with `amount` more queued, to stream over the next epoch (the
+         stream brought to now first), and `owed` more owed: a deposit owes all it queues,
+         a skim only its stray part (the dust's units were owed already).
+    @param amount Base units to queue.
+    @param owed Base units newly owed, at most `amount`.
+    @return uint256 The word to store.
+    """
+    # both fit their halves: the queue stays below 2**96 and, as the set top bit sits
+    # just above the owed half, owed past 2**127 overflows the checked addition
+    assert amount <= MAX_DEPOSITS, "revenue: deposit too large"
+    word: uint256 = self._queue + (owed << _OWED_SHIFT) + amount
+    assert word & _QUEUE_MASK <= MAX_DEPOSITS, "revenue: deposit too large"
+    return word
+
+
+@internal
+@view
+def _stray(balance: uint256) -> uint256:
+    """
+    @dev The part of the token's stablecoin `balance` it does not owe: sent to it without
+         `deposit_revenue`. Zero when it holds no more than it owes.
+    @param balance The stablecoin the token holds.
+    @return uint256 Base units.
+    """
+    owed: uint256 = (self._queue ^ _QUEUE_SET) >> _OWED_SHIFT
+    if balance <= owed:
+        return 0
+    return unsafe_sub(balance, owed)
+
+
+@internal
 @view
 def _advance(hot: uint256) -> Advance:
     """
     @dev The stream brought to now from `hot` (see `Advance`), written nowhere: `_update` and
          `_move_shares` write it, `claim` and the views only read it. The queue is read only
-         when it can change (an epoch roll-over, revenue released at zero supply); otherwise it is returned as max_value(uint256), "untouched".
-         Unchecked math, bounded: stream < 2**100 (asserted when it is set), an epoch's
-         elapsed seconds <= EPOCH_LENGTH <= 2**32, so every `stream * elapsed` < 2**132;
-         released < 2**101, so `released * ACC_PRECISION + remainder` < 2**222; timestamps
-         only move forward from `GENESIS`.
+         when it can change (an epoch roll-over, revenue released at zero supply);
+         otherwise it is returned as max_value(uint256), "untouched".
+         Releases are scaled by ACC_PRECISION: by second `s` of its epoch a stream of `a`
+         base units has released `a * ACC_PRECISION * s // EPOCH_LENGTH` scaled units, so
+         every second's revenue is shared by the balances of that second, and no share
+         bought later catches a whole unit that built up before (REV-2: less than one
+         scaled unit per share it gained, carried in the remainder).
+         Unchecked math, bounded: stream < 2**100 (asserted when it is set), so
+         `stream * ACC_PRECISION` < 2**220 and, with an epoch's elapsed seconds <=
+         EPOCH_LENGTH <= 2**32, every product < 2**252; released < 2**222, remainder <
+         2**116; timestamps only move forward from `GENESIS`.
     @param hot The `_hot` slot, as read.
-    @return Advance The accumulator, the new hot word (0: nothing changed) and the queue.
+    @return Advance The accumulator, the new hot word (0: nothing changed), the queue and
+            the dust set aside.
     """
     acc: uint256 = self.revenue_per_share
     remainder: uint256 = hot >> _REMAINDER_SHIFT
     stream: uint256 = (hot >> _STREAM_SHIFT) & _STREAM_MASK
     queued: uint256 = max_value(uint256)
+    dust: uint256 = 0
+    # scaled
     released: uint256 = 0
     length: uint256 = EPOCH_LENGTH
     last: uint256 = hot & _TIME_MASK
     since_start: uint256 = unsafe_sub(last, GENESIS) % length
+    rate: uint256 = unsafe_mul(stream, ACC_PRECISION)
     # what of e0's stream was already out at `last`
-    done: uint256 = unsafe_div(unsafe_mul(stream, since_start), length)
+    done: uint256 = unsafe_div(unsafe_mul(rate, since_start), length)
     # seconds from the start of e0 (the epoch of `last`) to now
     elapsed: uint256 = unsafe_add(since_start, unsafe_sub(block.timestamp, last))
     if elapsed < length:
-        released = unsafe_sub(unsafe_div(unsafe_mul(stream, elapsed), length), done)
+        released = unsafe_sub(unsafe_div(unsafe_mul(rate, elapsed), length), done)
         if released == 0:
-            return Advance(acc=acc, hot=0, queued=queued)
+            return Advance(acc=acc, hot=0, queued=queued, dust=dust)
     else:
         # e0's stream is over; what was deposited during e0 streams over e0 + 1
-        released = unsafe_sub(stream, done)
-        stream = self._queue ^ _QUEUE_SET
+        released = unsafe_sub(rate, done)
+        stream = self._queue & _QUEUE_MASK
         assert stream <= _STREAM_MASK, "revenue: stream too large"
         queued = 0
+        rate = unsafe_mul(stream, ACC_PRECISION)
         elapsed = unsafe_sub(elapsed, length)
         if elapsed < length:
-            released = unsafe_add(released, unsafe_div(unsafe_mul(stream, elapsed), length))
+            released = unsafe_add(released, unsafe_div(unsafe_mul(rate, elapsed), length))
         else:
             # that one is over too
-            released = unsafe_add(released, stream)
+            released = unsafe_add(released, rate)
             stream = 0
     if released != 0:
         supply: uint256 = erc20.totalSupply
         if supply == 0:
-            # nobody to pay: deposited again, now
+            # nobody to pay: the whole units are deposited again, now; the sub-unit rest
+            # and the last holders' remainder are set aside as dust (owed, for `skim`):
+            # released again later, they could reach holders who did not hold then
             if queued == max_value(uint256):
-                queued = self._queue ^ _QUEUE_SET
-            queued += released
+                queued = self._queue & _QUEUE_MASK
+            queued += released // ACC_PRECISION
+            dust = unsafe_add(released % ACC_PRECISION, remainder)
+            remainder = 0
         else:
-            scaled: uint256 = unsafe_add(unsafe_mul(released, ACC_PRECISION), remainder)
+            scaled: uint256 = unsafe_add(released, remainder)
             # acc is only ever used mod 2**255 (account debts), so even a wrap would be harmless
             acc = unsafe_add(acc, unsafe_div(scaled, supply))
             remainder = scaled % supply
@@ -501,6 +634,7 @@ def _advance(hot: uint256) -> Advance:
         acc=acc,
         hot=block.timestamp | (hot & _FLAGS) | (stream << _STREAM_SHIFT) | (remainder << _REMAINDER_SHIFT),
         queued=queued,
+        dust=dust,
     )
 
 

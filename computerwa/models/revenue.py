@@ -7,10 +7,15 @@ The rules (DESIGN.md, ComputeToken):
 - revenue deposited during epoch `e` streams linearly over epoch `e + 1`; fixed epoch
   boundaries, so a dust deposit can neither stretch nor dilute a stream; an epoch is at
   least one second long (zero is refused: issue #15 item 9);
-- released revenue raises a revenue-per-share accumulator `acc` scaled by ACC_PRECISION;
-  the part a floor division leaves (`remainder`, in scaled units, < supply) is carried into
-  the next release; revenue released while the supply is 0 is queued again as if deposited
-  at that moment;
+- releases are scaled by ACC_PRECISION: by second `s` of its epoch a stream of `a` base
+  units has released `a * ACC_PRECISION * s // EPOCH_LENGTH` scaled units (issue #15 item
+  13: every second's revenue goes to that second's balances); released revenue raises a
+  revenue-per-share accumulator `acc`; the part a floor division leaves (`remainder`, in
+  scaled units, < supply) is carried into the next release; of revenue released while the
+  supply is 0 the whole units are queued again as if deposited at that moment, and the
+  sub-unit rest and the last remainder are set aside as `dust` (owed, paid to nobody);
+- `owed` is every base unit deposited or skimmed and not yet claimed; `skim` queues the
+  stablecoin held beyond it and the whole units of `dust`;
 - each account keeps `paid` (the accumulator at its last checkpoint) and `accrued`
   (scaled, exact); a claim pays `accrued // ACC_PRECISION` and keeps the sub-unit dust.
   (The contract keeps one debt `balance * acc - accrued` per account instead; the
@@ -42,11 +47,12 @@ class RevenueModel:
     remainder: int = 0
     stream_amount: int = 0  # streams over epoch(last_update)
     queued_amount: int = 0  # deposited during epoch(last_update), streams over the next epoch
+    dust: int = 0  # scaled: set aside by releases to nobody
     supply: int = 0
     balances: dict[str, int] = field(default_factory=dict)
     paid: dict[str, int] = field(default_factory=dict)
     accrued: dict[str, int] = field(default_factory=dict)  # scaled by ACC_PRECISION
-    deposited: int = 0
+    deposited: int = 0  # deposits and skims
     claimed: int = 0
     # called as on_release(released, carried_in, supply, balances) for every release to holders
     on_release: Callable[[int, int, int, dict[str, int]], None] | None = field(default=None, repr=False)
@@ -65,31 +71,39 @@ class RevenueModel:
         return self.genesis + e * self.epoch_length
 
     def _released_by(self, amount: int, e: int, t: int) -> int:
-        """How much of `amount`, streaming over epoch `e`, has been released by time t."""
+        """How much of `amount`, streaming over epoch `e`, has been released by time t, in base units."""
+        return self._released_scaled(amount, e, t) // ACC_PRECISION
+
+    def _released_scaled(self, amount: int, e: int, t: int) -> int:
+        """The same, scaled by ACC_PRECISION: what the accumulator shares out."""
         elapsed = min(max(t - self.epoch_start(e), 0), self.epoch_length)
-        return amount * elapsed // self.epoch_length
+        return amount * ACC_PRECISION * elapsed // self.epoch_length
 
     # --- the accumulator ------------------------------------------------------------------
-    def _advance(self, t: int) -> tuple[int, int, int, int, int]:
-        """(acc, remainder, stream_amount, queued_amount, released) after an update at t."""
+    def _advance(self, t: int) -> tuple[int, int, int, int, int, int]:
+        """(acc, remainder, stream_amount, queued_amount, released, dust) after an update at
+        t; `released` is scaled, `dust` what this update sets aside (scaled)."""
         acc, remainder, stream, queued = self.acc, self.remainder, self.stream_amount, self.queued_amount
+        dust = 0
         e0, e = self.epoch(self.last_update), self.epoch(t)
-        released = self._released_by(stream, e0, t) - self._released_by(stream, e0, self.last_update)
+        released = self._released_scaled(stream, e0, t) - self._released_scaled(stream, e0, self.last_update)
         if e > e0:
             # the stream of e0 is over; what was deposited during e0 streams over e0 + 1
             stream, queued = queued, 0
-            released += self._released_by(stream, e0 + 1, t)
+            released += self._released_scaled(stream, e0 + 1, t)
             if e > e0 + 1:
                 stream = 0  # that one is over too
         if released:
             if self.supply == 0:
-                # nobody to pay: released revenue is deposited again, now
-                queued += released
+                # nobody to pay: whole units are deposited again, now; the rest is set aside
+                queued += released // ACC_PRECISION
+                dust = released % ACC_PRECISION + remainder
+                remainder = 0
             else:
-                scaled = released * ACC_PRECISION + remainder
+                scaled = released + remainder
                 acc += scaled // self.supply
                 remainder = scaled % self.supply
-        return acc, remainder, stream, queued, released
+        return acc, remainder, stream, queued, released, dust
 
     def update(self, t: int) -> int:
         """Brings the stream to time t; returns what it released."""
@@ -100,7 +114,8 @@ class RevenueModel:
             # nothing released, same epoch: the contract writes nothing, not even the time
             # (what a stream releases depends only on its epoch, so nothing observable moves)
             return 0
-        self.acc, self.remainder, self.stream_amount, self.queued_amount, released = self._advance(t)
+        self.acc, self.remainder, self.stream_amount, self.queued_amount, released, dust = self._advance(t)
+        self.dust += dust
         self.last_update = t
         if released and self.supply and self.on_release is not None:
             self.on_release(released, carried_in, self.supply, self.balances)
@@ -120,14 +135,36 @@ class RevenueModel:
 
     def streaming(self, t: int) -> int:
         """Revenue not yet released at t (the running stream's rest and the queue)."""
-        _, _, stream, queued, _ = self._advance(t)
+        _, _, stream, queued, _, _ = self._advance(t)
         left = stream - self._released_by(stream, self.epoch(t), t)
         return left + queued
+
+    @property
+    def owed(self) -> int:
+        """Base units deposited or skimmed and not yet claimed: what the token must hold."""
+        return self.deposited - self.claimed
+
+    def dust_at(self, t: int) -> int:
+        """The dust, scaled, with what an update at t would set aside."""
+        return self.dust + (self._advance(t)[5] if t >= self.last_update else 0)
+
+    def skimmable(self, t: int, balance: int) -> int:
+        """What `skim` streams at t when the token holds `balance` of the stablecoin."""
+        return max(balance - self.owed, 0) + self.dust_at(t) // ACC_PRECISION
 
     def deposit(self, t: int, amount: int) -> None:
         self.update(t)
         self.queued_amount += amount
         self.deposited += amount
+
+    def skim(self, t: int, balance: int) -> int:
+        """Queues the stray stablecoin and the dust's whole units; returns the amount."""
+        self.update(t)
+        stray = max(balance - self.owed, 0)
+        recovered, self.dust = divmod(self.dust, ACC_PRECISION)
+        self.queued_amount += stray + recovered
+        self.deposited += stray
+        return stray + recovered
 
     def move(self, t: int, sender: str | None, receiver: str | None, amount: int) -> None:
         """Any balance change: transfer, mint (sender None), burn (receiver None)."""
@@ -160,12 +197,17 @@ class RevenueModel:
         return paid
 
     # --- REV-1 ------------------------------------------------------------------------------
+    def unreleased_scaled(self, t: int) -> int:
+        """Revenue not yet released at t, scaled: the running stream's rest and the queue."""
+        _, _, stream, queued, _, _ = self._advance(t)
+        return stream * ACC_PRECISION - self._released_scaled(stream, self.epoch(t), t) + queued * ACC_PRECISION
+
     def conservation_gap(self, t: int) -> int:
-        """deposited - (claimed + accrued by every holder + streaming + carry), scaled: always 0."""
-        acc, remainder, stream, queued, _ = self._advance(t)
-        left = stream - self._released_by(stream, self.epoch(t), t) if self.epoch_length else 0
+        """deposited - (claimed + accrued by every holder + unreleased + carry + dust), scaled: always 0."""
+        acc, remainder, _, _, _, dust = self._advance(t)
         owed = sum(self._pending(a, acc) for a in set(self.balances) | set(self.accrued))
-        return (self.deposited - self.claimed - left - queued) * ACC_PRECISION - owed - remainder
+        unreleased = self.unreleased_scaled(t)
+        return (self.deposited - self.claimed) * ACC_PRECISION - unreleased - owed - remainder - self.dust - dust
 
 
 @dataclass
@@ -180,8 +222,8 @@ class IdealShares:
     loss_bound: dict[str, int] = field(default_factory=dict)
 
     def record(self, released: int, carried_in: int, supply: int, balances: dict[str, int]) -> None:
-        """A RevenueModel `on_release` hook: shares `released` plus the carry it took in."""
-        pot = Fraction(released * ACC_PRECISION + carried_in, ACC_PRECISION)
+        """A RevenueModel `on_release` hook: shares `released` (scaled) plus the carry it took in."""
+        pot = Fraction(released + carried_in, ACC_PRECISION)
         for account, balance in balances.items():
             if balance:
                 self.shares[account] = self.shares.get(account, Fraction(0)) + pot * balance / supply

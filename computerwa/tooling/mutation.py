@@ -642,22 +642,22 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ("AttestationOracle", 254, "if latest_plus_one == 0:", "if latest_plus_one <= 0:"): _UNSIGNED,
     ("ComputeFactory", 97, "name: String[25],", "name: String[(25+1)],"): _BOUND,
     ("ComputeFactory", 98, "symbol: String[5],", "symbol: String[(5+1)],"): _BOUND,
-    ("ComputeToken", 523, "if code == PAUSED:", "if code <= PAUSED:"): (
+    ("ComputeToken", 527, "if code == PAUSED:", "if code <= PAUSED:"): (
         "`_message` tests SUCCESS (0) first: past it, code <= 1 means code == PAUSED"
     ),
     (
         "revenue_stream",
-        362,
+        428,
         "self._account[account] = self._with_debt(slot, unsafe_add(slot, unsafe_mul(amount, acc)))",
         "self._account[account] = self._with_debt(slot, unsafe_add(slot, unsafe_mul ( acc,amount)))",
     ): ("unsafe_mul commutes"),
     (
         "revenue_stream",
-        433,
+        499,
         "def _accrued(slot: uint256, balance: uint256, acc: uint256) -> uint256:",
         "def _accrued(slot: uint256 , acc: uint256, balance: uint256) -> uint256:",
     ): ("the two swapped parameters are used only as unsafe_mul(balance, acc), which commutes"),
-    ("revenue_stream", 463, "released: uint256 = 0", "released: uint256 = (0+1)"): (
+    ("revenue_stream", 590, "released: uint256 = 0", "released: uint256 = (0+1)"): (
         "`_advance` assigns `released` on every path before reading it (Vyper requires the initializer)"
     ),
     ("MockStablecoin", 133, "self._check_parties(msg.sender, to)", "self._check_parties ( to,msg.sender)"): _SYMMETRIC,
@@ -742,42 +742,42 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "revenue_stream",
-        69,
+        72,
         "_QUEUE_SET: constant(uint256) = 1 << 255",
         "_QUEUE_SET: constant(uint256) = 1 << (255-1)",
     ): (
-        "the queue's marker bit moves from 255 to 254; the queued amount stays far below 2**254 (2**96 a deposit) and "
-        "every read and write goes through the same constant"
+        "the queue's marker bit moves from 255 to 254, the top bit of the owed half; what is owed stays far "
+        "below 2**126 (every base unit the token holds) and every read and write goes through the same constant"
     ),
-    ("revenue_stream", 463, "released: uint256 = 0", "released: uint256 = 1"): (
+    ("revenue_stream", 590, "released: uint256 = 0", "released: uint256 = 1"): (
         "`_advance` assigns `released` on every path before reading it (Vyper requires the initializer)"
     ),
-    ("revenue_stream", 473, "if released == 0:", "if released <= 0:"): _UNSIGNED,
+    ("revenue_stream", 601, "if released == 0:", "if released <= 0:"): _UNSIGNED,
     (
         "revenue_stream",
-        483,
-        "released = unsafe_add(released, unsafe_div(unsafe_mul(stream, elapsed), length))",
-        "released = unsafe_add(released, unsafe_div(unsafe_mul ( elapsed,stream), length))",
+        612,
+        "released = unsafe_add(released, unsafe_div(unsafe_mul(rate, elapsed), length))",
+        "released = unsafe_add(released, unsafe_div(unsafe_mul ( elapsed,rate), length))",
     ): "unsafe_mul commutes",
     (
         "ComputeToken",
-        487,
+        491,
         "if not staticcall registry.are_verified(sender, receiver):",
         "if not staticcall registry.are_verified ( receiver,sender):",
     ): "`are_verified` is symmetric: both verified until the earlier expiry",
-    ("ComputeToken", 525, "if code == SENDER_FROZEN:", "if code <= SENDER_FROZEN:"): (
+    ("ComputeToken", 529, "if code == SENDER_FROZEN:", "if code <= SENDER_FROZEN:"): (
         "`_message` tests SUCCESS (0) and PAUSED (1) first: past them, code <= 2 means code == SENDER_FROZEN"
     ),
-    ("ComputeToken", 531, "if code == RECEIVER_NOT_VERIFIED:", "if code <= RECEIVER_NOT_VERIFIED:"): (
+    ("ComputeToken", 535, "if code == RECEIVER_NOT_VERIFIED:", "if code <= RECEIVER_NOT_VERIFIED:"): (
         "`_message` tests the codes 0 to 4 first: past them, code <= 5 means code == RECEIVER_NOT_VERIFIED"
     ),
     (
         "revenue_stream",
-        338,
+        404,
         "debt: uint256 = unsafe_mul(amount, now.acc)",
         "debt: uint256 = unsafe_mul ( now.acc,amount)",
     ): "unsafe_mul commutes",
-    ("revenue_stream", 542, "return 0", "pass"): (
+    ("revenue_stream", 676, "return 0", "pass"): (
         "`streaming` is the only caller and passes the epoch of the timestamp, so `start <= timestamp`: the early "
         "return is taken only at `timestamp == start`, where the general formula releases `min(0, L) = 0` too"
     ),

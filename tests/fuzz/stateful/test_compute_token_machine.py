@@ -3,15 +3,22 @@
 Rules: deposits from 1 base unit to 1e15, transfers, transferFrom, approvals and permits,
 mint and burn, forced transfers, recoveries, freeze/unfreeze, pause, restricted mode,
 verification grants, revocations and expiries, claims to self and to other receivers
-(also by holders the stablecoin blacklists), and time jumps within and across epochs,
+(also by holders the stablecoin blacklists), stablecoin sent straight to the token and
+`skim` by anyone (issue #15 item 10's attacker), and time jumps within and across epochs,
 long idle gaps included. Every call's outcome (success or exactly which revert) is
 predicted first. After every step, exactly:
 - REV-1 deposited = claimed + accrued by everyone + streaming + carry (scaled, to the unit),
   the stablecoin the token holds = deposited - claimed, and every stream variable, every
   `accrued_scaled` and `claimable` and `streaming()` equal the model's;
-- REV-2 each holder's accrued-plus-claimed is at most its exact balance-time share of what
-  was released (Fraction), and below it by less than its balance in scaled units per
-  release (the accumulator's floor), which is below one base unit per update;
+- REV-2 each holder's claimed-plus-claimable is at most the floor of its exact balance-time
+  share (`ExactRevenue`: written from DESIGN, every second's revenue shared by that
+  second's balances, in Fractions); and against the contract's own releases
+  (`IdealShares`), accrued-plus-claimed trails its share by less than its balance in
+  scaled units per release (the accumulator's floor), below one base unit per update;
+- REV-9 (stray stablecoin and `skim`): the token holds exactly what it owes (`owed()`,
+  the model's deposits and skims less claims) plus the stablecoin sent to it and not yet
+  skimmed; `skim` streams exactly that and the dust's whole units, or refuses with
+  "revenue: nothing to skim";
 - REV-3 checked inside each balance-changing rule: the parties' accrued revenue right after
   the change equals what it was about to be without it;
 - REV-4 claimable never decreases between a holder's claims, and a second claim with
@@ -24,6 +31,7 @@ almost every step).
 from __future__ import annotations
 
 import copy
+import math
 from fractions import Fraction
 
 import pytest
@@ -34,6 +42,7 @@ from computerwa.client import signing
 from computerwa.client.signing import Domain
 from computerwa.evm.chain import expect
 from computerwa.evm.suite import deploy_suite
+from computerwa.models.exact_revenue import ExactRevenue
 from computerwa.models.revenue import ACC_PRECISION, IdealShares, RevenueModel
 from tests.conftest import EPOCH_LENGTH, FOREVER, machine_settings, role
 
@@ -71,6 +80,8 @@ class ComputeTokenMachine(RuleBasedStateMachine):
         self.model = RevenueModel(
             token.GENESIS(), token.EPOCH_LENGTH(), last_update=token.last_update(), on_release=self.ideal.record
         )
+        self.exact = ExactRevenue(token.GENESIS(), token.EPOCH_LENGTH(), now=token.last_update())
+        self.unskimmed = 0  # stablecoin sent to the token without deposit_revenue
         self.claimed_by = {a: 0 for a in self.addr}
         self.last_claimable = {a: 0 for a in self.addr}
         self.allowances: dict[tuple[int, int], int] = {}
@@ -118,6 +129,7 @@ class ComputeTokenMachine(RuleBasedStateMachine):
         if receipt is None:
             return None
         self.model.move(t, sender, receiver, amount)
+        self.exact.move(t, sender, receiver, amount)
         after = self.peek(t)
         for account, before in expected.items():
             onchain = self.token.accrued_scaled(account)
@@ -134,9 +146,30 @@ class ComputeTokenMachine(RuleBasedStateMachine):
         t = self.chain.pending_timestamp
         receipt = expect(None, lambda: self.token.deposit_revenue(amount, sender=self.depositor))
         self.model.deposit(t, amount)
+        self.exact.deposit(t, amount)
         [event] = receipt.filter("RevenueDeposited")
         assert event.amount == amount
         assert event.epoch == self.model.epoch(t)
+
+    @rule(amount=revenue_amount)
+    def stray_transfer(self, amount):
+        """Stablecoin sent straight to the token (issue #15 item 10): owed to nobody yet."""
+        self.stable.transfer(self.token, amount, sender=self.depositor)
+        self.unskimmed += amount
+
+    @rule()
+    def skim(self):
+        t = self.chain.pending_timestamp
+        expected = self.model.skimmable(t, self.stable.balanceOf(self.token))
+        if expected == 0:
+            expect("revenue: nothing to skim", lambda: self.token.skim(sender=self.depositor))
+            return
+        receipt = expect(None, lambda: self.token.skim(sender=self.depositor))
+        assert self.model.skim(t, self.stable.balanceOf(self.token)) == expected
+        self.exact.deposit(t, expected)
+        self.unskimmed = 0
+        [event] = receipt.filter("RevenueSkimmed")
+        assert (event.amount, event.epoch) == (expected, self.model.epoch(t))
 
     @rule(i=holder_index, to_payout=st.booleans())
     def claim(self, i, to_payout):
@@ -269,7 +302,10 @@ class ComputeTokenMachine(RuleBasedStateMachine):
         owed = probe._pending(a, probe.acc) + probe._pending(b, probe.acc)
         if expect(reason, lambda: self.token.recover(a, b, sender=self.agent)) is None:
             return
+        moved = self.model.balances.get(a, 0)
         self.model.recover(t, a, b)
+        self.exact.move(t, a, b, moved)
+        self.exact.merge(a, b)
         assert self.token.accrued_scaled(a) == 0
         assert self.token.accrued_scaled(b) == owed, "recovery must move the unclaimed revenue"
         # the replacement is the same holder: its REV-2 ledgers merge
@@ -319,10 +355,18 @@ class ComputeTokenMachine(RuleBasedStateMachine):
         assert self.token.last_update() == m.last_update
         assert self.token.streaming() == m.streaming(t)
         assert m.conservation_gap(t) == 0
-        assert self.stable.balanceOf(self.token) == m.deposited - m.claimed
+        assert self.token.dust() == m.dust_at(t)
+
+    @invariant()
+    def token_holds_what_it_owes_plus_unskimmed_excess(self):
+        """REV-9: to the wei; the excess (and the dust's whole units) is what skim streams."""
+        t = self.chain.timestamp
+        m = self.model
+        assert self.token.owed() == m.owed == m.deposited - m.claimed
+        assert self.stable.balanceOf(self.token) == m.owed + self.unskimmed
+        assert self.token.skimmable() == self.unskimmed + m.dust_at(t) // ACC_PRECISION
         owed = sum(self.token.accrued_scaled(a) for a in self.addr)
-        left = m.streaming(t)
-        carry = (m.deposited - m.claimed - left) * ACC_PRECISION - owed
+        carry = (m.deposited - m.claimed) * ACC_PRECISION - m.unreleased_scaled(t) - owed
         assert carry >= 0, "REV-1: more owed than deposited"
 
     @invariant()
@@ -348,6 +392,15 @@ class ComputeTokenMachine(RuleBasedStateMachine):
             bound = ideal.loss_bound.get(a, 0)
             assert share - actual < max(bound, 1), "REV-2: rounding lost more than the accumulator's floor"
             assert bound < max(ideal.releases.get(a, 0), 1) * ACC_PRECISION, "REV-2: a unit per update"
+
+    @invariant()
+    def no_holder_is_credited_above_the_floor_of_its_exact_share(self):
+        """REV-2 as DESIGN writes it: claimed + claimable <= floor(exact balance-time share)."""
+        exact = copy.deepcopy(self.exact)
+        exact.advance(self.chain.timestamp)
+        for a in self.addr:
+            credited = self.claimed_by[a] + self.token.claimable(a)
+            assert credited <= math.floor(exact.share(a)), "REV-2: a holder got more than its exact share"
 
     @invariant()
     def erc20_properties_hold(self):

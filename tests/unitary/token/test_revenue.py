@@ -2,6 +2,9 @@
 epoch e + 1, pro rata to balances; claims pay whole base units to any receiver.
 (The property suite covers the math in depth; here every figure is computed by hand.)"""
 
+import math
+from fractions import Fraction
+
 import pytest
 
 from computerwa.evm.chain import reverts
@@ -96,15 +99,17 @@ def test_claim_pays_the_linear_share_streamed_so_far(
     assert compute_token.stream_amount() == 0
     assert compute_token.last_update() < receipt.timestamp
     assert compute_token.streaming() == REVENUE - expected
-    assert compute_token.accrued_scaled(investor) == SHARES * (expected * ACC_PRECISION // SHARES) % ACC_PRECISION
+    # releases are scaled: by second `elapsed`, REVENUE * ACC_PRECISION * elapsed // EPOCH_LENGTH
+    scaled = REVENUE * ACC_PRECISION * elapsed // EPOCH_LENGTH
+    assert compute_token.accrued_scaled(investor) == SHARES * (scaled // SHARES) - expected * ACC_PRECISION
     # the next balance change, a second later, stores the stream from where it was
     backend.pending_timestamp = receipt.timestamp + 1
     update = compute_token.transfer(investor, 0, sender=investor)
-    released = REVENUE * min(elapsed + 1, EPOCH_LENGTH) // EPOCH_LENGTH
+    released = REVENUE * ACC_PRECISION * min(elapsed + 1, EPOCH_LENGTH) // EPOCH_LENGTH
     assert compute_token.stream_amount() == (REVENUE if elapsed + 1 < EPOCH_LENGTH else 0)
     assert compute_token.queued_amount() == 0
-    assert compute_token.revenue_per_share() == released * ACC_PRECISION // SHARES
-    assert compute_token.remainder() == released * ACC_PRECISION % SHARES
+    assert compute_token.revenue_per_share() == released // SHARES
+    assert compute_token.remainder() == released % SHARES
     assert compute_token.last_update() == update.timestamp
 
 
@@ -265,8 +270,6 @@ def test_holders_at_the_supply_cap_never_get_more_than_was_streamed(
     # base unit for the holder, the floor's rest is carried (`remainder`), nothing is lost
     compute_token.mint(investor, MAX_SUPPLY, sender=minter)
     epoch = _epoch_of(deposit(1))
-    backend.pending_timestamp = clock.epoch_start(epoch + 1) + 1
-    deposit(10_000)
     clock.at(clock.epoch_start(epoch + 2))
     assert compute_token.claimable(investor) == 0
     receipt = compute_token.claim(investor, sender=investor)
@@ -274,7 +277,8 @@ def test_holders_at_the_supply_cap_never_get_more_than_was_streamed(
     compute_token.transfer(investor, 0, sender=investor)  # stores the stream the claim read
     assert compute_token.revenue_per_share() == ACC_PRECISION // MAX_SUPPLY
     assert compute_token.remainder() == ACC_PRECISION % MAX_SUPPLY
-    clock.at(clock.epoch_start(epoch + 3))
+    deposit(10_000)
+    clock.at(clock.epoch_start(epoch + 4))
     expected = MAX_SUPPLY * (10_001 * ACC_PRECISION // MAX_SUPPLY) // ACC_PRECISION
     assert expected <= 10_001
     assert compute_token.claimable(investor) == expected
@@ -453,3 +457,47 @@ def test_a_sale_hands_the_buyer_balance_times_streaming_over_supply(
     assert compute_token.claimable(investor) == accrued  # the seller keeps what it had accrued
     holder_without_sale = 3 * (REVENUE + REVENUE // 2) // 4
     assert compute_token.claimable(holder) - holder_without_sale in (carried - 1, carried, carried + 1)
+
+
+# --- exact shares (issue #15 item 13) ----------------------------------------------------------
+def test_a_buyer_just_before_a_release_gets_no_more_than_its_exact_share(
+    backend, compute_token, minter, investor, holder, clock, deposit
+):
+    """One unit streams over a day; the only holder sells everything one second in. The
+    buyer held for 86,399 of 86,400 seconds: its exact share is 0.99998..., so it may claim
+    nothing (the floor), and the seller's 1/86,400 is below a unit too. Nothing is lost:
+    the unit stays accrued (scaled) between them and the carried remainder."""
+    compute_token.mint(investor, 1, sender=minter)
+    epoch = _epoch_of(deposit(1))
+    start = clock.epoch_start(epoch + 1)
+    backend.pending_timestamp = start + 1
+    compute_token.transfer(holder, 1, sender=investor)
+    clock.at(clock.epoch_start(epoch + 2))
+    exact_buyer = Fraction(EPOCH_LENGTH - 1, EPOCH_LENGTH)
+    assert compute_token.claimable(holder) <= math.floor(exact_buyer) == 0
+    assert compute_token.claimable(investor) <= math.floor(1 - exact_buyer) == 0
+    accrued = compute_token.accrued_scaled(investor) + compute_token.accrued_scaled(holder)
+    assert accrued + compute_token.remainder() == ACC_PRECISION
+
+
+def test_a_buyer_of_90_percent_before_the_first_unit_gets_no_more_than_its_exact_share(
+    backend, compute_token, minter, investor, holder, clock, deposit
+):
+    """Ten units stream over a day, so the first whole unit is out after 8,640 s. A buyer of
+    90% one second before that would, with whole-unit releases, share that unit as if it
+    had held all along and claim 9; its exact share is 9 * 77,761 / 86,400 = 8.1001..."""
+    compute_token.mint(investor, SHARES, sender=minter)
+    epoch = _epoch_of(deposit(10))
+    start = clock.epoch_start(epoch + 1)
+    sale = EPOCH_LENGTH // 10 - 1
+    backend.pending_timestamp = start + sale
+    compute_token.transfer(holder, SHARES * 9 // 10, sender=investor)
+    backend.pending_timestamp = clock.epoch_start(epoch + 2)
+    compute_token.transfer(holder, 0, sender=holder)  # stores the stream: `remainder` reads it
+    after = Fraction(10 * (EPOCH_LENGTH - sale), EPOCH_LENGTH)
+    exact_buyer = after * 9 / 10
+    exact_seller = Fraction(10 * sale, EPOCH_LENGTH) + after / 10
+    assert compute_token.claimable(holder) <= math.floor(exact_buyer) == 8
+    assert compute_token.claimable(investor) <= math.floor(exact_seller) == 1
+    accrued = compute_token.accrued_scaled(investor) + compute_token.accrued_scaled(holder)
+    assert accrued + compute_token.remainder() == 10 * ACC_PRECISION
