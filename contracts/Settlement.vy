@@ -32,6 +32,14 @@
      for `WITHDRAWAL_WINDOW` seconds, then it expires and its amount is available to
      nodes again. Requests run on Settlement's clock (`clock()`), which stands still
      while Settlement is paused.
+     Reservations: a payer can commit part of its prepaid balance to one (payer, node)
+     channel (`reserve`). `settle` draws a voucher's increase from the channel's
+     reservation first, then from the free balance, so vouchers up to the reservation
+     are paid whatever other nodes settle first; withdrawals and other channels never
+     touch it. A release (`release`) is public at once, leaves `reserved` at once, can be
+     completed (`complete_release`) after `WITHDRAWAL_DELAY` and within
+     `WITHDRAWAL_WINDOW` of Settlement's clock, and until then the whole reservation
+     keeps backing the channel's vouchers.
      Pausing (guardian or owner) stops money coming in, being charged and leaving a
      prepaid balance, so a voucher payable before a pause is payable after it (its own
      deadline permitting); earnings stay withdrawable. A pause lapses by itself
@@ -87,6 +95,9 @@ MAX_FEE_DELAY: constant(uint256) = 2 * constants.YEAR
 _VOUCHER_TYPEHASH: constant(bytes32) = keccak256(
     "Voucher(address payer,uint256 nodeId,uint256 cumulativeAmount,uint256 deadline)"
 )
+# the third word of a reservation's EIP-3009 nonce preimage: its nonces never equal a
+# deposit's or a direct payment's (`payment_nonce`, two words)
+_RESERVATION_NONCE_TAG: constant(uint256) = 1
 _S_MASK: constant(uint256) = (1 << 255) - 1
 # secp256k1n / 2: a higher s is the malleable twin of a low-s signature
 _MAX_S: constant(
@@ -109,6 +120,10 @@ _MAX_POOL: constant(uint256) = (1 << 79) - 1
 _SETTINGS_MASK: constant(uint256) = (1 << _FEES_SHIFT) - 1
 # _payees: token (bits 0..159) | operator share bps (160..175)
 _SHARE_SHIFT: constant(uint256) = 160
+# _channels: settled cumulative amount (bits 0..127) | the channel's reservation
+# (128..255): `settle` reads and writes the reservation with the settled amount, in one slot
+_SETTLED_MASK: constant(uint256) = (1 << 128) - 1
+_RESERVATION_SHIFT: constant(uint256) = 128
 # _pause: when the last pause began (bits 0..63) | seconds Settlement's clock stood still
 # in pauses that ended (64..127) | when the last pause ended (128..191). The paused flag
 # itself is in _config, which `settle` reads anyway
@@ -129,7 +144,7 @@ struct Payee:
     amount: uint256
 
 
-# a prepaid withdrawal request as stored: `available_at` on Settlement's clock
+# a prepaid withdrawal or a release request as stored: `available_at` on Settlement's clock
 struct Request:
     amount: uint256
     available_at: uint256
@@ -145,13 +160,14 @@ FEE_DELAY: public(immutable(uint256))
 guardian: public(address)
 _config: uint256
 _prepaid: HashMap[address, uint256]
-_settled: HashMap[address, HashMap[uint256, uint256]]
+_channels: HashMap[address, HashMap[uint256, uint256]]
 _earnings: HashMap[address, uint256]
 # a node's payee, copied from the registry at its first payment (the registry never
 # changes a node's token, operator or share)
 _payees: HashMap[uint256, uint256]
 _operators: HashMap[uint256, address]
 _withdrawal: HashMap[address, Request]
+_releases: HashMap[address, HashMap[uint256, Request]]
 _pause: uint256
 _fee_change: uint256
 # during `settle`: a node's index in the batch's payees, plus one. O(1) whatever the
@@ -277,7 +293,8 @@ def settle(
 ) -> uint256:
     """
     @dev Pays every voucher's increase over what was already settled for its (payer,
-         node) from the payer's prepaid balance, skipping (with `VoucherSkipped`) any
+         node) from the channel's reservation first, then from the payer's free prepaid
+         balance, skipping (with `VoucherSkipped`) any
          that is expired, stale, for an unknown node, wrongly signed or underfunded.
          Anyone may call it. At most 16 distinct nodes per batch.
     @param vouchers The vouchers, in any order.
@@ -301,28 +318,40 @@ def settle(
         k = unsafe_sub(k, 1)  # k >= 1 here
         due: uint256 = 0
         prepaid: uint256 = 0
+        reservation: uint256 = 0
         if block.timestamp > voucher.deadline:
             reason = EXPIRED
         elif payees[k].token == empty(address):
             reason = UNKNOWN_NODE
         else:
-            settled: uint256 = self._settled[voucher.payer][voucher.node_id]
+            channel: uint256 = self._channels[voucher.payer][voucher.node_id]
+            settled: uint256 = channel & _SETTLED_MASK
             if voucher.cumulative_amount <= settled:
                 reason = NOTHING_DUE
             elif not self._signed_by(voucher, domain, signatures[i]):
                 reason = INVALID_SIGNATURE
+            elif voucher.cumulative_amount > _SETTLED_MASK:
+                # no balance can cover it, and the settled amount has 128 bits
+                reason = UNDERFUNDED
             else:
                 due = unsafe_sub(voucher.cumulative_amount, settled)  # cumulative > settled here
-                prepaid = self._prepaid[voucher.payer]
-                if prepaid < due:
-                    reason = UNDERFUNDED
+                reservation = channel >> _RESERVATION_SHIFT
+                if due > reservation:
+                    prepaid = self._prepaid[voucher.payer]
+                    if prepaid < unsafe_sub(due, reservation):
+                        reason = UNDERFUNDED
         if reason != 0:
             log ISettlement.VoucherSkipped(
                 payer=voucher.payer, node_id=voucher.node_id, cumulative_amount=voucher.cumulative_amount, reason=reason
             )
             continue
-        self._prepaid[voucher.payer] = unsafe_sub(prepaid, due)  # prepaid >= due here
-        self._settled[voucher.payer][voucher.node_id] = voucher.cumulative_amount
+        if due > reservation:
+            # the reservation is used up; the free balance pays the rest (prepaid covers it here)
+            self._prepaid[voucher.payer] = unsafe_sub(prepaid, unsafe_sub(due, reservation))
+            reservation = 0
+        else:
+            reservation = unsafe_sub(reservation, due)
+        self._channels[voucher.payer][voucher.node_id] = voucher.cumulative_amount | (reservation << _RESERVATION_SHIFT)
         payees[k].amount = unsafe_add(payees[k].amount, due)  # the sum of prepaid balances bounds it
         total = unsafe_add(total, due)
         log ISettlement.VoucherSettled(
@@ -444,6 +473,115 @@ def withdraw_earnings(receiver: address) -> uint256:
 
 
 @external
+def reserve(node_id: uint256, amount: uint256):
+    """
+    @dev Commits `amount` of the caller's available prepaid balance to its channel with
+         `node_id`: `settle` pays that node's vouchers from it before the free balance, and
+         nothing else can take it until a release of it completes. Not while paused: a
+         voucher of another node payable from the free balance when a pause began stays
+         payable when it ends.
+    @param node_id The node the reservation backs.
+    @param amount Base units; at most `available(caller)`.
+    """
+    self._check_not_paused()
+    assert amount != 0, "settlement: nothing to reserve"
+    balance: uint256 = self._prepaid[msg.sender]
+    assert amount <= balance - self._pending(msg.sender, balance), "settlement: amount above the available balance"
+    self._prepaid[msg.sender] = balance - amount
+    self._reserve(msg.sender, node_id, amount)
+
+
+@external
+def reserve_with_authorization(
+    payer: address,
+    node_id: uint256,
+    amount: uint256,
+    valid_after: uint256,
+    valid_before: uint256,
+    salt: bytes32,
+    v: uint8,
+    r: bytes32,
+    s: bytes32,
+) -> uint256:
+    """
+    @dev Adds to `payer`'s reservation for `node_id` straight from its stablecoin, with
+         its EIP-3009 ReceiveWithAuthorization to this contract whose nonce is
+         `reservation_nonce(node_id, salt)`; anyone may submit it (a payer without gas
+         reserves through a relayer). The nonce binds it to its node, and never equals a
+         deposit's or a direct payment's.
+    @param payer The authorization's signer, whose reservation is credited.
+    @param node_id The node the reservation backs.
+    @param amount Base units authorized.
+    @param valid_after The authorization is valid strictly after this time.
+    @param valid_before The authorization is valid strictly before this time.
+    @param salt The payer's random salt; the nonce is derived from it and the node.
+    @param v The signature's v.
+    @param r The signature's r.
+    @param s The signature's s.
+    @return uint256 What was reserved (what actually arrived).
+    """
+    self._check_not_paused()
+    nonce: bytes32 = self._reservation_nonce(node_id, salt)
+    received: uint256 = self._receive(payer, amount, valid_after, valid_before, nonce, v, r, s)
+    self._reserve(payer, node_id, received)
+    return received
+
+
+@external
+def release(node_id: uint256, amount: uint256):
+    """
+    @dev Asks to return `amount` of the caller's reservation for `node_id` to its free
+         balance once `WITHDRAWAL_DELAY` has run on Settlement's clock (`complete_release`,
+         for `WITHDRAWAL_WINDOW` seconds of that clock; then the request expires). From
+         now on the amount is no longer counted in `reserved`, but the node may still be
+         paid from the whole reservation until the release completes. A new request
+         replaces the channel's pending one and restarts the delay. Allowed while paused.
+    @param node_id The node of the channel.
+    @param amount Base units; at most the reservation now.
+    """
+    assert amount != 0, "settlement: nothing to release"
+    assert (
+        amount <= self._channels[msg.sender][node_id] >> _RESERVATION_SHIFT
+    ), "settlement: amount above the reservation"
+    available_at: uint256 = self._clock() + WITHDRAWAL_DELAY
+    self._releases[msg.sender][node_id] = Request(amount=amount, available_at=available_at)
+    log ISettlement.ReleaseRequested(
+        payer=msg.sender,
+        node_id=node_id,
+        amount=amount,
+        available_at=available_at,
+        expires_at=available_at + WITHDRAWAL_WINDOW,
+    )
+
+
+@external
+def complete_release(node_id: uint256) -> uint256:
+    """
+    @dev Returns the caller's requested release of its reservation for `node_id` to its
+         free prepaid balance, once its delay has run and before it expires (both on
+         Settlement's clock), capped at what is left of the reservation after the vouchers
+         settled meanwhile. Not while paused: the node cannot settle then.
+    @param node_id The node of the channel.
+    @return uint256 The amount returned to the free balance.
+    """
+    self._check_not_paused()
+    request: Request = self._releases[msg.sender][node_id]
+    assert request.amount != 0, "settlement: no release requested"
+    clock: uint256 = self._clock()
+    assert clock >= request.available_at, "settlement: release not available yet"
+    assert clock < request.available_at + WITHDRAWAL_WINDOW, "settlement: release request expired"
+    channel: uint256 = self._channels[msg.sender][node_id]
+    reservation: uint256 = channel >> _RESERVATION_SHIFT
+    amount: uint256 = min(request.amount, reservation)
+    reservation -= amount
+    self._channels[msg.sender][node_id] = (channel & _SETTLED_MASK) | (reservation << _RESERVATION_SHIFT)
+    self._releases[msg.sender][node_id] = empty(Request)
+    self._prepaid[msg.sender] += amount
+    log ISettlement.Released(payer=msg.sender, node_id=node_id, amount=amount, reservation=reservation)
+    return amount
+
+
+@external
 def announce_fee(fee_bps: uint256):
     """
     @dev Announces a protocol fee that may apply `FEE_DELAY` seconds of Settlement's clock
@@ -519,8 +657,8 @@ def set_guardian(guardian: address):
 @external
 def pause():
     """
-    @dev Stops deposits, settlements, payments and prepaid withdrawals, and Settlement's
-         clock with them, until `unpause` or for `PAUSE_LIMIT` seconds, whichever is
+    @dev Stops deposits, settlements, payments, reservations, completed releases and
+         prepaid withdrawals, and Settlement's clock with them, until `unpause` or for `PAUSE_LIMIT` seconds, whichever is
          first; earnings stay withdrawable. A pause may start only `PAUSE_LIMIT` seconds
          after the last one ended (`next_pause_at`). Guardian or owner.
     """
@@ -575,9 +713,9 @@ def available(payer: address) -> uint256:
 @view
 def prepaid(payer: address) -> uint256:
     """
-    @dev The payer's whole prepaid balance, its pending withdrawal included: what `settle`
-         can still charge until the withdrawal is paid. Nodes deciding what to serve read
-         `available`.
+    @dev The payer's free prepaid balance (its reservations apart), its pending withdrawal
+         included: what `settle` can still charge beyond a channel's reservation until the
+         withdrawal is paid. Nodes deciding what to serve read `available` and `reserved`.
     @param payer The customer.
     @return uint256 Base units.
     """
@@ -594,7 +732,53 @@ def settled(payer: address, node_id: uint256) -> uint256:
     @param node_id The node.
     @return uint256 Base units.
     """
-    return self._settled[payer][node_id]
+    return self._channels[payer][node_id] & _SETTLED_MASK
+
+
+@external
+@view
+def reserved(payer: address, node_id: uint256) -> uint256:
+    """
+    @dev What the (payer, node) channel's reservation guarantees the node: the reservation
+         less its pending release (from the moment the release is asked until it completes
+         or expires). No other node and no withdrawal can take it.
+    @param payer The customer.
+    @param node_id The node.
+    @return uint256 Base units.
+    """
+    reservation: uint256 = self._channels[payer][node_id] >> _RESERVATION_SHIFT
+    return reservation - self._releasing(payer, node_id, reservation)
+
+
+@external
+@view
+def reservation(payer: address, node_id: uint256) -> uint256:
+    """
+    @dev The (payer, node) channel's whole reservation, its pending release included: what
+         `settle` draws on before the free balance until the release completes.
+    @param payer The customer.
+    @param node_id The node.
+    @return uint256 Base units.
+    """
+    return self._channels[payer][node_id] >> _RESERVATION_SHIFT
+
+
+@external
+@view
+def release_request(payer: address, node_id: uint256) -> ISettlement.Withdrawal:
+    """
+    @dev The channel's pending release: its amount, and from when and until when (on
+         Settlement's clock) it can be completed. Zeros when none is pending or it has
+         expired.
+    @param payer The customer.
+    @param node_id The node.
+    @return Withdrawal Amount, available_at and expires_at.
+    """
+    request: Request = self._releases[payer][node_id]
+    expires_at: uint256 = request.available_at + WITHDRAWAL_WINDOW
+    if request.amount == 0 or self._clock() >= expires_at:
+        return empty(ISettlement.Withdrawal)
+    return ISettlement.Withdrawal(amount=request.amount, available_at=request.available_at, expires_at=expires_at)
 
 
 @external
@@ -655,6 +839,18 @@ def payment_nonce(node_id: uint256, salt: bytes32) -> bytes32:
 
 @external
 @view
+def reservation_nonce(node_id: uint256, salt: bytes32) -> bytes32:
+    """
+    @dev The EIP-3009 nonce a payer signs for `reserve_with_authorization` to `node_id`.
+    @param node_id The node the reservation backs.
+    @param salt Any fresh random value.
+    @return bytes32 keccak256(abi.encode(node_id, salt, 1)).
+    """
+    return self._reservation_nonce(node_id, salt)
+
+
+@external
+@view
 def fee_bps() -> uint256:
     """
     @dev The protocol fee.
@@ -689,8 +885,8 @@ def treasury() -> address:
 @view
 def paused() -> bool:
     """
-    @dev Whether deposits, settlements, payments and prepaid withdrawals are stopped: a
-         pause is running and has not lapsed.
+    @dev Whether deposits, settlements, payments, reservations, completed releases and
+         prepaid withdrawals are stopped: a pause is running and has not lapsed.
     @return bool True when paused.
     """
     return self._paused_until() != 0
@@ -848,6 +1044,21 @@ def _credit(payer: address, amount: uint256) -> uint256:
 
 
 @internal
+def _reserve(payer: address, node_id: uint256, amount: uint256):
+    """
+    @dev Adds `amount` to the (payer, node) channel's reservation and logs `Reserved`.
+    @param payer The customer.
+    @param node_id The node.
+    @param amount Base units, already taken from the free balance or received.
+    """
+    channel: uint256 = self._channels[payer][node_id]
+    reservation: uint256 = (channel >> _RESERVATION_SHIFT) + amount
+    assert reservation <= _SETTLED_MASK, "settlement: reservation above 2**128 - 1"
+    self._channels[payer][node_id] = (channel & _SETTLED_MASK) | (reservation << _RESERVATION_SHIFT)
+    log ISettlement.Reserved(payer=payer, node_id=node_id, amount=amount, reservation=reservation)
+
+
+@internal
 def _pull(payer: address, amount: uint256) -> uint256:
     """
     @dev Pulls `amount` of the stablecoin from `payer` (its allowance) and measures what
@@ -921,6 +1132,18 @@ def _payment_nonce(node_id: uint256, salt: bytes32) -> bytes32:
 
 @internal
 @view
+def _reservation_nonce(node_id: uint256, salt: bytes32) -> bytes32:
+    """
+    @dev The EIP-3009 nonce that binds a reservation's authorization to its node.
+    @param node_id The node the reservation backs.
+    @param salt The payer's random salt.
+    @return bytes32 keccak256(abi.encode(node_id, salt, 1)).
+    """
+    return keccak256(abi_encode(node_id, salt, _RESERVATION_NONCE_TAG))
+
+
+@internal
+@view
 def _check_not_paused():
     """
     @dev Refuses a call while a pause is running. Unpaused, this is one read of `_config`
@@ -976,6 +1199,23 @@ def _pending(payer: address, balance: uint256) -> uint256:
     if request.amount == 0 or self._clock() >= request.available_at + WITHDRAWAL_WINDOW:
         return 0
     return min(request.amount, balance)
+
+
+@internal
+@view
+def _releasing(payer: address, node_id: uint256, reservation: uint256) -> uint256:
+    """
+    @dev What of a channel's reservation its pending release holds back from the node: the
+         requested amount (capped at the reservation) from the request until it expires.
+    @param payer The customer.
+    @param node_id The node.
+    @param reservation The channel's reservation.
+    @return uint256 Base units.
+    """
+    request: Request = self._releases[payer][node_id]
+    if request.amount == 0 or self._clock() >= request.available_at + WITHDRAWAL_WINDOW:
+        return 0
+    return min(request.amount, reservation)
 
 
 @internal

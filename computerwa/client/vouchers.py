@@ -31,6 +31,8 @@ __all__ = [
     "deposit_authorization",
     "payment_authorization",
     "payment_nonce",
+    "reservation_authorization",
+    "reservation_nonce",
     "sign_voucher",
     "voucher_signer",
     "voucher_typed_data",
@@ -93,6 +95,26 @@ def payment_authorization(
 ) -> dict:
     """The ReceiveWithAuthorization a payer signs for `pay_with_authorization(node_id, ...)`."""
     nonce = payment_nonce(node_id, salt)
+    return authorization(stablecoin_domain, payer, settlement, amount, valid_after, valid_before, nonce, receive=True)
+
+
+def reservation_nonce(node_id: int, salt: bytes) -> bytes:
+    """The EIP-3009 nonce of a reservation for `node_id` (Settlement.reservation_nonce)."""
+    return keccak(abi_encode(["uint256", "bytes32", "uint256"], [node_id, salt, 1]))
+
+
+def reservation_authorization(
+    stablecoin_domain: Domain,
+    payer: str,
+    settlement: str,
+    amount: int,
+    node_id: int,
+    salt: bytes,
+    valid_after: int,
+    valid_before: int,
+) -> dict:
+    """The ReceiveWithAuthorization a payer signs for `reserve_with_authorization(payer, node_id, ...)`."""
+    nonce = reservation_nonce(node_id, salt)
     return authorization(stablecoin_domain, payer, settlement, amount, valid_after, valid_before, nonce, receive=True)
 
 

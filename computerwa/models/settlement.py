@@ -1,9 +1,9 @@
 """The exact model of Settlement (contracts/Settlement.vy): prepaid balances, settled
-amounts per (payer, node) channel, earnings and the split of every payment, prepaid
-withdrawal requests (public at once, maturing after the delay, expiring after the window),
-pauses (bounded, stopping Settlement's clock) and fee changes (announced, applicable
-`fee_delay` later on that clock), integers only. The property suite and
-the simulation compare the chain with it after every step."""
+amounts and reservations per (payer, node) channel (released after the delay), earnings
+and the split of every payment, prepaid withdrawal requests (public at once, maturing after
+the delay, expiring after the window), pauses (bounded, stopping Settlement's clock) and fee
+changes (announced, applicable `fee_delay` later on that clock), integers only. The property
+suite and the simulation compare the chain with it after every step."""
 
 from __future__ import annotations
 
@@ -93,6 +93,10 @@ class SettlementModel:
     withdrawals: dict[str, tuple[int, int]] = field(
         default_factory=dict
     )  # payer -> (amount, available_at on the clock)
+    reservations: dict[tuple[str, int], int] = field(default_factory=lambda: defaultdict(int))
+    releases: dict[tuple[str, int], tuple[int, int]] = field(
+        default_factory=dict
+    )  # (payer, node) -> (amount, available_at on the clock)
     # ghost totals for the invariants
     holders_paid: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     withdrawal_window: int = 2 * DAY
@@ -117,8 +121,11 @@ class SettlementModel:
             return NOTHING_DUE, 0
         if not signer_ok:
             return INVALID_SIGNATURE, 0
+        if voucher.cumulative_amount >= 2**128:
+            return UNDERFUNDED, 0
         due = voucher.cumulative_amount - settled
-        if self.prepaid[voucher.payer] < due:
+        reserved = self.reservations[(voucher.payer, voucher.node_id)]
+        if due > reserved and self.prepaid[voucher.payer] < due - reserved:
             return UNDERFUNDED, 0
         return 0, due
 
@@ -134,7 +141,10 @@ class SettlementModel:
             reason, due = self.voucher_outcome(voucher, ok, now)
             outcomes.append((reason, due))
             if reason == 0:
-                self.prepaid[voucher.payer] -= due
+                channel = (voucher.payer, voucher.node_id)
+                from_reservation = min(due, self.reservations[channel])
+                self.reservations[channel] -= from_reservation
+                self.prepaid[voucher.payer] -= due - from_reservation
                 self.settled[(voucher.payer, voucher.node_id)] = voucher.cumulative_amount
                 totals[voucher.node_id] += due
         payments = [self.pay(node_id, amount) for node_id, amount in totals.items() if amount]
@@ -250,6 +260,44 @@ class SettlementModel:
         self.prepaid[payer] -= amount
         return amount
 
+    # --- reservations -----------------------------------------------------------------------------
+    def reserve(self, payer: str, node_id: int, amount: int) -> None:
+        """`amount` (at most `available`) moves from the free balance into the channel."""
+        self.prepaid[payer] -= amount
+        self.reservations[(payer, node_id)] += amount
+
+    def request_release(self, payer: str, node_id: int, amount: int, now: int) -> None:
+        self.releases[(payer, node_id)] = (amount, self.clock(now) + self.withdrawal_delay)
+
+    def release_state(self, payer: str, node_id: int, now: int) -> str:
+        """ "none", "early", "open" or "expired", as `withdrawal_state`."""
+        if (payer, node_id) not in self.releases:
+            return "none"
+        _, available_at = self.releases[(payer, node_id)]
+        clock = self.clock(now)
+        if clock < available_at:
+            return "early"
+        return "open" if clock < available_at + self.withdrawal_window else "expired"
+
+    def release_request(self, payer: str, node_id: int, now: int) -> tuple[int, int, int]:
+        """What `release_request(payer, node_id)` reads; zeros when none is pending or it expired."""
+        if self.release_state(payer, node_id, now) in ("none", "expired"):
+            return (0, 0, 0)
+        amount, available_at = self.releases[(payer, node_id)]
+        return (amount, available_at, available_at + self.withdrawal_window)
+
+    def reserved(self, payer: str, node_id: int, now: int) -> int:
+        """What the channel's reservation guarantees the node: less its pending release."""
+        reservation = self.reservations[(payer, node_id)]
+        return reservation - min(self.release_request(payer, node_id, now)[0], reservation)
+
+    def complete_release(self, payer: str, node_id: int) -> int:
+        amount, _ = self.releases.pop((payer, node_id))
+        amount = min(amount, self.reservations[(payer, node_id)])
+        self.reservations[(payer, node_id)] -= amount
+        self.prepaid[payer] += amount
+        return amount
+
     def withdraw_earnings(self, account: str) -> int:
         amount = self.earnings[account]
         self.earnings[account] = 0
@@ -257,4 +305,4 @@ class SettlementModel:
 
     def liabilities(self) -> int:
         """SET-1: what Settlement owes, which must equal its stablecoin balance."""
-        return sum(self.prepaid.values()) + sum(self.earnings.values())
+        return sum(self.prepaid.values()) + sum(self.reservations.values()) + sum(self.earnings.values())

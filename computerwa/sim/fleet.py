@@ -11,8 +11,11 @@ Per epoch: customers in four regions use the node the quote picks for them (chea
 active node of their region whose latest report is fresh and meets its SLA), and owe it
 cumulative vouchers they sign as usage grows; at the end of the epoch a relayer settles
 every latest voucher in batches (at most 100 vouchers over 16 nodes each), a few customers
-pay one-shot EIP-3009 payments instead, and low balances are topped up by EIP-3009
-deposits. When the epoch has ended, the 3-of-5 attestor committee signs each node's
+pay one-shot EIP-3009 payments instead. Before the settle each customer reserves, by an
+EIP-3009 authorization a relayer submits, what it owes each node it used beyond that
+channel's reservation (at least $100 at a time), so no other node and no withdrawal can take
+it; every customer's first $500 is an EIP-3009 deposit to its free balance. When the epoch
+has ended, the 3-of-5 attestor committee signs each node's
 performance (uptime from its outage rate, utilization from the work it served, latency,
 energy from its GPUs' power); anyone slashes a node that missed its SLA; each node's
 attested energy is priced at its region's hourly electricity prices, and hybrid sites sell
@@ -42,7 +45,12 @@ from computerwa.client.attestation import PerformanceReport
 from computerwa.client.deployment import demo_attestors
 from computerwa.client.quote import ACTIVE, NODE_FIELDS, UNITS_PER_PRICE, LatestReport, NodeInfo, rank
 from computerwa.client.signing import Domain, Signature, sign_digest, struct_digest
-from computerwa.client.vouchers import Voucher, deposit_authorization, payment_authorization
+from computerwa.client.vouchers import (
+    Voucher,
+    deposit_authorization,
+    payment_authorization,
+    reservation_authorization,
+)
 from computerwa.models.registry import MAX_NODES_PER_OPERATOR_IN_REGION, slash_amount
 from computerwa.models.revenue import RevenueModel
 from computerwa.models.settlement import MAX_BATCH, MAX_NODES_PER_BATCH, SettlementModel
@@ -62,6 +70,7 @@ _TOKEN_FIELD = NODE_FIELDS.index("token")
 # more than 64 nodes, the further operators: see operators_needed)
 OPERATORS = range(2, 6)
 FIRST_INVESTOR = 6
+RESERVATION_STEP = 100 * DOLLAR  # the least a customer reserves at a time
 CUSTOMERS_PER_NODE = 3  # the default: 24 customers for the demo's 8 nodes
 NODES_PER_MARKET_ROUND = 20  # a round of 2 trades and some claims per 20 nodes (at least one)
 
@@ -342,6 +351,29 @@ class Fleet:
         )
         self.model.credit(customer.address, amount)
 
+    def reserve(self, customer: Any, node_id: int, amount: int) -> None:
+        """The customer reserves `amount` for its channel with `node_id` straight from its
+        stablecoin, by an authorization the relayer submits."""
+        salt, now = self.fresh_salt(), self.chain.timestamp
+        settlement = self.suite.settlement
+        doc = reservation_authorization(
+            self.stable_domain, customer.address, settlement.address, amount, node_id, salt, 0, now + 10 * HOUR
+        )
+        signature = self.sign(customer, self.stable_domain, doc["primaryType"], doc["message"])
+        self.send(
+            "reserve_with_authorization",
+            settlement.reserve_with_authorization,
+            customer.address,
+            node_id,
+            amount,
+            0,
+            now + 10 * HOUR,
+            salt,
+            *signature.vrs,
+            sender=self.relayer,
+        )
+        self.model.reservations[(customer.address, node_id)] += amount
+
     # --- one epoch --------------------------------------------------------------------------
     def quote(self, region: str) -> list[NodeSpec]:
         """The nodes a customer of `region` may use, best first, as `ape run quote` ranks
@@ -427,14 +459,12 @@ class Fleet:
                 if left == 0:
                     break
         self._rankings.clear()
-        # top-ups, then batches of every latest voucher, late in the epoch
-        owed: dict[str, int] = defaultdict(int)
+        # reservations for the nodes each customer used, then batches of every latest
+        # voucher, late in the epoch
         for (payer, node_id), cumulative in self.cumulative.items():
-            owed[payer] += cumulative - self.model.settled[(payer, node_id)]
-        for customer in self.customers:
-            due = owed[customer.address]
-            if self.model.prepaid[customer.address] < due:
-                self.deposit(customer, max(due - self.model.prepaid[customer.address], 200 * DOLLAR))
+            due = cumulative - self.model.settled[(payer, node_id)] - self.model.reservations[(payer, node_id)]
+            if due > 0:
+                self.reserve(self.by_address[payer], node_id, max(due, RESERVATION_STEP))
         self.chain.pending_timestamp = max(self.chain.timestamp + 1, start + 20 * HOUR)
         self.settle_all()
         # the epoch is over: reports, slashes, electricity and mining, the market
@@ -599,6 +629,8 @@ class Fleet:
             )
         for (payer, node_id), settled in list(self.model.settled.items()):
             check(f"settled({payer}, {node_id})", read(s.settlement.settled, payer, node_id), settled)
+        for (payer, node_id), reserved in list(self.model.reservations.items()):
+            check(f"reservation({payer}, {node_id})", read(s.settlement.reservation, payer, node_id), reserved)
         for account, owed in list(self.model.earnings.items()):
             check(f"earnings({account})", read(s.settlement.earnings, account), owed)
         check("SET-1 Settlement's stablecoin", read(s.stablecoin.balanceOf, s.settlement), self.model.liabilities())

@@ -87,8 +87,11 @@ ROWS = [
         20_286,
         "Raiden ~11,700 per extra IOU",
     ),
+    Row("settle_1_reserved", "settle 1 voucher within a reservation", None, "-"),
+    Row("settle_50_reserved_per_voucher", "settle 50 vouchers within reservations, per voucher", None, "-"),
     Row("pay_with_authorization", "pay_with_authorization (EIP-3009, new nonce)", 119_658, "x402r 332,489"),
     Row("deposit_with_authorization", "deposit_with_authorization (EIP-3009, new nonce)", None, "-"),
+    Row("reserve_with_authorization", "reserve_with_authorization (EIP-3009, a channel's first)", None, "-"),
     Row("create_token", "ComputeFactory: new node token (blueprint)", None, "-"),
     Row("registry_post_bond", "NodeRegistry post_bond, a node's first bond", None, "-"),
     Row("registry_request_bond_withdrawal", "NodeRegistry request_bond_withdrawal", None, "-"),
@@ -371,10 +374,11 @@ class SettlementBench:
         _, (voucher, signature) = ground(sign_at, lambda signed: list(signed[1]))
         return voucher.as_tuple(), signature
 
-    def settle(self, count: int) -> int:
-        """`count` vouchers, the k-th for node k % 5 and customer k // 5, each owing $1 + k wei more."""
+    def settle(self, count: int, first: int = 0) -> int:
+        """`count` vouchers from the `first`-th, the k-th for node k % 5 and customer k // 5,
+        each owing $1 + k wei more."""
         vouchers, signatures = [], []
-        for k in range(count):
+        for k in range(first, first + count):
             customer, node = self.customers[k // NODES], self.nodes[k % NODES]
             key = (customer.address, node)
             self.cumulative[key] = self.cumulative.get(key, 0) + DOLLAR + k  # odd amounts: real splits
@@ -382,6 +386,41 @@ class SettlementBench:
             vouchers.append(voucher)
             signatures.append(signature)
         return _gas(lambda: self.settlement.settle(vouchers, signatures, sender=self.relayer))
+
+    def reserve_all(self, amount: int, customers: range) -> int:
+        """Each of `customers` reserves `amount` for each node by an authorization the
+        relayer submits (signatures without zero bytes, as every signed figure); returns the
+        gas of the first."""
+        from computerwa.client.signing import sign
+        from computerwa.client.vouchers import reservation_authorization
+
+        gas: list[int] = []
+        for index in customers:
+            customer = self.customers[index]
+            for node in self.nodes:
+                salt = keccak(b"bench reservation %d %d" % (index, node))
+
+                def sign_at(deadline: int, customer: Any = customer, node: int = node, salt: bytes = salt) -> Any:
+                    doc = reservation_authorization(
+                        self.stable_domain, customer.address, self.settlement.address, amount, node, salt, 0, deadline
+                    )
+                    return sign(customer, doc)
+
+                deadline, signature = ground(sign_at, lambda s: [s.r, s.s])
+
+                def send(
+                    customer: Any = customer,
+                    node: int = node,
+                    salt: bytes = salt,
+                    deadline: int = deadline,
+                    signature: Any = signature,
+                ) -> Any:
+                    return self.settlement.reserve_with_authorization(
+                        customer.address, node, amount, 0, deadline, salt, *signature.vrs, sender=self.relayer
+                    )
+
+                gas.append(_gas(send))
+        return gas[0]
 
     def pay(self, index: int) -> int:
         from computerwa.client.signing import sign
@@ -436,13 +475,19 @@ class SettlementBench:
 def settlement_gas() -> dict[str, Any]:
     """The scenario of every settlement figure, in this order: 100 vouchers open the channels
     (and pay each node's first revenue of the epoch), then 1 voucher, batches of 1, 10, 50
-    and 100, a direct payment, a newcomer's deposit and first voucher, and finally the first
-    voucher paid to a node in a new epoch (it also rolls the node token's stream)."""
+    and 100; the second half of the customers reserve $10 for each node, and 1 voucher and a
+    batch of 50 of theirs are settled within the reservations; then a direct payment, a
+    newcomer's deposit and first voucher, and finally the first voucher paid to a node in a
+    new epoch (it also rolls the node token's stream)."""
     from ape import chain
 
     bench = SettlementBench()
     gas: dict[str, Any] = {"open_channels_100": bench.settle(100), "settle_1": bench.settle(1)}
     batches = {size: bench.settle(size) for size in BATCHES}
+    half = CUSTOMERS // 2
+    gas["reserve_with_authorization"] = bench.reserve_all(10 * DOLLAR, range(half, CUSTOMERS))
+    gas["settle_1_reserved"] = bench.settle(1, first=half * NODES)
+    gas["settle_50_reserved_per_voucher"] = round(bench.settle(50, first=half * NODES) / 50)
     gas["pay_with_authorization"] = bench.pay(3)
     gas.update(bench.newcomer())
     _travel(chain.blocks.head.timestamp + DAY)

@@ -13,25 +13,35 @@ pausing and unpausing Settlement (pauses lapse, and a new one waits); the stable
 blacklisting customers, operators and the treasury, and pausing; attested reports and
 slashes; holders claiming; time, often to the exact second a request matures or expires
 or a pause lapses or may start again.
-The attacker (issue #15 items 2 and 4): a racing payer whose nodes serve it honestly,
-accepting a voucher only for what `available()` shows beyond the vouchers they already
-hold; it requests withdrawals of any amount at any time, deposits, withdraws the moment it
-can, and races the nodes' settles (withdraw, then the settle, in consecutive blocks).
+Every payer reserves part of its balance for a node, asks releases and completes them
+(early, in their window, expired).
+The attacker (issue #15 items 2, 3 and 4): a racing payer with a node of its own (90%
+operator share) whose other nodes serve it honestly, accepting a voucher only for what
+`reserved(racer, node)` shows beyond the vouchers they already hold (the README's rule);
+it reserves and releases, requests withdrawals of any amount at any time, deposits,
+withdraws and completes releases the moment it can, settles vouchers to its own node
+(first, or in the block before the nodes' settle) and withdraws its operator earnings at
+once, and races the nodes' settles (withdraw, then the settle, in consecutive blocks).
 The issuer changing the fee (issue #15 item 12): it announces fees, applies them the
 second they are due (or tries earlier), cancels them; nodes hold vouchers signed with a
 deadline at most `FEE_DELAY` ahead and settle them later.
 The models predict every outcome before the call. After every step:
-- SET-1: the stablecoin Settlement holds equals the prepaid balances plus unwithdrawn
-  earnings (the model's and the chain's views of both);
+- SET-1: the stablecoin Settlement holds equals the prepaid balances plus the
+  reservations plus unwithdrawn earnings (the model's and the chain's views of each);
 - SET-7: every payer's `available` (net of its pending request), `prepaid` and
-  `withdrawal_request`, Settlement's `clock`, `paused`, `paused_until` and
+  `withdrawal_request`, every channel's `reserved` (net of its pending release),
+  `reservation` and `release_request`, Settlement's `clock`, `paused`, `paused_until` and
   `next_pause_at` equal the model's;
 - SET-8: while a pause runs, Settlement's clock stands still; from the pause up to the
-  first settle or withdrawal after it, no prepaid balance goes down and every voucher that
-  was payable when it began (alone, against its payer's balance) is still payable;
-- SET-10: once a node accepted a racer's voucher after the racer's last paid withdrawal
-  was requested, the racer's balance covers every voucher its nodes accepted and have not
-  settled (withdrawals never take what nodes were shown as available);
+  first settle, withdrawal or reservation after it, no prepaid balance goes down and
+  every voucher that was payable when it began (alone, against its payer's balance and
+  its channel's reservation) is still payable;
+- SET-10: the racer's balance (free and reserved) covers every voucher its nodes accepted
+  and have not settled (withdrawals never take what nodes were shown);
+- SET-13: every node's accepted, unsettled vouchers of the racer are covered by the
+  channel's reservation, so each is payable before its deadline, whatever the racer's own
+  node settled first and whatever it withdrew, unless a release the racer asked after the
+  voucher was accepted has completed (the node had the whole delay to settle);
 - SET-11: every actor's stablecoin balance is exactly what the model says it received
   (customers and the racer: funds less deposits and direct payments plus withdrawals to
   themselves; operators and the treasury: earnings withdrawn to themselves; the stranger:
@@ -90,6 +100,8 @@ PAUSE_LIMIT = 3 * EPOCH_LENGTH  # longer than the withdrawal delay: a request ca
 FAR = 10_000 * EPOCH_LENGTH  # the racer's vouchers never expire within a run
 SLASH_BPS = 2_000
 NODES = 3
+OWN_NODE = NODES + 1  # the racer's
+UNKNOWN_NODE = NODES + 2
 CUSTOMERS = 3
 BOND = 500 * DOLLAR
 FUNDS = 10_000 * DOLLAR
@@ -100,6 +112,11 @@ BLACKLISTED = "stablecoin: account is blacklisted"
 SETTLEMENT_PAUSED = "settlement: paused"
 NOT_GUARDIAN = "settlement: caller is not the guardian"
 FEE_REFUSALS = {"none": "settlement: no fee change announced", "early": "settlement: fee change not due yet"}
+RELEASE_REFUSALS = {
+    "none": "settlement: no release requested",
+    "early": "settlement: release not available yet",
+    "expired": "settlement: release request expired",
+}
 WITHDRAWAL_REFUSALS = {
     "none": "settlement: no withdrawal requested",
     "early": "settlement: withdrawal not available yet",
@@ -116,8 +133,8 @@ amounts = st.one_of(st.integers(1, 100), st.integers(1, 20 * DOLLAR), st.sampled
 @dataclass
 class Increment:
     """What a node accepted of the racer on one channel: cumulative `lo` to `hi`, at step
-    `seq`; `exposed` once a withdrawal requested after it has been paid (the node had the
-    whole delay to settle it)."""
+    `seq`; `exposed` once a release of the channel requested after it has completed (the
+    node had the whole delay to settle it)."""
 
     node: int
     lo: int
@@ -153,6 +170,7 @@ class SettlementMachine(RuleBasedStateMachine):
         self.increments: list[Increment] = []  # SET-10 ghost
         self.racer_vouchers: dict[int, tuple[Voucher, tuple]] = {}  # node -> latest accepted, signed
         self.racer_request_seq: int | None = None
+        self.racer_release_seq: dict[int, int] = {}  # node -> seq of the racer's pending release
         self.accepted_since_request = False
         self.payable_at_pause: list[tuple[str, int, int, int]] = []  # SET-8: (payer, node, cumulative, settled)
         self.clock_at_pause: int | None = None
@@ -224,6 +242,18 @@ class SettlementMachine(RuleBasedStateMachine):
             self.bonds.register(node, sla, receipt.timestamp)
             self.bonds.post(node, BOND)
             self.tokens[node] = token
+        # the racer's own node, with the highest operator share (no bond: it is never reported)
+        receipt = self.registry.register_node(
+            "latam", "L40S", 4, 1_000, MAX_OPERATOR_SHARE_BPS, 0, "ipfs://own", sender=self.racer
+        )
+        self.own_node = receipt.filter("NodeRegistered")[0].args["node_id"]
+        assert self.own_node == OWN_NODE
+        token = chain.at("ComputeToken", self.registry.node(OWN_NODE)[1])
+        token.mint(self.holder, 10**21, sender=issuer)
+        self.model.payees[OWN_NODE] = (self.racer.address, MAX_OPERATOR_SHARE_BPS)
+        self.bonds.register(OWN_NODE, 0, receipt.timestamp)
+        self.tokens[OWN_NODE] = token
+        self.own_cumulative = 0
         for key in self.payers:
             prepaid = RACER_PREPAID if key is self.racer else PREPAID
             self.stable.mint(key.address, FUNDS, sender=issuer)
@@ -274,6 +304,7 @@ class SettlementMachine(RuleBasedStateMachine):
             dict(self.model.payees),
             defaultdict(int, self.model.prepaid),
             defaultdict(int, self.model.settled),
+            reservations=defaultdict(int, self.model.reservations),
         )
         outcomes, payments = trial.settle(vouchers, valid, now)
         new_nodes = {v.node_id for v in vouchers if v.node_id in self.model.payees} - self.cached
@@ -406,7 +437,7 @@ class SettlementMachine(RuleBasedStateMachine):
         picks=st.lists(
             st.tuples(
                 st.integers(0, CUSTOMERS - 1),
-                st.integers(1, NODES + 1),  # NODES + 1 is not registered
+                st.sampled_from([*range(1, OWN_NODE + 1), UNKNOWN_NODE]),
                 amounts,
                 st.sampled_from(["valid"] * 5 + ["stale", "expired", "forged", "overdraw"]),
             ),
@@ -438,7 +469,12 @@ class SettlementMachine(RuleBasedStateMachine):
                 self.signed_max[channel] = max(self.signed_max[channel], cumulative)
         self.settle(vouchers, signatures, valid)
 
-    @rule(who=st.integers(0, CUSTOMERS - 1), node=st.integers(1, NODES + 1), amount=amounts, replay=st.booleans())
+    @rule(
+        who=st.integers(0, CUSTOMERS - 1),
+        node=st.sampled_from([*range(1, OWN_NODE + 1), UNKNOWN_NODE]),
+        amount=amounts,
+        replay=st.booleans(),
+    )
     def pay_with_authorization(self, who, node, amount, replay):
         key = self.customers[who]
         if replay and self.authorizations:
@@ -622,7 +658,8 @@ class SettlementMachine(RuleBasedStateMachine):
         }
         for (payer, node), cumulative in signed.items():
             settled = self.model.settled[(payer, node)]
-            if node in self.model.payees and settled < cumulative <= settled + self.model.prepaid[payer]:
+            funds = self.model.prepaid[payer] + self.model.reservations[(payer, node)]
+            if node in self.model.payees and settled < cumulative <= settled + funds:
                 self.payable_at_pause.append((payer, node, cumulative, settled))
 
     @rule(who=st.sampled_from(["guardian", "owner", "stranger"]))
@@ -643,11 +680,11 @@ class SettlementMachine(RuleBasedStateMachine):
     # --- the racing payer -----------------------------------------------------------------
     @rule(node=st.integers(1, NODES), amount=amounts)
     def node_serves_the_racer(self, node, amount):
-        """The node reads `available` and serves the racer beyond what it and the other
-        nodes already hold vouchers for, no further; the racer signs the voucher."""
-        available = self.settlement.available(self.racer.address)
-        assert available == self.model.available(self.racer.address, self.chain.timestamp)
-        room = available - self.racer_outstanding()
+        """The node reads `reserved(racer, node)` and serves the racer beyond what it
+        already holds vouchers for, no further (the README's rule); the racer signs."""
+        reserved = self.settlement.reserved(self.racer.address, node)
+        assert reserved == self.model.reserved(self.racer.address, node, self.chain.timestamp)
+        room = reserved - self.racer_outstanding(node)
         increase = min(amount, room)
         if increase <= 0:
             event("racer: node refuses to serve")
@@ -678,11 +715,8 @@ class SettlementMachine(RuleBasedStateMachine):
             event(
                 "racer: withdrew" + (" after a node accepted since its request" if self.accepted_since_request else "")
             )
-            # the nodes had the whole delay to settle what they accepted before the request
+            # nodes serve within reservations, which no withdrawal touches: nothing is exposed
             assert request_seq is not None
-            for inc in self.increments:
-                if inc.seq < request_seq:
-                    inc.exposed = True
             self.racer_request_seq = None
             self.accepted_since_request = False
 
@@ -780,6 +814,127 @@ class SettlementMachine(RuleBasedStateMachine):
             self.model.cancel_fee()
             self.change_announced_at = None
 
+    # --- reservations (every payer; the racer's nodes serve within them) --------------------
+    @rule(who=st.integers(0, CUSTOMERS), node=st.integers(1, OWN_NODE), amount=amounts)
+    def payer_reserves(self, who, node, amount):
+        key = self.payers[who]
+        now = self.chain.pending_timestamp
+        available = self.model.available(key.address, now)
+        if amount % 3 == 0:
+            amount = available  # often everything it may
+        if self.settlement_paused():
+            reason = SETTLEMENT_PAUSED
+        elif amount == 0:
+            reason = "settlement: nothing to reserve"
+        elif amount > available:
+            reason = "settlement: amount above the available balance"
+        else:
+            reason = None
+        event(f"reserve: {reason or 'reserved'}")
+        receipt = expect(reason, lambda: self.settlement.reserve(node, amount, sender=key))
+        if reason is not None:
+            return
+        # the free balance is first come, first served again from here: SET-8 ends, as at a settle
+        self.money_left_a_balance()
+        self.model.reserve(key.address, node, amount)
+        assert [e.args for e in receipt.filter("Reserved")] == [
+            {
+                "payer": key.address,
+                "node_id": node,
+                "amount": amount,
+                "reservation": self.model.reservations[(key.address, node)],
+            }
+        ]
+
+    @rule(who=st.integers(0, CUSTOMERS), node=st.integers(1, OWN_NODE), amount=amounts)
+    def payer_releases(self, who, node, amount):
+        key = self.payers[who]
+        reservation = self.model.reservations[(key.address, node)]
+        if amount % 2 == 0:
+            amount = reservation  # often all of it; the racer that way more than not
+        if amount == 0:
+            reason = "settlement: nothing to release"
+        elif amount > reservation:
+            reason = "settlement: amount above the reservation"
+        else:
+            reason = None
+        event(f"release: {reason or 'requested'}")
+        receipt = expect(reason, lambda: self.settlement.release(node, amount, sender=key))
+        if reason is not None:
+            return
+        self.model.request_release(key.address, node, amount, receipt.timestamp)
+        available_at = self.model.releases[(key.address, node)][1]
+        assert [e.args for e in receipt.filter("ReleaseRequested")] == [
+            {
+                "payer": key.address,
+                "node_id": node,
+                "amount": amount,
+                "available_at": available_at,
+                "expires_at": available_at + WITHDRAWAL_WINDOW,
+            }
+        ]
+        if key is self.racer:
+            self.seq += 1
+            self.racer_release_seq[node] = self.seq
+
+    @rule(who=st.integers(0, CUSTOMERS), node=st.integers(1, OWN_NODE), late=st.one_of(st.none(), st.integers(-1, 2)))
+    def payer_completes_a_release(self, who, node, late):
+        """Completes a release now, or (`late` seconds after) the moment it matures as if
+        Settlement's clock had run on."""
+        key = self.payers[who]
+        channel = (key.address, node)
+        if late is not None and channel in self.model.releases:
+            now = self.chain.pending_timestamp
+            target = self.model.releases[channel][1] - self.model.clock(now) + now + late
+            if target > now:
+                self.chain.sleep(target - now)
+        state = self.model.release_state(key.address, node, self.chain.pending_timestamp)
+        if self.settlement_paused():
+            reason = SETTLEMENT_PAUSED
+        elif state != "open":
+            reason = RELEASE_REFUSALS[state]
+        else:
+            reason = None
+        event(f"complete release: {reason or 'done'}")
+        receipt = expect(reason, lambda: self.settlement.complete_release(node, sender=key))
+        if reason is not None:
+            return
+        amount = self.model.complete_release(key.address, node)
+        assert [e.args for e in receipt.filter("Released")] == [
+            {"payer": key.address, "node_id": node, "amount": amount, "reservation": self.model.reservations[channel]}
+        ]
+        if key is self.racer:
+            # the node had the whole delay to settle what it accepted before the request
+            release_seq = self.racer_release_seq.pop(node)
+            for inc in self.increments:
+                if inc.node == node and inc.seq < release_seq:
+                    inc.exposed = True
+
+    # --- the racer's own node -------------------------------------------------------------
+    @rule(amount=amounts, everything=st.booleans(), then_nodes=st.booleans())
+    def racer_pays_its_own_node(self, amount, everything, then_nodes):
+        """The racer settles a voucher to its own node (90% operator share) for part or all
+        of its free balance; sometimes in the block before its nodes' settle."""
+        racer = self.racer.address
+        increase = self.model.prepaid[racer] + self.model.reservations[(racer, OWN_NODE)] if everything else amount
+        voucher = Voucher(racer, OWN_NODE, self.own_cumulative + max(increase, 1), self.chain.pending_timestamp + FAR)
+        self.own_cumulative = voucher.cumulative_amount
+        self.signed_max[(racer, OWN_NODE)] = voucher.cumulative_amount
+        outcomes = self.settle([voucher], [sign_voucher(self.domain, voucher, self.racer)], [True])
+        if outcomes is not None:
+            event(f"racer pays its own node: {outcomes[0][0]}")
+        if then_nodes:
+            self.nodes_settle_the_racer(list(range(1, NODES + 1)))
+
+    @rule(to_self=st.booleans())
+    def racer_withdraws_its_earnings(self, to_self):
+        receiver = self.racer.address if to_self else self.stranger.address
+        owed = self.model.earnings[self.racer.address]
+        reason = "settlement: no earnings" if owed == 0 else self.stable_reason(receiver)
+        expect(reason, lambda: self.settlement.withdraw_earnings(receiver, sender=self.racer))
+        if reason is None:
+            self.wallets[receiver] += self.model.withdraw_earnings(self.racer.address)
+
     # --- invariants -------------------------------------------------------------------------
     @invariant()
     def set_1_settlement_holds_what_it_owes(self):
@@ -787,8 +942,10 @@ class SettlementMachine(RuleBasedStateMachine):
             return
         held = self.stable.balanceOf(self.settlement)
         assert held == self.model.liabilities(), "SET-1: balance differs from prepaid + earnings"
-        on_chain = sum(self.settlement.prepaid(k.address) for k in self.payers) + sum(
-            self.settlement.earnings(a) for a in [self.treasury, *self.operators]
+        on_chain = (
+            sum(self.settlement.prepaid(k.address) for k in self.payers)
+            + sum(self.settlement.reservation(k.address, n) for k in self.payers for n in range(1, OWN_NODE + 1))
+            + sum(self.settlement.earnings(a) for a in [self.treasury, *self.operators, self.racer])
         )
         assert on_chain == held, "SET-1: the views do not add up to the balance"
 
@@ -802,6 +959,11 @@ class SettlementMachine(RuleBasedStateMachine):
             assert self.settlement.prepaid(payer) == self.model.prepaid[payer], "SET-7: prepaid"
             assert self.settlement.available(payer) == self.model.available(payer, now), "SET-7: available"
             assert tuple(self.settlement.withdrawal_request(payer)) == self.model.withdrawal_request(payer, now)
+            for node in range(1, OWN_NODE + 1):
+                assert self.settlement.reserved(payer, node) == self.model.reserved(payer, node, now), "SET-7"
+                assert self.settlement.reservation(payer, node) == self.model.reservations[(payer, node)], "SET-7"
+                expected = self.model.release_request(payer, node, now)
+                assert tuple(self.settlement.release_request(payer, node)) == expected, "SET-7: release"
         assert self.settlement.clock() == self.model.clock(now), "SET-7: clock"
         assert self.settlement.paused() == self.model.is_paused(now)
         assert self.settlement.paused_until() == self.model.paused_until(now)
@@ -817,13 +979,17 @@ class SettlementMachine(RuleBasedStateMachine):
             assert self.settlement.prepaid(payer) >= before, "SET-8: a prepaid balance went down during a pause"
         for payer, node, cumulative, settled in self.payable_at_pause:
             assert self.settlement.settled(payer, node) == settled, "SET-8: settled during a pause"
-            assert cumulative - settled <= self.settlement.prepaid(payer), "SET-8: a payable voucher became unpayable"
+            funds = self.settlement.prepaid(payer) + self.settlement.reservation(payer, node)
+            assert cumulative - settled <= funds, "SET-8: a payable voucher became unpayable"
 
     @invariant()
     def set_10_withdrawals_never_take_what_nodes_were_shown(self):
         if not hasattr(self, "settlement"):
             return
-        balance = self.settlement.prepaid(self.racer.address)
+        racer = self.racer.address
+        balance = self.settlement.prepaid(racer) + sum(
+            self.settlement.reservation(racer, n) for n in range(1, NODES + 1)
+        )
         protected = [inc for inc in self.increments if not inc.exposed]
         settled = {n: self.model.settled[(self.racer.address, n)] for n in range(1, NODES + 1)}
         assert balance >= sum(max(0, inc.hi - max(inc.lo, settled[inc.node])) for inc in protected), "SET-10"
@@ -837,6 +1003,20 @@ class SettlementMachine(RuleBasedStateMachine):
             return
         assert self.settlement.fee_bps() == self.model.fee_bps, "SET-12: fee"
         assert tuple(self.settlement.pending_fee()) == self.model.pending_fee(), "SET-12: announced change"
+
+    @invariant()
+    def set_13_a_voucher_within_a_reservation_is_always_payable(self):
+        if not hasattr(self, "settlement"):
+            return
+        racer = self.racer.address
+        for node in range(1, NODES + 1):
+            settled = self.settlement.settled(racer, node)
+            assert settled == self.model.settled[(racer, node)]
+            if any(not inc.exposed and inc.hi > settled for inc in self.increments if inc.node == node):
+                # the node's latest voucher pays everything it accepted from the reservation alone
+                outstanding = self.racer_outstanding(node)
+                reservation = self.settlement.reservation(racer, node)
+                assert reservation >= outstanding, "SET-13: a reserved voucher is unpayable"
 
     @invariant()
     def set_11_no_actor_holds_more_than_the_model_says(self):
@@ -860,7 +1040,7 @@ class SettlementMachine(RuleBasedStateMachine):
         if not hasattr(self, "settlement"):
             return
         assert self.stable.totalSupply() == self.supply, "ALL-1: stablecoin supply changed"
-        for account in [self.treasury, *self.operators]:
+        for account in [self.treasury, *self.operators, self.racer]:
             assert self.settlement.earnings(account) == self.model.earnings[account.address], "ALL-1: earnings differ"
         for node, token in self.tokens.items():
             expected = self.model.holders_paid[node] + self.slashed_in[node] - self.claimed[node]
