@@ -27,9 +27,10 @@ def reserved_events(receipt):
 
 # --- the attack ----------------------------------------------------------------------------------
 def test_a_payer_cannot_pay_its_own_node_first_within_a_reservation(
-    registry, settlement, stablecoin, domain, customer, operator, node, voucher, prepaid
+    registry, settlement, stablecoin, identity, issuer, domain, customer, operator, node, voucher, prepaid
 ):
     settlement.reserve(node, RESERVED, sender=customer)
+    identity.set_verified(customer, 2**40, sender=issuer)  # operators register verified (issue #15 item 8)
     # the payer registers its own node with a 90% operator share and settles its own
     # voucher first, for everything it prepaid
     own = register(registry, customer, THIRD_SHARE)
