@@ -291,10 +291,13 @@ class OracleMachine(RuleBasedStateMachine):
     def issuer_announces_a_committee(self, members, threshold, malformed, who):
         """Any committee: its own keys (outsiders of the pool), threshold 1, a malformed one."""
         attestors = [KEYS[i].address for i in members]
+        # a malformed committee stays within 32 members: 33 would be refused by the ABI
+        # decoder (no reason) before the oracle's own checks
+        full = len(attestors) == MAX_ATTESTORS
         if malformed == "zero":
-            attestors.insert(len(attestors) // 2, "0x" + "00" * 20)
+            attestors[len(attestors) // 2 : len(attestors) // 2 + full] = ["0x" + "00" * 20]
         elif malformed == "duplicate" and attestors:
-            attestors.append(attestors[0])
+            attestors[len(attestors) - full :] = [attestors[0]]
         reason = (
             NOT_OWNER if who == "stranger" else self.model.committee_refusal([int(a, 16) for a in attestors], threshold)
         )
