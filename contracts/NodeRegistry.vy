@@ -8,7 +8,8 @@
 @notice The compute nodes of a deployment: who operates each, where it is, what it
         costs, its SLA and its stablecoin bond. Registering a node creates its
         ComputeToken through the ComputeFactory (this registry must be a creator there);
-        the token's admin, agent and minter are the registry's owner, the issuer.
+        the token's admin is the registry's owner, the issuer; its agent and minter are
+        `token_agent()` and `token_minter()` (the owner until the owner names others).
         Operators are known parties: only an account verified in the deployment's
         IdentityRegistry (the factory's) registers, and one operator lists at most
         `MAX_NODES_PER_OPERATOR_IN_REGION` nodes in a region, so no one operator fills a
@@ -141,6 +142,9 @@ _slashed: HashMap[uint256, HashMap[uint64, bool]]
 bonds_held: public(uint256)
 # where `skim` sends stablecoin the registry does not owe
 treasury: public(address)
+# the agent and minter of every token registered from now on (empty: the owner)
+_token_agent: address
+_token_minter: address
 
 
 @deploy
@@ -238,8 +242,8 @@ def register_node(
         TOKEN_SYMBOL,
         keccak256(metadata_uri),
         owner,
-        owner,
-        owner,
+        self._or_owner(self._token_agent, owner),
+        self._or_owner(self._token_minter, owner),
     )
     self._profile[node_id] = (
         convert(token, uint256)
@@ -500,6 +504,52 @@ def set_treasury(treasury: address):
 
 
 @external
+def set_token_agent(agent: address):
+    """
+    @dev Sets the agent (freeze, pause, forced transfer, recover) of every node token
+         registered from now on; tokens registered before keep theirs. Owner only.
+    @param agent The new token agent (not the zero address).
+    """
+    ow._check_owner()
+    assert agent != empty(address), "registry: token agent is the zero address"
+    self._token_agent = agent
+    log INodeRegistry.TokenAgentSet(agent=agent)
+
+
+@external
+def set_token_minter(minter: address):
+    """
+    @dev Sets the minter (mint, burn) of every node token registered from now on; tokens
+         registered before keep theirs. Owner only.
+    @param minter The new token minter (not the zero address).
+    """
+    ow._check_owner()
+    assert minter != empty(address), "registry: token minter is the zero address"
+    self._token_minter = minter
+    log INodeRegistry.TokenMinterSet(minter=minter)
+
+
+@external
+@view
+def token_agent() -> address:
+    """
+    @dev The agent the next registered node's token gets.
+    @return address `set_token_agent`'s address, or the owner while none was set.
+    """
+    return self._or_owner(self._token_agent, ow.owner)
+
+
+@external
+@view
+def token_minter() -> address:
+    """
+    @dev The minter the next registered node's token gets.
+    @return address `set_token_minter`'s address, or the owner while none was set.
+    """
+    return self._or_owner(self._token_minter, ow.owner)
+
+
+@external
 @view
 def node(node_id: uint256) -> INodeRegistry.Node:
     """
@@ -626,6 +676,20 @@ def slashed(node_id: uint256, epoch: uint64) -> bool:
     @return bool True once slashed.
     """
     return self._slashed[node_id][epoch]
+
+
+@internal
+@pure
+def _or_owner(role: address, owner: address) -> address:
+    """
+    @dev A token role as configured: `role`, or `owner` while the role is unset.
+    @param role The stored role (empty: unset).
+    @param owner The registry's owner.
+    @return address The address that holds the role.
+    """
+    if role == empty(address):
+        return owner
+    return role
 
 
 @internal

@@ -6,12 +6,14 @@
     ape run deploy --network ethereum:sepolia:alchemy --account deployer --yes      (sends it)
 
 Local networks: a MockStablecoin, the demo 3-of-5 attestor committee (deterministic keys),
-the deployer as treasury and guardian, and test accounts 1-5 verified as investors and node
-operators (NodeRegistry takes verified operators only; on a live network the registrar
-verifies each operator first).
-Live networks: the stablecoin, treasury, guardian, fee, epoch length, committee and delays
-come from the network's section of deployments/config.yaml (see
-deployments/config.example.yaml); the plan is printed, and nothing is sent without --yes.
+the deployer in every role unless the config's `roles` names others, and test accounts 1-5
+verified as investors and node operators (NodeRegistry takes verified operators only; on a
+live network the registrar verifies each operator first).
+Live networks: the stablecoin, fee, epoch length, committee, delays and every role (admin,
+oracle_admin, registrar, agent, minter, guardian, treasury) come from the network's section
+of deployments/config.yaml (see deployments/config.example.yaml); the plan is printed, and
+nothing is sent without --yes. Each new owner then calls `accept_ownership()` on the
+contracts it was handed (the plan, the output and the record list them).
 Idempotent: when deployments/<ecosystem>-<network>.json records a deployment on this
 chain whose contracts still have code, nothing is deployed.
 """
@@ -82,13 +84,14 @@ def run(ecosystem, network, provider, account, config_path, out, yes):
     if not network.is_local and not yes:
         click.echo("nothing sent: re-run with --yes to deploy this plan")
         return
-    suite = deploy_with_record(project, chain, account, config)
-    if network.is_local:
-        # the test accounts are the demo investors and node operators (only verified operators register)
-        until = chain.blocks.head.timestamp + VERIFIED_FOR
-        for investor in accounts.test_accounts[1:6]:
-            suite.identity.set_verified(investor, until, sender=account)
+    # the test accounts are the demo investors and node operators (only verified operators
+    # register): verified by the deployer before it hands the registrar role over
+    operators = accounts.test_accounts[1:6] if network.is_local else ()
+    until = chain.blocks.head.timestamp + VERIFIED_FOR
+    suite = deploy_with_record(project, chain, account, config, operators, until)
     for name, entry in suite.record["contracts"].items():
         click.echo(f"  {name:<22} {entry['address']}")
+    for handover in suite.record["pending_handovers"]:
+        click.echo(f"  pending: {handover['call']}")
     write_record(path, suite, ecosystem.name, network.name)
     click.echo(f"recorded  {path}")

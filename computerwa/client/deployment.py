@@ -7,9 +7,10 @@ deployment again.
 configuration).
 
 Configuration: local networks use `LOCAL_DEFAULTS` (a MockStablecoin, a demo 3-of-5
-attestor committee of deterministic keys, the deployer as treasury and guardian). Live
-networks read their section of `deployments/config.yaml`, keyed `<ecosystem>:<network>`
-(see `deployments/config.example.yaml`).
+attestor committee of deterministic keys, the deployer in every role). Live networks read
+their section of `deployments/config.yaml`, keyed `<ecosystem>:<network>` (see
+`deployments/config.example.yaml`), whose `roles` must give every role of `ROLES` an address
+(issue #15 item 12): the admin may not also be the oracle admin or the guardian.
 """
 
 from __future__ import annotations
@@ -42,8 +43,7 @@ LOCAL_DEFAULTS: dict[str, Any] = {
     "epoch_length": DAY,
     "genesis_epochs_back": 0,
     "fee_bps": 250,
-    "treasury": None,  # None: the deployer
-    "guardian": None,  # None: the deployer
+    "roles": None,  # None (or a role left out): the deployer holds it; see ROLES
     "attestors": None,  # None: the demo committee below
     "threshold": 3,
     "committee_delay": None,  # None: bond_delay + bond_withdrawal_window, the least allowed
@@ -56,7 +56,27 @@ LOCAL_DEFAULTS: dict[str, Any] = {
     "pause_limit": 7 * DAY,
     "fee_delay": None,  # None: withdrawal_delay + withdrawal_window, the least allowed
 }
-REQUIRED_LIVE = ("stablecoin", "treasury", "attestors", "threshold")
+REQUIRED_LIVE = ("stablecoin", "attestors", "threshold")
+
+# The roles a deployment hands out (`roles:` in the config), and what each holds
+ROLES: dict[str, str] = {
+    "admin": "owns IdentityRegistry, ComputeFactory, NodeRegistry and Settlement",
+    "oracle_admin": "owns AttestationOracle, and so announces committee changes",
+    "registrar": "verifies investors and operators in IdentityRegistry",
+    "agent": "is every node token's agent (freeze, forced transfer, recover)",
+    "minter": "is every node token's minter (mint, burn)",
+    "guardian": "may pause Settlement",
+    "treasury": "receives Settlement's fee and NodeRegistry's skims",
+}
+ONE_KEY = "local: one key holds every role"
+# record name -> the role that owns it
+OWNED_BY = {
+    "IdentityRegistry": "admin",
+    "ComputeFactory": "admin",
+    "AttestationOracle": "oracle_admin",
+    "NodeRegistry": "admin",
+    "Settlement": "admin",
+}
 
 
 class DeploymentError(Exception):
@@ -90,10 +110,17 @@ def load_config(network_choice: str, is_local: bool, path: Path = CONFIG_FILE) -
                 f"{path} has no {', '.join(missing)} for {network_choice}: add a section "
                 f"'{network_choice}:' (see deployments/config.example.yaml)"
             )
+    moved = {"treasury", "guardian"} & set(section)
+    if moved:
+        raise DeploymentError(
+            f"{path}: {', '.join(sorted(moved))} for {network_choice} now go(es) under 'roles:' "
+            "(see deployments/config.example.yaml)"
+        )
     unknown = set(section) - set(LOCAL_DEFAULTS)
     if unknown:
         raise DeploymentError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))} for {network_choice}")
     config.update(section)
+    config["roles"] = check_roles(config["roles"], network_choice, is_local, path)
     leave = config["bond_delay"] + config["bond_withdrawal_window"]
     if config["committee_delay"] is not None and config["committee_delay"] < leave:
         raise DeploymentError(
@@ -155,6 +182,68 @@ def find(path: Path, chain_id: int, project: Any, provider: Any) -> Deployment |
     return Deployment(contracts, record["configuration"], record)
 
 
+def check_roles(roles: Any, network_choice: str, is_local: bool, path: Path = CONFIG_FILE) -> dict:
+    """The `roles` section checked: every key one of `ROLES`, every value an address (or
+    None, the deployer, on a local network only). On a live network every role is required,
+    and the admin may be neither the oracle admin (one key would both judge operators and
+    own the registry that slashes them) nor the guardian (the admin can pause anyway: the
+    guardian is a second key that can stop Settlement without holding any other power)."""
+    roles = dict(roles or {})
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise DeploymentError(
+            f"{path}: unknown role(s) {', '.join(sorted(unknown))} for {network_choice}; "
+            f"the roles are {', '.join(ROLES)}"
+        )
+    checked: dict[str, str | None] = {}
+    for name in ROLES:
+        value = roles.get(name)
+        if value in (None, ""):
+            if not is_local:
+                raise DeploymentError(
+                    f"{path} has no roles.{name} for {network_choice}: put the address that {ROLES[name]} "
+                    f"under 'roles:' as '{name}: \"0x...\"' (see deployments/config.example.yaml)"
+                )
+            checked[name] = None
+            continue
+        try:
+            checked[name] = to_checksum_address(value)
+        except (ValueError, TypeError):
+            raise DeploymentError(f"{path}: roles.{name} {value!r} for {network_choice} is not an address") from None
+    if not is_local:
+        if checked["admin"] == checked["oracle_admin"]:
+            raise DeploymentError(
+                f"{path}: roles.admin is also roles.oracle_admin for {network_choice}: give the oracle "
+                "its own key, or one key both rewrites the committee and owns the registry it slashes for"
+            )
+        if checked["admin"] == checked["guardian"]:
+            raise DeploymentError(
+                f"{path}: roles.guardian is roles.admin for {network_choice}: the admin may pause already; "
+                "give the guardian a key of its own"
+            )
+    return checked
+
+
+def resolved_roles(roles: dict | None, deployer: str) -> dict[str, str]:
+    """Every role's address as deployed: the configured one, or the deployer's."""
+    roles = roles or {}
+    return {name: to_checksum_address(roles.get(name) or deployer) for name in ROLES}
+
+
+def handovers(pending: dict[str, tuple[str, str]]) -> list[dict[str, str]]:
+    """The ownership handovers still to be accepted, from record name -> (contract address,
+    new owner): each with the exact call the new owner must make."""
+    return [
+        {
+            "contract": name,
+            "address": address,
+            "new_owner": new_owner,
+            "call": f"{new_owner} calls {name}({address}).accept_ownership()",
+        }
+        for name, (address, new_owner) in pending.items()
+    ]
+
+
 def check_stablecoin(address: str, provider: Any) -> str:
     try:
         address = to_checksum_address(address)
@@ -171,9 +260,12 @@ def plan(config: dict, deployer: str) -> list[str]:
     attestors = config["attestors"] or [key.address for key in demo_attestors()]
     fee_delay = config["fee_delay"] or config["withdrawal_delay"] + config["withdrawal_window"]
     committee_delay = config["committee_delay"] or config["bond_delay"] + config["bond_withdrawal_window"]
+    roles = resolved_roles(config.get("roles"), deployer)
     return [
         f"stablecoin        {stable}",
-        "IdentityRegistry  new (registrar: the deployer)",
+        "IdentityRegistry  new (registrar: the deployer"
+        + ("" if roles["registrar"] == to_checksum_address(deployer) else f", then {roles['registrar']}")
+        + ")",
         "ComputeToken      blueprint (EIP-5202)",
         f"ComputeFactory    new, epoch length {config['epoch_length']} s",
         f"AttestationOracle new, {config['threshold']}-of-{len(attestors)} committee; changes apply "
@@ -181,12 +273,27 @@ def plan(config: dict, deployer: str) -> list[str]:
         f"NodeRegistry      new, bond delay {config['bond_delay']} s, then payable "
         f"{config['bond_withdrawal_window']} s; slash {config['slash_bps']} bps; grace period "
         f"{config['grace_period']} s; factory creator",
-        f"Settlement        new, fee {config['fee_bps']} bps to {config['treasury'] or deployer}, "
+        f"Settlement        new, fee {config['fee_bps']} bps to {roles['treasury']}, "
         f"withdrawal delay {config['withdrawal_delay']} s then a {config['withdrawal_window']} s window, "
         f"pauses lapse after {config['pause_limit']} s, fee changes and voucher lifetimes {fee_delay} s, "
-        f"guardian {config['guardian'] or deployer}",
-        f"owner of every contract: {deployer}",
+        f"guardian {roles['guardian']}",
+        *role_lines(roles, deployer),
     ]
+
+
+def role_lines(roles: dict[str, str], deployer: str) -> list[str]:
+    """The plan's roles: exactly `ONE_KEY` when the deployer keeps every role; otherwise
+    each role's address, and each ownership handover the new owner must accept."""
+    if all(address == to_checksum_address(deployer) for address in roles.values()):
+        return [ONE_KEY]
+    lines = [f"role {name:<13}{address} {ROLES[name]}" for name, address in roles.items()]
+    for name, role_name in OWNED_BY.items():
+        if roles[role_name] != to_checksum_address(deployer):
+            lines.append(
+                f"pending handover: {roles[role_name]} must call {name}.accept_ownership() "
+                "(the record gives the address)"
+            )
+    return lines
 
 
 def write_record(path: Path, suite: Deployment, ecosystem: str, network: str) -> Path:

@@ -21,7 +21,15 @@ from typing import Any, Literal, Protocol
 
 from eth_utils import to_checksum_address
 
-from computerwa.client.deployment import CONTRACTS, Deployment, check_stablecoin, demo_attestors
+from computerwa.client.deployment import (
+    CONTRACTS,
+    ROLES,
+    Deployment,
+    check_stablecoin,
+    demo_attestors,
+    handovers,
+    resolved_roles,
+)
 
 DAY = 86_400
 STABLE_NAME = "ComputeRWA Mock USD"
@@ -59,6 +67,8 @@ class Suite:
     settings: dict[str, Any] = field(default_factory=dict)
     # record name -> contract, in deployment order, for what this call deployed itself
     deployed: dict[str, Any] = field(default_factory=dict)
+    # record name -> the owner it was handed to, who must still call `accept_ownership()`
+    pending_owners: dict[str, str] = field(default_factory=dict)
 
 
 def sorted_committee(attestors: list[Any]) -> list[str]:
@@ -93,6 +103,11 @@ def deploy_suite(
     guardian: Any = None,
     operators: list[Any] | tuple[Any, ...] = (),
     operators_verified_until: int = 2**40,
+    admin: Any = None,
+    oracle_admin: Any = None,
+    registrar: Any = None,
+    token_agent: Any = None,
+    token_minter: Any = None,
     upto: Stage = "settlement",
 ) -> Suite:
     """Deploys and wires the suite in one fixed order (MockStablecoin unless `stablecoin`
@@ -113,6 +128,14 @@ def deploy_suite(
     `operators` (accounts or addresses) are verified in the
     identity registry by `deployer` (its registrar) until `operators_verified_until`, once
     the registry is deployed: only verified operators register nodes.
+
+    Roles (issue #15 item 12), each None to leave it with `deployer`, applied last, after the
+    operators are verified: `token_agent` and `token_minter` become the NodeRegistry's token
+    roles; `registrar` is appointed in the identity registry and the deployer stops being
+    one; `admin` is offered the ownership of IdentityRegistry, ComputeFactory, NodeRegistry
+    and Settlement, `oracle_admin` that of AttestationOracle (snekmate `ownable_2step`:
+    `transfer_ownership` now, and each stays pending, in `Suite.pending_owners`, until the
+    new owner calls `accept_ownership()`). Only contracts this call deployed are handed over.
     """
     if upto not in _STAGES:
         raise ValueError(f"upto must be one of {', '.join(_STAGES)}, got {upto!r}")
@@ -197,14 +220,47 @@ def deploy_suite(
             suite.registry.set_treasury(getattr(treasury, "address", treasury), sender=deployer)
         for account in operators:
             identity.set_verified(account, operators_verified_until, sender=deployer)
+    _hand_over(suite, deployer, admin, oracle_admin, registrar, token_agent, token_minter)
     return suite
+
+
+def _address(account: Any) -> str | None:
+    """An account's or address's checksummed address; None stays None."""
+    return None if account is None else to_checksum_address(getattr(account, "address", account))
+
+
+def _hand_over(
+    suite: Suite, deployer: Any, admin: Any, oracle_admin: Any, registrar: Any, token_agent: Any, token_minter: Any
+) -> None:
+    """Gives each role that names an address other than the deployer's to it (see
+    `deploy_suite`), and records the ownership handovers still to be accepted."""
+    me = _address(deployer)
+    admin, oracle_admin, registrar = _address(admin), _address(oracle_admin), _address(registrar)
+    token_agent, token_minter = _address(token_agent), _address(token_minter)
+    deployed = suite.deployed
+    if suite.registry is not None and "NodeRegistry" in deployed:
+        if token_agent not in (None, me):
+            suite.registry.set_token_agent(token_agent, sender=deployer)
+        if token_minter not in (None, me):
+            suite.registry.set_token_minter(token_minter, sender=deployer)
+    if registrar not in (None, me) and "IdentityRegistry" in deployed:
+        suite.identity.set_registrar(registrar, True, sender=deployer)
+        suite.identity.set_registrar(me, False, sender=deployer)
+    owners = {name: admin for name in ("IdentityRegistry", "ComputeFactory", "NodeRegistry", "Settlement")}
+    owners["AttestationOracle"] = oracle_admin
+    for name, new_owner in owners.items():
+        if new_owner not in (None, me) and name in deployed:
+            deployed[name].transfer_ownership(new_owner, sender=deployer)
+            suite.pending_owners[name] = new_owner
 
 
 def suite_options(config: dict) -> dict[str, Any]:
     """`deploy_suite`'s keyword arguments for a deployment configuration
     (`computerwa.client.deployment.load_config`, or `LOCAL_DEFAULTS`), the stablecoin aside:
-    the demo committee when it names no attestors, the deployer as treasury when it names none."""
+    the demo committee when it names no attestors, the deployer in every role it names no
+    address for (`roles`)."""
     attestors = config["attestors"] or [key.address for key in demo_attestors()]
+    roles = {role: None for role in ROLES} | (config.get("roles") or {})
     return {
         "genesis_epochs_back": config["genesis_epochs_back"],
         "epoch_length": config["epoch_length"],
@@ -215,13 +271,18 @@ def suite_options(config: dict) -> dict[str, Any]:
         "slash_bps": config["slash_bps"],
         "bond_withdrawal_window": config["bond_withdrawal_window"],
         "grace_period": config["grace_period"],
-        "treasury": config["treasury"],
         "fee_bps": config["fee_bps"],
         "withdrawal_delay": config["withdrawal_delay"],
         "withdrawal_window": config["withdrawal_window"],
         "pause_limit": config["pause_limit"],
         "fee_delay": config["fee_delay"],
-        "guardian": config["guardian"],
+        "guardian": roles["guardian"],
+        "treasury": roles["treasury"],
+        "admin": roles["admin"],
+        "oracle_admin": roles["oracle_admin"],
+        "registrar": roles["registrar"],
+        "token_agent": roles["agent"],
+        "token_minter": roles["minter"],
     }
 
 
@@ -246,10 +307,19 @@ def attach_suite(chain: Any, addresses: dict[str, str]) -> Suite:
     )
 
 
-def deploy_with_record(project: Any, chain: Any, deployer: Any, config: dict) -> Deployment:
+def deploy_with_record(
+    project: Any,
+    chain: Any,
+    deployer: Any,
+    config: dict,
+    operators: list[Any] | tuple[Any, ...] = (),
+    operators_verified_until: int = 2**40,
+) -> Deployment:
     """`deploy_suite` with Ape's project and `deployer` (any Ape account) from a deployment
     configuration (`computerwa.client.deployment.load_config`); returns the deployment with
-    its record (addresses, transactions, blocks, chain id, configuration), not yet written."""
+    its record (addresses, transactions, blocks, chain id, configuration, the roles as
+    deployed and the ownership handovers still to be accepted), not yet written. `operators`
+    are verified by the deployer before it hands the registrar role over."""
     from computerwa.evm.ape_chain import ApeDeployer
 
     config = dict(config)
@@ -258,8 +328,17 @@ def deploy_with_record(project: Any, chain: Any, deployer: Any, config: dict) ->
     if config["stablecoin"]:
         stablecoin = project.MockStablecoin.at(check_stablecoin(config["stablecoin"], chain.provider))
     options = suite_options(config)
+    # the roles no address was configured for are the deployer's, as the record says
     options["treasury"] = options["treasury"] or deployer.address
-    suite = deploy_suite(ape_deployer, deployer, stablecoin=stablecoin, **options)
+    options["guardian"] = options["guardian"] or deployer.address
+    suite = deploy_suite(
+        ape_deployer,
+        deployer,
+        stablecoin=stablecoin,
+        operators=operators,
+        operators_verified_until=operators_verified_until,
+        **options,
+    )
     contracts = {
         "MockStablecoin": suite.stablecoin,
         "IdentityRegistry": suite.identity,
@@ -274,17 +353,22 @@ def deploy_with_record(project: Any, chain: Any, deployer: Any, config: dict) ->
         name: created.get(name) or {"address": suite.stablecoin.address, "tx_hash": None, "block": None}
         for name in CONTRACTS
     }
+    roles = resolved_roles(config.get("roles"), deployer.address)
     config.update(
         genesis=suite.genesis,
         attestors=suite.settings["attestors"],
-        treasury=suite.settings["treasury"],
         committee_delay=suite.settings["committee_delay"],
         fee_delay=suite.settings["fee_delay"],
+        roles=roles,
     )
     record = {
         "chain_id": chain.chain_id,
         "deployer": deployer.address,
         "contracts": record_contracts,
         "configuration": config,
+        "roles": roles,
+        "pending_handovers": handovers(
+            {name: (contracts[name].address, owner) for name, owner in suite.pending_owners.items()}
+        ),
     }
     return Deployment(contracts, config, record)

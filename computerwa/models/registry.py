@@ -38,6 +38,10 @@ NOTHING_TO_SKIM = "registry: nothing to skim"
 NOT_VERIFIED = "registry: operator is not verified"
 OPERATOR_REGION_FULL = "registry: operator has 16 nodes in the region"
 REGION_FULL = "registry: region is full"
+NOT_OWNER = "ownable: caller is not the owner"
+AGENT_ZERO = "registry: token agent is the zero address"
+MINTER_ZERO = "registry: token minter is the zero address"
+ZERO_ADDRESS = "0x" + "00" * 20
 
 
 def slash_amount(bond: int, slash_bps: int) -> int:
@@ -78,6 +82,29 @@ class Listings:
     def of(self, operator: str, region: str) -> int:
         """`operator_nodes_in_region(operator, region)`."""
         return self.per_operator.get((operator, region), 0)
+
+
+@dataclass
+class TokenRoles:
+    """The roles the registry gives each token it creates (issue #15 item 12): its owner as
+    admin, and `token_agent` / `token_minter`, each the owner while unset (None)."""
+
+    owner: str
+    agent: str | None = None
+    minter: str | None = None
+
+    def set(self, caller: str, role: str, account: str) -> None:
+        """`set_token_agent` (role "agent") or `set_token_minter` ("minter") by `caller`; raises
+        the contract's reason, changing nothing."""
+        if caller != self.owner:
+            raise RegistryError(NOT_OWNER)
+        if account == ZERO_ADDRESS:
+            raise RegistryError(AGENT_ZERO if role == "agent" else MINTER_ZERO)
+        setattr(self, role, account)
+
+    def of_new_token(self) -> tuple[str, str, str]:
+        """(admin, agent, minter) of a token registered now."""
+        return self.owner, self.agent or self.owner, self.minter or self.owner
 
 
 @dataclass

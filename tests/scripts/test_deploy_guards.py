@@ -17,7 +17,10 @@ ETHEREUM = SimpleNamespace(name="ethereum")
 LIVE_CONFIG = {
     "ethereum:sepolia": {
         "stablecoin": "0x1c7D4B196Cb0C7B01d743Fbc6116a902379C7238",
-        "treasury": "0x0000000000000000000000000000000000000001",
+        "roles": {
+            name: "0x" + f"{0xA1 + i:040x}"
+            for i, name in enumerate(("admin", "oracle_admin", "registrar", "agent", "minter", "guardian", "treasury"))
+        },
         "attestors": ["0x0000000000000000000000000000000000000002", "0x0000000000000000000000000000000000000003"],
         "threshold": 2,
     }
@@ -70,9 +73,7 @@ def test_a_live_deployment_prints_its_plan_and_sends_nothing_without_yes(deploy_
 def test_a_live_network_without_a_config_section_names_what_is_missing(deploy_script, tmp_path):
     empty = tmp_path / "config.yaml"
     empty.write_text("ethereum:sepolia:\n  fee_bps: 100\n")
-    with pytest.raises(
-        DeploymentError, match=r"has no stablecoin, treasury, attestors, threshold for ethereum:sepolia"
-    ):
+    with pytest.raises(DeploymentError, match=r"has no stablecoin, attestors, threshold for ethereum:sepolia"):
         run(deploy_script, tmp_path, empty, None, 10**18)
 
 

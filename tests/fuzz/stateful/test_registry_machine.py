@@ -35,6 +35,12 @@ skims (to the treasury). After every step:
 - REG-11: every operator's nodes in each region equal the model's and never exceed 16; the
   stranger has none; a region where the attacker is capped still has room, and an honest
   operator's registration there always succeeds.
+
+Issue #15 item 12: the issuer names the token agent and minter (or tries the zero address),
+the attacker tries to name itself. After every step:
+- REG-12: the registry's `token_agent()` / `token_minter()` are the model's (`TokenRoles`),
+  and every token registered so far has the registry's owner as admin and the agent and minter
+  the model said when it was registered, and no other of the machine's accounts in either role.
 """
 
 from __future__ import annotations
@@ -61,9 +67,11 @@ from computerwa.models.registry import (
     MAX_NODES_PER_OPERATOR_IN_REGION,
     MAX_NODES_PER_REGION,
     NO_BOND_TO_SLASH,
+    ZERO_ADDRESS,
     BondModel,
     Listings,
     RegistryError,
+    TokenRoles,
 )
 from tests.conftest import EPOCH_LENGTH, machine_settings, role
 
@@ -99,6 +107,10 @@ class RegistryMachine(RuleBasedStateMachine):
         self.first: dict[int, int] = {}  # node -> its first judged epoch
         self.listings = Listings()
         self.excess = self.skimmed = 0  # stablecoin sent straight to the registry, and skimmed
+        self.agent, self.minter, self.holder = (role(backend, name) for name in ("agent", "minter", "holder"))
+        self.roles = TokenRoles(self.issuer.address)
+        self.token_roles: dict[str, tuple[str, str, str]] = {}  # token -> (admin, agent, minter) at registration
+        self.checked_roles = 0  # tokens whose roles REG-12 has read
 
     def teardown(self):
         self.chain.restore(self.snapshot)
@@ -144,6 +156,7 @@ class RegistryMachine(RuleBasedStateMachine):
             self.first[node] = self.model.judged_until(node)
             assert self.registry.judged_until(node) == self.first[node]
             self.tokens[node] = self.registry.node(node)[1]
+            self.token_roles[self.tokens[node]] = self.roles.of_new_token()
             self.status[node] = ACTIVE
             self.slashed_into[node] = 0
             self.verified[node] = self.first[node]
@@ -338,7 +351,9 @@ class RegistryMachine(RuleBasedStateMachine):
         )
         event(f"register: {reason or 'listed'}")
         if receipt is not None:
-            assert receipt.filter("NodeRegistered")[0].args["operator"] == who.address
+            args = receipt.filter("NodeRegistered")[0].args
+            assert args["operator"] == who.address
+            self.token_roles[args["token"]] = self.roles.of_new_token()
         return reason
 
     def predict_listing(self, apply):
@@ -368,6 +383,29 @@ class RegistryMachine(RuleBasedStateMachine):
         """REG-11: an honest operator below its own cap is always listed, wherever the attacker is capped."""
         if self.listings.of(self.honest.address, region) < MAX_NODES_PER_OPERATOR_IN_REGION:
             assert self.register(self.honest, region) is None, "REG-11: an honest operator was kept out"
+
+    # --- who holds the token roles (issue #15 item 12) --------------------------------------------
+    @rule(
+        which=st.sampled_from(["agent", "minter"]),
+        who=st.sampled_from(["issuer", "issuer", "attacker"]),
+        to=st.sampled_from(["agent", "minter", "holder", "attacker", "zero"]),
+    )
+    def someone_names_a_token_role(self, which, who, to):
+        """The issuer hands a token role to an address (the zero address is refused); the
+        attacker tries to name itself, or anyone, and is refused."""
+        caller = self.issuer if who == "issuer" else self.attacker
+        account = ZERO_ADDRESS if to == "zero" else getattr(self, to).address
+        reason = None
+        try:
+            self.roles.set(caller.address, which, account)
+        except RegistryError as err:
+            reason = err.reason
+        setter = self.registry.set_token_agent if which == "agent" else self.registry.set_token_minter
+        receipt = expect(reason, lambda: setter(account, sender=caller))
+        event(f"token role: {reason or 'set'}")
+        if receipt is not None:
+            name = "TokenAgentSet" if which == "agent" else "TokenMinterSet"
+            assert [e.args for e in receipt.filter(name)] == [{which: account}]
 
     @rule(amount=amounts)
     def stray_transfer(self, amount):
@@ -471,6 +509,24 @@ class RegistryMachine(RuleBasedStateMachine):
             assert self.listings.of(self.stranger.address, region) == 0
             # three operators at most 16 each: room is left for every other verified operator
             assert listed <= 3 * MAX_NODES_PER_OPERATOR_IN_REGION < MAX_NODES_PER_REGION, "REG-11: region filled"
+
+    @invariant()
+    def reg_12_tokens_get_the_roles_the_registry_was_told(self):
+        if not self.deployed():
+            return
+        _, agent, minter = self.roles.of_new_token()
+        assert (self.registry.token_agent(), self.registry.token_minter()) == (agent, minter), "REG-12: registry"
+        # a token's roles are fixed when it is created: each is read once, after its registration
+        tokens = list(self.token_roles)
+        others = (self.issuer, self.agent, self.minter, self.holder, self.attacker)
+        for address in tokens[self.checked_roles :]:
+            token = self.chain.at("ComputeToken", address)
+            expected = self.token_roles[address]
+            assert token.owner() == expected[0], "REG-12: admin"
+            for account in others:
+                assert token.is_agent(account) == (account.address == expected[1]), "REG-12: agent"
+                assert token.is_minter(account) == (account.address == expected[2]), "REG-12: minter"
+        self.checked_roles = len(tokens)
 
 
 @pytest.mark.both_engines

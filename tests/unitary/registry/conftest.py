@@ -76,6 +76,8 @@ NOT_VERIFIED = "registry: operator is not verified"
 OPERATOR_REGION_FULL = "registry: operator has 16 nodes in the region"
 NOTHING_TO_SKIM = "registry: nothing to skim"
 TREASURY_ZERO = "registry: treasury is the zero address"
+AGENT_ZERO = "registry: token agent is the zero address"
+MINTER_ZERO = "registry: token minter is the zero address"
 MAX_NODES_PER_OPERATOR_IN_REGION = 16
 
 
