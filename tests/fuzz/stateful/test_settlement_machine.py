@@ -229,6 +229,8 @@ class SettlementMachine(RuleBasedStateMachine):
             suite.settings["grace_period"],
         )
         identity.set_verified(self.holder, 2**40, sender=issuer)
+        # the racer registers a node of its own: only verified operators register (item 8)
+        identity.set_verified(self.racer, 2**40, sender=issuer)
         self.tokens = {}
         for operator, share, sla in zip(self.operators, shares, slas, strict=True):
             receipt = self.registry.register_node("latam", "L40S", 4, 1_000, share, sla, "ipfs://m", sender=operator)
