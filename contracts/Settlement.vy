@@ -132,6 +132,9 @@ _RESUMED_SHIFT: constant(uint256) = 128
 # _fee_change: the announced fee bps (bits 0..15) | when it may apply, on Settlement's
 # clock (16..255); zero when none is announced (`effective_at` is never zero)
 _EFFECTIVE_SHIFT: constant(uint256) = 16
+# _locks: a contract wallet's locked cumulative amount (bits 0..127) | the locked voucher's
+# deadline, capped at 2**128 - 1 (128..255)
+_DEADLINE_SHIFT: constant(uint256) = 128
 
 
 # one node of a batch: who it pays, and what its vouchers paid. The operator is read
@@ -170,6 +173,9 @@ _withdrawal: HashMap[address, Request]
 _releases: HashMap[address, HashMap[uint256, Request]]
 _pause: uint256
 _fee_change: uint256
+# a contract wallet's locked voucher per channel (`lock_voucher`): read by `settle` only for
+# a payer with code, after the EOA signature check failed, so EOA settles never touch it
+_locks: HashMap[address, HashMap[uint256, uint256]]
 # during `settle`: a node's index in the batch's payees, plus one. O(1) whatever the
 # order of the vouchers; an entry left by an earlier settle of the same transaction is
 # never trusted, since it is checked against the payee's node id
@@ -582,6 +588,43 @@ def complete_release(node_id: uint256) -> uint256:
 
 
 @external
+def lock_voucher(voucher: ISettlement.Voucher, signature: ISettlement.Signature):
+    """
+    @dev Checks a contract wallet's (ERC-1271) signature of `voucher` once and locks it
+         for its (payer, node) channel: until the voucher's deadline, `settle` pays any
+         voucher of the channel up to its cumulative amount without asking the wallet
+         again, whatever the wallet answers then. A node serving a contract wallet locks
+         each voucher before serving against it. Anyone may call it, also while paused.
+         A lock is replaced only by a larger voucher that lasts at least as long, unless
+         it has ended or is settled in full. An EOA's voucher needs no lock (its
+         signature cannot be revoked) and is refused.
+    @param voucher The voucher; its payer must be a contract.
+    @param signature The wallet's signature (r, vs), passed to its `isValidSignature`.
+    """
+    assert block.timestamp <= voucher.deadline, "settlement: voucher expired"
+    assert voucher.payer.is_contract, "settlement: an EOA's voucher needs no lock"
+    assert voucher.cumulative_amount <= _SETTLED_MASK, "settlement: voucher amount above 2**128 - 1"
+    settled: uint256 = self._channels[voucher.payer][voucher.node_id] & _SETTLED_MASK
+    assert voucher.cumulative_amount > settled, "settlement: voucher already settled"
+    lock: uint256 = self._locks[voucher.payer][voucher.node_id]
+    locked_amount: uint256 = lock & _SETTLED_MASK
+    locked_until: uint256 = lock >> _DEADLINE_SHIFT
+    if block.timestamp <= locked_until and locked_amount > settled:
+        # a live lock: nobody (the wallet included) may lower it or cut it short
+        assert voucher.cumulative_amount > locked_amount, "settlement: a voucher at least as large is locked"
+        assert voucher.deadline >= locked_until, "settlement: the locked voucher lasts longer; settle it first"
+    # the live lock cannot answer for this voucher here (it is larger): the wallet does
+    assert self._signed_by(
+        voucher, eip712._domain_separator_v4(), signature
+    ), "settlement: the wallet refuses the signature"
+    deadline: uint256 = min(voucher.deadline, _SETTLED_MASK)
+    self._locks[voucher.payer][voucher.node_id] = voucher.cumulative_amount | (deadline << _DEADLINE_SHIFT)
+    log ISettlement.VoucherLocked(
+        payer=voucher.payer, node_id=voucher.node_id, cumulative_amount=voucher.cumulative_amount, deadline=deadline
+    )
+
+
+@external
 def announce_fee(fee_bps: uint256):
     """
     @dev Announces a protocol fee that may apply `FEE_DELAY` seconds of Settlement's clock
@@ -814,6 +857,22 @@ def withdrawal_request(payer: address) -> ISettlement.Withdrawal:
 
 @external
 @view
+def locked(payer: address, node_id: uint256) -> (uint256, uint256):
+    """
+    @dev The (payer, node) channel's locked contract-wallet voucher (`lock_voucher`): `settle`
+         pays vouchers of the channel up to its cumulative amount without the wallet's
+         signature until its deadline has passed.
+    @param payer The contract wallet.
+    @param node_id The node.
+    @return uint256 The locked cumulative amount (0 when none was locked).
+    @return uint256 The locked voucher's deadline, capped at 2**128 - 1 (0 when none).
+    """
+    lock: uint256 = self._locks[payer][node_id]
+    return lock & _SETTLED_MASK, lock >> _DEADLINE_SHIFT
+
+
+@external
+@view
 def clock() -> uint256:
     """
     @dev Settlement's clock, on which withdrawal requests mature and expire: the block's
@@ -998,9 +1057,11 @@ def _lookup(node_id: uint256) -> Payee:
 def _signed_by(voucher: ISettlement.Voucher, domain: bytes32, signature: ISettlement.Signature) -> bool:
     """
     @dev Whether `signature` is the voucher payer's: an EOA's EIP-2098 compact signature of
-         the voucher's EIP-712 digest (0x1901 ‖ domain ‖ hashStruct), or an ERC-1271
-         contract's approval of it. An invalid signature gives False, not a revert: in a
-         batch its voucher is skipped.
+         the voucher's EIP-712 digest (0x1901 ‖ domain ‖ hashStruct), or for a contract a
+         live lock of its channel covering the voucher (`lock_voucher`: its cumulative
+         amount at most the locked one, the locked deadline not passed), else the
+         contract's ERC-1271 approval of it. An invalid signature gives False, not a
+         revert: in a batch its voucher is skipped.
     @param voucher The voucher.
     @param domain The domain separator, computed once per batch.
     @param signature The payer's signature (r, vs).
@@ -1024,9 +1085,13 @@ def _signed_by(voucher: ISettlement.Voucher, domain: bytes32, signature: ISettle
     if s <= _MAX_S and voucher.payer != empty(address):
         if ecrecover(digest, 27 + (vs >> 255), signature.r, s) == voucher.payer:
             return True
-    return voucher.payer.is_contract and signature_checker._is_valid_ERC1271_signature_now(
-        voucher.payer, digest, concat(signature.r, signature.vs)
-    )
+    if not voucher.payer.is_contract:
+        return False
+    # a contract wallet: a live lock answers for it, whatever the wallet says now
+    lock: uint256 = self._locks[voucher.payer][voucher.node_id]
+    if voucher.cumulative_amount <= lock & _SETTLED_MASK and block.timestamp <= lock >> _DEADLINE_SHIFT:
+        return True
+    return signature_checker._is_valid_ERC1271_signature_now(voucher.payer, digest, concat(signature.r, signature.vs))
 
 
 @internal

@@ -106,6 +106,8 @@ class SettlementModel:
     resumed_at: int = 0  # when the last pause ended
     fee_delay: int = 4 * DAY
     fee_change: tuple[int, int] | None = None  # (fee_bps, effective_at on the clock)
+    # a contract wallet's locked voucher per channel: (payer, node) -> (cumulative, deadline)
+    locks: dict[tuple[str, int], tuple[int, int]] = field(default_factory=dict)
 
     def credit(self, payer: str, amount: int) -> None:
         self.prepaid[payer] += amount
@@ -119,7 +121,7 @@ class SettlementModel:
         settled = self.settled[(voucher.payer, voucher.node_id)]
         if voucher.cumulative_amount <= settled:
             return NOTHING_DUE, 0
-        if not signer_ok:
+        if not signer_ok and not self.lock_covers(voucher, now):
             return INVALID_SIGNATURE, 0
         if voucher.cumulative_amount >= 2**128:
             return UNDERFUNDED, 0
@@ -149,6 +151,39 @@ class SettlementModel:
                 totals[voucher.node_id] += due
         payments = [self.pay(node_id, amount) for node_id, amount in totals.items() if amount]
         return outcomes, payments
+
+    def lock_covers(self, voucher: VoucherLike, now: int) -> bool:
+        """Whether the channel's lock answers for the voucher's signature: its cumulative
+        amount is at most the locked one and the locked deadline has not passed."""
+        amount, deadline = self.locks.get((voucher.payer, voucher.node_id), (0, 0))
+        return voucher.cumulative_amount <= amount and now <= deadline
+
+    def lock_refusal(self, voucher: VoucherLike, is_contract: bool, signer_ok: bool, now: int) -> str | None:
+        """Why `lock_voucher` refuses the voucher now, or None when it locks it."""
+        if now > voucher.deadline:
+            return "settlement: voucher expired"
+        if not is_contract:
+            return "settlement: an EOA's voucher needs no lock"
+        if voucher.cumulative_amount >= 2**128:
+            return "settlement: voucher amount above 2**128 - 1"
+        settled = self.settled[(voucher.payer, voucher.node_id)]
+        if voucher.cumulative_amount <= settled:
+            return "settlement: voucher already settled"
+        amount, deadline = self.locks.get((voucher.payer, voucher.node_id), (0, 0))
+        if now <= deadline and amount > settled:
+            if voucher.cumulative_amount <= amount:
+                return "settlement: a voucher at least as large is locked"
+            if voucher.deadline < deadline:
+                return "settlement: the locked voucher lasts longer; settle it first"
+        if not signer_ok:
+            return "settlement: the wallet refuses the signature"
+        return None
+
+    def lock(self, voucher: VoucherLike) -> tuple[int, int]:
+        """Records the voucher as its channel's lock; returns (cumulative, stored deadline)."""
+        lock = (voucher.cumulative_amount, min(voucher.deadline, 2**128 - 1))
+        self.locks[(voucher.payer, voucher.node_id)] = lock
+        return lock
 
     def pay(self, node_id: int, amount: int) -> NodePayment:
         operator, share = self.payees[node_id]

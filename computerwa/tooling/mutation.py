@@ -678,11 +678,11 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
         "assert (profile >> _STATUS_SHIFT) & constants.UINT8_MASK < convert(RETIRED, uint256), "
         '"registry: node is retired"',
     ): ("a registered node's status is 1, 2 or 3 (set_status refuses others): below 3 is not 3"),
-    ("Settlement", 319, "due: uint256 = 0", "due: uint256 = 1"): (
+    ("Settlement", 325, "due: uint256 = 0", "due: uint256 = 1"): (
         "`due` is read only when no skip reason was found, and that path assigns it first (Vyper requires the "
         "initializer)"
     ),
-    ("Settlement", 984, "share_bps: uint256 = 0", "share_bps: uint256 = (0+1)"): (
+    ("Settlement", 1043, "share_bps: uint256 = 0", "share_bps: uint256 = (0+1)"): (
         "`_lookup` overwrites it with the registry's answer before any read (Vyper requires the initializer)"
     ),
     (
@@ -723,22 +723,13 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "Settlement",
-        313,
+        319,
         "if k == 0 or k > len(payees) or payees[k - 1].node_id != voucher.node_id:",
         "if k <= 0 or k > len(payees) or payees[k - 1].node_id != voucher.node_id:",
     ): _UNSIGNED,
-    ("Settlement", 362, "return 0", "pass"): (
+    ("Settlement", 368, "return 0", "pass"): (
         "with nothing due no payee has an amount: the loop pays nobody, `_credit_fees` returns on 0 fees, and `total` "
         "(0) is returned; the early return saves gas only"
-    ),
-    (
-        "Settlement",
-        1027,
-        "return voucher.payer.is_contract and signature_checker._is_valid_ERC1271_signature_now(",
-        "return True and signature_checker._is_valid_ERC1271_signature_now(",
-    ): (
-        "a call to an address without code returns no data, which the ERC-1271 check refuses: the guard saves the "
-        "call's gas"
     ),
     (
         "revenue_stream",

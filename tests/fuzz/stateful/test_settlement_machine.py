@@ -25,6 +25,11 @@ once, and races the nodes' settles (withdraw, then the settle, in consecutive bl
 The issuer changing the fee (issue #15 item 12): it announces fees, applies them the
 second they are due (or tries earlier), cancels them; nodes hold vouchers signed with a
 deadline at most `FEE_DELAY` ahead and settle them later.
+The contract wallet (issue #15 item 5): a MockWallet payer (ERC-1271, a customer's key)
+whose vouchers nodes lock (`lock_voucher`, also with refused, stale, smaller and shorter
+vouchers) before serving; it rotates its signer (refuses every signature) and back at any
+time, and requests and takes withdrawals; nodes settle its locked vouchers and vouchers
+above the lock.
 The models predict every outcome before the call. After every step:
 - SET-1: the stablecoin Settlement holds equals the prepaid balances plus the
   reservations plus unwithdrawn earnings (the model's and the chain's views of each);
@@ -51,6 +56,9 @@ The models predict every outcome before the call. After every step:
 - SET-12: the fee and the announced change equal the model's; no voucher that a node
   accepted (deadline at most `FEE_DELAY` after its signing) was paid at a fee announced
   after it was signed;
+- SET-14: the wallet's locks equal the model's, and every locked voucher within its
+  deadline is payable without the wallet's signature up to what its balance covers (the
+  settles predicted with the wallet refusing pay it);
 - SET-3: every NodePaid splits its amount exactly into fee + operator + holders;
 - ALL-1: the stablecoin's supply is conserved across customers, operators, treasury,
   holders and contracts, whatever was paused or blacklisted; every payout the model owes
@@ -66,6 +74,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import pytest
+from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_utils import keccak
 from hypothesis import event
@@ -85,7 +94,7 @@ from computerwa.client.vouchers import Voucher, deposit_authorization, payment_a
 from computerwa.evm.chain import Reverted, expect
 from computerwa.evm.suite import deploy_suite
 from computerwa.models.registry import BondModel, RegistryError
-from computerwa.models.settlement import MAX_FEE_BPS, MAX_OPERATOR_SHARE_BPS, SettlementModel, split
+from computerwa.models.settlement import MAX_FEE_BPS, MAX_OPERATOR_SHARE_BPS, UNDERFUNDED, SettlementModel, split
 from tests.conftest import EPOCH_LENGTH, machine_settings
 
 DOLLAR = 10**6
@@ -178,6 +187,9 @@ class SettlementMachine(RuleBasedStateMachine):
         self.held: list[tuple[Voucher, tuple, int]] = []  # SET-12: vouchers nodes hold, with when signed
         self.fee_announced_at = -1  # SET-12 ghost: when the fee in force was announced (-1: at deployment)
         self.change_announced_at: int | None = None  # when the pending change was announced
+        self.wallet_valid = True  # whether the contract wallet accepts its owner's signatures
+        self.wallet_signed: dict[int, int] = defaultdict(int)  # node -> highest cumulative it signed
+        self.wallet_locks: dict[int, Voucher] = {}  # node -> the voucher locked last (SET-14)
 
     def teardown(self):
         self.chain.restore(self.snapshot)
@@ -205,7 +217,7 @@ class SettlementMachine(RuleBasedStateMachine):
             pause_limit=PAUSE_LIMIT,
             fee_delay=FEE_DELAY,
             guardian=self.guardian,
-            operators=[*self.operators, self.racer],  # the racer registers a node of its own
+            operators=self.operators,
         )
         self.stable, identity, self.oracle = suite.stablecoin, suite.identity, suite.oracle
         self.registry, self.settlement = suite.registry, suite.settlement
@@ -229,6 +241,8 @@ class SettlementMachine(RuleBasedStateMachine):
             suite.settings["grace_period"],
         )
         identity.set_verified(self.holder, 2**40, sender=issuer)
+        # the racer registers a node of its own: only verified operators register (item 8)
+        identity.set_verified(self.racer, 2**40, sender=issuer)
         self.tokens = {}
         for operator, share, sla in zip(self.operators, shares, slas, strict=True):
             receipt = self.registry.register_node("latam", "L40S", 4, 1_000, share, sla, "ipfs://m", sender=operator)
@@ -262,6 +276,15 @@ class SettlementMachine(RuleBasedStateMachine):
             self.settlement.deposit(prepaid, sender=key)
             self.model.credit(key.address, prepaid)
             self.wallets[key.address] = FUNDS - prepaid
+        # the contract wallet: a smart account of the first customer's key, prepaid
+        self.wallet_owner = self.customers[0]
+        self.wallet = chain.deploy("MockWallet", self.wallet_owner.address, sender=self.wallet_owner)
+        self.stable.mint(self.wallet.address, PREPAID, sender=issuer)
+        self.wallet_call(
+            "approve(address,uint256)", ["address", "uint256"], [self.settlement.address, PREPAID], self.stable
+        )
+        self.wallet_call("deposit(uint256)", ["uint256"], [PREPAID])
+        self.model.credit(self.wallet.address, PREPAID)
         self.supply = self.stable.totalSupply()
         self.cumulative: dict[tuple[str, int], int] = defaultdict(int)  # what each customer has signed for
 
@@ -305,6 +328,7 @@ class SettlementMachine(RuleBasedStateMachine):
             defaultdict(int, self.model.prepaid),
             defaultdict(int, self.model.settled),
             reservations=defaultdict(int, self.model.reservations),
+            locks=dict(self.model.locks),
         )
         outcomes, payments = trial.settle(vouchers, valid, now)
         new_nodes = {v.node_id for v in vouchers if v.node_id in self.model.payees} - self.cached
@@ -419,6 +443,11 @@ class SettlementMachine(RuleBasedStateMachine):
         assert receipt.filter("Withdrawn")[0].args["amount"] == amount
         self.wallets[receiver] += amount
         return amount
+
+    def wallet_call(self, signature: str, types: list[str], values: list, target=None):
+        """The wallet's owner makes it call Settlement (or `target`)."""
+        data = keccak(text=signature)[:4] + abi_encode(types, values)
+        return self.wallet.execute(target or self.settlement, data, sender=self.wallet_owner)
 
     def racer_outstanding(self, node: int | None = None) -> int:
         """What the racer's nodes accepted and have not been paid (on one node, or all)."""
@@ -935,7 +964,115 @@ class SettlementMachine(RuleBasedStateMachine):
         if reason is None:
             self.wallets[receiver] += self.model.withdraw_earnings(self.racer.address)
 
+    @rule(
+        node=st.integers(1, NODES),
+        amount=amounts,
+        life=st.integers(-1, 2 * EPOCH_LENGTH),
+        kind=st.sampled_from(["new"] * 4 + ["relock", "smaller", "shorter", "forged", "eoa"]),
+    )
+    def node_locks_a_wallet_voucher(self, node, amount, life, kind):
+        now = self.chain.pending_timestamp
+        payer = self.wallet.address
+        locked = self.wallet_locks.get(node)
+        cumulative = self.wallet_signed[node] + amount
+        deadline = now + life
+        if kind == "relock" and locked is not None:
+            cumulative, deadline = locked.cumulative_amount, locked.deadline
+        elif kind == "smaller" and locked is not None:
+            cumulative = max(1, locked.cumulative_amount - amount)
+        elif kind == "shorter" and locked is not None:
+            deadline = min(deadline, locked.deadline - 1)
+        elif kind == "eoa":
+            payer = self.wallet_owner.address
+        voucher = Voucher(payer, node, cumulative, deadline)
+        signer = self.customers[1] if kind == "forged" else self.wallet_owner
+        signature = sign_voucher(self.domain, voucher, signer)
+        signer_ok = kind != "forged" and self.wallet_valid
+        reason = self.model.lock_refusal(voucher, kind != "eoa", signer_ok, now)
+        event(f"lock: {reason or 'locked'}")
+        receipt = expect(
+            reason, lambda: self.settlement.lock_voucher(voucher.as_tuple(), signature, sender=self.relayer)
+        )
+        if kind != "forged" and kind != "eoa":
+            self.wallet_signed[node] = max(self.wallet_signed[node], cumulative)
+            self.signed_max[(payer, node)] = max(self.signed_max[(payer, node)], cumulative)
+        if reason is None:
+            stored = self.model.lock(voucher)
+            self.wallet_locks[node] = voucher
+            logged = [
+                tuple(e.args[k] for k in ("payer", "node_id", "cumulative_amount", "deadline"))
+                for e in receipt.filter("VoucherLocked")
+            ]
+            assert logged == [(payer, node, *stored)]
+
+    @rule(valid=st.booleans())
+    def wallet_rotates_its_signer(self, valid):
+        self.wallet.set_valid(valid, sender=self.wallet_owner)
+        self.wallet_valid = valid
+
+    @rule(
+        node=st.integers(1, NODES),
+        above=st.sampled_from([0, 0, 0, 1, 999]),
+        signed=st.booleans(),
+    )
+    def nodes_settle_the_wallet(self, node, above, signed):
+        """A node settles the wallet's locked voucher (or one above it, which needs the wallet),
+        with the owner's signature or none."""
+        locked = self.wallet_locks.get(node)
+        if locked is None:
+            return
+        voucher = Voucher(locked.payer, node, locked.cumulative_amount + above, locked.deadline)
+        if above:
+            self.wallet_signed[node] = max(self.wallet_signed[node], voucher.cumulative_amount)
+            self.signed_max[(locked.payer, node)] = max(
+                self.signed_max[(locked.payer, node)], voucher.cumulative_amount
+            )
+        signature = sign_voucher(self.domain, voucher, self.wallet_owner) if signed else (b"\x00" * 32, b"\x00" * 32)
+        outcomes = self.settle([voucher], [signature], [signed and self.wallet_valid])
+        if outcomes is not None:
+            event(f"wallet settle: {outcomes[0][0]}, wallet valid {self.wallet_valid}, above {bool(above)}")
+
+    @rule(amount=amounts)
+    def wallet_requests_everything_and_withdraws(self, amount):
+        """The wallet asks to withdraw (everything, most often) and takes what it can the
+        moment its request is open."""
+        payer = self.wallet.address
+        now = self.chain.pending_timestamp
+        if self.model.withdrawal_state(payer, now) == "open":
+            if not self.settlement_paused() and self.stable_reason(payer) is None:
+                self.wallet_call("withdraw(address)", ["address"], [payer])
+                self.money_left_a_balance()
+                self.model.withdraw(payer)
+                event("wallet: withdrew")
+            return
+        balance = self.model.prepaid[payer]
+        amount = balance if amount % 3 else min(amount, balance)
+        if amount != 0:
+            receipt = self.wallet_call("request_withdrawal(uint256)", ["uint256"], [amount])
+            self.model.request_withdrawal(payer, amount, receipt.timestamp)
+
     # --- invariants -------------------------------------------------------------------------
+    @invariant()
+    def set_14_a_locked_voucher_is_always_payable(self):
+        if not hasattr(self, "settlement"):
+            return
+        now = self.chain.timestamp
+        payer = self.wallet.address
+        for node in range(1, NODES + 1):
+            assert tuple(self.settlement.locked(payer, node)) == self.model.locks.get((payer, node), (0, 0)), "SET-14"
+            locked = self.wallet_locks.get(node)
+            if locked is None or now > locked.deadline:
+                continue
+            settled = self.settlement.settled(payer, node)
+            if locked.cumulative_amount <= settled:
+                continue
+            # whatever the wallet answers now: payable, or skipped only as underfunded
+            reason, _ = self.model.voucher_outcome(locked, False, now)
+            funds = self.settlement.prepaid(payer) + self.settlement.reservation(payer, node)
+            assert reason == 0 or (reason == UNDERFUNDED and locked.cumulative_amount - settled > funds), (
+                "SET-14: a locked voucher within its deadline is not payable"
+            )
+
     @invariant()
     def set_1_settlement_holds_what_it_owes(self):
         if not hasattr(self, "settlement"):
@@ -944,6 +1081,7 @@ class SettlementMachine(RuleBasedStateMachine):
         assert held == self.model.liabilities(), "SET-1: balance differs from prepaid + earnings"
         on_chain = (
             sum(self.settlement.prepaid(k.address) for k in self.payers)
+            + self.settlement.prepaid(self.wallet)
             + sum(self.settlement.reservation(k.address, n) for k in self.payers for n in range(1, OWN_NODE + 1))
             + sum(self.settlement.earnings(a) for a in [self.treasury, *self.operators, self.racer])
         )

@@ -27,12 +27,12 @@ def reserved_events(receipt):
 
 # --- the attack ----------------------------------------------------------------------------------
 def test_a_payer_cannot_pay_its_own_node_first_within_a_reservation(
-    registry, settlement, stablecoin, identity, issuer, domain, customer, operator, node, voucher, prepaid
+    registry, identity, issuer, settlement, stablecoin, domain, customer, operator, node, voucher, prepaid
 ):
     settlement.reserve(node, RESERVED, sender=customer)
-    identity.set_verified(customer, 2**40, sender=issuer)  # operators register verified (issue #15 item 8)
-    # the payer registers its own node with a 90% operator share and settles its own
-    # voucher first, for everything it prepaid
+    # the payer, verified as an operator (item 8), registers its own node with a 90% operator
+    # share and settles its own voucher first, for everything it prepaid
+    identity.set_verified(customer, 2**40, sender=issuer)
     own = register(registry, customer, THIRD_SHARE)
     greedy = settlement.settle(*signed_batch(domain, [voucher(own, prepaid)], customer), sender=customer)
     assert skipped(greedy) == [(customer.address, own, prepaid, UNDERFUNDED)]
