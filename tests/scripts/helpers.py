@@ -1,10 +1,15 @@
 """Loading `scripts/*.py` (not a package: `ape run` runs them by path) and running `ape run`."""
 
+import contextlib
 import importlib.util
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
+
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,3 +42,20 @@ def start_ape_run(*args: str) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+@contextlib.contextmanager
+def local_deploy(deploy_script, tmp_path: Path, capsys) -> Iterator[tuple[str, dict]]:
+    """`ape run deploy` on Ape's local chain with no config: yields what it printed and its
+    record; the chain is restored afterwards."""
+    from ape import chain
+
+    snapshot = chain.provider.snapshot()
+    try:
+        out = tmp_path / "ethereum-local.json"
+        local = SimpleNamespace(name="local", is_local=True)
+        ethereum = SimpleNamespace(name="ethereum")
+        deploy_script.run(ethereum, local, chain.provider, None, tmp_path / "none.yaml", out, False)
+        yield capsys.readouterr().out, yaml.safe_load(out.read_text())
+    finally:
+        chain.provider.restore(snapshot)

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from computerwa.client.deployment import DeploymentError
-from tests.scripts.helpers import load_script
+from tests.scripts.helpers import load_script, local_deploy
 
 SEPOLIA = SimpleNamespace(name="sepolia", is_local=False)
 ETHEREUM = SimpleNamespace(name="ethereum")
@@ -106,21 +106,13 @@ def test_the_plan_prints_both_notice_periods(deploy_script, tmp_path, capsys):
 def test_a_local_deploy_verifies_its_operators_and_says_so(backend, deploy_script, tmp_path, capsys):
     """NodeRegistry lists verified operators only: a local deploy verifies test accounts 1-5,
     the demo investors and node operators, and prints it with its plan."""
-    from ape import accounts, chain, project
+    from ape import accounts, project
 
-    snapshot = chain.provider.snapshot()
-    try:
-        local = SimpleNamespace(name="local", is_local=True)
-        out = tmp_path / "ethereum-local.json"
-        deploy_script.run(ETHEREUM, local, chain.provider, None, tmp_path / "none.yaml", out, False)
-        printed = capsys.readouterr().out
+    with local_deploy(deploy_script, tmp_path, capsys) as (printed, record):
         assert "local: test accounts 1-5 verified for a year, the demo investors and node operators" in printed
-        record = yaml.safe_load(out.read_text())
         identity = project.IdentityRegistry.at(record["contracts"]["IdentityRegistry"]["address"])
         registry = project.NodeRegistry.at(record["contracts"]["NodeRegistry"]["address"])
         operator = accounts.test_accounts[2]
         assert all(identity.is_verified(account) for account in accounts.test_accounts[1:6])
         registry.register_node("latam", "L40S", 4, 1_000, 3_000, 9_900, "ipfs://local", sender=operator)
         assert registry.node(1).operator == operator.address
-    finally:
-        chain.provider.restore(snapshot)

@@ -14,7 +14,7 @@ from eth_utils import to_checksum_address
 
 from computerwa.client.deployment import ONE_KEY, ROLES, DeploymentError, load_config, plan
 from tests.conftest import ROLES as ACCOUNTS_OF
-from tests.scripts.helpers import load_script
+from tests.scripts.helpers import load_script, local_deploy
 from tests.scripts.test_deploy_guards import ETHEREUM, LIVE_CONFIG, SEPOLIA, provider
 
 # a role name of the config -> the test account (tests/conftest.py ROLES) that plays it
@@ -205,16 +205,10 @@ def test_a_live_deploy_gives_each_role_its_own_address(backend, deploy_script, t
 
 @pytest.mark.ape_only
 def test_a_local_deploy_records_one_key_and_no_handover(backend, deploy_script, tmp_path, capsys):
-    from ape import accounts, chain, project
+    from ape import accounts, project
 
-    snapshot = chain.provider.snapshot()
-    try:
-        local = SimpleNamespace(name="local", is_local=True)
-        out = tmp_path / "ethereum-local.json"
-        deploy_script.run(ETHEREUM, local, chain.provider, None, tmp_path / "none.yaml", out, False)
-        printed = capsys.readouterr().out
+    with local_deploy(deploy_script, tmp_path, capsys) as (printed, record):
         assert f"  {ONE_KEY}\n" in printed and "pending:" not in printed
-        record = yaml.safe_load(out.read_text())
         deployer = accounts.test_accounts[0].address
         assert record["roles"] == {name: deployer for name in ROLES}
         assert record["pending_handovers"] == []
@@ -222,5 +216,3 @@ def test_a_local_deploy_records_one_key_and_no_handover(backend, deploy_script, 
         assert registry.owner() == registry.token_agent() == registry.token_minter() == deployer
         settlement = project.Settlement.at(record["contracts"]["Settlement"]["address"])
         assert settlement.guardian() == settlement.treasury() == registry.treasury() == deployer
-    finally:
-        chain.provider.restore(snapshot)

@@ -30,8 +30,10 @@ from tests.conftest import (
     EPOCH_LENGTH,
     FEE_BPS,
     NODE_REGION,
+    PAUSE_LIMIT,
     SLASH_BPS,
     WITHDRAWAL_DELAY,
+    WITHDRAWAL_WINDOW,
 )
 
 DOLLAR = 10**6
@@ -126,6 +128,23 @@ def second_customer(stablecoin, issuer):
     key = Account.from_key(keccak(b"ComputeRWA settlement second customer"))
     stablecoin.mint(key.address, SECOND_CUSTOMER_FUNDS, sender=issuer)
     return key
+
+
+def deploy_settlement(backend, token, registry, treasury, issuer, withdrawal_delay: int = WITHDRAWAL_DELAY):
+    """A Settlement of its own over `token` and `registry`, with the suite's fee, window and
+    pause limit and the least fee delay (the withdrawal delay plus its window)."""
+    return backend.deploy(
+        "Settlement",
+        token,
+        registry,
+        treasury,
+        FEE_BPS,
+        withdrawal_delay,
+        WITHDRAWAL_WINDOW,
+        PAUSE_LIMIT,
+        withdrawal_delay + WITHDRAWAL_WINDOW,
+        sender=issuer,
+    )
 
 
 @pytest.fixture(autouse=True)

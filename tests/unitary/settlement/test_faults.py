@@ -20,7 +20,7 @@ from computerwa.evm.chain import reverts
 from computerwa.evm.engine import RevmChain
 from computerwa.evm.suite import deploy_suite
 from computerwa.models.settlement import EXPIRED, INVALID_SIGNATURE, NOTHING_DUE, split
-from tests.conftest import EPOCH_LENGTH, FEE_BPS, PAUSE_LIMIT, SLASH_BPS, WITHDRAWAL_DELAY, WITHDRAWAL_WINDOW, role
+from tests.conftest import EPOCH_LENGTH, FEE_BPS, SLASH_BPS, WITHDRAWAL_DELAY, role
 from tests.unitary.settlement.conftest import (
     BLACKLISTED,
     DOLLAR,
@@ -31,6 +31,7 @@ from tests.unitary.settlement.conftest import (
     SHARE,
     TRANSFER_FEE_BPS,
     assert_solvent,
+    deploy_settlement,
     register,
     revenue_deposits,
     signed_batch,
@@ -358,18 +359,7 @@ def test_fee_token_that_starts_charging_later_is_still_credited_by_arrival(fee_s
 def test_voucher_for_one_deployment_pays_nothing_on_another(
     backend, stablecoin, registry, settlement, domain, node, customer, treasury, issuer, relayer, prepaid, voucher
 ):
-    other = backend.deploy(
-        "Settlement",
-        stablecoin,
-        registry,
-        treasury,
-        FEE_BPS,
-        WITHDRAWAL_DELAY,
-        WITHDRAWAL_WINDOW,
-        PAUSE_LIMIT,
-        WITHDRAWAL_DELAY + WITHDRAWAL_WINDOW,
-        sender=issuer,
-    )
+    other = deploy_settlement(backend, stablecoin, registry, treasury, issuer)
     stablecoin.approve(other, 50 * DOLLAR, sender=customer)
     other.deposit(50 * DOLLAR, sender=customer)
     paid = voucher(node, 20 * DOLLAR)
@@ -468,18 +458,7 @@ def test_anyone_relaying_a_zero_signature_for_a_customer_gets_nothing(
 def test_false_returning_stablecoin_is_caught_on_every_transfer_and_approve(
     backend, false_token, registry, node, treasury, issuer, customer, relayer
 ):
-    settlement = backend.deploy(
-        "Settlement",
-        false_token,
-        registry,
-        treasury,
-        FEE_BPS,
-        0,
-        WITHDRAWAL_WINDOW,
-        PAUSE_LIMIT,
-        WITHDRAWAL_WINDOW,
-        sender=issuer,
-    )
+    settlement = deploy_settlement(backend, false_token, registry, treasury, issuer, withdrawal_delay=0)
     domain = Domain.of(settlement)
     false_token.mint(customer, DOLLAR, sender=issuer)
     false_token.set_fails(False, True, False, sender=issuer)
@@ -511,18 +490,7 @@ def test_a_stablecoin_that_returns_nothing_is_deposited_settled_and_withdrawn(
     token it pays) take that as success, and every cent ends where the split says."""
     registry = make_registry(silent_token)
     node = register(registry, operator, SHARE)
-    settlement = backend.deploy(
-        "Settlement",
-        silent_token,
-        registry,
-        treasury,
-        FEE_BPS,
-        0,
-        WITHDRAWAL_WINDOW,
-        PAUSE_LIMIT,
-        WITHDRAWAL_WINDOW,
-        sender=issuer,
-    )
+    settlement = deploy_settlement(backend, silent_token, registry, treasury, issuer, withdrawal_delay=0)
     silent_token.mint(customer, 2 * DOLLAR, sender=customer)
     silent_token.approve(settlement, 2 * DOLLAR, sender=customer)
     assert settlement.deposit(2 * DOLLAR, sender=customer).return_value == 2 * DOLLAR

@@ -22,7 +22,7 @@ from computerwa.models.settlement import (
     UNKNOWN_NODE,
     split,
 )
-from tests.conftest import FEE_BPS, PAUSE_LIMIT, WITHDRAWAL_DELAY, WITHDRAWAL_WINDOW
+from tests.conftest import FEE_BPS
 from tests.unitary.settlement.conftest import (
     DOLLAR,
     SECOND_SHARE,
@@ -30,6 +30,7 @@ from tests.unitary.settlement.conftest import (
     THIRD_SHARE,
     UNKNOWN_NODE_ID,
     assert_solvent,
+    deploy_settlement,
     node_paid,
     register,
     revenue_deposits,
@@ -358,21 +359,6 @@ def test_voucher_one_second_past_its_deadline_is_skipped_as_expired(
 
 
 # --- signatures --------------------------------------------------------------------------------------
-def _other_settlement(backend, stablecoin, registry, treasury, issuer):
-    return backend.deploy(
-        "Settlement",
-        stablecoin,
-        registry,
-        treasury,
-        FEE_BPS,
-        WITHDRAWAL_DELAY,
-        WITHDRAWAL_WINDOW,
-        PAUSE_LIMIT,
-        WITHDRAWAL_DELAY + WITHDRAWAL_WINDOW,
-        sender=issuer,
-    )
-
-
 @pytest.mark.parametrize(
     "forgery",
     [
@@ -419,7 +405,7 @@ def test_voucher_with_an_invalid_signature_is_skipped_and_the_right_one_settles(
     elif forgery == "other chain id":
         signature = sign_voucher(replace(domain, chain_id=domain.chain_id + 1), honest, customer)
     elif forgery == "other settlement":
-        other = _other_settlement(backend, stablecoin, registry, treasury, issuer)
+        other = deploy_settlement(backend, stablecoin, registry, treasury, issuer)
         signature = sign_voucher(Domain.of(other), honest, customer)
     elif forgery == "high s":
         # the malleable twin: (r, n - s) where the compact form carries s
