@@ -110,9 +110,13 @@ UNKNOWN_NODE: constant(uint8) = 3
 INVALID_SIGNATURE: constant(uint8) = 4
 UNDERFUNDED: constant(uint8) = 5
 
-# _config: treasury (bits 0..159) | fee bps (160..175) | paused (176) | the treasury's
-# unwithdrawn fees (177..255): every payment reads this slot, so crediting fees costs
-# no extra slot
+# _config: what Settlement owes (bits 0..127: every prepaid balance, reservation and
+# earnings, the fee pool included; `skim` sends only what it holds beyond this) | fee bps
+# (160..175) | paused (176) | the treasury's unwithdrawn fees (177..255): every payment
+# reads this slot, so crediting fees and counting what leaves cost no extra slot
+_OWED_MASK: constant(uint256) = (1 << 128) - 1
+# a payment's entry for `_book`: its fee (bits 128..255) | what its token pulled (0..127)
+_ENTRY_SHIFT: constant(uint256) = 128
 _FEE_SHIFT: constant(uint256) = 160
 _PAUSED_BIT: constant(uint256) = 1 << 176
 _FEES_SHIFT: constant(uint256) = 177
@@ -161,6 +165,7 @@ PAUSE_LIMIT: public(immutable(uint256))
 FEE_DELAY: public(immutable(uint256))
 
 guardian: public(address)
+treasury: public(address)
 _config: uint256
 _prepaid: HashMap[address, uint256]
 _channels: HashMap[address, HashMap[uint256, uint256]]
@@ -229,7 +234,8 @@ def __init__(
     WITHDRAWAL_WINDOW = withdrawal_window
     PAUSE_LIMIT = pause_limit
     FEE_DELAY = fee_delay
-    self._config = convert(treasury, uint256) | (fee_bps << _FEE_SHIFT)
+    self.treasury = treasury
+    self._config = fee_bps << _FEE_SHIFT
 
 
 @external
@@ -367,11 +373,12 @@ def settle(
     if total == 0:
         return 0
     config: uint256 = self._config
-    fees: uint256 = 0
+    entries: uint256 = 0
     for payee: Payee in payees:
         if payee.amount != 0:
-            fees += self._pay(payee, config)
-    self._credit_fees(config, fees)
+            # fees and holders' parts each sum to at most `total`, below 2**128: no carry
+            entries = unsafe_add(entries, self._pay(payee, config))
+    self._book(config, entries)
     return total
 
 
@@ -409,7 +416,10 @@ def pay_with_authorization(
     payee.amount = self._receive(payer, amount, valid_after, valid_before, nonce, v, r, s)
     log ISettlement.DirectPayment(payer=payer, node_id=node_id, nonce=nonce, amount=payee.amount)
     config: uint256 = self._config
-    self._credit_fees(config, self._pay(payee, config))
+    assert (config & _OWED_MASK) + payee.amount <= _OWED_MASK, "settlement: holdings above 2**128 - 1"
+    # what arrived is owed, but for what the token pulls for its holders (below 2**128:
+    # no carry into the settings)
+    self._book(config + payee.amount, self._pay(payee, config))
     return payee.amount
 
 
@@ -453,6 +463,7 @@ def withdraw(receiver: address) -> uint256:
     self._prepaid[msg.sender] = balance - amount
     self._withdrawal[msg.sender] = empty(Request)
     if amount != 0:
+        self._config -= amount  # what is owed includes the balance: no borrow from the settings
         self._push(receiver, amount)
     log ISettlement.Withdrawn(payer=msg.sender, receiver=receiver, amount=amount)
     return amount
@@ -468,14 +479,37 @@ def withdraw_earnings(receiver: address) -> uint256:
     """
     amount: uint256 = self._earnings[msg.sender]
     config: uint256 = self._config
-    if msg.sender == convert(config & constants.ADDRESS_MASK, address):
+    if msg.sender == self.treasury:
         amount += config >> _FEES_SHIFT
-        self._config = config & _SETTINGS_MASK
+        config &= _SETTINGS_MASK
     assert amount != 0, "settlement: no earnings"
     self._earnings[msg.sender] = 0
+    # what is owed includes these earnings: no borrow from the settings
+    self._config = config - amount
     self._push(receiver, amount)
     log ISettlement.EarningsWithdrawn(account=msg.sender, receiver=receiver, amount=amount)
     return amount
+
+
+@external
+def skim() -> uint256:
+    """
+    @dev Sends the stablecoin Settlement holds beyond what it owes (`owed`: every prepaid
+         balance, reservation and earnings, the treasury's fees included) to `treasury`:
+         stablecoin sent here other than by a deposit, reservation or payment. Anyone may
+         call it, also while paused; it never moves a unit owed (Settlement's balance
+         after it is `owed`).
+    @return uint256 The amount sent (what the treasury receives may be less with a
+            fee-on-transfer token).
+    """
+    held: uint256 = staticcall STABLECOIN.balanceOf(self)
+    owed: uint256 = self._config & _OWED_MASK
+    assert held > owed, "settlement: nothing to skim"
+    excess: uint256 = unsafe_sub(held, owed)
+    receiver: address = self.treasury
+    self._push(receiver, excess)
+    log ISettlement.Skimmed(receiver=receiver, amount=excess)
+    return excess
 
 
 @external
@@ -529,6 +563,7 @@ def reserve_with_authorization(
     self._check_not_paused()
     nonce: bytes32 = self._reservation_nonce(node_id, salt)
     received: uint256 = self._receive(payer, amount, valid_after, valid_before, nonce, v, r, s)
+    self._hold(received)
     self._reserve(payer, node_id, received)
     return received
 
@@ -677,11 +712,12 @@ def set_treasury(treasury: address):
     ow._check_owner()
     assert treasury != empty(address), "settlement: treasury is the zero address"
     config: uint256 = self._config
-    # fees earned so far stay with the treasury that earned them
+    # fees earned so far stay with the treasury that earned them (still owed: `owed` unchanged)
     pool: uint256 = config >> _FEES_SHIFT
     if pool != 0:
-        self._earnings[convert(config & constants.ADDRESS_MASK, address)] += pool
-    self._config = (config & _SETTINGS_MASK & ~constants.ADDRESS_MASK) | convert(treasury, uint256)
+        self._earnings[self.treasury] += pool
+        self._config = config & _SETTINGS_MASK
+    self.treasury = treasury
     log ISettlement.TreasurySet(treasury=treasury)
 
 
@@ -832,9 +868,8 @@ def earnings(account: address) -> uint256:
     @param account The treasury or an operator.
     @return uint256 Base units.
     """
-    config: uint256 = self._config
-    if account == convert(config & constants.ADDRESS_MASK, address):
-        return self._earnings[account] + (config >> _FEES_SHIFT)
+    if account == self.treasury:
+        return self._earnings[account] + (self._config >> _FEES_SHIFT)
     return self._earnings[account]
 
 
@@ -932,12 +967,13 @@ def pending_fee() -> (uint256, uint256):
 
 @external
 @view
-def treasury() -> address:
+def owed() -> uint256:
     """
-    @dev Who receives protocol fees.
-    @return address The treasury.
+    @dev What Settlement owes: every prepaid balance, reservation and earnings, the
+         treasury's fees included. It holds at least this; `skim` sends the rest.
+    @return uint256 Base units.
     """
-    return convert(self._config & constants.ADDRESS_MASK, address)
+    return self._config & _OWED_MASK
 
 
 @external
@@ -980,11 +1016,11 @@ def _pay(payee: Payee, config: uint256) -> uint256:
     """
     @dev Splits what a node was paid: the protocol fee (returned, for the caller to credit),
          the operator's share to its earnings, and the rest, every rounding remainder
-         included, into its token's revenue stream (pulled by `deposit_revenue`). Logs
-         `NodePaid`.
+         included, into its token's revenue stream (pulled by `deposit_revenue`: it leaves
+         Settlement). Logs `NodePaid`.
     @param payee The node, its token, its operator's share and the amount paid.
     @param config The `_config` slot, as read once per payment.
-    @return uint256 The fee.
+    @return uint256 The payment's entry for `_book`: fee << 128 | the holders' part.
     """
     fee: uint256 = payee.amount * ((config >> _FEE_SHIFT) & constants.UINT16_MASK) // constants.MAX_BPS
     operator_amount: uint256 = payee.amount * payee.share_bps // constants.MAX_BPS
@@ -1000,25 +1036,30 @@ def _pay(payee: Payee, config: uint256) -> uint256:
         operator_amount=operator_amount,
         holders_amount=holders_amount,
     )
-    return fee
+    return (fee << _ENTRY_SHIFT) | holders_amount
 
 
 @internal
-def _credit_fees(config: uint256, fees: uint256):
+def _book(config: uint256, entries: uint256):
     """
-    @dev Adds `fees` to the treasury's pool in the `_config` slot; a pool that would pass
-         2**79 - 1 base units moves, whole, to the treasury's earnings slot.
-    @param config The `_config` slot, as read before the payment.
-    @param fees The payment's protocol fees.
+    @dev Writes a payment into the `_config` slot: its fees join the treasury's pool (a pool
+         that would pass 2**79 - 1 base units moves, whole, to the treasury's earnings
+         slot) and the holders' parts, pulled by the tokens, leave what Settlement owes.
+    @param config The `_config` slot, as read before the payment (plus what it received).
+    @param entries The sum of the payment's `_pay` entries: fees << 128 | holders' parts
+           (each sum below 2**128, at most what is owed).
     """
+    fees: uint256 = entries >> _ENTRY_SHIFT
+    paid_out: uint256 = entries & _OWED_MASK
     if fees == 0:
+        self._config = config - paid_out  # what is owed covers it: no borrow
         return
     pool: uint256 = (config >> _FEES_SHIFT) + fees
     if pool > _MAX_POOL:
         # beyond 2**79 base units: the pool moves to the treasury's earnings slot
-        self._earnings[convert(config & constants.ADDRESS_MASK, address)] += pool
+        self._earnings[self.treasury] += pool
         pool = 0
-    self._config = (config & _SETTINGS_MASK) | (pool << _FEES_SHIFT)
+    self._config = ((config & _SETTINGS_MASK) - paid_out) | (pool << _FEES_SHIFT)
 
 
 @internal
@@ -1102,10 +1143,22 @@ def _credit(payer: address, amount: uint256) -> uint256:
     @param amount Base units, as received.
     @return uint256 `amount`.
     """
+    self._hold(amount)
     balance: uint256 = self._prepaid[payer] + amount
     self._prepaid[payer] = balance
     log ISettlement.Deposited(payer=payer, sender=msg.sender, amount=amount, balance=balance)
     return amount
+
+
+@internal
+def _hold(amount: uint256):
+    """
+    @dev Adds `amount`, just received, to what Settlement owes.
+    @param amount Base units, as received.
+    """
+    config: uint256 = self._config
+    assert (config & _OWED_MASK) + amount <= _OWED_MASK, "settlement: holdings above 2**128 - 1"
+    self._config = config + amount  # below 2**128: no carry into the settings
 
 
 @internal
@@ -1117,8 +1170,8 @@ def _reserve(payer: address, node_id: uint256, amount: uint256):
     @param amount Base units, already taken from the free balance or received.
     """
     channel: uint256 = self._channels[payer][node_id]
-    reservation: uint256 = (channel >> _RESERVATION_SHIFT) + amount
-    assert reservation <= _SETTLED_MASK, "settlement: reservation above 2**128 - 1"
+    # below 2**128: a reservation is part of what Settlement owes (`_hold` bounds it)
+    reservation: uint256 = unsafe_add(channel >> _RESERVATION_SHIFT, amount)
     self._channels[payer][node_id] = (channel & _SETTLED_MASK) | (reservation << _RESERVATION_SHIFT)
     log ISettlement.Reserved(payer=payer, node_id=node_id, amount=amount, reservation=reservation)
 

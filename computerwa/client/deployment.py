@@ -66,7 +66,7 @@ ROLES: dict[str, str] = {
     "agent": "is every node token's agent (freeze, forced transfer, recover)",
     "minter": "is every node token's minter (mint, burn)",
     "guardian": "may pause Settlement",
-    "treasury": "receives Settlement's fee and NodeRegistry's skims",
+    "treasury": "receives Settlement's fee and NodeRegistry's and Settlement's skims",
 }
 ONE_KEY = "local: one key holds every role"
 # record name -> the role that owns it

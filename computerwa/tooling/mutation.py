@@ -678,11 +678,11 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
         "assert (profile >> _STATUS_SHIFT) & constants.UINT8_MASK < convert(RETIRED, uint256), "
         '"registry: node is retired"',
     ): ("a registered node's status is 1, 2 or 3 (set_status refuses others): below 3 is not 3"),
-    ("Settlement", 325, "due: uint256 = 0", "due: uint256 = 1"): (
+    ("Settlement", 331, "due: uint256 = 0", "due: uint256 = 1"): (
         "`due` is read only when no skip reason was found, and that path assigns it first (Vyper requires the "
         "initializer)"
     ),
-    ("Settlement", 1043, "share_bps: uint256 = 0", "share_bps: uint256 = (0+1)"): (
+    ("Settlement", 1084, "share_bps: uint256 = 0", "share_bps: uint256 = (0+1)"): (
         "`_lookup` overwrites it with the registry's answer before any read (Vyper requires the initializer)"
     ),
     (
@@ -714,7 +714,7 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "Settlement",
-        119,
+        123,
         "_MAX_POOL: constant(uint256) = (1 << 79) - 1",
         "_MAX_POOL: constant(uint256) = (1 << (79-1)) - 1",
     ): (
@@ -723,13 +723,23 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "Settlement",
-        319,
+        325,
         "if k == 0 or k > len(payees) or payees[k - 1].node_id != voucher.node_id:",
         "if k <= 0 or k > len(payees) or payees[k - 1].node_id != voucher.node_id:",
     ): _UNSIGNED,
-    ("Settlement", 368, "return 0", "pass"): (
-        "with nothing due no payee has an amount: the loop pays nobody, `_credit_fees` returns on 0 fees, and `total` "
-        "(0) is returned; the early return saves gas only"
+    ("Settlement", 374, "return 0", "pass"): (
+        "with nothing due no payee has an amount: the loop pays nobody, `_book` writes the `_config` slot back "
+        "unchanged (no fee, nothing paid out), and `total` (0) is returned; the early return saves gas only"
+    ),
+    (
+        "Settlement",
+        507,
+        'assert held > owed, "settlement: nothing to skim"',
+        'assert held != owed, "settlement: nothing to skim"',
+    ): (
+        "Settlement never holds less than it owes (every owed unit arrived by balance difference and leaves only by "
+        "its own transfers of that amount or a token's pull of it; rebasing tokens are not supported), so `>` and "
+        "`!=` agree"
     ),
     (
         "revenue_stream",

@@ -31,8 +31,10 @@ vouchers) before serving; it rotates its signer (refuses every signature) and ba
 time, and requests and takes withdrawals; nodes settle its locked vouchers and vouchers
 above the lock.
 The models predict every outcome before the call. After every step:
-- SET-1: the stablecoin Settlement holds equals the prepaid balances plus the
-  reservations plus unwithdrawn earnings (the model's and the chain's views of each);
+- SET-1: the stablecoin Settlement holds equals what it owes (`owed()`: the prepaid
+  balances plus the reservations plus unwithdrawn earnings, the model's and the chain's
+  views of each) plus what customers sent straight to it and nobody skimmed yet; every
+  skim (by anyone) sent exactly that excess to the treasury (issue #15 item 10);
 - SET-7: every payer's `available` (net of its pending request), `prepaid` and
   `withdrawal_request`, every channel's `reserved` (net of its pending release),
   `reservation` and `release_request`, Settlement's `clock`, `paused`, `paused_until` and
@@ -190,6 +192,7 @@ class SettlementMachine(RuleBasedStateMachine):
         self.wallet_valid = True  # whether the contract wallet accepts its owner's signatures
         self.wallet_signed: dict[int, int] = defaultdict(int)  # node -> highest cumulative it signed
         self.wallet_locks: dict[int, Voucher] = {}  # node -> the voucher locked last (SET-14)
+        self.excess = 0  # SET-1: stablecoin sent straight to Settlement and not yet skimmed
 
     def teardown(self):
         self.chain.restore(self.snapshot)
@@ -560,6 +563,30 @@ class SettlementMachine(RuleBasedStateMachine):
         expect(reason, lambda: self.settlement.withdraw_earnings(receiver, sender=account))
         if reason is None:
             self.wallets[receiver] += self.model.withdraw_earnings(account.address)
+
+    @rule(who=st.integers(0, CUSTOMERS - 1), amount=amounts)
+    def stray_transfer(self, who, amount):
+        """A customer sends stablecoin straight to Settlement: it credits nobody (issue #15 item 10)."""
+        key = self.customers[who]
+        amount = min(amount, self.wallets[key.address])
+        reason = self.stable_reason(key.address)
+        if amount == 0 or reason is not None:
+            return
+        self.stable.transfer(self.settlement, amount, sender=key)
+        self.wallets[key.address] -= amount
+        self.excess += amount
+
+    @rule(who=st.sampled_from(["relayer", "racer", "operator"]))
+    def anyone_skims(self, who):
+        """SET-1: a skim sends exactly the excess over `owed()` to the treasury, never a unit owed."""
+        sender = {"relayer": self.relayer, "racer": self.racer, "operator": self.operators[0]}[who]
+        reason = "settlement: nothing to skim" if self.excess == 0 else self.stable_reason(self.treasury.address)
+        receipt = expect(reason, lambda: self.settlement.skim(sender=sender))
+        event(f"settlement skim: {reason or 'sent'}")
+        if reason is None:
+            assert receipt.return_value == self.excess, "SET-1: a skim sent other than the excess"
+            self.wallets[self.treasury.address] += self.excess
+            self.excess = 0
 
     @rule(node=st.integers(1, NODES), uptime=st.integers(0, 10_000), slash=st.booleans())
     def attest_and_slash(self, node, uptime, slash):
@@ -1078,14 +1105,15 @@ class SettlementMachine(RuleBasedStateMachine):
         if not hasattr(self, "settlement"):
             return
         held = self.stable.balanceOf(self.settlement)
-        assert held == self.model.liabilities(), "SET-1: balance differs from prepaid + earnings"
+        assert held == self.model.liabilities() + self.excess, "SET-1: balance differs from what is owed + excess"
+        assert self.settlement.owed() == self.model.liabilities(), "SET-1: owed() differs from the model"
         on_chain = (
             sum(self.settlement.prepaid(k.address) for k in self.payers)
             + self.settlement.prepaid(self.wallet)
             + sum(self.settlement.reservation(k.address, n) for k in self.payers for n in range(1, OWN_NODE + 1))
             + sum(self.settlement.earnings(a) for a in [self.treasury, *self.operators, self.racer])
         )
-        assert on_chain == held, "SET-1: the views do not add up to the balance"
+        assert on_chain == held - self.excess, "SET-1: the views do not add up to what is owed"
 
     @invariant()
     def set_7_requests_and_pauses_match_the_model(self):

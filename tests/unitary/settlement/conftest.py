@@ -305,3 +305,12 @@ def fee_suite(backend, issuer, identity, treasury, suite_attestors, operator, cu
         node_token=token_of(backend, registry, node_id),
         domain=Domain.of(settlement),
     )
+
+
+def fill_to_the_bound(settlement: Any, stablecoin: Any, issuer: Any, whale: Any, headroom: int) -> None:
+    """Deposits for `whale` until what Settlement owes is `headroom` below `2**128 - 1`, the
+    most it may owe (so each 128-bit balance, reservation and settled amount fits)."""
+    amount = 2**128 - 1 - headroom - settlement.owed()
+    stablecoin.mint(whale, amount, sender=issuer)
+    stablecoin.approve(settlement, amount, sender=whale)
+    settlement.deposit(amount, sender=whale)

@@ -20,6 +20,7 @@ from tests.unitary.settlement.conftest import (
     SHARE,
     UNKNOWN_NODE_ID,
     assert_solvent,
+    fill_to_the_bound,
     node_paid,
     revenue_deposits,
 )
@@ -180,3 +181,18 @@ def test_dollar_payment_to_a_node_pays_the_holders_their_remainder(
     fee, operator_amount, holders = split(DOLLAR + 1, FEE_BPS, SHARE)
     assert (fee, operator_amount, holders) == (25_000, 300_000, 675_001)
     assert stablecoin.balanceOf(node_token) == holders
+
+
+def test_a_payment_past_what_settlement_may_owe_is_refused(
+    stablecoin, settlement, node, issuer, attacker, relayer, signed_payment, second_customer
+):
+    """What arrives is owed until the token pulls the holders' part: it counts against the
+    2**128 - 1 bound first, and a payment past it takes nothing from the payer."""
+    fill_to_the_bound(settlement, stablecoin, issuer, attacker, AMOUNT - 1)
+    with reverts("settlement: holdings above 2**128 - 1"):
+        settlement.pay_with_authorization(node, *signed_payment(node), sender=relayer)
+    assert stablecoin.balanceOf(second_customer.address) == SECOND_CUSTOMER_FUNDS
+    fill = 2**128 - 1 - (AMOUNT - 1)
+    settlement.pay_with_authorization(node, *signed_payment(node, amount=AMOUNT - 1), sender=relayer)
+    holders = split(AMOUNT - 1, FEE_BPS, SHARE)[2]
+    assert settlement.owed() == fill + AMOUNT - 1 - holders == stablecoin.balanceOf(settlement)

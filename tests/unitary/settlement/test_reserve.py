@@ -92,16 +92,21 @@ def test_reserve_above_the_available_balance_is_refused(settlement, customer, at
     settlement.reserve(node, RESERVED - 1, sender=customer)
 
 
-def test_reserve_above_128_bits_is_refused(settlement, stablecoin, issuer, attacker, node):
+def test_what_settlement_owes_stays_below_128_bits(settlement, stablecoin, issuer, attacker, node):
+    """Every balance, reservation and earnings is part of `owed`, which a deposit cannot push
+    past 2**128 - 1: so no reservation or settled amount can overflow its 128-bit field."""
     huge = 2**128
     stablecoin.mint(attacker, huge, sender=issuer)
     stablecoin.approve(settlement, huge, sender=attacker)
-    settlement.deposit(huge, sender=attacker)
-    with reverts("settlement: reservation above 2**128 - 1"):
-        settlement.reserve(node, huge, sender=attacker)
-    settlement.reserve(node, huge - 1, sender=attacker)
-    with reverts("settlement: reservation above 2**128 - 1"):
-        settlement.reserve(node, 1, sender=attacker)
+    headroom = 2**128 - 1 - settlement.owed()
+    with reverts("settlement: holdings above 2**128 - 1"):
+        settlement.deposit(headroom + 1, sender=attacker)
+    settlement.deposit(headroom, sender=attacker)
+    assert settlement.owed() == 2**128 - 1 == stablecoin.balanceOf(settlement)
+    settlement.reserve(node, headroom, sender=attacker)
+    assert settlement.reservation(attacker, node) == headroom
+    with reverts("settlement: holdings above 2**128 - 1"):
+        settlement.deposit(1, sender=attacker)
 
 
 def test_reserve_is_refused_while_paused(settlement, issuer, customer, node, prepaid):

@@ -10,7 +10,14 @@ from eth_utils import keccak
 from computerwa.client.signing import authorization, sign
 from computerwa.client.vouchers import payment_nonce, reservation_authorization, reservation_nonce
 from computerwa.evm.chain import reverts
-from tests.unitary.settlement.conftest import DOLLAR, HOUR, INVALID_SIGNATURE, node_paid, signed_batch
+from tests.unitary.settlement.conftest import (
+    DOLLAR,
+    HOUR,
+    INVALID_SIGNATURE,
+    fill_to_the_bound,
+    node_paid,
+    signed_batch,
+)
 
 AMOUNT = 700 * DOLLAR + 9
 
@@ -117,3 +124,16 @@ def test_an_authorization_to_another_contract_is_refused(
         settlement.reserve_with_authorization(
             second_customer.address, node, AMOUNT, 0, valid_before, salt, *signature.vrs, sender=relayer
         )
+
+
+def test_a_reservation_past_what_settlement_may_owe_is_refused(
+    stablecoin, settlement, second_customer, issuer, attacker, relayer, node, reserve_authorization
+):
+    fill_to_the_bound(settlement, stablecoin, issuer, attacker, AMOUNT - 1)
+    args = reserve_authorization(second_customer, node, AMOUNT)
+    with reverts("settlement: holdings above 2**128 - 1"):
+        settlement.reserve_with_authorization(second_customer.address, node, *args, sender=relayer)
+    args = reserve_authorization(second_customer, node, AMOUNT - 1)
+    settlement.reserve_with_authorization(second_customer.address, node, *args, sender=relayer)
+    assert settlement.owed() == 2**128 - 1 == stablecoin.balanceOf(settlement)
+    assert settlement.reservation(second_customer.address, node) == AMOUNT - 1
