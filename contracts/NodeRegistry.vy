@@ -97,6 +97,8 @@ MAX_BOND_DELAY: constant(uint256) = constants.YEAR
 MAX_BOND_WITHDRAWAL_WINDOW: constant(uint256) = 7 * 86_400
 MAX_GRACE_PERIOD: constant(uint256) = 30 * 86_400
 MAX_JUDGED_PER_CALL: constant(uint256) = 512
+# added before dividing by MAX_BPS: a slash rounds up, in the holders' favour
+_ROUND_UP: constant(uint256) = constants.MAX_BPS - 1
 TOKEN_SYMBOL: constant(String[5]) = "CNODE"
 
 # _profile: token (bits 0..159) | operator share bps (160..175) | SLA uptime bps (176..191)
@@ -400,8 +402,8 @@ def slash(node_id: uint256, epoch: uint64) -> uint256:
          below the node's SLA, or when the epoch is missed (no report `GRACE_PERIOD` after
          its end, at or after the node's judged cursor: downtime, uptime 0). The base is
          the bond at risk now plus the pending request if `epoch` is not after the
-         request's epoch; the request pays `SLASH_BPS` of itself (rounded down) and the
-         bond at risk the rest. Anyone may call it, once per
+         request's epoch; the request pays `SLASH_BPS` of itself and the bond at risk the
+         rest, each rounded up (in the holders' favour, never the failing operator's). Anyone may call it, once per
          (node, epoch); a slash that would move nothing is refused and consumes nothing.
     @param node_id The node.
     @param epoch The epoch: reported below the SLA, or missed.
@@ -427,11 +429,12 @@ def slash(node_id: uint256, epoch: uint64) -> uint256:
     if convert(epoch, uint256) <= timing >> _REQUEST_EPOCH_SHIFT:
         covered = requested
     bond: uint256 = self._bond[node_id]
-    amount: uint256 = (bond - requested + covered) * SLASH_BPS // constants.MAX_BPS
+    # rounded up: a sub-unit remainder goes to the holders, not to the operator that missed
+    amount: uint256 = ((bond - requested + covered) * SLASH_BPS + _ROUND_UP) // constants.MAX_BPS
     assert amount != 0, "registry: no bond to slash"
     self._slashed[node_id][epoch] = True
     # the request pays its own share (never more than `amount`); the bond at risk the rest
-    from_request: uint256 = covered * SLASH_BPS // constants.MAX_BPS
+    from_request: uint256 = (covered * SLASH_BPS + _ROUND_UP) // constants.MAX_BPS
     if from_request != 0:
         requested -= from_request
         self._requested[node_id] = requested

@@ -46,10 +46,11 @@ ZERO_ADDRESS = "0x" + "00" * 20
 
 def slash_amount(bond: int, slash_bps: int) -> int:
     """What `slash(node_id, epoch)` moves from a `bond` into the node's revenue stream:
-    `SLASH_BPS` of it, rounded down (the operator keeps the remainder)."""
+    `SLASH_BPS` of it, rounded up (the holders get the remainder, never the operator whose
+    node missed its SLA)."""
     if not 0 < slash_bps <= MAX_BPS:
         raise ValueError(f"slash share {slash_bps} bps is out of range (1..{MAX_BPS})")
-    return bond * slash_bps // MAX_BPS
+    return -(-bond * slash_bps // MAX_BPS)
 
 
 class RegistryError(Exception):

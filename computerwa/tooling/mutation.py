@@ -672,7 +672,7 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ): _SYMMETRIC,
     (
         "NodeRegistry",
-        300,
+        302,
         "assert (profile >> _STATUS_SHIFT) & constants.UINT8_MASK != convert(RETIRED, uint256), "
         '"registry: node is retired"',
         "assert (profile >> _STATUS_SHIFT) & constants.UINT8_MASK < convert(RETIRED, uint256), "
@@ -687,7 +687,7 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "NodeRegistry",
-        236,
+        238,
         'assert len(self._region_nodes[region_key]) < MAX_NODES_PER_REGION, "registry: region is full"',
         'assert len(self._region_nodes[region_key]) != MAX_NODES_PER_REGION, "registry: region is full"',
     ): (
@@ -696,7 +696,7 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "NodeRegistry",
-        234,
+        236,
         'assert listed < MAX_NODES_PER_OPERATOR_IN_REGION, "registry: operator has 16 nodes in the region"',
         'assert listed != MAX_NODES_PER_OPERATOR_IN_REGION, "registry: operator has 16 nodes in the region"',
     ): (
@@ -705,7 +705,7 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "NodeRegistry",
-        486,
+        489,
         'assert held > owed, "registry: nothing to skim"',
         'assert held != owed, "registry: nothing to skim"',
     ): (

@@ -108,11 +108,27 @@ def test_a_slash_share_of_everything_empties_the_bond(
     assert stablecoin.balanceOf(registry) == 0
 
 
-def test_slash_rounds_down(registry, node, operator, post_bond, report_uptime, relayer):
-    post_bond(registry, node, 9, operator)  # a fifth of 9 is 1.8
+def test_slash_rounds_up_in_the_holders_favour(registry, node, node_token, operator, post_bond, report_uptime, relayer):
+    """A fifth of 9 is 1.8: the holders get 2, never the operator whose node missed the
+    remainder (money math rounds in the protocol's favour)."""
+    post_bond(registry, node, 9, operator)
     report_uptime(node, EPOCH, 0)
-    assert registry.slash(node, EPOCH, sender=relayer).return_value == 1
-    assert node_of(registry, node).bond == 8
+    assert registry.slash(node, EPOCH, sender=relayer).return_value == 2 == slash_amount(9, SLASH_BPS)
+    assert node_of(registry, node).bond == 7
+    assert node_token.queued_amount() == 2
+
+
+def test_a_request_and_the_bond_at_risk_each_round_up_and_never_below_zero(
+    registry, node, operator, post_bond, report_uptime, relayer
+):
+    """Bond 10 with 3 of it requested during the epoch: the slash is a fifth of 10 (2); the
+    request pays a fifth of 3 rounded up (1), the bond at risk the rest (1 of 7)."""
+    post_bond(registry, node, 10, operator)
+    registry.request_bond_withdrawal(node, 3, sender=operator)
+    report_uptime(node, EPOCH, 0)
+    slashed = registry.slash(node, EPOCH, sender=relayer).filter("Slashed")[0].args
+    assert (slashed["amount"], slashed["requested"], slashed["bond"]) == (2, 2, 6)
+    assert registry.bonds_held() == 8
 
 
 # --- when a slash is allowed -------------------------------------------------------------------
@@ -227,19 +243,17 @@ def test_a_slash_of_a_zero_bond_is_refused_and_records_nothing(registry, node, n
     assert node_token.queued_amount() == 0
 
 
-def test_a_bond_too_small_to_slash_leaves_the_epoch_open_until_it_grows(
-    registry, node, operator, post_bond, report_uptime, relayer
-):
-    post_bond(registry, node, 4, operator)  # a fifth of 4 rounds to 0
+def test_a_bond_of_one_unit_is_slashed_whole(registry, node, operator, post_bond, report_uptime, relayer):
+    """Rounding up, no bond is too small to slash: only an empty one leaves the epoch open."""
+    post_bond(registry, node, 1, operator)
     report_uptime(node, EPOCH, 0)
-    with reverts(NO_BOND_TO_SLASH):
-        registry.slash(node, EPOCH, sender=relayer)
-    assert not registry.slashed(node, EPOCH)
-    assert node_of(registry, node).bond == 4
-    post_bond(registry, node, 1, operator)  # a fifth of 5 is 1
     receipt = registry.slash(node, EPOCH, sender=relayer)
-    assert (receipt.filter("Slashed")[0].args["amount"], receipt.filter("Slashed")[0].args["bond"]) == (1, 4)
+    assert (receipt.filter("Slashed")[0].args["amount"], receipt.filter("Slashed")[0].args["bond"]) == (1, 0)
     assert registry.slashed(node, EPOCH)
+    report_uptime(node, EPOCH - 1, 0)
+    with reverts(NO_BOND_TO_SLASH):
+        registry.slash(node, EPOCH - 1, sender=relayer)
+    assert not registry.slashed(node, EPOCH - 1)
 
 
 # --- slashes and pending withdrawals -------------------------------------------------------------
