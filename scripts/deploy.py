@@ -14,8 +14,12 @@ oracle_admin, registrar, agent, minter, guardian, treasury) come from the networ
 of deployments/config.yaml (see deployments/config.example.yaml); the plan is printed, and
 nothing is sent without --yes. Each new owner then calls `accept_ownership()` on the
 contracts it was handed (the plan, the output and the record list them).
-Idempotent: when deployments/<ecosystem>-<network>.json records a deployment on this
-chain whose contracts still have code, nothing is deployed.
+The record: deployments/<ecosystem>-<network>.json on a live network,
+deployments/<ecosystem>-<network>-<provider>.json on a local one (ethereum-local-foundry.json
+for Anvil): addresses, code hashes, deploy block, commit, roles and committee. A local deploy
+prints the demo committee's keys (test-only, public) so you can sign reports for it.
+Idempotent: when the record names a deployment on this chain whose contracts still have
+code, nothing is deployed.
 """
 
 from pathlib import Path
@@ -27,6 +31,7 @@ from ape.cli import account_option
 from computerwa.client.deployment import (
     CONFIG_FILE,
     DeploymentError,
+    demo_key_lines,
     find,
     load_config,
     plan,
@@ -93,5 +98,8 @@ def run(ecosystem, network, provider, account, config_path, out, yes):
         click.echo(f"  {name:<22} {entry['address']}")
     for handover in suite.record["pending_handovers"]:
         click.echo(f"  pending: {handover['call']}")
-    write_record(path, suite, ecosystem.name, network.name)
+    if network.is_local:
+        for line in demo_key_lines(suite.record["committee"]["attestors"]):
+            click.echo(f"  {line}")
+    write_record(path, suite, ecosystem.name, network.name, provider.name)
     click.echo(f"recorded  {path}")

@@ -4,8 +4,9 @@
     ape run quote --region us-east --units 1000000 --max-age 172800 --network ethereum:sepolia:alchemy
 
 Reads the deployment recorded for the connected network (deployments/<ecosystem>-<network>.json,
-as `ape run deploy` wrote it; --deployment picks another record) and ranks the region's
-nodes by what --units work units cost (price is per 1,000 units), then by attested latency.
+or -<provider>.json on a local network, as `ape run deploy` wrote it; --deployment picks
+another record) and ranks the region's nodes by what --units work units cost (price is per
+1,000 units), then by attested latency.
 A node is skipped, with the reason printed, when it is paused or retired, has no
 performance report, its latest report is stale (older than --max-age seconds after its
 epoch ended; default one epoch) or that report's uptime is below the node's SLA.

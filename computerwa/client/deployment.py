@@ -2,9 +2,15 @@
 deployment again.
 
 `computerwa.evm.suite.deploy_with_record` deploys from it; `scripts/deploy.py` and
-`scripts/simulate.py` use both; integrators read what it writes,
-`deployments/<ecosystem>-<network>.json` (addresses, transactions, blocks, chain id and
-configuration).
+`scripts/simulate.py` use both; integrators read what it writes (`record_path`):
+`deployments/<ecosystem>-<network>.json` on a live network (`ethereum-sepolia.json`), and
+`deployments/<ecosystem>-<network>-<provider>.json` on a local one, whose providers are
+different chains (`ethereum-local-foundry.json` for Anvil, `ethereum-local-test.json` for
+Ape's embedded chain). A record (`RECORD_SCHEMA`) holds the chain id, the first block of the
+deployment, the deployer, the commit it was built from, every contract's address,
+transaction, block, contract type and runtime code hash, the stablecoin as what it is (a
+deployed MockStablecoin, or the configured external token), the roles and the committee as
+deployed, the configuration and the ownership handovers still to be accepted.
 
 Configuration: local networks use `LOCAL_DEFAULTS` (a MockStablecoin, a demo 3-of-5
 attestor committee of deterministic keys, the deployer in every role). Live networks read
@@ -16,6 +22,7 @@ their section of `deployments/config.yaml`, keyed `<ecosystem>:<network>` (see
 from __future__ import annotations
 
 import json
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,9 +34,11 @@ DEPLOYMENTS = Path("deployments")
 CONFIG_FILE = DEPLOYMENTS / "config.yaml"
 DAY = 86_400
 
-# The suite in deployment order: record name -> Ape contract type name
+RECORD_SCHEMA = "computerwa-deployment/2"
+# The suite in deployment order, by record name (the stablecoin is "Stablecoin" whatever it is:
+# its entry's `contract_type` is "MockStablecoin" when the deployment made it, else null)
 CONTRACTS = (
-    "MockStablecoin",
+    "Stablecoin",
     "IdentityRegistry",
     "ComputeTokenBlueprint",
     "ComputeFactory",
@@ -84,9 +93,41 @@ class DeploymentError(Exception):
 
 
 def demo_attestors(count: int = 5) -> list:
-    """The local demo committee: deterministic keys, ascending by address (never funded)."""
+    """The local demo committee: deterministic keys, ascending by address (never funded).
+    Key i is `keccak256("ComputeRWA demo attestor <i>")`: public, so for local chains only."""
     keys = (Account.from_key(keccak(b"ComputeRWA demo attestor %d" % i)) for i in range(count))
     return sorted(keys, key=lambda key: int(key.address, 16))
+
+
+def demo_key_lines(attestors: list[str]) -> list[str]:
+    """What a local deploy prints about the committee: each demo attestor's address and
+    private key (marked test-only) so integrators can sign reports for it; a configured
+    committee is printed by address only (its keys are its members')."""
+    demo = {key.address: key for key in demo_attestors()}
+    if any(address not in demo for address in attestors):
+        return [f"attestor  {address}" for address in attestors]
+    lines = ['demo committee (TEST ONLY: keccak256("ComputeRWA demo attestor <i>"), public keys, never fund them)']
+    lines += [f"attestor  {address}  key 0x{demo[address].key.hex().removeprefix('0x')}" for address in attestors]
+    return lines
+
+
+def source_commit(root: Path = Path(".")) -> dict[str, Any]:
+    """The git commit the deployment was built from, and whether the tree had changes;
+    both None outside a git checkout (a source archive)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", "contracts", "interfaces"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return {"commit": None, "contracts_modified": None}
+    return {"commit": head, "contracts_modified": bool(status.strip())}
 
 
 def record_path(ecosystem: str, network: str, provider: str, is_local: bool) -> Path:
@@ -142,7 +183,7 @@ class Deployment:
     def __getattr__(self, name: str) -> Any:
         contracts = self.__dict__.get("contracts", {})
         key = {
-            "stablecoin": "MockStablecoin",
+            "stablecoin": "Stablecoin",
             "identity": "IdentityRegistry",
             "factory": "ComputeFactory",
             "oracle": "AttestationOracle",
@@ -168,16 +209,21 @@ def find(path: Path, chain_id: int, project: Any, provider: Any) -> Deployment |
             f"{path} records chain {record.get('chain_id')}, but this network is chain {chain_id}: "
             "select the right network or move the file away"
         )
+    if record.get("schema") != RECORD_SCHEMA:
+        raise DeploymentError(
+            f"{path} is a deployment record of another format ({record.get('schema') or 'before schema 2'}): "
+            "move it away and deploy again"
+        )
     contracts = {}
     for name, entry in record.get("contracts", {}).items():
         if not provider.get_code(entry["address"]):
             return None
-        contract_type = "ComputeToken" if name == "ComputeTokenBlueprint" else name
         if name == "ComputeTokenBlueprint":
             contracts[name] = entry["address"]
             continue
-        if name == "MockStablecoin" and record["configuration"].get("stablecoin"):
-            contract_type = "MockStablecoin"  # an ERC-20 with EIP-3009: the same ABI surface
+        # an external stablecoin is read through MockStablecoin's ABI: the ERC-20, EIP-2612 and
+        # EIP-3009 functions the suite calls are the same
+        contract_type = "MockStablecoin" if name == "Stablecoin" else name
         contracts[name] = getattr(project, contract_type).at(entry["address"])
     return Deployment(contracts, record["configuration"], record)
 
@@ -296,7 +342,8 @@ def role_lines(roles: dict[str, str], deployer: str) -> list[str]:
     return lines
 
 
-def write_record(path: Path, suite: Deployment, ecosystem: str, network: str) -> Path:
+def write_record(path: Path, suite: Deployment, ecosystem: str, network: str, provider: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"ecosystem": ecosystem, "network": network, **suite.record}, indent=2) + "\n")
+    record = {"schema": RECORD_SCHEMA, "ecosystem": ecosystem, "network": network, "provider": provider}
+    path.write_text(json.dumps({**record, **suite.record}, indent=2) + "\n")
     return path

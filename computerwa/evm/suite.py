@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from eth_utils import to_checksum_address
+from eth_utils import keccak, to_checksum_address
 
 from computerwa.client.deployment import (
     CONTRACTS,
@@ -29,6 +29,7 @@ from computerwa.client.deployment import (
     demo_attestors,
     handovers,
     resolved_roles,
+    source_commit,
 )
 
 DAY = 86_400
@@ -290,11 +291,16 @@ def attach_suite(chain: Any, addresses: dict[str, str]) -> Suite:
     """A suite deployed earlier, bound on `chain` (`chain.at`) from its addresses by record
     name (a deployment record's `contracts`, or `Deployment.record`), with its genesis and
     epoch length read from the factory."""
-    at = {name: chain.at(name, addresses[name]) for name in CONTRACTS if name != "ComputeTokenBlueprint"}
+    # an external stablecoin is bound with MockStablecoin's ABI (the same ERC-20, EIP-2612
+    # and EIP-3009 surface the suite calls)
+    types = {"Stablecoin": "MockStablecoin"}
+    at = {
+        name: chain.at(types.get(name, name), addresses[name]) for name in CONTRACTS if name != "ComputeTokenBlueprint"
+    }
     factory = at["ComputeFactory"]
     genesis, epoch_length = factory.GENESIS(), factory.EPOCH_LENGTH()
     return Suite(
-        stablecoin=at["MockStablecoin"],
+        stablecoin=at["Stablecoin"],
         identity=at["IdentityRegistry"],
         blueprint=addresses["ComputeTokenBlueprint"],
         factory=factory,
@@ -323,6 +329,8 @@ def deploy_with_record(
     from computerwa.evm.ape_chain import ApeDeployer
 
     config = dict(config)
+    commit = source_commit()  # before anything is sent: what the contracts were compiled from
+    demo_committee = not config["attestors"]
     ape_deployer = ApeDeployer(project, chain)
     stablecoin = None
     if config["stablecoin"]:
@@ -340,7 +348,7 @@ def deploy_with_record(
         **options,
     )
     contracts = {
-        "MockStablecoin": suite.stablecoin,
+        "Stablecoin": suite.stablecoin,
         "IdentityRegistry": suite.identity,
         "ComputeTokenBlueprint": suite.blueprint,
         "ComputeFactory": suite.factory,
@@ -348,11 +356,19 @@ def deploy_with_record(
         "NodeRegistry": suite.registry,
         "Settlement": suite.settlement,
     }
-    created = ape_deployer.created
-    record_contracts = {
-        name: created.get(name) or {"address": suite.stablecoin.address, "tx_hash": None, "block": None}
-        for name in CONTRACTS
-    }
+    created = dict(ape_deployer.created)
+    if "MockStablecoin" in created:
+        created["Stablecoin"] = {**created.pop("MockStablecoin"), "contract_type": "MockStablecoin"}
+    else:  # the configured stablecoin: not ours, so no transaction and no contract type of ours
+        created["Stablecoin"] = {"address": suite.stablecoin.address, "tx_hash": None, "block": None}
+        created["Stablecoin"]["contract_type"] = None
+    record_contracts = {}
+    for name in CONTRACTS:
+        entry = dict(created[name])
+        entry.setdefault("contract_type", "ComputeToken" if name == "ComputeTokenBlueprint" else name)
+        # the runtime code as deployed: compare with a fresh compile, or with another chain's
+        entry["code_hash"] = "0x" + keccak(bytes(chain.provider.get_code(entry["address"]))).hex()
+        record_contracts[name] = entry
     roles = resolved_roles(config.get("roles"), deployer.address)
     config.update(
         genesis=suite.genesis,
@@ -363,10 +379,18 @@ def deploy_with_record(
     )
     record = {
         "chain_id": chain.chain_id,
+        "deploy_block": min(entry["block"] for entry in record_contracts.values() if entry["block"] is not None),
         "deployer": deployer.address,
+        **commit,
         "contracts": record_contracts,
         "configuration": config,
         "roles": roles,
+        "committee": {
+            "attestors": suite.settings["attestors"],
+            "threshold": config["threshold"],
+            "committee_delay": suite.settings["committee_delay"],
+            "demo": demo_committee,  # the public demo keys of `demo_attestors`: local chains only
+        },
         "pending_handovers": handovers(
             {name: (contracts[name].address, owner) for name, owner in suite.pending_owners.items()}
         ),

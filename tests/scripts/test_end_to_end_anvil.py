@@ -55,7 +55,7 @@ def test_deploy_simulate_and_quote_on_anvil(anvil, tmp_path, capsys):
 
     # deploy and record; the record is found again, and a second deploy run sends nothing
     suite = deploy_with_record(project, chain, deployer, dict(LOCAL_DEFAULTS))
-    path = write_record(tmp_path / "ethereum-local-foundry.json", suite, "ethereum", "local")
+    path = write_record(tmp_path / "ethereum-local-foundry.json", suite, "ethereum", "local", "foundry")
     found = find(path, chain.chain_id, project, provider)
     assert found is not None
     recorded = {name: entry["address"] for name, entry in suite.record["contracts"].items()}
