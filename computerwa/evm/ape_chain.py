@@ -242,6 +242,7 @@ class ApeDeployer:
             "address": instance.address,
             "tx_hash": str(instance.txn_hash),
             "block": receipt.block_number,
+            "gas_used": receipt.gas_used,
         }
         return instance
 
@@ -251,5 +252,6 @@ class ApeDeployer:
             "address": receipt.contract_address,
             "tx_hash": str(receipt.txn_hash),
             "block": receipt.block_number,
+            "gas_used": receipt.gas_used,
         }
         return receipt.contract_address

@@ -360,7 +360,7 @@ def deploy_with_record(
     if "MockStablecoin" in created:
         created["Stablecoin"] = {**created.pop("MockStablecoin"), "contract_type": "MockStablecoin"}
     else:  # the configured stablecoin: not ours, so no transaction and no contract type of ours
-        created["Stablecoin"] = {"address": suite.stablecoin.address, "tx_hash": None, "block": None}
+        created["Stablecoin"] = {"address": suite.stablecoin.address, "tx_hash": None, "block": None, "gas_used": None}
         created["Stablecoin"]["contract_type"] = None
     record_contracts = {}
     for name in CONTRACTS:

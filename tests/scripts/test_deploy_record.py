@@ -20,6 +20,7 @@ from computerwa.client.deployment import (
     demo_attestors,
     demo_key_lines,
     find,
+    load_config,
     record_path,
     source_commit,
 )
@@ -83,6 +84,7 @@ def test_a_local_record_says_what_was_deployed_and_prints_the_demo_keys(backend,
         for name, entry in record["contracts"].items():
             assert entry["code_hash"] == "0x" + keccak(bytes(chain.provider.get_code(entry["address"]))).hex(), name
             assert entry["tx_hash"] and entry["block"] >= record["deploy_block"]
+            assert chain.provider.get_receipt(entry["tx_hash"]).gas_used == entry["gas_used"] > 0
         assert record["contracts"]["Stablecoin"]["contract_type"] == "MockStablecoin"
         assert record["contracts"]["ComputeTokenBlueprint"]["contract_type"] == "ComputeToken"
         assert record["contracts"]["Settlement"]["contract_type"] == "Settlement"
@@ -112,6 +114,7 @@ def test_a_live_record_names_the_external_stablecoin_and_prints_no_key(backend, 
             "address": stablecoin.address,
             "tx_hash": None,
             "block": None,
+            "gas_used": None,
             "contract_type": None,
             "code_hash": "0x" + keccak(bytes(chain.provider.get_code(stablecoin.address))).hex(),
         }
@@ -121,3 +124,13 @@ def test_a_live_record_names_the_external_stablecoin_and_prints_no_key(backend, 
         assert record["deploy_block"] == record["contracts"]["IdentityRegistry"]["block"]
     finally:
         chain.provider.restore(snapshot)
+
+
+def test_every_section_of_the_example_config_loads_with_its_own_usdc():
+    """The L2 testnets reuse the Sepolia settings (a YAML merge) with their own Circle USDC."""
+    path = ROOT / "deployments" / "config.example.yaml"
+    sections = yaml.safe_load(path.read_text())
+    assert set(sections) == {"ethereum:sepolia", "base:sepolia", "optimism:sepolia", "arbitrum:sepolia"}
+    stablecoins = {name: load_config(name, False, path)["stablecoin"] for name in sections}
+    assert len(set(stablecoins.values())) == len(sections)
+    assert stablecoins["base:sepolia"] == "0x036CbD53842c5426634e7929541eC2318f3dCF7e"
