@@ -42,8 +42,10 @@ def test_the_wheel_holds_every_room_and_the_abis(wheel):
         assert f"computerwa/{room}/__init__.py" in names
     for path in (ROOT / "computerwa").rglob("*.py"):
         assert path.relative_to(ROOT).as_posix() in names, f"{path} is not in the wheel"
-    for path in (ROOT / "interfaces").iterdir():
-        assert f"computerwa/abi/{path.name}" in names, f"{path.name} is not in the wheel"
+    for path in (ROOT / "interfaces").rglob("*"):
+        if path.is_file():
+            relative = path.relative_to(ROOT / "interfaces").as_posix()
+            assert f"computerwa/abi/{relative}" in names, f"{relative} is not in the wheel"
 
 
 def test_the_wheel_declares_its_dependencies_and_extras(wheel):

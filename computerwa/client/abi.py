@@ -26,7 +26,11 @@ def _folder() -> Traversable:
 
 def abi_names() -> list[str]:
     """The contracts whose ABI ships with the package, by name."""
-    return sorted(entry.name.removesuffix(".json") for entry in _folder().iterdir() if entry.name.endswith(".json"))
+    return sorted(
+        entry.name.removesuffix(".json")
+        for entry in _folder().iterdir()
+        if entry.name.endswith(".json") and not entry.name.endswith(".ethpm.json")
+    )
 
 
 def load_abi(contract: str) -> list[dict[str, Any]]:
