@@ -171,3 +171,17 @@ def test_package_manifest_is_a_valid_ethpm_v3_package(artifacts):
 
 def test_package_manifest_is_not_listed_as_an_abi():
     assert "computerwa.ethpm" not in abi_names()
+
+
+@pytest.mark.parametrize("message", MESSAGES, ids=lambda m: m.primary_type)
+def test_each_template_domain_is_the_contracts(message):
+    """Settlement and the oracle fix their domain in their constructor; the stablecoin's is its own."""
+    domain = _committed_templates()[f"{message.primary_type}.json"]["domain"]
+    source = (project_root() / "contracts" / f"{message.contract}.vy").read_text()
+    literal = re.search(r'eip712\.__init__\("([^"]+)", "([^"]+)"\)', source)
+    if message.fixed_domain:
+        assert literal, f"{message.contract}.vy fixes no literal domain"
+        assert (domain["name"], domain["version"]) == literal.groups()
+    else:
+        assert (domain["name"], domain["version"]) == (None, None)
+    assert (domain["chainId"], domain["verifyingContract"]) == (None, None)

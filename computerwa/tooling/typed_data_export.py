@@ -13,6 +13,7 @@ generation and that each type hash is the contract's constant.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,10 +37,9 @@ class Message:
     # order (a struct argument), or the function's first arguments, in order (flat)
     function: str
     argument: str | None
-    # domain name and version fixed by the contract, or None when they are the deployed
-    # token's own (read them from its `eip712Domain()`)
-    domain_name: str | None
-    domain_version: str | None
+    # whether the contract fixes its domain's name and version in its source
+    # (`eip712.__init__("name", "version")`); else they are the deployed token's own
+    fixed_domain: bool
     signer: str
     description: str
     # EIP-712 fields the function does not take as an argument: where the contract reads them
@@ -54,8 +54,7 @@ MESSAGES = (
         "_VOUCHER_TYPEHASH",
         "settle",
         "vouchers",
-        "ComputeRWA Settlement",
-        "1",
+        True,
         "the payer (an EOA, or an ERC-1271 contract wallet)",
         "A customer's cumulative running total owed to one node, in stablecoin base units; "
         "`settle` pays its increase over what was already settled for (payer, node) while "
@@ -67,8 +66,7 @@ MESSAGES = (
         "_REPORT_TYPEHASH",
         "submit",
         "report",
-        "ComputeRWA Oracle",
-        "1",
+        True,
         "each attestor of the committee (threshold signatures, ascending signer address)",
         "One node's metrics over one ended epoch: uptime and utilization in basis points, "
         "p50 latency in milliseconds, energy in watt-hours, work units; `deadline` in seconds. "
@@ -80,8 +78,7 @@ MESSAGES = (
         "_TRANSFER_WITH_AUTHORIZATION_TYPEHASH",
         "transferWithAuthorization",
         None,
-        None,
-        None,
+        False,
         "`from`, the holder of the stablecoin",
         "EIP-3009: `from` lets anyone move `value` base units to `to`, once (`nonce`, any "
         "32 bytes), while validAfter < block.timestamp < validBefore (seconds).",
@@ -92,8 +89,7 @@ MESSAGES = (
         "_RECEIVE_WITH_AUTHORIZATION_TYPEHASH",
         "receiveWithAuthorization",
         None,
-        None,
-        None,
+        False,
         "`from`, the holder of the stablecoin",
         "EIP-3009: as TransferWithAuthorization, but only `to` may submit it. Settlement's "
         "deposits, reservations and direct payments take one with `to` = Settlement and the "
@@ -105,8 +101,7 @@ MESSAGES = (
         "_CANCEL_AUTHORIZATION_TYPEHASH",
         "cancelAuthorization",
         None,
-        None,
-        None,
+        False,
         "`authorizer`, who signed the authorization to cancel",
         "EIP-3009: marks an unused authorization nonce of `authorizer` as used.",
     ),
@@ -116,13 +111,25 @@ MESSAGES = (
         "_PERMIT_TYPEHASH",
         "permit",
         None,
-        None,
-        None,
+        False,
         "`owner`",
         "EIP-2612: `owner` approves `spender` for `value` base units until `deadline` (seconds).",
         (("nonce", "not an argument: the token's `nonces(owner)` at signing time"),),
     ),
 )
+
+
+_EIP712_INIT = re.compile(r'^\s*eip712\.__init__\("([^"]+)", "([^"]+)"\)', re.M)
+
+
+def contract_domain(contract: str, root: Path | None = None) -> tuple[str | None, str | None]:
+    """The EIP-712 domain name and version a contract's constructor fixes, read from its
+    source; (None, None) when they are not literals (the stablecoin: its token name)."""
+    source = (project_root(root) / "contracts" / f"{contract}.vy").read_text()
+    found = _EIP712_INIT.findall(source)
+    if len(found) > 1:
+        raise ValueError(f"{contract}.vy initializes eip712 more than once")
+    return found[0] if found else (None, None)
 
 
 def type_string(primary_type: str) -> str:
@@ -154,23 +161,28 @@ def abi_names(message: Message, abi: list[dict]) -> dict[str, str]:
     return {field["name"]: mapping[field["name"]] for field in TYPES[message.primary_type]}
 
 
-def template(message: Message, abi: list[dict]) -> dict:
+def template(message: Message, abi: list[dict], root: Path | None = None) -> dict:
     """The typed-data document of `message`, every value to fill in `null`."""
     fields = TYPES[message.primary_type]
+    name, version = contract_domain(message.contract, root) if message.fixed_domain else (None, None)
+    if message.fixed_domain and name is None:
+        raise ValueError(f"{message.contract}.vy: no eip712.__init__ with a literal name and version")
     return {
         "x-description": message.description,
         "x-signer": message.signer,
         "x-verifying-contract": message.contract
-        if message.domain_name
+        if message.fixed_domain
         else "the stablecoin (MockStablecoin on local networks; USDC-style EIP-3009 tokens live)",
-        "x-function": message.function,
+        "x-function": f"{message.contract}.{message.function}",
         "x-abi-names": abi_names(message, abi),
+        "x-abi-names-source": f"interfaces/{message.contract}.json"
+        + ("" if message.fixed_domain else "; a live stablecoin's own ABI may name the arguments differently"),
         "x-type-string": type_string(message.primary_type),
         "x-type-hash": "0x" + keccak(text=type_string(message.primary_type)).hex(),
         "x-fill-in": (
             "Replace every null: domain.chainId (integer), domain.verifyingContract (checksummed "
             "address of the deployed contract)"
-            + ("" if message.domain_name else ", domain.name and domain.version (" + _TOKEN + ")")
+            + ("" if message.fixed_domain else ", domain.name and domain.version (" + _TOKEN + ")")
             + ", and every message field (integers as JSON numbers or decimal strings, "
             "addresses as 0x hex, bytes32 as 0x hex of 32 bytes). Keys starting with x- are "
             "documentation; eth_account ignores them."
@@ -178,8 +190,8 @@ def template(message: Message, abi: list[dict]) -> dict:
         "types": {"EIP712Domain": _DOMAIN_FIELDS, message.primary_type: fields},
         "primaryType": message.primary_type,
         "domain": {
-            "name": message.domain_name,
-            "version": message.domain_version,
+            "name": name,
+            "version": version,
             "chainId": None,
             "verifyingContract": None,
         },
@@ -187,11 +199,12 @@ def template(message: Message, abi: list[dict]) -> dict:
     }
 
 
-def rendered_typed_data(artifacts: dict[str, Artifact] | None = None) -> dict[str, str]:
+def rendered_typed_data(artifacts: dict[str, Artifact] | None = None, root: Path | None = None) -> dict[str, str]:
     """File name -> JSON text, exactly as `ape run export_abis` writes them."""
-    artifacts = artifacts if artifacts is not None else load_artifacts()
+    artifacts = artifacts if artifacts is not None else load_artifacts(root)
     return {
-        f"{m.primary_type}.json": json.dumps(template(m, artifacts[m.contract].abi), indent=2) + "\n" for m in MESSAGES
+        f"{m.primary_type}.json": json.dumps(template(m, artifacts[m.contract].abi, root), indent=2) + "\n"
+        for m in MESSAGES
     }
 
 
@@ -199,7 +212,7 @@ def write_typed_data(root: Path | None = None) -> list[Path]:
     """Writes every template and removes those of messages that no longer exist."""
     folder = project_root(root) / TYPED_DATA
     folder.mkdir(parents=True, exist_ok=True)
-    wanted = rendered_typed_data(load_artifacts(root))
+    wanted = rendered_typed_data(load_artifacts(root), root)
     for stale in folder.glob("*.json"):
         if stale.name not in wanted:
             stale.unlink()
