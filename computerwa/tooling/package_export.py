@@ -3,15 +3,20 @@
 An EthPM v3 manifest (EIP-2678) as `ethpm_types.PackageManifest` models it: the package name
 and version of pyproject.toml, every deployable contract's ABI with its NatSpec (`userdoc`,
 `devdoc`), the compiler and its settings, and the deployments of the committed deployment
-records. Built from Ape's build manifest (`.build/__local__.json`) by `ape run export_abis`
-(`make abi`); tests/test_abis.py checks the committed file is a fresh generation and loads it
-with `PackageManifest.model_validate`.
+records. Vyper 0.4.3's userdoc and devdoc hold only the functions a contract defines itself;
+the NatSpec of the functions it exports from modules (ComputeToken's revenue stream, snekmate's
+ERC-20 and ownership) is added from those modules' sources, the contract's own entries first.
+Built from Ape's build manifest (`.build/__local__.json`) by `ape run export_abis` (`make abi`);
+tests/test_abis.py checks the committed file is a fresh generation and loads it with
+`PackageManifest.model_validate`.
 """
 
 from __future__ import annotations
 
 import json
+import sysconfig
 import tomllib
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +69,42 @@ def committed_deployments(root: Path | None = None) -> dict[str, dict[str, Any]]
     return deployments
 
 
+@cache
+def exported_natspec(source: Path, search_root: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(userdoc methods, devdoc methods) of the functions the contract at `source` exports from
+    its modules, keyed by method signature as Vyper keys its own."""
+    from vyper.ast import nodes as vy_ast
+    from vyper.ast.natspec import parse_natspec
+    from vyper.compiler.input_bundle import FilesystemInputBundle
+    from vyper.compiler.phases import CompilerData
+
+    bundle = FilesystemInputBundle([search_root, Path(sysconfig.get_paths()["purelib"])])
+    data = CompilerData(bundle.load_file(source.relative_to(search_root)), input_bundle=bundle)
+    module_t = data.annotated_vyper_module._metadata["type"]
+    user: dict[str, Any] = {}
+    dev: dict[str, Any] = {}
+    for decl in module_t.exports_decls:
+        for function in decl._metadata["exports_info"].functions:
+            node = function.decl_node
+            if not isinstance(node, vy_ast.FunctionDef) or not node.get("doc_string.value"):
+                continue  # a public variable's getter: no NatSpec in Vyper
+            natspec = parse_natspec(node.module_node)
+            for method_id in function.method_ids:
+                if method_id in natspec.userdoc.get("methods", {}):
+                    user[method_id] = natspec.userdoc["methods"][method_id]
+                if method_id in natspec.devdoc.get("methods", {}):
+                    dev[method_id] = natspec.devdoc["methods"][method_id]
+    return user, dev
+
+
+def _with_exported(doc: dict[str, Any] | None, exported: dict[str, Any]) -> dict[str, Any]:
+    doc = dict(doc or {})
+    methods = {**exported, **doc.get("methods", {})}
+    if methods:
+        doc["methods"] = dict(sorted(methods.items()))
+    return doc
+
+
 def manifest(root: Path | None = None) -> dict[str, Any]:
     """The package manifest as JSON data (EthPM v3 field names)."""
     build = project_root(root) / BUILD_MANIFEST
@@ -75,6 +116,11 @@ def manifest(root: Path | None = None) -> dict[str, Any]:
         for name, ct in sorted(local["contractTypes"].items())
         if name not in TEST_ONLY and ct.get("deploymentBytecode", {}).get("bytecode")
     }
+    folder = project_root(root)
+    for contract_type in contract_types.values():
+        user, dev = exported_natspec(folder / contract_type["sourceId"], folder)
+        contract_type["userdoc"] = _with_exported(contract_type.get("userdoc"), user)
+        contract_type["devdoc"] = _with_exported(contract_type.get("devdoc"), dev)
     compilers = [
         {
             "name": compiler["name"],
