@@ -10,7 +10,7 @@ from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 from ethpm_types import PackageManifest
 
-from computerwa.client.abi import abi_names
+from computerwa.client.abi import abi_names, load_typed_data
 from computerwa.client.attestation import PerformanceReport, report_typed_data
 from computerwa.client.signing import TYPES, Domain, digest, struct_digest, typed_data
 from computerwa.client.vouchers import Voucher, voucher_typed_data
@@ -198,3 +198,10 @@ def test_package_natspec_covers_own_and_exported_functions():
         assert own <= documented, f"{name}: {sorted(own - documented)} have no devdoc"
     token = {s.split("(")[0] for s in data["contractTypes"]["ComputeToken"]["devdoc"]["methods"]}
     assert {"claim", "deposit_revenue", "skim", "claimable", "permit", "approve", "accept_ownership"} <= token
+
+
+def test_the_client_loads_every_template():
+    for name, document in _committed_templates().items():
+        assert load_typed_data(name.removesuffix(".json")) == document
+    with pytest.raises(KeyError):
+        load_typed_data("Unknown")

@@ -77,6 +77,12 @@ def test_the_installed_wheel_imports_outside_the_checkout(wheel, tmp_path):
         "from computerwa.client.abi import load_abi, abi_names\n"
         f"assert computerwa.__file__.startswith({str(home)!r}), computerwa.__file__\n"
         "assert 'Settlement' in abi_names() and any(i.get('name') == 'settle' for i in load_abi('Settlement'))\n"
+        "from computerwa.client.abi import load_typed_data\n"
+        "assert 'computerwa.ethpm' not in abi_names()\n"
+        "assert load_typed_data('Voucher')['domain']['name'] == 'ComputeRWA Settlement'\n"
+        "import importlib.resources as r, json\n"
+        "package = json.loads((r.files('computerwa.abi') / 'computerwa.ethpm.json').read_text())\n"
+        "assert package['manifest'] == 'ethpm/3' and 'Settlement' in package['contractTypes']\n"
         "print('ok')\n"
     )
     result = subprocess.run([python, "-c", script], cwd=tmp_path, capture_output=True, text=True)
