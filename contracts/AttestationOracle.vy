@@ -91,6 +91,9 @@ _ENERGY_SHIFT: constant(uint256) = 64
 _WORK_SHIFT: constant(uint256) = 128
 _SUBMITTED_SHIFT: constant(uint256) = 192
 
+# Fixed at deployment: the epoch clock (GENESIS: unix time in seconds; EPOCH_LENGTH:
+# seconds) and COMMITTEE_DELAY, seconds between a committee change's announcement and the
+# earliest time it may apply.
 GENESIS: public(immutable(uint256))
 EPOCH_LENGTH: public(immutable(uint256))
 COMMITTEE_DELAY: public(immutable(uint256))

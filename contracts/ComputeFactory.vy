@@ -34,6 +34,9 @@ exports: (
     ow2.accept_ownership,
 )
 
+# Fixed at deployment: the ComputeToken blueprint (EIP-5202), the revenue stablecoin and
+# the identity registry every new token gets, and the epoch clock every token streams on
+# (GENESIS: unix time in seconds; EPOCH_LENGTH: seconds).
 BLUEPRINT: public(immutable(address))
 STABLECOIN: public(immutable(address))
 IDENTITY_REGISTRY: public(immutable(IIdentityRegistry))
@@ -42,10 +45,14 @@ EPOCH_LENGTH: public(immutable(uint256))
 
 # creator (a NodeRegistry, or the owner) -> node id -> token
 token_of: public(HashMap[address, HashMap[uint256, address]])
+# who may create tokens besides the owner (`set_creator`, owner only)
 is_creator: public(HashMap[address, bool])
+# tokens created so far
 token_count: public(uint256)
 
 
+# `create_token`: `creator`'s token for its node id `node_id`, with its first roles and the
+# hash of its legal and asset documents
 event TokenCreated:
     creator: indexed(address)
     node_id: indexed(uint256)
@@ -56,6 +63,7 @@ event TokenCreated:
     documents_hash: bytes32
 
 
+# the owner allowed (status true) or disallowed `account` to create tokens
 event CreatorSet:
     account: indexed(address)
     status: bool

@@ -85,15 +85,20 @@ RECEIVER_FROZEN: constant(uint8) = 3
 SENDER_NOT_VERIFIED: constant(uint8) = 4
 RECEIVER_NOT_VERIFIED: constant(uint8) = 5
 
+# the NodeRegistry id of the node this token is a share of
 node_id: public(immutable(uint256))
+# hash of the legal and asset documents (`set_documents_hash`, admin only)
 documents_hash: public(bytes32)
 # `paused` and `restricted` live in the revenue stream's hot slot, which every balance
 # change reads anyway; `is_frozen` in each account's revenue slot
 identity_registry: public(IIdentityRegistry)
+# compliance agents (freeze, pause, forced transfer, recover) and minters (mint, burn),
+# granted and revoked by the admin (the owner)
 is_agent: public(HashMap[address, bool])
 is_minter: public(HashMap[address, bool])
 
 
+# `admin` granted (status true) or revoked `role` ("agent" or "minter") of `account`
 event RoleSet:
     role: indexed(String[6])
     account: indexed(address)
@@ -101,36 +106,44 @@ event RoleSet:
     admin: indexed(address)
 
 
+# `agent` froze `account`: it can neither send nor receive (ERC-1404 codes 2 and 3)
 event Frozen:
     account: indexed(address)
     agent: indexed(address)
 
 
+# `agent` unfroze `account`
 event Unfrozen:
     account: indexed(address)
     agent: indexed(address)
 
 
+# `agent` stopped every `transfer` and `transferFrom` (ERC-1404 code 1)
 event Paused:
     agent: indexed(address)
 
 
+# `agent` lifted the pause
 event Unpaused:
     agent: indexed(address)
 
 
+# restricted: whether both parties of a balance change must be verified (ERC-1404 codes 4, 5)
 event RestrictedSet:
     restricted: bool
 
 
+# the registry verification is checked against from now on
 event IdentityRegistrySet:
     identity_registry: indexed(address)
 
 
+# the new hash of the legal and asset documents
 event DocumentsHashSet:
     documents_hash: bytes32
 
 
+# `agent` moved `amount` tokens (18 decimals) from `sender` to `receiver`, compliance aside
 event ForcedTransfer:
     agent: indexed(address)
     sender: indexed(address)
@@ -138,6 +151,8 @@ event ForcedTransfer:
     amount: uint256
 
 
+# `agent` moved lost wallet `lost`'s whole balance, `amount` tokens, and unclaimed revenue to
+# `replacement`
 event Recovered:
     agent: indexed(address)
     lost: indexed(address)

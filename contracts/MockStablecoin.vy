@@ -89,20 +89,24 @@ MAX_SUPPLY: constant(uint256) = _BLACKLISTED - 1
 _authorization_used: HashMap[address, HashMap[bytes32, bool]]
 
 
+# the issuer blocked `account` from sending and receiving
 event Blacklisted:
     account: indexed(address)
 
 
+# the issuer unblocked `account`
 event UnBlacklisted:
     account: indexed(address)
 
 
+# `minter` (the issuer) issued `amount` base units to `to`
 event Mint:
     minter: indexed(address)
     to: indexed(address)
     amount: uint256
 
 
+# `burner` (the issuer) redeemed `amount` base units of its own balance
 event Burn:
     burner: indexed(address)
     amount: uint256

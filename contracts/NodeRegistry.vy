@@ -112,6 +112,10 @@ _BELOW_CURSOR: constant(uint256) = (1 << _CURSOR_SHIFT) - 1
 # _request_timing: available_at (bits 0..63) | the epoch it was requested in (64..127)
 _REQUEST_EPOCH_SHIFT: constant(uint256) = 64
 
+# Fixed at deployment: the factory, registry, stablecoin (bonds in its base units) and
+# oracle the registry uses; BOND_DELAY, BOND_WITHDRAWAL_WINDOW and GRACE_PERIOD in seconds;
+# SLASH_BPS, the share of the bond a slash takes, in basis points; GENESIS (unix time,
+# seconds) and EPOCH_LENGTH (seconds), the suite's one epoch clock.
 FACTORY: public(immutable(IComputeFactory))
 IDENTITY_REGISTRY: public(immutable(IIdentityRegistry))
 STABLECOIN: public(immutable(IERC20))
@@ -123,6 +127,7 @@ GRACE_PERIOD: public(immutable(uint256))
 GENESIS: public(immutable(uint256))
 EPOCH_LENGTH: public(immutable(uint256))
 
+# nodes registered so far: ids run from 1 to it
 node_count: public(uint256)
 _profile: HashMap[uint256, uint256]
 _operator: HashMap[uint256, address]

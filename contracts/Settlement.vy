@@ -157,6 +157,9 @@ struct Request:
     available_at: uint256
 
 
+# Fixed at deployment: the stablecoin every amount is in (base units), the NodeRegistry
+# nodes are paid through, and durations in seconds of Settlement's clock (`clock()`):
+# a request's delay and payable window, the longest pause, and a fee change's delay.
 STABLECOIN: public(immutable(IERC20))
 REGISTRY: public(immutable(INodeRegistry))
 WITHDRAWAL_DELAY: public(immutable(uint256))
@@ -164,7 +167,9 @@ WITHDRAWAL_WINDOW: public(immutable(uint256))
 PAUSE_LIMIT: public(immutable(uint256))
 FEE_DELAY: public(immutable(uint256))
 
+# may pause and unpause besides the owner (`set_guardian`); the zero address: none
 guardian: public(address)
+# receives the protocol fee (as earnings) and `skim`'s excess (`set_treasury`)
 treasury: public(address)
 _config: uint256
 _prepaid: HashMap[address, uint256]

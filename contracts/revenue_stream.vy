@@ -83,6 +83,8 @@ _DEBT_MASK: constant(uint256) = _FROZEN - 1
 SENDER_FROZEN_FLAG: constant(uint256) = _FROZEN
 RECEIVER_FROZEN_FLAG: constant(uint256) = _FROZEN >> 1
 
+# Fixed at deployment: the revenue token (amounts in its base units) and the epoch clock
+# (GENESIS: unix time in seconds; EPOCH_LENGTH: seconds, 1 to 2**32).
 STABLECOIN: public(immutable(IERC20))
 GENESIS: public(immutable(uint256))
 EPOCH_LENGTH: public(immutable(uint256))
@@ -111,6 +113,8 @@ struct Advance:
     dust: uint256
 
 
+# revenue released per token unit since deployment, scaled by ACC_PRECISION (10**36), as
+# of `last_update()`
 revenue_per_share: public(uint256)
 _hot: uint256
 _queue: uint256

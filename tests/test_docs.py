@@ -7,6 +7,7 @@ test vectors are what the package's own signing helpers compute.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from eth_account import Account
 from eth_utils import keccak
 
 from computerwa.client.signing import TYPES, Domain, digest, typed_data
-from computerwa.client.vouchers import Voucher, payment_nonce, sign_voucher
+from computerwa.client.vouchers import SKIP_REASONS, Voucher, payment_nonce, sign_voucher
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = (ROOT / "docs" / "SPEC.md").read_text()
@@ -67,3 +68,86 @@ def test_signing_md_voucher_vector_is_the_helpers():
     assert f"compact r, vs    0x{r.hex()},\n                 0x{vs.hex()}" in vector
     salt = b"\x11" * 32
     assert f"payment_nonce(1, salt) =\n0x{payment_nonce(1, salt).hex()}" in vector
+
+
+# --- NatSpec of the integrator surface (issue #18) ---------------------------------------------
+INTERFACES = sorted((ROOT / "interfaces").glob("I*.vyi"))
+DEPLOYABLE = [p for p in CONTRACTS if p.stem != "MockStablecoin"]
+DECLARATION = re.compile(r"^def (\w+)\(.*?\)(?: -> [^:]+)?:\n(\s*)(\S+)", re.M | re.S)
+EVENT_OR_STRUCT = re.compile(r"^(?:event|struct) (\w+):", re.M)
+
+
+@pytest.mark.parametrize("path", INTERFACES, ids=lambda p: p.stem)
+def test_every_interface_function_has_natspec(path):
+    undocumented = [name for name, _, first in DECLARATION.findall(path.read_text()) if first != '"""']
+    assert not undocumented, f"{path.name}: no docstring in {undocumented}"
+
+
+@pytest.mark.parametrize("path", [*INTERFACES, *CONTRACTS], ids=lambda p: p.name)
+def test_every_event_and_struct_is_commented(path):
+    lines = path.read_text().splitlines()
+    bare = [
+        match.group(1)
+        for match in EVENT_OR_STRUCT.finditer(path.read_text())
+        if not lines[path.read_text()[: match.start()].count("\n") - 1].startswith("#")
+    ]
+    assert not bare, f"{path.name}: no comment above {bare}"
+
+
+@pytest.mark.parametrize("path", DEPLOYABLE, ids=lambda p: p.stem)
+def test_every_public_variable_of_a_contract_is_commented(path):
+    lines = path.read_text().splitlines()
+    public = [i for i, line in enumerate(lines) if re.match(r"^\w+: public\(", line)]
+    # a comment above it, or above the block of public declarations it belongs to
+    bare = []
+    for i in public:
+        j = i - 1
+        while j >= 0 and re.match(r"^\w+: public\(", lines[j]):
+            j -= 1
+        if not lines[j].startswith("#"):
+            bare.append(lines[i].split(":")[0])
+    assert not bare, f"{path.name}: no comment above {bare}"
+
+
+NAMED_CONSTANT = re.compile(r"^#\s+([A-Z_]+): constant\((uint8)\) = (\d+)", re.M)
+CONSTANT = re.compile(r"^([A-Z_]+): constant\((uint8)\) = (\d+)", re.M)
+
+
+@pytest.mark.parametrize(
+    ("interface", "contract", "names"),
+    [
+        ("ISettlement", "Settlement", {"EXPIRED", "NOTHING_DUE", "UNKNOWN_NODE", "INVALID_SIGNATURE", "UNDERFUNDED"}),
+        ("INodeRegistry", "NodeRegistry", {"ACTIVE", "PAUSED", "RETIRED"}),
+        (
+            "IERC1404",
+            "ComputeToken",
+            {"SUCCESS", "PAUSED", "SENDER_FROZEN", "RECEIVER_FROZEN", "SENDER_NOT_VERIFIED", "RECEIVER_NOT_VERIFIED"},
+        ),
+    ],
+)
+def test_interface_named_constants_are_the_contracts(interface, contract, names):
+    documented = {
+        name: (kind, int(value))
+        for name, kind, value in NAMED_CONSTANT.findall((ROOT / "interfaces" / f"{interface}.vyi").read_text())
+    }
+    defined = {
+        name: (kind, int(value))
+        for name, kind, value in CONSTANT.findall((ROOT / "contracts" / f"{contract}.vy").read_text())
+    }
+    assert set(documented) == names
+    assert documented == {name: defined[name] for name in names}
+
+
+def test_skip_reasons_of_the_interface_are_the_clients():
+    documented = dict(
+        (name, int(value))
+        for name, _, value in NAMED_CONSTANT.findall((ROOT / "interfaces" / "ISettlement.vyi").read_text())
+    )
+    assert sorted(documented.values()) == sorted(SKIP_REASONS)
+
+
+def test_erc1404_interface_is_computetokens_abi():
+    abi = json.loads((ROOT / "interfaces" / "ComputeToken.json").read_text())
+    functions = {item["name"]: [i["type"] for i in item["inputs"]] for item in abi if item["type"] == "function"}
+    assert functions["detect_transfer_restriction"] == ["address", "address", "uint256"]
+    assert functions["message_for_transfer_restriction"] == ["uint8"]

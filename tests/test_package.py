@@ -42,8 +42,10 @@ def test_the_wheel_holds_every_room_and_the_abis(wheel):
         assert f"computerwa/{room}/__init__.py" in names
     for path in (ROOT / "computerwa").rglob("*.py"):
         assert path.relative_to(ROOT).as_posix() in names, f"{path} is not in the wheel"
-    for path in (ROOT / "interfaces").iterdir():
-        assert f"computerwa/abi/{path.name}" in names, f"{path.name} is not in the wheel"
+    for path in (ROOT / "interfaces").rglob("*"):
+        if path.is_file():
+            relative = path.relative_to(ROOT / "interfaces").as_posix()
+            assert f"computerwa/abi/{relative}" in names, f"{relative} is not in the wheel"
 
 
 def test_the_wheel_declares_its_dependencies_and_extras(wheel):
@@ -75,6 +77,12 @@ def test_the_installed_wheel_imports_outside_the_checkout(wheel, tmp_path):
         "from computerwa.client.abi import load_abi, abi_names\n"
         f"assert computerwa.__file__.startswith({str(home)!r}), computerwa.__file__\n"
         "assert 'Settlement' in abi_names() and any(i.get('name') == 'settle' for i in load_abi('Settlement'))\n"
+        "from computerwa.client.abi import load_typed_data\n"
+        "assert 'computerwa.ethpm' not in abi_names()\n"
+        "assert load_typed_data('Voucher')['domain']['name'] == 'ComputeRWA Settlement'\n"
+        "import importlib.resources as r, json\n"
+        "package = json.loads((r.files('computerwa.abi') / 'computerwa.ethpm.json').read_text())\n"
+        "assert package['manifest'] == 'ethpm/3' and 'Settlement' in package['contractTypes']\n"
         "print('ok')\n"
     )
     result = subprocess.run([python, "-c", script], cwd=tmp_path, capture_output=True, text=True)

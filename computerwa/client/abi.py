@@ -5,6 +5,9 @@ They ship inside the package as `computerwa.abi` (the wheel maps the repository'
 
     from computerwa.client.abi import load_abi
     settlement = web3.eth.contract(address, abi=load_abi("Settlement"))
+
+Beside them: the EthPM v3 manifest (`computerwa.ethpm.json`) and an EIP-712 template per
+signed message (`typed-data/<PrimaryType>.json`, `load_typed_data`).
 """
 
 from __future__ import annotations
@@ -26,7 +29,11 @@ def _folder() -> Traversable:
 
 def abi_names() -> list[str]:
     """The contracts whose ABI ships with the package, by name."""
-    return sorted(entry.name.removesuffix(".json") for entry in _folder().iterdir() if entry.name.endswith(".json"))
+    return sorted(
+        entry.name.removesuffix(".json")
+        for entry in _folder().iterdir()
+        if entry.name.endswith(".json") and not entry.name.endswith(".ethpm.json")
+    )
 
 
 def load_abi(contract: str) -> list[dict[str, Any]]:
@@ -34,4 +41,14 @@ def load_abi(contract: str) -> list[dict[str, Any]]:
     entry = _folder() / f"{contract}.json"
     if not entry.is_file():
         raise KeyError(f"no ABI for {contract!r}: one of {', '.join(abi_names())}")
+    return json.loads(entry.read_text())
+
+
+def load_typed_data(primary_type: str) -> dict[str, Any]:
+    """The EIP-712 template of a signed message ("Voucher", "PerformanceReport",
+    "TransferWithAuthorization", "ReceiveWithAuthorization", "CancelAuthorization", "Permit"):
+    fill in its `null`s and pass it to `eth_account.messages.encode_typed_data(full_message=...)`."""
+    entry = _folder() / "typed-data" / f"{primary_type}.json"
+    if not entry.is_file():
+        raise KeyError(f"no typed-data template for {primary_type!r}")
     return json.loads(entry.read_text())

@@ -8,6 +8,8 @@ from pathlib import Path
 from computerwa.evm.artifacts import Artifact, load_artifacts, project_root
 
 INTERFACES = Path("interfaces")
+# the EthPM package beside the ABIs (computerwa.tooling.package_export), not an ABI
+PACKAGE_MANIFEST = "computerwa.ethpm.json"
 # contracts/mocks/: test doubles, not for integrators
 TEST_ONLY = frozenset({"MockFalseToken", "MockFeeToken", "MockMulticall", "MockSilentToken", "MockWallet"})
 
@@ -28,7 +30,7 @@ def write_abis(root: Path | None = None) -> list[Path]:
     folder.mkdir(exist_ok=True)
     wanted = rendered_abis(load_artifacts(root))
     for stale in folder.glob("*.json"):
-        if stale.name not in wanted:
+        if stale.name not in wanted and stale.name != PACKAGE_MANIFEST:
             stale.unlink()
     written = []
     for name, text in wanted.items():
