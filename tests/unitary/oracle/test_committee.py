@@ -283,6 +283,8 @@ def test_oracle_offers_its_interface_and_no_renounce(artifacts):
     functions = {item["name"] for item in abi if item["type"] == "function"}
     assert functions == {
         "submit",
+        "report_digest",
+        "dry_run_report",
         "report",
         "latest",
         "is_fresh",
