@@ -616,78 +616,78 @@ _BOUND = (
 )
 _UNSIGNED = "an unsigned value is never below 0: `<= 0` is `== 0`"
 JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
-    ("AttestationOracle", 168, "previous: uint256 = 0", "previous: uint256 = 1"): (
+    ("AttestationOracle", 173, "previous: uint256 = 0", "previous: uint256 = 1"): (
         "the first signer must exceed 1 instead of 0: a failed recovery (0) is refused either way, and address 0x...01"
         " (a precompile) has no key"
     ),
-    ("AttestationOracle", 177, "member: uint256 = 0", "member: uint256 = 1"): (
+    ("AttestationOracle", 182, "member: uint256 = 0", "member: uint256 = 1"): (
         "the initial value is read only when the walk is already at the end, where `position < count` fails the assert"
         " first"
     ),
-    ("AttestationOracle", 182, "if member >= signer:", "if member == signer:"): (
+    ("AttestationOracle", 187, "if member >= signer:", "if member == signer:"): (
         "the merge walk then passes members above the signer up to the end of the committee, where `position < count` "
         "fails the same assert with the same reason; a member equal to it stops both"
     ),
-    ("AttestationOracle", 187, "position += 1", "position *= 1"): (
+    ("AttestationOracle", 192, "position += 1", "position *= 1"): (
         "(after a match) the next signer, strictly above this member, steps past it in the walk's first iteration: one"
         " iteration more, same result"
     ),
     (
         "AttestationOracle",
-        156,
+        159,
         'assert self._reports[report.node_id][report.epoch] == 0, "oracle: epoch already reported"',
         'assert self._reports[report.node_id][report.epoch] <= 0, "oracle: epoch already reported"',
     ): _UNSIGNED,
-    ("AttestationOracle", 236, "if latest_plus_one == 0:", "if latest_plus_one <= 0:"): _UNSIGNED,
-    ("AttestationOracle", 254, "if latest_plus_one == 0:", "if latest_plus_one <= 0:"): _UNSIGNED,
-    ("ComputeFactory", 97, "name: String[25],", "name: String[(25+1)],"): _BOUND,
-    ("ComputeFactory", 98, "symbol: String[5],", "symbol: String[(5+1)],"): _BOUND,
-    ("ComputeToken", 527, "if code == PAUSED:", "if code <= PAUSED:"): (
+    ("AttestationOracle", 321, "if latest_plus_one == 0:", "if latest_plus_one <= 0:"): _UNSIGNED,
+    ("AttestationOracle", 339, "if latest_plus_one == 0:", "if latest_plus_one <= 0:"): _UNSIGNED,
+    ("ComputeFactory", 105, "name: String[25],", "name: String[(25+1)],"): _BOUND,
+    ("ComputeFactory", 106, "symbol: String[5],", "symbol: String[(5+1)],"): _BOUND,
+    ("ComputeToken", 542, "if code == PAUSED:", "if code <= PAUSED:"): (
         "`_message` tests SUCCESS (0) first: past it, code <= 1 means code == PAUSED"
     ),
     (
         "revenue_stream",
-        428,
+        432,
         "self._account[account] = self._with_debt(slot, unsafe_add(slot, unsafe_mul(amount, acc)))",
         "self._account[account] = self._with_debt(slot, unsafe_add(slot, unsafe_mul ( acc,amount)))",
     ): ("unsafe_mul commutes"),
     (
         "revenue_stream",
-        499,
+        503,
         "def _accrued(slot: uint256, balance: uint256, acc: uint256) -> uint256:",
         "def _accrued(slot: uint256 , acc: uint256, balance: uint256) -> uint256:",
     ): ("the two swapped parameters are used only as unsafe_mul(balance, acc), which commutes"),
-    ("revenue_stream", 590, "released: uint256 = 0", "released: uint256 = (0+1)"): (
+    ("revenue_stream", 594, "released: uint256 = 0", "released: uint256 = (0+1)"): (
         "`_advance` assigns `released` on every path before reading it (Vyper requires the initializer)"
     ),
-    ("MockStablecoin", 133, "self._check_parties(msg.sender, to)", "self._check_parties ( to,msg.sender)"): _SYMMETRIC,
-    ("MockStablecoin", 148, "self._check_parties(owner, to)", "self._check_parties ( to,owner)"): _SYMMETRIC,
-    ("MockStablecoin", 189, "self._check_parties(owner, spender)", "self._check_parties ( spender,owner)"): _SYMMETRIC,
-    ("MockStablecoin", 416, "self._check_parties(from_, to)", "self._check_parties ( to,from_)"): _SYMMETRIC,
+    ("MockStablecoin", 137, "self._check_parties(msg.sender, to)", "self._check_parties ( to,msg.sender)"): _SYMMETRIC,
+    ("MockStablecoin", 152, "self._check_parties(owner, to)", "self._check_parties ( to,owner)"): _SYMMETRIC,
+    ("MockStablecoin", 193, "self._check_parties(owner, spender)", "self._check_parties ( spender,owner)"): _SYMMETRIC,
+    ("MockStablecoin", 420, "self._check_parties(from_, to)", "self._check_parties ( to,from_)"): _SYMMETRIC,
     (
         "MockStablecoin",
-        455,
+        459,
         "def _check_parties(sender: address, receiver: address):",
         "def _check_parties ( receiver: address,sender: address):",
     ): _SYMMETRIC,
     (
         "NodeRegistry",
-        302,
+        307,
         "assert (profile >> _STATUS_SHIFT) & constants.UINT8_MASK != convert(RETIRED, uint256), "
         '"registry: node is retired"',
         "assert (profile >> _STATUS_SHIFT) & constants.UINT8_MASK < convert(RETIRED, uint256), "
         '"registry: node is retired"',
     ): ("a registered node's status is 1, 2 or 3 (set_status refuses others): below 3 is not 3"),
-    ("Settlement", 331, "due: uint256 = 0", "due: uint256 = 1"): (
+    ("Settlement", 336, "due: uint256 = 0", "due: uint256 = 1"): (
         "`due` is read only when no skip reason was found, and that path assigns it first (Vyper requires the "
         "initializer)"
     ),
-    ("Settlement", 1084, "share_bps: uint256 = 0", "share_bps: uint256 = (0+1)"): (
+    ("Settlement", 1203, "share_bps: uint256 = 0", "share_bps: uint256 = (0+1)"): (
         "`_lookup` overwrites it with the registry's answer before any read (Vyper requires the initializer)"
     ),
     (
         "NodeRegistry",
-        238,
+        243,
         'assert len(self._region_nodes[region_key]) < MAX_NODES_PER_REGION, "registry: region is full"',
         'assert len(self._region_nodes[region_key]) != MAX_NODES_PER_REGION, "registry: region is full"',
     ): (
@@ -696,7 +696,7 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "NodeRegistry",
-        236,
+        241,
         'assert listed < MAX_NODES_PER_OPERATOR_IN_REGION, "registry: operator has 16 nodes in the region"',
         'assert listed != MAX_NODES_PER_OPERATOR_IN_REGION, "registry: operator has 16 nodes in the region"',
     ): (
@@ -705,7 +705,7 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "NodeRegistry",
-        489,
+        494,
         'assert held > owed, "registry: nothing to skim"',
         'assert held != owed, "registry: nothing to skim"',
     ): (
@@ -723,17 +723,17 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "Settlement",
-        325,
+        330,
         "if k == 0 or k > len(payees) or payees[k - 1].node_id != voucher.node_id:",
         "if k <= 0 or k > len(payees) or payees[k - 1].node_id != voucher.node_id:",
     ): _UNSIGNED,
-    ("Settlement", 374, "return 0", "pass"): (
+    ("Settlement", 379, "return 0", "pass"): (
         "with nothing due no payee has an amount: the loop pays nobody, `_book` writes the `_config` slot back "
         "unchanged (no fee, nothing paid out), and `total` (0) is returned; the early return saves gas only"
     ),
     (
         "Settlement",
-        507,
+        512,
         'assert held > owed, "settlement: nothing to skim"',
         'assert held != owed, "settlement: nothing to skim"',
     ): (
@@ -750,35 +750,35 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
         "the queue's marker bit moves from 255 to 254, the top bit of the owed half; what is owed stays far "
         "below 2**126 (every base unit the token holds) and every read and write goes through the same constant"
     ),
-    ("revenue_stream", 590, "released: uint256 = 0", "released: uint256 = 1"): (
+    ("revenue_stream", 594, "released: uint256 = 0", "released: uint256 = 1"): (
         "`_advance` assigns `released` on every path before reading it (Vyper requires the initializer)"
     ),
-    ("revenue_stream", 601, "if released == 0:", "if released <= 0:"): _UNSIGNED,
+    ("revenue_stream", 605, "if released == 0:", "if released <= 0:"): _UNSIGNED,
     (
         "revenue_stream",
-        612,
+        616,
         "released = unsafe_add(released, unsafe_div(unsafe_mul(rate, elapsed), length))",
         "released = unsafe_add(released, unsafe_div(unsafe_mul ( elapsed,rate), length))",
     ): "unsafe_mul commutes",
     (
         "ComputeToken",
-        491,
+        506,
         "if not staticcall registry.are_verified(sender, receiver):",
         "if not staticcall registry.are_verified ( receiver,sender):",
     ): "`are_verified` is symmetric: both verified until the earlier expiry",
-    ("ComputeToken", 529, "if code == SENDER_FROZEN:", "if code <= SENDER_FROZEN:"): (
+    ("ComputeToken", 544, "if code == SENDER_FROZEN:", "if code <= SENDER_FROZEN:"): (
         "`_message` tests SUCCESS (0) and PAUSED (1) first: past them, code <= 2 means code == SENDER_FROZEN"
     ),
-    ("ComputeToken", 535, "if code == RECEIVER_NOT_VERIFIED:", "if code <= RECEIVER_NOT_VERIFIED:"): (
+    ("ComputeToken", 550, "if code == RECEIVER_NOT_VERIFIED:", "if code <= RECEIVER_NOT_VERIFIED:"): (
         "`_message` tests the codes 0 to 4 first: past them, code <= 5 means code == RECEIVER_NOT_VERIFIED"
     ),
     (
         "revenue_stream",
-        404,
+        408,
         "debt: uint256 = unsafe_mul(amount, now.acc)",
         "debt: uint256 = unsafe_mul ( now.acc,amount)",
     ): "unsafe_mul commutes",
-    ("revenue_stream", 676, "return 0", "pass"): (
+    ("revenue_stream", 680, "return 0", "pass"): (
         "`streaming` is the only caller and passes the epoch of the timestamp, so `start <= timestamp`: the early "
         "return is taken only at `timestamp == start`, where the general formula releases `min(0, L) = 0` too"
     ),
