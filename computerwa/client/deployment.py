@@ -6,8 +6,8 @@ deployment again.
 `deployments/<ecosystem>-<network>.json` on a live network (`ethereum-sepolia.json`), and
 `deployments/<ecosystem>-<network>-<provider>.json` on a local one, whose providers are
 different chains (`ethereum-local-foundry.json` for Anvil, `ethereum-local-test.json` for
-Ape's embedded chain). A record (`RECORD_SCHEMA`) holds the chain id, the first block of the
-deployment, the deployer, the commit it was built from, every contract's address,
+Ape's embedded chain). A record (`RECORD_SCHEMA`) holds the chain id and genesis hash, the
+first block of the deployment and its hash, the deployer, the commit it was built from, every contract's address,
 transaction, block, contract type and runtime code hash, the stablecoin as what it is (a
 deployed MockStablecoin, or the configured external token), the roles and the committee as
 deployed, the configuration and the ownership handovers still to be accepted.

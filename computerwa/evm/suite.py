@@ -377,9 +377,15 @@ def deploy_with_record(
         fee_delay=suite.settings["fee_delay"],
         roles=roles,
     )
+    for entry in record_contracts.values():
+        entry["block_hash"] = None if entry["block"] is None else chain.blocks[entry["block"]].hash.to_0x_hex()
+    deploy_block = min(entry["block"] for entry in record_contracts.values() if entry["block"] is not None)
     record = {
         "chain_id": chain.chain_id,
-        "deploy_block": min(entry["block"] for entry in record_contracts.values() if entry["block"] is not None),
+        # the chain's BIP-122 identity (EthPM keys a deployment by it: computerwa.tooling.package_export)
+        "genesis_hash": chain.blocks[0].hash.to_0x_hex(),
+        "deploy_block": deploy_block,
+        "block_hash": chain.blocks[deploy_block].hash.to_0x_hex(),
         "deployer": deployer.address,
         **commit,
         "contracts": record_contracts,

@@ -59,12 +59,14 @@ def committed_deployments(root: Path | None = None) -> dict[str, dict[str, Any]]
         )
         deployments[uri] = {
             name: {
-                "contractType": "ComputeToken" if name == "ComputeTokenBlueprint" else name,
+                "contractType": entry["contract_type"],
                 "address": entry["address"],
                 **({"transaction": entry["tx_hash"]} if entry.get("tx_hash") else {}),
                 **({"block": entry["block_hash"]} if entry.get("block_hash") else {}),
             }
             for name, entry in record["contracts"].items()
+            # a configured stablecoin (USDC) is not a contract type of this package
+            if entry.get("contract_type")
         }
     return deployments
 

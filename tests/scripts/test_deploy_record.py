@@ -86,6 +86,11 @@ def test_a_local_record_says_what_was_deployed_and_prints_the_demo_keys(backend,
             assert entry["tx_hash"] and entry["block"] >= record["deploy_block"]
             assert chain.provider.get_receipt(entry["tx_hash"]).gas_used == entry["gas_used"] > 0
         assert record["contracts"]["Stablecoin"]["contract_type"] == "MockStablecoin"
+        # the chain's BIP-122 identity, which EthPM keys a published deployment by
+        assert record["genesis_hash"] == chain.blocks[0].hash.to_0x_hex()
+        assert record["block_hash"] == chain.blocks[record["deploy_block"]].hash.to_0x_hex()
+        for entry in record["contracts"].values():
+            assert entry["block_hash"] == chain.blocks[entry["block"]].hash.to_0x_hex()
         assert record["contracts"]["ComputeTokenBlueprint"]["contract_type"] == "ComputeToken"
         assert record["contracts"]["Settlement"]["contract_type"] == "Settlement"
         committee = record["committee"]
@@ -116,6 +121,7 @@ def test_a_live_record_names_the_external_stablecoin_and_prints_no_key(backend, 
             "block": None,
             "gas_used": None,
             "contract_type": None,
+            "block_hash": None,
             "code_hash": "0x" + keccak(bytes(chain.provider.get_code(stablecoin.address))).hex(),
         }
         assert record["committee"]["demo"] is False
@@ -134,3 +140,44 @@ def test_every_section_of_the_example_config_loads_with_its_own_usdc():
     stablecoins = {name: load_config(name, False, path)["stablecoin"] for name in sections}
     assert len(set(stablecoins.values())) == len(sections)
     assert stablecoins["base:sepolia"] == "0x036CbD53842c5426634e7929541eC2318f3dCF7e"
+
+
+@pytest.mark.ape_only
+def test_a_published_live_record_becomes_the_packages_deployment(backend, deploy_script, tmp_path, capsys):
+    """A live record committed to deployments/ is published in the EthPM manifest under its
+    chain's BIP-122 URI, every contract of ours with its type, transaction and block; a
+    configured stablecoin (not a contract type of the package) is left out."""
+    from ape import accounts, chain, project
+    from ethpm_types import ContractInstance
+
+    from computerwa.tooling.package_export import committed_deployments
+
+    snapshot = chain.provider.snapshot()
+    try:
+        deployer = accounts.test_accounts[ACCOUNTS_OF["customer"]]
+        played = {name: accounts.test_accounts[ACCOUNTS_OF[who]] for name, who in PLAYED_BY.items()}
+        stablecoin = project.MockStablecoin.deploy("USD", "USD", sender=deployer)
+        path = live(tmp_path, {n: a.address for n, a in played.items()}, stablecoin=stablecoin.address)
+        published = tmp_path / "project"
+        (published / "deployments").mkdir(parents=True)
+        (published / "ape-config.yaml").write_text("name: published\n")
+        out = published / "deployments" / "ethereum-sepolia.json"
+        deploy_script.run(ETHEREUM, SEPOLIA, chain.provider, deployer, path, out, True)
+        capsys.readouterr()
+        record = yaml.safe_load(out.read_text())
+        deployments = committed_deployments(published)
+        uri = f"blockchain://{record['genesis_hash'][2:]}/block/{record['block_hash'][2:]}"
+        assert list(deployments) == [uri]
+        instances = deployments[uri]
+        assert set(instances) == set(CONTRACTS) - {"Stablecoin"}
+        for name, instance in instances.items():
+            entry = record["contracts"][name]
+            assert instance == {
+                "contractType": entry["contract_type"],
+                "address": entry["address"],
+                "transaction": entry["tx_hash"],
+                "block": entry["block_hash"],
+            }
+            ContractInstance.model_validate(instance)
+    finally:
+        chain.provider.restore(snapshot)
