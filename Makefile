@@ -54,7 +54,8 @@ coverage: compile
 
 # mutation score of every contract: universalmutator's mutants, compiled, bytecode-equivalent ones
 # filtered, the fast suites run against each on 2 cores (~27 min); reports/mutation/.
-# Options: make mutation ARGS="--contract Settlement --sample 100 --seed 2"
+# Options: make mutation ARGS="--contract Settlement --sample 100 --seed 2"; ARGS=--properties-only scores
+# the state machines alone (issue #22; reports/mutation-properties/)
 mutation: compile
 	python -m computerwa.tooling.mutation $(ARGS)
 

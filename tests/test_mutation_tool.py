@@ -85,6 +85,20 @@ def test_every_contract_and_module_is_a_target(mutate):
         assert all((ROOT / test).exists() for test in target.tests)
 
 
+def test_properties_only_scores_every_target_with_state_machines_alone(mutate):
+    """--properties-only (issue #22): each target's mutants meet only the machines that deploy it."""
+    machines = set(mutate.MACHINES.values())
+    assert machines == {str(p.relative_to(ROOT)) for p in (ROOT / "tests/fuzz/stateful").glob("test_*_machine.py")}
+    for target in mutate.TARGETS.values():
+        assert target.machines, f"{target.name} has no machine to score it"
+        assert set(target.machines) <= machines
+        # the unit-test campaign runs the same machines after the unit tests
+        assert set(target.machines) & set(target.tests)
+    own = {"AttestationOracle": "oracle", "NodeRegistry": "registry", "Settlement": "settlement"}
+    for name, machine in own.items():
+        assert mutate.TARGETS[name].machines[0] == mutate.MACHINES[machine]
+
+
 @pytest.mark.parametrize(
     ("returncode", "output", "status", "killed_by"),
     [

@@ -4,6 +4,7 @@
     python -m computerwa.tooling.mutation [--contract NAME ...] [--sample N] [--seed S] [--jobs 2] [--timeout S]
     python -m computerwa.tooling.mutation --rerun-survivors          # after adding tests: the survivors again
     python -m computerwa.tooling.mutation --contract IdentityRegistry --sample 5 --out reports/mutation-smoke  # CI
+    python -m computerwa.tooling.mutation --properties-only           # the state machines alone (issue #22)
 
 For each target (every `contracts/*.vy` contract and the `revenue_stream` module, whose mutants
 are compiled through ComputeToken; never `contracts/mocks/`):
@@ -39,6 +40,11 @@ are compiled through ComputeToken; never `contracts/mocks/`):
 `--rerun-survivors` re-tests the survivors, judged equivalents and errors of the existing reports
 (after tests were added: a kill stands); it refuses a report of another seed or of another build
 of the target (any change to what the target compiles from).
+
+`--properties-only` scores the property suite alone: each target's mutants run against the state
+machines that deploy it (PROPERTY_MACHINES, no unit test, no ABI pin), at the `mutation` profile's
+budget (200 examples x 50 steps per machine, no shrinking), into reports/mutation-properties/; the
+exit status is 1 below PROPERTIES_SCORE (85%) there.
 
 Not an `ape run` script (it starts its own pytest sessions): run it with the project's
 virtualenv and `vyper` on PATH (`make mutation` does).
@@ -77,6 +83,8 @@ SEED = 1
 JOBS = 2
 TIMEOUT = 180  # seconds per mutant; a run that takes longer counts as killed
 TARGET_SCORE = 0.9  # issue #8: the exit status is 1 when a target scores below it
+PROPERTIES_SCORE = 0.85  # issue #22: the state machines alone, per target
+PROPERTIES_OUT = Path("reports") / "mutation-properties"
 
 # universalmutator's own rule set for a `.vy` file (genmutants.py: universal + language + python + solidity)
 RULES = ["universal.rules", "vyper.rules", "python.rules", "solidity.rules"]
@@ -85,6 +93,7 @@ UNIT = "tests/unitary/"
 MACHINES = {
     "token": "tests/fuzz/stateful/test_compute_token_machine.py",
     "oracle": "tests/fuzz/stateful/test_oracle_machine.py",
+    "registry": "tests/fuzz/stateful/test_registry_machine.py",
     "settlement": "tests/fuzz/stateful/test_settlement_machine.py",
     "stablecoin": "tests/fuzz/stateful/test_stablecoin_machine.py",
 }
@@ -96,6 +105,7 @@ class Target:
     source: str  # the mutated file
     compiled: str  # the contract built from it (a module is built through the contract that initializes it)
     tests: tuple[str, ...]  # in the order they run: own unit area, the other areas deploying it, machines
+    machines: tuple[str, ...] = ()  # --properties-only: the state machines that deploy it (PROPERTY_MACHINES)
 
 
 def _tests(*areas: str, machines: tuple[str, ...]) -> tuple[str, ...]:
@@ -154,7 +164,7 @@ TARGETS = {
             "NodeRegistry",
             "contracts/NodeRegistry.vy",
             "NodeRegistry",
-            _tests("registry", "settlement", machines=("settlement",)),
+            _tests("registry", "settlement", machines=("registry", "settlement")),
         ),
         Target(
             "Settlement",
@@ -163,6 +173,26 @@ TARGETS = {
             _tests("settlement", machines=("settlement",)),
         ),
     )
+}
+
+
+# --properties-only: the machines that deploy each target, the target's own first (issue #22's score of
+# the state machines alone); a module counts through the contract built from it
+PROPERTY_MACHINES = {
+    "AttestationOracle": ("oracle", "registry", "settlement"),
+    "ComputeFactory": ("token", "settlement"),
+    "constants": ("oracle", "registry", "settlement"),
+    "ComputeToken": ("token", "settlement"),
+    "revenue_stream": ("token", "settlement"),
+    "IdentityRegistry": ("token", "settlement"),
+    "MockStablecoin": ("stablecoin", "token", "settlement"),
+    "NodeRegistry": ("registry", "settlement"),
+    "Settlement": ("settlement",),
+}
+assert set(PROPERTY_MACHINES) == set(TARGETS), "every target names the machines that score it alone"
+TARGETS = {
+    name: Target(t.name, t.source, t.compiled, t.tests, tuple(MACHINES[m] for m in PROPERTY_MACHINES[name]))
+    for name, t in TARGETS.items()
 }
 
 
@@ -506,13 +536,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=SEED, help=f"sampling and Hypothesis seed (default {SEED})")
     parser.add_argument("--jobs", type=int, default=JOBS, help=f"parallel workers (default {JOBS})")
     parser.add_argument("--timeout", type=int, default=TIMEOUT, help=f"seconds per mutant (default {TIMEOUT})")
-    parser.add_argument("--out", type=Path, default=OUT, help="report folder (default reports/mutation)")
+    parser.add_argument("--out", type=Path, default=None, help=f"report folder (default {OUT})")
+    parser.add_argument(
+        "--properties-only",
+        action="store_true",
+        help=f"score the state machines alone (default out {PROPERTIES_OUT}, target {PROPERTIES_SCORE:.0%%})",
+    )
     parser.add_argument(
         "--rerun-survivors",
         action="store_true",
         help="re-test only the survivors (judged equivalent and errors included) of the existing reports",
     )
     args = parser.parse_args(argv)
+    if args.out is None:
+        args.out = PROPERTIES_OUT if args.properties_only else OUT
+    threshold = PROPERTIES_SCORE if args.properties_only else TARGET_SCORE
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
 
@@ -534,6 +572,8 @@ def main(argv: list[str] | None = None) -> int:
         baselines: dict[tuple[str, ...], dict] = {}
         for name in names:
             target = TARGETS[name]
+            if args.properties_only:
+                target = Target(target.name, target.source, target.compiled, target.machines, target.machines)
             path = out / f"{name}.json"
             lines = (ROOT / target.source).read_text().splitlines(keepends=True)
             reference, reference_abi = references[target.compiled]
@@ -568,6 +608,7 @@ def main(argv: list[str] | None = None) -> int:
                     "sample": args.sample,
                     "rules": RULES,
                     "tests": list(target.tests),
+                    "properties_only": args.properties_only,
                     "generated": generated,
                     "on_code_lines": len(candidates),
                     "mutants": entries,
@@ -595,9 +636,9 @@ def main(argv: list[str] | None = None) -> int:
         for e in json.loads((out / f"{name}.json").read_text())["mutants"]:
             if e["status"] in ("survived", "error"):
                 log(f"{e['status']}: {name} line {e['line']} ({e['rule']}){' ' + e.get('error', '')}\n{e['diff']}")
-    failing = [r["target"] for r in rows if r["score"] is None or r["score"] < TARGET_SCORE]
+    failing = [r["target"] for r in rows if r["score"] is None or r["score"] < threshold]
     if failing:
-        log(f"below the {TARGET_SCORE:.0%} target (or no testable mutant): {', '.join(failing)}")
+        log(f"below the {threshold:.0%} target (or no testable mutant): {', '.join(failing)}")
     return 1 if failing else 0
 
 
