@@ -90,9 +90,10 @@ def install_assertion_rewriting(package: str = "tests") -> bool:
 
 
 # --- what a campaign returns ---------------------------------------------------------------------
-class Stop(BaseException):
-    """Ends a campaign early (time budget, --fail-fast elsewhere, an interrupt): not a failure,
-    so Hypothesis lets it through."""
+class Stop(KeyboardInterrupt):
+    """Ends a campaign early (time budget, --fail-fast elsewhere, an interrupt): Hypothesis lets a
+    KeyboardInterrupt through at once, without recording the test case (any other exception
+    would be a failure)."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -148,7 +149,8 @@ class Failure:
 
     @property
     def signature(self) -> tuple[str, str]:
-        return self.error_type, self.message.splitlines()[0] if self.message else ""
+        """What makes two failures distinct, as for Hypothesis: the exception's type and origin."""
+        return self.error_type, self.location
 
     def portable(self) -> Failure:
         """A copy without the exception object (for another process)."""
@@ -467,6 +469,7 @@ class Progress:
 
     def line(self) -> str:
         failing = f", {self.failing} failure(s) found, shrinking" if self.failing else ""
+        failing = failing.replace("1 failure(s)", "a failure")
         return (
             f"  {self.label}: {self.count:,} test cases ({self.examples:,} examples asked){failing}, "
             f"{self.elapsed():.0f} s"
@@ -526,7 +529,6 @@ def run_campaign(
     with what was found so far (unshrunk)."""
     global _ACTIVE
     from hypothesis import HealthCheck, Phase, Verbosity, settings
-    from hypothesis import seed as hypothesis_seed
     from hypothesis.database import DirectoryBasedExampleDatabase
     from hypothesis.stateful import get_state_machine_test
 
@@ -556,8 +558,11 @@ def run_campaign(
         verbosity=Verbosity.normal,
         suppress_health_check=list(HealthCheck),
     )
-    # Hypothesis only calls the "class" to make a machine: a factory will do (as in tests/)
-    test = hypothesis_seed(seed)(get_state_machine_test(counted, settings=campaign_settings))  # type: ignore[arg-type]
+    # Hypothesis only calls the "class" to make a machine: a factory will do (as in tests/).
+    # The seed as @seed sets it, without @seed's database=None (a seeded rerun replays the
+    # failures saved under this campaign's own key first, then the seed's examples).
+    test = get_state_machine_test(counted, settings=campaign_settings)  # type: ignore[arg-type]
+    test._hypothesis_internal_use_seed = seed  # type: ignore[attr-defined]
     test._hypothesis_internal_database_key = database_key(label)  # type: ignore[attr-defined]
     checks = _checks_counter()
     checks_before = Counter(checks) if checks is not None else Counter()
