@@ -133,11 +133,13 @@ def _positive_seconds(ctx, param, value):
 @click.option("--steps", default=50, show_default=True, callback=_positive, help="steps per example, at most")
 @click.option("--seed", type=click.IntRange(0, 2**64 - 1), default=None, help="[default: random, printed]")
 @click.option("--progress-every", default=10.0, show_default=True, help="seconds between progress lines in a log")
-@click.option("--workers", default=1, show_default=True, callback=_positive, help="parallel processes (one machine: seeds split)")
+@click.option(
+    "--workers", default=1, show_default=True, callback=_positive, help="parallel processes (one machine: seeds)"
+)
 @click.option("--fail-fast", is_flag=True, help="stop at the first machine that fails")
 @click.option("--no-shrink", is_flag=True, help="report failures as found, without Hypothesis's shrink phase")
 @click.option("--time-budget", type=float, default=None, callback=_positive_seconds, help="seconds for the whole run")
-@click.option("--invariant", "invariant", default=None, metavar="ID", help="only the machines checking ID, only that check")
+@click.option("--invariant", "invariant", default=None, metavar="ID", help="only the machines and check of property ID")
 @click.option("--list-invariants", is_flag=True, help="list the property IDs the machines check, with their suites")
 @click.option("--database", type=click.Path(file_okay=False), default=None, help="[default: .hypothesis/fuzz]")
 @click.option("--no-database", is_flag=True, help="no example database: an exact replay of a seed")
@@ -192,7 +194,9 @@ def cli(
         raise click.ClickException(str(err)) from None
 
     database_dir = None if no_database else Path(database) if database else root / ".hypothesis" / "fuzz"
-    regressions_dir = None if no_regression_file else Path(regressions) if regressions else root / "tests" / "regressions"
+    regressions_dir = (
+        None if no_regression_file else Path(regressions) if regressions else root / "tests" / "regressions"
+    )
     reports_dir = Path(report_dir) if report_dir else root / "reports" / "fuzz"
     builders = {(name, label): build for name, entries in CAMPAIGNS.items() for label, build in entries}
 
@@ -354,7 +358,7 @@ class _Report:
         stats = self._stats()
         if stats:
             click.echo(f"statistics (also in {_shown(self.reports_dir)}/<campaign>.json):")
-            for label, merged in stats.items():
+            for merged in stats.values():
                 for line in merged.lines():
                     click.echo(line)
             self._write_stats(stats)
@@ -383,7 +387,9 @@ class _Report:
             if outcome is None or outcome.stats is None:
                 continue
             stats = outcome.stats
-            stats = Stats(job.label, stats.test_cases, stats.steps, stats.seconds, stats.rules, stats.invariants, stats.checks)
+            stats = Stats(
+                job.label, stats.test_cases, stats.steps, stats.seconds, stats.rules, stats.invariants, stats.checks
+            )
             merged[job.label] = merged[job.label].merge(stats) if job.label in merged else stats
         return merged
 

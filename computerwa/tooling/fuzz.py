@@ -214,7 +214,8 @@ class Stats:
         if self.rules:
             ranked = sorted(self.rules.items(), key=lambda item: -item[1]["calls"])
             shown = [
-                f"{name} {c['calls']:,}" + (f" ({100 * c['reverted'] / c['calls']:.0f}% reverted)" if c["reverted"] else "")
+                f"{name} {c['calls']:,}"
+                + (f" ({100 * c['reverted'] / c['calls']:.0f}% reverted)" if c["reverted"] else "")
                 for name, c in ranked
             ]
             lines.append("    rules: " + ", ".join(shown))
@@ -301,7 +302,7 @@ def instrument(machine_class: type) -> None:
     """Wraps the rules and invariants of `machine_class` (once): see the module's docstring."""
     if machine_class in _INSTRUMENTED:
         return
-    state = machine_class.setup_state()
+    state = machine_class.setup_state()  # type: ignore[attr-defined]
     for rule in [*state.rules, *state.initializers]:
         if not hasattr(rule.function, "_fuzz_original"):
             rule.function = _wrap_rule(rule.function)
@@ -639,7 +640,9 @@ def describe(failure: Failure | BaseException) -> str:
     sequence = step_lines(failure)
     if sequence:
         count = len(failure.steps) if failure.steps is not None else len(sequence) - 1
-        kind = "the shrunk failing example" if failure.shrunk else "the failing example (not shrunk: the campaign stopped)"
+        kind = (
+            "the shrunk failing example" if failure.shrunk else "the failing example (not shrunk: the campaign stopped)"
+        )
         lines.append(f"  {kind}, {count} step(s):")
         lines.extend("    " + line for line in sequence)
     return "\n".join(lines)
@@ -710,7 +713,9 @@ def regression_source(
     message = "\n".join("    " + line for line in f"{failure.error_type}: {failure.message}".splitlines())
     kind, *where = target
     call = (
-        f"replay_campaign({where[0]!r}, {where[1]!r}, STEPS)" if kind == "campaign" else f"replay_machine({where[0]!r}, STEPS)"
+        f"replay_campaign({where[0]!r}, {where[1]!r}, STEPS)"
+        if kind == "campaign"
+        else f"replay_machine({where[0]!r}, STEPS)"
     )
     uses_draws = any(isinstance(v, Draws) for _, arguments in failure.steps for v in arguments.values())
     imports = "Draws, " if uses_draws else ""
@@ -833,7 +838,9 @@ class _QueueStream:
         return False
 
 
-def _worker(jobs: Any, results: Any, stop: Any, started: Any, total: int, end: float | None, workers: int, run_job: RunJob):
+def _worker(
+    jobs: Any, results: Any, stop: Any, started: Any, total: int, end: float | None, workers: int, run_job: RunJob
+):
     import signal
 
     try:
@@ -850,7 +857,11 @@ def _worker(jobs: Any, results: Any, stop: Any, started: Any, total: int, end: f
             deadline = budget_share(end, left, workers)
 
             def should_stop() -> str | None:
-                return "stopped: another campaign failed (--fail-fast) or the run was interrupted" if stop.is_set() else None
+                return (
+                    "stopped: another campaign failed (--fail-fast) or the run was interrupted"
+                    if stop.is_set()
+                    else None
+                )
 
             try:
                 outcome = run_job(job, _QueueStream(results), should_stop, deadline)
@@ -887,7 +898,9 @@ def run_parallel(
     for _ in range(workers):
         job_queue.put(None)
     processes = [
-        context.Process(target=_worker, args=(job_queue, results, stop, started, len(jobs), end, workers, run_job), daemon=True)
+        context.Process(
+            target=_worker, args=(job_queue, results, stop, started, len(jobs), end, workers, run_job), daemon=True
+        )
         for _ in range(workers)
     ]
     for process in processes:

@@ -29,9 +29,10 @@ def fuzz():
 
 
 def invoke(fuzz, tmp_path, *args):
-    """The command with its outputs in tmp_path and no example database (unless asked)."""
-    options = [*args]
-    if "--database" not in args:
+    """The command with its outputs in tmp_path and no example database (unless asked); each
+    argument a word or several, separated by spaces."""
+    options = [word for arg in args for word in (arg.split() if " " in arg and not arg.startswith("/") else [arg])]
+    if "--database" not in options:
         options.append("--no-database")
     options += ["--regressions", str(tmp_path / "regressions"), "--report-dir", str(tmp_path / "reports")]
     return CliRunner().invoke(fuzz.cli, options)
@@ -81,7 +82,7 @@ def test_a_failing_rule_says_which_step_raised(fuzz):
 
 def test_distinct_failures_are_unwrapped_from_the_exception_group_and_reported_each(fuzz, monkeypatch, tmp_path):
     monkeypatch.setitem(fuzz.CAMPAIGNS, "oracle", [("two bugs", lambda backend: toys.TwoBugs)])
-    result = invoke(fuzz, tmp_path, "--suite", "oracle", "--examples", "300", "--steps", "20", "--seed", "1")
+    result = invoke(fuzz, tmp_path, "--suite oracle --examples 300 --steps 20 --seed 1")
     assert result.exit_code == 1, result.output
     assert "two bugs: FAILED after" in result.output and ": 2 distinct failures" in result.output
     assert "failure 1 of 2:" in result.output and "failure 2 of 2:" in result.output
@@ -118,16 +119,17 @@ def test_bare_asserts_show_the_compared_values_outside_pytest():
         "print(describe(run_campaign('bare', BareAssert, examples=200, steps=10, seed=1).failures[0]))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", program], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    command = [sys.executable, "-c", program]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "  AssertionError: assert 77 == 76" in done.stdout
     assert "state.add(amount=77)" in done.stdout
 
 
 # --- the command -----------------------------------------------------------------------------------
-def test_the_command_exits_1_with_the_reproducer_the_regression_test_and_the_replay_command(fuzz, monkeypatch, tmp_path):
+def test_the_command_exits_1_with_the_reproducer_the_regression_and_the_replay_command(fuzz, monkeypatch, tmp_path):
     monkeypatch.setitem(fuzz.CAMPAIGNS, "oracle", [("counter", lambda backend: toys.OverflowingCounter)])
-    result = invoke(fuzz, tmp_path, "--suite", "oracle", "--examples", "100", "--steps", "20", "--seed", "5")
+    result = invoke(fuzz, tmp_path, "--suite oracle --examples 100 --steps 20 --seed 5")
     assert result.exit_code == 1, result.output
     assert "counter: FAILED after" in result.output
     assert "AssertionError: total reached 150" in result.output
@@ -141,12 +143,12 @@ def test_the_command_exits_1_with_the_reproducer_the_regression_test_and_the_rep
 
 def test_the_regression_file_replays_the_failure_and_passes_on_fixed_code(fuzz, monkeypatch, tmp_path):
     monkeypatch.setitem(fuzz.CAMPAIGNS, "oracle", [("counter", lambda backend: toys.OverflowingCounter)])
-    invoke(fuzz, tmp_path, "--suite", "oracle", "--examples", "100", "--steps", "20", "--seed", "5")
+    invoke(fuzz, tmp_path, "--suite oracle --examples 100 --steps 20 --seed 5")
     [path] = regression_files(tmp_path)
     source = path.read_text()
     assert "AssertionError: total reached 150" in source  # the failure, in the docstring
     assert "ape run fuzz --suite oracle --examples 100 --steps 20 --seed 5" in source
-    assert "replay_machine(\"tests.scripts.fuzz_toys:OverflowingCounter\", STEPS)" in source
+    assert 'replay_machine("tests.scripts.fuzz_toys:OverflowingCounter", STEPS)' in source
     module = load_module(path)
     assert module.STEPS == [("add", {"amount": 50}), ("add", {"amount": 100})]
     with pytest.raises(AssertionError, match="total reached 150") as failed:
@@ -157,7 +159,7 @@ def test_the_regression_file_replays_the_failure_and_passes_on_fixed_code(fuzz, 
 
 def test_the_regression_file_runs_alone_under_pytest(fuzz, monkeypatch, tmp_path):
     monkeypatch.setitem(fuzz.CAMPAIGNS, "oracle", [("counter", lambda backend: toys.OverflowingCounter)])
-    invoke(fuzz, tmp_path, "--suite", "oracle", "--examples", "100", "--steps", "20", "--seed", "5")
+    invoke(fuzz, tmp_path, "--suite oracle --examples 100 --steps 20 --seed 5")
     [path] = regression_files(tmp_path)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
@@ -174,7 +176,7 @@ def test_the_regression_file_runs_alone_under_pytest(fuzz, monkeypatch, tmp_path
 
 def test_draws_and_initialize_rules_replay(fuzz, monkeypatch, tmp_path):
     monkeypatch.setitem(fuzz.CAMPAIGNS, "oracle", [("drawing", lambda backend: toys.Drawing)])
-    result = invoke(fuzz, tmp_path, "--suite", "oracle", "--examples", "300", "--steps", "20", "--seed", "3")
+    result = invoke(fuzz, tmp_path, "--suite oracle --examples 300 --steps 20 --seed 3")
     assert result.exit_code == 1, result.output
     assert "state.begin(start=0)" in result.output and "data=Draws(9, [0])" in result.output
     [path] = regression_files(tmp_path)
@@ -185,7 +187,7 @@ def test_draws_and_initialize_rules_replay(fuzz, monkeypatch, tmp_path):
 
 def test_no_regression_file_writes_none(fuzz, monkeypatch, tmp_path):
     monkeypatch.setitem(fuzz.CAMPAIGNS, "oracle", [("counter", lambda backend: toys.OverflowingCounter)])
-    result = invoke(fuzz, tmp_path, "--suite", "oracle", "--examples", "100", "--steps", "20", "--seed", "5", "--no-regression-file")
+    result = invoke(fuzz, tmp_path, "--suite oracle --examples 100 --steps 20 --seed 5 --no-regression-file")
     assert result.exit_code == 1
     assert "regression test" not in result.output and regression_files(tmp_path) == []
 
@@ -196,8 +198,11 @@ def test_an_unwritable_regression_folder_is_one_line(fuzz, monkeypatch, tmp_path
     blocker.write_text("")
     result = CliRunner().invoke(
         fuzz.cli,
-        ["--suite", "oracle", "--examples", "100", "--steps", "20", "--seed", "5", "--no-database"]
-        + ["--regressions", str(blocker / "sub"), "--report-dir", str(tmp_path / "reports")],
+        [
+            *["--suite", "oracle", "--examples", "100", "--steps", "20", "--seed", "5", "--no-database"],
+            "--regressions",
+            str(blocker / "sub"),
+        ],
     )
     assert result.exit_code == 1
     assert f"  no regression test: cannot write {blocker / 'sub'}: Not a directory" in result.output
@@ -212,7 +217,20 @@ def test_the_example_database_replays_a_saved_failure_first(fuzz, monkeypatch, t
     assert again.failures[0].steps == first.failures[0].steps
     assert again.test_cases < first.test_cases  # the saved example failed at once: no search
     monkeypatch.setitem(fuzz.CAMPAIGNS, "oracle", [("counter", lambda backend: toys.OverflowingCounter)])
-    result = invoke(fuzz, tmp_path, "--suite", "oracle", "--examples", "100", "--steps", "20", "--seed", "5", "--database", str(tmp_path / "cli-db"))
+    result = invoke(
+        fuzz,
+        tmp_path,
+        "--suite",
+        "oracle",
+        "--examples",
+        "100",
+        "--steps",
+        "20",
+        "--seed",
+        "5",
+        "--database",
+        str(tmp_path / "cli-db"),
+    )
     assert result.exit_code == 1 and any((tmp_path / "cli-db").rglob("*"))
 
 
@@ -225,7 +243,7 @@ def test_no_shrink_reports_the_failure_as_found(fuzz):
 
 def test_a_time_budget_stops_the_run_and_reports_what_ran(fuzz, monkeypatch, tmp_path):
     monkeypatch.setitem(fuzz.CAMPAIGNS, "oracle", [("counter", lambda backend: toys.Counter)])
-    result = invoke(fuzz, tmp_path, "--suite", "oracle", "--examples", "1000000", "--steps", "5", "--seed", "1", "--time-budget", "1")
+    result = invoke(fuzz, tmp_path, "--suite oracle --examples 1000000 --steps 5 --seed 1 --time-budget 1")
     assert result.exit_code == 0, result.output
     assert "counter: no failure, " in result.output and "(stopped: time budget)" in result.output
     assert "fuzz: every property held until the time budget ran out;" in result.output
@@ -242,7 +260,9 @@ def test_an_interrupt_reports_the_failures_found_so_far_unshrunk(fuzz):
             raise KeyboardInterrupt
         return None
 
-    outcome = fuzz.run_campaign("counter", toys.OverflowingCounter, examples=200, steps=20, seed=5, should_stop=stop_after_a_while)
+    outcome = fuzz.run_campaign(
+        "counter", toys.OverflowingCounter, examples=200, steps=20, seed=5, should_stop=stop_after_a_while
+    )
     assert outcome.stopped == "interrupted"
     [failure] = outcome.failures
     assert not failure.shrunk and failure.message.startswith("total reached ")
@@ -251,9 +271,11 @@ def test_an_interrupt_reports_the_failures_found_so_far_unshrunk(fuzz):
 
 def test_fail_fast_stops_at_the_first_failing_machine(fuzz, monkeypatch, tmp_path):
     monkeypatch.setitem(
-        fuzz.CAMPAIGNS, "token", [("first", lambda backend: toys.OverflowingCounter), ("second", lambda backend: toys.Counter)]
+        fuzz.CAMPAIGNS,
+        "token",
+        [("first", lambda backend: toys.OverflowingCounter), ("second", lambda backend: toys.Counter)],
     )
-    result = invoke(fuzz, tmp_path, "--suite", "token", "--examples", "100", "--steps", "20", "--seed", "5", "--fail-fast")
+    result = invoke(fuzz, tmp_path, "--suite token --examples 100 --steps 20 --seed 5 --fail-fast")
     assert result.exit_code == 1
     assert "first: FAILED" in result.output and "second: passed" not in result.output
     assert "not run: second" in result.output
@@ -261,9 +283,11 @@ def test_fail_fast_stops_at_the_first_failing_machine(fuzz, monkeypatch, tmp_pat
 
 def test_two_workers_run_the_machines_in_parallel_and_aggregate(fuzz, monkeypatch, tmp_path):
     monkeypatch.setitem(
-        fuzz.CAMPAIGNS, "token", [("failing", lambda backend: toys.OverflowingCounter), ("passing", lambda backend: toys.Counter)]
+        fuzz.CAMPAIGNS,
+        "token",
+        [("failing", lambda backend: toys.OverflowingCounter), ("passing", lambda backend: toys.Counter)],
     )
-    result = invoke(fuzz, tmp_path, "--suite", "token", "--examples", "60", "--steps", "10", "--seed", "5", "--workers", "2")
+    result = invoke(fuzz, tmp_path, "--suite token --examples 60 --steps 10 --seed 5 --workers 2")
     assert result.exit_code == 1, result.output
     assert "; 2 workers" in result.output.splitlines()[0]
     assert "failing: FAILED after" in result.output and "passing: passed, 60 test cases" in result.output
@@ -273,13 +297,14 @@ def test_two_workers_run_the_machines_in_parallel_and_aggregate(fuzz, monkeypatc
 
 def test_two_workers_split_the_seeds_of_one_machine(fuzz, monkeypatch, tmp_path):
     monkeypatch.setitem(fuzz.CAMPAIGNS, "oracle", [("counter", lambda backend: toys.Counter)])
-    result = invoke(fuzz, tmp_path, "--suite", "oracle", "--examples", "61", "--steps", "5", "--seed", "7", "--workers", "2")
+    result = invoke(fuzz, tmp_path, "--suite oracle --examples 61 --steps 5 --seed 7 --workers 2")
     assert result.exit_code == 0, result.output
     assert "counter [seed 7]: passed, " in result.output and "counter [seed 8]: passed, " in result.output
     assert "replay it" not in result.output
     stats = json.loads((tmp_path / "reports" / "counter.json").read_text())
     assert stats["seeds"] == [7, 8] and stats["examples_asked"] == 61
-    runs = [int(line.split("passed, ")[1].split(" test cases")[0]) for line in result.output.splitlines() if "passed, " in line]
+    passed = [line for line in result.output.splitlines() if "passed, " in line]
+    runs = [int(line.split("passed, ")[1].split(" test cases")[0]) for line in passed]
     assert stats["test_cases"] == sum(runs) >= 61  # one statistics file for the machine: both seeds' runs
 
 
@@ -307,16 +332,17 @@ def test_statistics_count_calls_reverts_and_checks_per_rule_and_id(fuzz, monkeyp
         fuzz.CAMPAIGNS, "token", [("reverting", lambda backend: Reverting), ("ledger", lambda backend: toys.Counter)]
     )
     monkeypatch.setitem(fuzz.CAMPAIGNS, "oracle", [("ids", lambda backend: IdsOnly)])
-    result = invoke(fuzz, tmp_path, "--suite", "token", "--examples", "50", "--steps", "10", "--seed", "1")
+    result = invoke(fuzz, tmp_path, "--suite token --examples 50 --steps 10 --seed 1")
     assert result.exit_code == 0, result.output
     stats = json.loads((tmp_path / "reports" / "reverting.json").read_text())
     pay = stats["rules"]["pay"]
     assert pay["calls"] == stats["steps"] > 0 and 0 < pay["reverted"] < pay["calls"]
     assert pay["revert_ratio"] == round(pay["reverted"] / pay["calls"], 4)
-    assert stats["invariants"]["holds"] == stats["steps"] + stats["test_cases"]  # before the first step, then after each
+    # the invariant runs before the first step, then after each
+    assert stats["invariants"]["holds"] == stats["steps"] + stats["test_cases"]
     assert stats["test_cases"] >= 50 and stats["test_cases_per_second"] > 0 and stats["steps_per_second"] > 0
     assert "% reverted)" in result.output and "statistics (also in " in result.output
-    result = invoke(fuzz, tmp_path, "--suite", "oracle", "--examples", "30", "--steps", "10", "--seed", "1")
+    result = invoke(fuzz, tmp_path, "--suite oracle --examples 30 --steps 10 --seed 1")
     checks = json.loads((tmp_path / "reports" / "ids.json").read_text())["checks"]
     assert set(checks) == {"TOY-5", "TOY-6"} and checks["TOY-6"] > checks["TOY-5"] > 0
 
@@ -343,7 +369,7 @@ def test_invariant_runs_only_the_machines_checking_it_and_only_that_check(fuzz, 
     monkeypatch.setitem(
         fuzz.CAMPAIGNS, "token", [("plain", lambda backend: toys.Counter), ("ledger", lambda backend: toys.Ledger)]
     )
-    result = invoke(fuzz, tmp_path, "--suite", "token", "--invariant", "TOY-2", "--examples", "100", "--steps", "20", "--seed", "2")
+    result = invoke(fuzz, tmp_path, "--suite token --invariant TOY-2 --examples 100 --steps 20 --seed 2")
     assert result.exit_code == 0, result.output  # TOY-1 (which fails) is skipped
     assert "only TOY-2" in result.output.splitlines()[0]
     assert "ledger: passed" in result.output and "plain:" not in result.output
@@ -355,7 +381,7 @@ def test_invariant_runs_only_the_machines_checking_it_and_only_that_check(fuzz, 
 
 def test_an_unknown_invariant_is_a_one_line_error_listing_the_known_ids(fuzz, monkeypatch, tmp_path):
     monkeypatch.setitem(fuzz.CAMPAIGNS, "token", [("ledger", lambda backend: toys.Ledger)])
-    result = invoke(fuzz, tmp_path, "--invariant", "NOPE-1")
+    result = invoke(fuzz, tmp_path, "--invariant NOPE-1")
     assert result.exit_code == 1
     [line] = result.output.splitlines()
     assert line.startswith("Error: unknown invariant ID 'NOPE-1'; the machines check: ") and "TOY-1, TOY-2" in line
@@ -363,7 +389,7 @@ def test_an_unknown_invariant_is_a_one_line_error_listing_the_known_ids(fuzz, mo
 
 def test_an_invariant_of_another_suite_is_a_one_line_error(fuzz, monkeypatch, tmp_path):
     monkeypatch.setitem(fuzz.CAMPAIGNS, "token", [("ledger", lambda backend: toys.Ledger)])
-    result = invoke(fuzz, tmp_path, "--invariant", "TOY-1", "--suite", "oracle")
+    result = invoke(fuzz, tmp_path, "--invariant TOY-1 --suite oracle")
     assert result.exit_code == 1
     assert result.output == "Error: TOY-1 is checked by suite token, not by --suite oracle\n"
 
