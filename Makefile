@@ -42,9 +42,11 @@ test: compile
 test-ape: compile
 	ape test --engine ape
 
-# auditors: 50x the examples of every property test
+# auditors, the deep profile: 10,000 examples x 100 steps of every state machine, on both cores,
+# a progress line a minute; failures become tests/regressions/test_*.py, statistics reports/fuzz/.
+# The same depth under pytest: ape test tests/fuzz --hypothesis-profile deep
 test-deep: compile
-	ape test tests/fuzz --hypothesis-profile deep
+	ape run fuzz --suite all --examples 10000 --steps 100 --workers 2 --progress-every 60 $(ARGS)
 
 # statement coverage of every contract of ours (~5 min): every chain test on Ape's py-evm
 # provider with each executed pc recorded; reports/coverage/, fails below 95% per file.

@@ -2,17 +2,29 @@
 
     ape run fuzz --suite all --examples 2000 --steps 100               (a random seed, printed)
     ape run fuzz --suite settlement --examples 500 --steps 50 --seed 7  (replays exactly)
+    ape run fuzz --suite all --examples 10000 --steps 100 --workers 2   (the deep profile: make test-deep)
+    ape run fuzz --invariant SET-2 --examples 20000                     (one property, deeper)
+    ape run fuzz --list-invariants                                      (property IDs -> suites)
 
 Runs the state machines of tests/fuzz/stateful (token: ComputeToken with daily epochs and
-with one-second epochs; oracle; settlement; stablecoin) with --examples examples of up
-to --steps steps each, on the exact bytecode `ape compile` built, in process: no network
-is used (Ape connects its default provider anyway; it is left alone). A progress line
-shows the test cases run so far and the time taken. The same --seed, --suite, --examples
-and --steps replay the same campaign. On a failure Hypothesis prints the shrunk sequence
-of steps, the command that replays it is printed after it, every remaining suite still
-runs, and the exit status is 1.
+with one-second epochs; oracle; registry; settlement; stablecoin) with --examples examples of
+up to --steps steps each, on the exact bytecode `ape compile` built, in process: no network
+is used (Ape connects its default provider anyway; it is left alone). Progress lines show
+the test cases run so far. The same --seed, --suite, --examples and --steps replay the same
+campaign (--no-database for an exact replay: the example database under .hypothesis/fuzz/
+replays saved failures first).
+
+Each distinct failure is printed with its values, where it failed (the step, the checks after
+a step, or the end of the run), where the project raised it, and the rules that ran with
+their arguments; a pytest file that replays it is written into tests/regressions/ (run by
+`ape test`), and the command that replays the campaign is printed. Every remaining machine
+still runs (unless --fail-fast) and the exit status is 1. Ctrl-C or --time-budget stop with a
+report of what ran and what was found so far. Statistics per campaign (calls and expected
+reverts per rule, checks per property ID, test cases and steps per second) are printed and
+written to reports/fuzz/<campaign>.json.
 """
 
+import json
 import random
 import sys
 import time
@@ -21,27 +33,97 @@ from pathlib import Path
 import click
 
 from computerwa.evm.artifacts import project_root
-from computerwa.tooling.fuzz import SUITES, describe, replay_command, run_campaign
+from computerwa.tooling.fuzz import (
+    SUITES,
+    Failure,
+    Job,
+    NotLiteral,
+    Outcome,
+    Stats,
+    budget_share,
+    describe,
+    install_assertion_rewriting,
+    known_property_ids,
+    replay_command,
+    run_campaign,
+    run_parallel,
+    slug,
+    write_regression,
+)
 
 # suite -> [(label, builder(backend) -> machine factory)]: tests/fuzz/campaigns.py's, filled on
 # first use (the machines live in the project's tests package); a test may put its own first
 CAMPAIGNS: dict = {}
+# label -> the machine class ("module:Class" or the class): tests/fuzz/campaigns.py's MACHINES
+MACHINES: dict = {}
+_PROJECT: dict = {}  # the campaigns as tests/fuzz/campaigns.py defines them (regression files rebuild those)
 
 
 def _load_campaigns() -> None:
     root = str(project_root())
     if root not in sys.path:
         sys.path.insert(0, root)
-    from tests.fuzz.campaigns import CAMPAIGNS as machines
+    # bare asserts in the machines show the values they compared, as under pytest
+    install_assertion_rewriting("tests")
+    from tests.fuzz import campaigns
 
-    for name, builders in machines.items():
+    _PROJECT.update(campaigns.CAMPAIGNS)
+    for name, builders in campaigns.CAMPAIGNS.items():
         CAMPAIGNS.setdefault(name, builders)
+    for label, reference in getattr(campaigns, "MACHINES", {}).items():
+        MACHINES.setdefault(label, reference)
+
+
+def _machine_class(label: str):
+    reference = MACHINES.get(label)
+    if reference is None:  # a campaign whose builder hands back the machine class itself (a test's)
+        for entries in CAMPAIGNS.values():
+            for name, build in entries:
+                if name == label:
+                    try:
+                        made = build(None)
+                    except Exception:
+                        return None
+                    return made if isinstance(made, type) else None
+        return None
+    if isinstance(reference, str):
+        import importlib
+
+        module, _, name = reference.partition(":")
+        return getattr(importlib.import_module(module), name)
+    return reference
+
+
+def _property_index() -> tuple[dict[str, list[tuple[str, str]]], list[str]]:
+    """ID -> [(suite, label)] over every campaign, and the machines that declare no IDs."""
+    index: dict[str, list[tuple[str, str]]] = {}
+    without: list[str] = []
+    for suite, builders in CAMPAIGNS.items():
+        for label, _ in builders:
+            machine = _machine_class(label)
+            ids = known_property_ids([machine]) if machine is not None else set()
+            if not ids:
+                without.append(label)
+            for pid in ids:
+                index.setdefault(pid, []).append((suite, label))
+    return index, without
+
+
+def _id_key(pid: str):
+    prefix, _, number = pid.partition("-")
+    return (prefix, int(number) if number.isdigit() else 0, number)
 
 
 # --- the command ---------------------------------------------------------------------------------
 def _positive(ctx, param, value):
-    if value < 1:
+    if value is not None and value < 1:
         raise click.BadParameter("must be at least 1")
+    return value
+
+
+def _positive_seconds(ctx, param, value):
+    if value is not None and value <= 0:
+        raise click.BadParameter("must be more than 0 seconds")
     return value
 
 
@@ -51,48 +133,302 @@ def _positive(ctx, param, value):
 @click.option("--steps", default=50, show_default=True, callback=_positive, help="steps per example, at most")
 @click.option("--seed", type=click.IntRange(0, 2**64 - 1), default=None, help="[default: random, printed]")
 @click.option("--progress-every", default=10.0, show_default=True, help="seconds between progress lines in a log")
-def cli(suite, examples, steps, seed, progress_every):
-    from computerwa.evm.artifacts import ArtifactsMissing, ensure_compiled, load_artifacts
-    from computerwa.evm.engine import RevmChain
-
+@click.option(
+    "--workers", default=1, show_default=True, callback=_positive, help="parallel processes (one machine: seeds)"
+)
+@click.option("--fail-fast", is_flag=True, help="stop at the first machine that fails")
+@click.option("--no-shrink", is_flag=True, help="report failures as found, without Hypothesis's shrink phase")
+@click.option("--time-budget", type=float, default=None, callback=_positive_seconds, help="seconds for the whole run")
+@click.option("--invariant", "invariant", default=None, metavar="ID", help="only the machines and check of property ID")
+@click.option("--list-invariants", is_flag=True, help="list the property IDs the machines check, with their suites")
+@click.option("--database", type=click.Path(file_okay=False), default=None, help="[default: .hypothesis/fuzz]")
+@click.option("--no-database", is_flag=True, help="no example database: an exact replay of a seed")
+@click.option("--regressions", type=click.Path(file_okay=False), default=None, help="[default: tests/regressions]")
+@click.option("--no-regression-file", is_flag=True, help="do not write a regression test per failure")
+@click.option("--report-dir", type=click.Path(file_okay=False), default=None, help="[default: reports/fuzz]")
+def cli(
+    suite,
+    examples,
+    steps,
+    seed,
+    progress_every,
+    workers,
+    fail_fast,
+    no_shrink,
+    time_budget,
+    invariant,
+    list_invariants,
+    database,
+    no_database,
+    regressions,
+    no_regression_file,
+    report_dir,
+):
     root = project_root()
     _load_campaigns()
+    if list_invariants:
+        _list_invariants()
+        return
+    campaigns = _select(suite, invariant)
     if seed is None:
         seed = random.SystemRandom().randrange(2**32)
-    suites = list(SUITES) if suite == "all" else [suite]
-    click.echo(f"fuzz: {', '.join(suites)}; {examples:,} examples x up to {steps} steps per machine, seed {seed}")
-    click.echo(f"replay with: {replay_command(suite, examples, steps, seed)}")
+    jobs = _jobs(campaigns, examples, seed, workers)
+    extra = f" --invariant {invariant}" if invariant else ""
+    settings = [f"{examples:,} examples x up to {steps} steps per machine", f"seed {seed}"]
+    if workers > 1:
+        settings.append(f"{workers} workers")
+    if time_budget:
+        settings.append(f"time budget {time_budget:g} s")
+    if invariant:
+        settings.append(f"only {invariant}")
+    suites = list(dict.fromkeys(name for name, _ in campaigns))
+    click.echo(f"fuzz: {', '.join(suites)}; {'; '.join(settings)}")
+    click.echo(f"replay with: {replay_command(suite, examples, steps, seed, extra)}")
+
+    from computerwa.evm.artifacts import ArtifactsMissing, ensure_compiled, load_artifacts
+
     try:
         ensure_compiled(root)
         artifacts = load_artifacts(root)
     except ArtifactsMissing as err:
         raise click.ClickException(str(err)) from None
 
-    started, failures, total = time.monotonic(), [], 0
-    for name in suites:
-        for label, build in CAMPAIGNS[name]:
-            factory = build(RevmChain(artifacts=artifacts))
-            try:
-                outcome = run_campaign(label, factory, examples=examples, steps=steps, seed=seed, every=progress_every)
-            except KeyboardInterrupt:
-                click.echo(f"\ninterrupted in {label} after {time.monotonic() - started:.0f} s", err=True)
-                sys.exit(130)
-            total += outcome.test_cases
-            if outcome.error is None:
-                click.echo(f"  {label}: passed, {outcome.test_cases:,} test cases in {outcome.seconds:.1f} s")
-                continue
-            failures.append((name, label))
-            click.echo(f"  {label}: FAILED after {outcome.test_cases:,} test cases in {outcome.seconds:.1f} s")
-            click.echo(describe(outcome.error))
-            click.echo(f"  replay it: {replay_command(name, examples, steps, seed)}")
-    wall = time.monotonic() - started
-    if failures:
-        click.echo(
-            f"fuzz: {len(failures)} machine(s) failed ({', '.join(label for _, label in failures)}); "
-            f"{total:,} test cases in {wall:.0f} s; seed {seed}"
+    database_dir = None if no_database else Path(database) if database else root / ".hypothesis" / "fuzz"
+    regressions_dir = (
+        None if no_regression_file else Path(regressions) if regressions else root / "tests" / "regressions"
+    )
+    reports_dir = Path(report_dir) if report_dir else root / "reports" / "fuzz"
+    builders = {(name, label): build for name, entries in CAMPAIGNS.items() for label, build in entries}
+
+    def run_job(job: Job, stream, should_stop, deadline) -> Outcome:
+        from computerwa.evm.engine import RevmChain
+        from computerwa.tooling.fuzz import failure_of
+
+        _only(invariant)
+        try:
+            factory = builders[(job.suite, job.label)](RevmChain(artifacts=artifacts))
+        except KeyboardInterrupt:
+            return Outcome(job.name, 0, 0.0, stopped="interrupted")
+        except Exception as err:  # the deployment itself failed: a failure of the campaign, reported
+            failure = failure_of(err)
+            failure.where = "while deploying the campaign"
+            return Outcome(job.name, 0, 0.0, [failure])
+        try:
+            return run_campaign(
+                job.name,
+                factory,
+                examples=job.examples,
+                steps=steps,
+                seed=job.seed,
+                every=progress_every,
+                stream=stream,
+                shrink=not no_shrink,
+                database=database_dir,
+                deadline=deadline,
+                should_stop=should_stop,
+            )
+        finally:
+            _only(None)
+
+    report = _Report(jobs, steps, extra, regressions_dir, reports_dir, seed, examples)
+    started = time.monotonic()
+    end = started + time_budget if time_budget else None
+    interrupted, not_run = False, []
+    if workers == 1:
+        for position, job in enumerate(jobs):
+            outcome = run_job(job, None, lambda: None, budget_share(end, len(jobs) - position))
+            report.outcome(job, outcome)
+            if outcome.stopped == "interrupted":
+                interrupted, not_run = True, jobs[position + 1 :]
+                break
+            if fail_fast and outcome.failures:
+                not_run = jobs[position + 1 :]
+                break
+    else:
+        interrupted, not_run = run_parallel(
+            jobs,
+            workers,
+            run_job,
+            end=end,
+            on_progress=click.echo,
+            on_outcome=lambda job, outcome: report.outcome(job, outcome) and fail_fast,
         )
-        sys.exit(1)
-    click.echo(f"fuzz: every property held; {total:,} test cases in {wall:.0f} s; seed {seed}")
+    sys.exit(report.finish(time.monotonic() - started, interrupted, not_run))
+
+
+def _only(invariant: str | None) -> None:
+    properties = sys.modules.get("tests.fuzz.properties")
+    if properties is not None and hasattr(properties, "only"):
+        properties.only(None if invariant is None else {invariant})
+
+
+def _select(suite: str, invariant: str | None) -> list[tuple[str, str]]:
+    """The (suite, label) campaigns to run."""
+    selected = [(name, label) for name in (SUITES if suite == "all" else [suite]) for label, _ in CAMPAIGNS[name]]
+    if invariant is None:
+        return selected
+    index, _ = _property_index()
+    if invariant not in index:
+        known = ", ".join(sorted(index, key=_id_key)) or "none (no machine is a PropertyMachine yet)"
+        raise click.ClickException(f"unknown invariant ID {invariant!r}; the machines check: {known}")
+    chosen = [campaign for campaign in selected if campaign in index[invariant]]
+    if not chosen:
+        where = ", ".join(sorted({name for name, _ in index[invariant]}))
+        raise click.ClickException(f"{invariant} is checked by suite {where}, not by --suite {suite}")
+    return chosen
+
+
+def _jobs(campaigns: list[tuple[str, str]], examples: int, seed: int, workers: int) -> list[Job]:
+    if workers > 1 and len(campaigns) == 1:  # one machine: worker k runs seed + k with a share of the examples
+        (name, label) = campaigns[0]
+        share, rest = divmod(examples, workers)
+        return [
+            Job(k, name, label, seed + k, share + (k < rest), f"{label} [seed {seed + k}]")
+            for k in range(workers)
+            if share + (k < rest) > 0
+        ]
+    return [Job(k, name, label, seed, examples, label) for k, (name, label) in enumerate(campaigns)]
+
+
+def _list_invariants() -> None:
+    index, without = _property_index()
+    if index:
+        width = max(len(pid) for pid in index)
+        click.echo(f"{'ID'.ljust(width)}  suite: campaigns (deepen with: ape run fuzz --invariant ID --examples 20000)")
+        for pid in sorted(index, key=_id_key):
+            campaigns = index[pid]
+            suites = sorted({name for name, _ in campaigns})
+            labels = ", ".join(label for _, label in campaigns)
+            click.echo(f"{pid.ljust(width)}  {', '.join(suites)}: {labels}")
+    else:
+        click.echo("no machine declares property IDs yet (PropertyMachine's @check)")
+    if without:
+        click.echo(f"machines without property IDs (plain @invariant): {', '.join(without)}")
+
+
+class _Report:
+    """Prints each campaign's outcome as it ends, writes its regression files and statistics."""
+
+    def __init__(self, jobs, steps, extra, regressions_dir, reports_dir, seed, examples):
+        self.jobs, self.steps, self.extra, self.seed, self.examples = jobs, steps, extra, seed, examples
+        self.regressions_dir, self.reports_dir = regressions_dir, reports_dir
+        self.outcomes: dict[int, Outcome] = {}
+        self.failed: list[str] = []
+
+    def outcome(self, job: Job, outcome: Outcome) -> bool:
+        """Prints it; returns whether it failed."""
+        self.outcomes[job.index] = outcome
+        ran = f"{outcome.test_cases:,} test cases in {outcome.seconds:.1f} s"
+        stopped = f" (stopped: {outcome.stopped})" if outcome.stopped else ""
+        if not outcome.failures:
+            verdict = "passed" if not outcome.stopped else "no failure"
+            click.echo(f"  {job.name}: {verdict}, {ran}{stopped}")
+            return False
+        self.failed.append(job.name)
+        count = len(outcome.failures)
+        distinct = f": {count} distinct failures" if count > 1 else ""
+        click.echo(f"  {job.name}: FAILED after {ran}{stopped}{distinct}")
+        for number, failure in enumerate(outcome.failures, 1):
+            if count > 1:
+                click.echo(f"  failure {number} of {count}:")
+            click.echo(describe(failure))
+            self._regression(job, failure)
+        click.echo(f"  replay it: {replay_command(job.suite, job.examples, self.steps, job.seed, self.extra)}")
+        return True
+
+    def _regression(self, job: Job, failure: Failure) -> None:
+        if self.regressions_dir is None:
+            return
+        target = _replay_target(job, failure)
+        if target is None:
+            click.echo("  no regression test: the machine is not a campaign of tests/fuzz/campaigns.py")
+            return
+        found_by = replay_command(job.suite, job.examples, self.steps, job.seed, self.extra)
+        try:
+            path = write_regression(self.regressions_dir, failure, target=target, found_by=found_by, seed=job.seed)
+        except NotLiteral as err:
+            click.echo(f"  no regression test: {err}")
+            return
+        except OSError as err:
+            click.echo(f"  no regression test: cannot write {self.regressions_dir}: {err.strerror}")
+            return
+        click.echo(f"  regression test: {_shown(path)} (replay: ape test {_shown(path)})")
+
+    def finish(self, wall: float, interrupted: bool, not_run: list[Job]) -> int:
+        stats = self._stats()
+        if stats:
+            click.echo(f"statistics (also in {_shown(self.reports_dir)}/<campaign>.json):")
+            for merged in stats.values():
+                for line in merged.lines():
+                    click.echo(line)
+            self._write_stats(stats)
+        if not_run:
+            click.echo(f"not run: {', '.join(job.name for job in not_run)}")
+        total = sum(outcome.test_cases for outcome in self.outcomes.values())
+        tail = f"{total:,} test cases in {wall:.0f} s; seed {self.seed}"
+        if interrupted:
+            found = f"{len(self.failed)} machine(s) failed so far" if self.failed else "no failure found so far"
+            click.echo(f"fuzz: interrupted; {found}; {tail}")
+            return 1 if self.failed else 130
+        budget = any(outcome.stopped == "time budget" for outcome in self.outcomes.values())
+        if self.failed:
+            click.echo(f"fuzz: {len(self.failed)} machine(s) failed ({', '.join(self.failed)}); {tail}")
+            return 1
+        if budget:
+            click.echo(f"fuzz: every property held until the time budget ran out; {tail}")
+            return 0
+        click.echo(f"fuzz: every property held; {tail}")
+        return 0
+
+    def _stats(self) -> dict[str, Stats]:
+        merged: dict[str, Stats] = {}
+        for job in self.jobs:
+            outcome = self.outcomes.get(job.index)
+            if outcome is None or outcome.stats is None:
+                continue
+            stats = outcome.stats
+            stats = Stats(
+                job.label, stats.test_cases, stats.steps, stats.seconds, stats.rules, stats.invariants, stats.checks
+            )
+            merged[job.label] = merged[job.label].merge(stats) if job.label in merged else stats
+        return merged
+
+    def _write_stats(self, stats: dict[str, Stats]) -> None:
+        try:
+            self.reports_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            click.echo(f"statistics not written: cannot create {self.reports_dir}: {err.strerror}")
+            return
+        for label, merged in stats.items():
+            jobs = [job for job in self.jobs if job.label == label and job.index in self.outcomes]
+            data = merged.as_json()
+            data.update(
+                seeds=[job.seed for job in jobs],
+                examples_asked=sum(job.examples for job in jobs),
+                max_steps=self.steps,
+                failures=sum(len(self.outcomes[job.index].failures) for job in jobs),
+                stopped=sorted({self.outcomes[job.index].stopped for job in jobs if self.outcomes[job.index].stopped}),
+            )
+            (self.reports_dir / f"{slug(label)}.json").write_text(json.dumps(data, indent=2) + "\n")
+
+
+def _replay_target(job: Job, failure: Failure) -> tuple[str, ...] | None:
+    """How a regression file rebuilds the machine: the project's campaign, or a machine class
+    importable by name that takes no arguments."""
+    project = dict(_PROJECT.get(job.suite, []))
+    if job.label in project and project[job.label] is dict(CAMPAIGNS[job.suite]).get(job.label):
+        return ("campaign", job.suite, job.label)
+    machine = _machine_class(job.label)
+    if isinstance(machine, type) and "<" not in machine.__qualname__:
+        return ("machine", f"{machine.__module__}:{machine.__qualname__}")
+    return None
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _main() -> None:  # `python scripts/fuzz.py ...` works too, without Ape's provider

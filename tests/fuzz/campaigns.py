@@ -89,3 +89,15 @@ CAMPAIGNS: dict[str, list[tuple[str, Callable]]] = {
     "stablecoin": [("stablecoin", _stablecoin_machines)],
 }
 assert set(CAMPAIGNS) == set(SUITES), "every suite `ape run fuzz --suite` offers has its machines"
+
+# label -> the machine class each campaign runs ("module:Class", imported on use): `ape run fuzz
+# --invariant ID` runs the campaigns whose machine checks ID, `--list-invariants` lists them
+MACHINES: dict[str, str] = {
+    "token (daily epochs)": "tests.fuzz.stateful.test_compute_token_machine:ComputeTokenMachine",
+    "token (one-second epochs)": "tests.fuzz.stateful.test_compute_token_machine:ComputeTokenMachine",
+    "oracle": "tests.fuzz.stateful.test_oracle_machine:OracleMachine",
+    "registry (adversarial operator)": "tests.fuzz.stateful.test_registry_machine:RegistryMachine",
+    "settlement": "tests.fuzz.stateful.test_settlement_machine:SettlementMachine",
+    "stablecoin": "tests.fuzz.stateful.test_stablecoin_machine:StablecoinMachine",
+}
+assert set(MACHINES) == {label for builders in CAMPAIGNS.values() for label, _ in builders}
