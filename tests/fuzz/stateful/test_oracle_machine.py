@@ -196,7 +196,12 @@ class OracleMachine(PropertyMachine):
         if reason is None:
             equal("ORA-1", "the report was accepted in the block predicted", receipt.timestamp, now)
             [log] = receipt.filter("ReportAccepted")
-            equal("ORA-1", "ReportAccepted's signer bitmap", log.args["signer_bitmap"], self.model.signer_bitmap(recovered))
+            equal(
+                "ORA-1",
+                "ReportAccepted's signer bitmap",
+                log.args["signer_bitmap"],
+                self.model.signer_bitmap(recovered),
+            )
             equal(
                 "ORA-1",
                 "ReportAccepted's (epoch, node)",
@@ -280,7 +285,9 @@ class OracleMachine(PropertyMachine):
         signers = sorted(data.draw(st.permutations(members))[:count])
         report = PerformanceReport(node, epoch, *values, deadline=now + deadline_offset)
         reason = self.submit(report, self.sign(report, signers, "none"))
-        require(reason is None, "ORA-1", "a quorum-signed report of an unreported ended epoch was refused", reason=reason)
+        require(
+            reason is None, "ORA-1", "a quorum-signed report of an unreported ended epoch was refused", reason=reason
+        )
 
     @rule(
         node=st.sampled_from(NODES),
@@ -383,7 +390,9 @@ class OracleMachine(PropertyMachine):
             if sender != self.owner
             else self.model.committee_refusal([int(a, 16) for a in attestors], threshold)
         )
-        receipt = predicted("ORA-4", reason, lambda: self.oracle.announce_committee(attestors, threshold, sender=sender))
+        receipt = predicted(
+            "ORA-4", reason, lambda: self.oracle.announce_committee(attestors, threshold, sender=sender)
+        )
         event(f"committee: announce {reason or 'accepted'}")
         if reason is None:
             self.model.announce([int(a, 16) for a in attestors], threshold, receipt.timestamp)
@@ -487,7 +496,9 @@ class OracleMachine(PropertyMachine):
                 threshold=entry["threshold"],
             )
             outsiders = sorted(set(signers) - set(entry["committee"]))
-            require(not outsiders, "ORA-1", "a signer was not a current attestor", outsiders=[hex(a) for a in outsiders])
+            require(
+                not outsiders, "ORA-1", "a signer was not a current attestor", outsiders=[hex(a) for a in outsiders]
+            )
             require(at <= report.deadline, "ORA-1", "accepted after its deadline", at=at, deadline=report.deadline)
             require(
                 self.ended(report.epoch, at),
@@ -538,7 +549,12 @@ class OracleMachine(PropertyMachine):
             return
         for node in NODES:
             epochs = [entry["report"].epoch for entry in self.accepted if entry["report"].node_id == node]
-            equal("ORA-6", f"latest({node}) is the highest epoch accepted", self.oracle.latest(node)[0], max(epochs, default=0))
+            equal(
+                "ORA-6",
+                f"latest({node}) is the highest epoch accepted",
+                self.oracle.latest(node)[0],
+                max(epochs, default=0),
+            )
 
     @check("ORA-2", watches=("reports",))
     def ora_2_reports_equal_the_model(self):
@@ -550,7 +566,12 @@ class OracleMachine(PropertyMachine):
             equal("ORA-2", f"latest({node})", (epoch, tuple(attestation)), self.model.latest(node))
         for entry in self.accepted[self.ora_2_read :]:
             node, epoch = entry["report"].node_id, entry["report"].epoch
-            equal("ORA-2", f"report({node}, {epoch})", tuple(self.oracle.report(node, epoch)), self.model.report(node, epoch))
+            equal(
+                "ORA-2",
+                f"report({node}, {epoch})",
+                tuple(self.oracle.report(node, epoch)),
+                self.model.report(node, epoch),
+            )
         self.ora_2_read = len(self.accepted)
 
     @check("ORA-2", watches=("sweep",))
@@ -565,7 +586,9 @@ class OracleMachine(PropertyMachine):
         for node in NODES:
             for epoch in range(max(0, current - PAST_EPOCHS - 2), current + 1):
                 if (node, epoch) not in self.model.reports:
-                    equal("ORA-2", f"report({node}, {epoch}) unreported", tuple(self.oracle.report(node, epoch)), (0,) * 6)
+                    equal(
+                        "ORA-2", f"report({node}, {epoch}) unreported", tuple(self.oracle.report(node, epoch)), (0,) * 6
+                    )
 
     @check("ORA-2", "ORA-4", "ORA-7", watches=("committee",))
     def ora_2_committee_equals_the_model(self):
@@ -607,7 +630,12 @@ class OracleMachine(PropertyMachine):
             return
         for node in (*NODES, 0, MAX_UINT):
             if not self.model.reported_epochs(node):
-                equal("ORA-5", f"is_fresh({node}, 2**256 - 1) without a report", self.oracle.is_fresh(node, MAX_UINT), False)
+                equal(
+                    "ORA-5",
+                    f"is_fresh({node}, 2**256 - 1) without a report",
+                    self.oracle.is_fresh(node, MAX_UINT),
+                    False,
+                )
 
     @check("ORA-8", watches=("owner",))
     def ora_8_ownership_moves_in_two_steps(self):
