@@ -639,6 +639,8 @@ class RegistryMachine(PropertyMachine):
         self.catch_up(node)
         self.move_to(self.model.epoch_end(self.model.epoch(self.now())) - 1)
         held = self.model.nodes[node].held
+        if held == 0:  # the keeper's slashes took it all
+            return None, 0
         reason = self.request(node, held)
         require(
             reason is None,
@@ -650,7 +652,6 @@ class RegistryMachine(PropertyMachine):
         )
         book = self.model.nodes[node]
         ended = self.model.epoch_end(book.request_epoch)
-        self.move_to(min(ended, book.available_at))
         self.move_to(ended)
         self.catch_up(node)
         self.move_to(book.available_at)
