@@ -50,23 +50,19 @@ from eth_account import Account
 from eth_utils import keccak
 from hypothesis import event
 from hypothesis import strategies as st
-from hypothesis.stateful import (
-    RuleBasedStateMachine,
-    initialize,
-    invariant,
-    rule,
-    run_state_machine_as_test,
-)
+from hypothesis.stateful import initialize, rule, run_state_machine_as_test
 
 from computerwa.client.attestation import PerformanceReport, sign_report
 from computerwa.client.signing import Domain
 from computerwa.evm.chain import expect
 from computerwa.evm.suite import deploy_suite
 from computerwa.models.registry import (
+    MAX_BPS,
     MAX_JUDGED_PER_CALL,
     MAX_NODES_PER_OPERATOR_IN_REGION,
     MAX_NODES_PER_REGION,
     NO_BOND_TO_SLASH,
+    NOT_OWNER,
     ZERO_ADDRESS,
     BondModel,
     Listings,
@@ -74,6 +70,7 @@ from computerwa.models.registry import (
     TokenRoles,
 )
 from tests.conftest import EPOCH_LENGTH, machine_settings, role
+from tests.fuzz.properties import PropertyMachine, check, equal, require
 
 DOLLAR = 10**6
 HOUR = 3_600
@@ -90,9 +87,21 @@ attestor_keys = sorted(
 )
 amounts = st.one_of(st.integers(1, 9), st.integers(1, 1_000 * DOLLAR), st.sampled_from([DOLLAR, 500 * DOLLAR]))
 slas = st.one_of(st.sampled_from([0, 9_900, 10_000]), st.integers(0, 10_000))
+NOT_NEW_OWNER = "ownable_2step: caller is not the new owner"
+TREASURY_ZERO = "registry: treasury is the zero address"
+# an exit's reports and sweep after its request's epoch ended take at most this many blocks
+EXIT_BLOCKS = 64
 
 
-class RegistryMachine(RuleBasedStateMachine):
+def predicted(pid: str, reason: str | None, call):
+    """`expect(reason, call)` as property `pid`'s prediction: a mismatch names the ID."""
+    try:
+        return expect(reason, call)
+    except AssertionError as err:
+        raise AssertionError(f"{pid}: outcome not the model's: {err}") from None
+
+
+class RegistryMachine(PropertyMachine):
     def __init__(self, backend):
         super().__init__()
         self.chain = backend
@@ -111,8 +120,14 @@ class RegistryMachine(RuleBasedStateMachine):
         self.roles = TokenRoles(self.issuer.address)
         self.token_roles: dict[str, tuple[str, str, str]] = {}  # token -> (admin, agent, minter) at registration
         self.checked_roles = 0  # tokens whose roles REG-12 has read
+        # REG-15's model: the registry's owner, the account named to take over, the treasury
+        self.accounts = {"issuer": self.issuer, "attacker": self.attacker, "honest": self.honest}
+        self.owner_name, self.pending_owner = "issuer", ZERO_ADDRESS
+        self.treasuries = {"treasury": self.treasury, "holder": self.holder}
+        self.treasury_name = "treasury"
+        self.skimmed_to = {name: 0 for name in self.treasuries}
 
-    def teardown(self):
+    def restore(self):
         self.chain.restore(self.snapshot)
 
     @initialize(
@@ -193,59 +208,101 @@ class RegistryMachine(RuleBasedStateMachine):
         receipt = self.registry.post_bond(node, amount, sender=self.operator)
         self.model.post(node, amount)
         self.posted += amount
-        assert receipt.filter("BondPosted")[0].args["bond"] == self.model.at_risk(node, receipt.timestamp)
+        equal(
+            "REG-9",
+            "BondPosted's bond at risk",
+            receipt.filter("BondPosted")[0].args["bond"],
+            self.model.at_risk(node, receipt.timestamp),
+        )
+        self.touch("bonds")
 
     @rule(which=st.integers(0, NODES - 1), share=st.sampled_from(["all", "all", "all", "half", "one", "above"]))
     def operator_requests(self, which, share):
         node = which + 1
         held = self.model.nodes[node].held
         amount = {"all": held, "half": held // 2, "one": 1, "above": held + 1}[share]
+        self.request(node, amount)
+
+    def request(self, node: int, amount: int) -> str | None:
         now = self.now()
         _, reason = self.predict(lambda: self.model.request(node, amount, now))
-        receipt = expect(reason, lambda: self.registry.request_bond_withdrawal(node, amount, sender=self.operator))
+        receipt = predicted(
+            "REG-5", reason, lambda: self.registry.request_bond_withdrawal(node, amount, sender=self.operator)
+        )
+        event(f"request: {reason or 'made'}")
         if receipt is not None:
             args = receipt.filter("BondWithdrawalRequested")[0].args
-            assert (args["amount"], args["available_at"], args["expires_at"], args["epoch"]) == self.model.pending(
-                node, now
+            equal(
+                "REG-7",
+                "BondWithdrawalRequested's (amount, available_at, expires_at, epoch)",
+                (args["amount"], args["available_at"], args["expires_at"], args["epoch"]),
+                self.model.pending(node, now),
             )
-            assert args["bond"] == self.model.at_risk(node, now)
-        event(f"request: {reason or 'made'}")
+            equal("REG-7", "BondWithdrawalRequested's bond at risk", args["bond"], self.model.at_risk(node, now))
+            self.touch("bonds")
+        return reason
 
-    @rule(which=st.integers(0, NODES - 1), when=st.sampled_from(["now", "mature", "mature", "last", "expiry"]))
+    @rule(
+        which=st.integers(0, NODES - 1),
+        when=st.sampled_from(["now", "early", "early", "mature", "mature", "last", "expiry"]),
+    )
     def operator_withdraws(self, which, when):
-        """At once, or at its request's maturity, the last second of its window, its expiry."""
+        """At once; a second before its request matures, after the committee reported every
+        ended epoch (so only the delay stands in the way); at its maturity, the last second
+        of its window, its expiry."""
         node = which + 1
         book = self.model.nodes[node]
+        if when == "early":
+            if book.requested:
+                self.move_to(book.available_at - 1)
+            self.report(node, self.model.judged_until(node), [10_000] * 64)
         target = {
             "now": 0,
+            "early": 0,
             "mature": book.available_at,
             "last": book.available_at + self.model.window - 1,
             "expiry": book.available_at + self.model.window,
         }[when]
-        if target > self.now():
-            self.chain.pending_timestamp = target
+        self.move_to(target)
+        self.withdraw(node)
+
+    def withdraw(self, node: int) -> str | None:
         now = self.now()
+        book = self.model.nodes[node]
         request_epoch = book.request_epoch
         amount, reason = self.predict(lambda: self.model.withdraw(node, now))
         before = self.stable.balanceOf(self.operator)
-        receipt = expect(reason, lambda: self.registry.withdraw_bond(node, self.operator, sender=self.operator))
+        receipt = predicted(
+            "REG-5", reason, lambda: self.registry.withdraw_bond(node, self.operator, sender=self.operator)
+        )
         event(f"withdraw: {reason or 'paid'}")
         if receipt is None:
-            return
-        assert receipt.return_value == amount
-        assert self.stable.balanceOf(self.operator) == before + amount
+            return reason
+        equal("REG-5", "withdraw_bond's return value", receipt.return_value, amount)
+        equal(
+            "REG-9", "the operator's balance after a withdrawal", self.stable.balanceOf(self.operator), before + amount
+        )
         self.withdrawn += amount
         # REG-8: the bond left only once every epoch of the node up to the request was judged
-        assert self.registry.judged_until(node) > request_epoch
-        self.check_judged(node)
+        cursor = self.registry.judged_until(node)
+        require(
+            cursor > request_epoch,
+            "REG-8",
+            "a withdrawal left before its epoch was judged",
+            cursor=cursor,
+            request_epoch=request_epoch,
+        )
+        self.touch("bonds", "judged")
+        return None
 
     @rule(which=st.integers(0, NODES - 1), status=st.sampled_from([PAUSED, RETIRED, ACTIVE]))
     def operator_sets_status(self, which, status):
         node = which + 1
         reason = RETIRED_NODE if self.status[node] == RETIRED else None
-        expect(reason, lambda: self.registry.set_status(node, status, sender=self.operator))
+        predicted("REG-3", reason, lambda: self.registry.set_status(node, status, sender=self.operator))
         if reason is None:
             self.status[node] = status
+            self.touch("status")
 
     # --- the committee, slashers, keepers -------------------------------------------------------
     @rule(
@@ -287,6 +344,7 @@ class RegistryMachine(RuleBasedStateMachine):
                 else "report"
             )
             epoch += 1
+            now = self.now()
 
     @rule(which=st.integers(0, NODES - 1), offset=st.integers(-2, 3), who=st.sampled_from(["attacker", "operator"]))
     def anyone_slashes(self, which, offset, who):
@@ -299,18 +357,55 @@ class RegistryMachine(RuleBasedStateMachine):
         """A slash whose outcome the model predicts; returns the revert reason, None when it
         moved what the model says into the node's token."""
         now = self.now()
+        book = self.model.nodes[node]
+        # REG-13's operands, from the books before the slash (REG-9 holds them equal to the chain's)
+        requested, _, _, request_epoch = self.model.pending(node, now)
+        covered = requested if requested and epoch <= request_epoch else 0
+        base = book.held - requested + covered
         outcome, reason = self.predict(lambda: self.model.slash(node, epoch, now))
-        receipt = expect(reason, lambda: self.registry.slash(node, epoch, sender=sender))
+        receipt = predicted("REG-6", reason, lambda: self.registry.slash(node, epoch, sender=sender))
         event(f"slash: {reason or ('missed' if outcome.missed else 'reported')}")
         if receipt is None:
             return reason
         args = receipt.filter("Slashed")[0].args
-        assert (args["epoch"], args["missed"], args["amount"]) == (epoch, outcome.missed, outcome.amount)
-        assert args["bond"] == self.model.at_risk(node, now)
-        assert args["requested"] == self.model.pending(node, now)[0]
+        equal(
+            "REG-6",
+            "Slashed's (epoch, missed, amount)",
+            (args["epoch"], args["missed"], args["amount"]),
+            (epoch, outcome.missed, outcome.amount),
+        )
+        amount, left = args["amount"], args["requested"]
+        share = self.model.slash_bps
+        require(
+            amount * MAX_BPS >= base * share > (amount - 1) * MAX_BPS and amount <= base,
+            "REG-13",
+            "a slash is SLASH_BPS of what it draws on, rounded up, never above it",
+            amount=amount,
+            base=base,
+            slash_bps=share,
+        )
+        taken = covered - left if covered else requested - left
+        require(
+            0 <= left <= requested
+            and (taken == 0 if not covered else taken * MAX_BPS >= covered * share > (taken - 1) * MAX_BPS),
+            "REG-13",
+            "the request loses its share rounded up, never below zero, and only when the epoch is covered",
+            requested_before=requested,
+            requested_after=left,
+            covered=covered,
+            slash_bps=share,
+        )
+        equal("REG-7", "Slashed's bond at risk", args["bond"], self.model.at_risk(node, now))
+        equal("REG-7", "Slashed's request left", left, self.model.pending(node, now)[0])
         deposited = receipt.filter("RevenueDeposited")
-        assert [(e.address, e.args["amount"]) for e in deposited] == [(self.tokens[node], outcome.amount)]
+        equal(
+            "REG-8",
+            "the slash's RevenueDeposited",
+            [(e.address, e.args["amount"]) for e in deposited],
+            [(self.tokens[node], outcome.amount)],
+        )
         self.slashed_into[node] += outcome.amount
+        self.touch("bonds", "slash", "judged")
         return None
 
     @rule(which=st.integers(0, NODES - 1), steps=st.sampled_from([0, 1, 3, MAX_JUDGED_PER_CALL]))
@@ -318,42 +413,51 @@ class RegistryMachine(RuleBasedStateMachine):
         node = which + 1
         expected = self.model.judge(node, self.now(), steps)
         receipt = self.registry.judge(node, steps, sender=self.attacker)
-        assert receipt.return_value == expected
+        equal("REG-7", f"judge({node}, {steps})'s cursor", receipt.return_value, expected)
+        self.touch("judged")
 
     @rule(which=st.integers(0, NODES - 1))
     def keeper_sweeps(self, which):
         """Judges the node and slashes every bad epoch it stops at, until it stops at one it
         cannot act on: that must be unended, still due, or have nothing to slash."""
         node = which + 1
-        for _ in range(200):
+        for _ in range(2_000):
             now = self.now()
             cursor = self.model.judge(node, now, MAX_JUDGED_PER_CALL)
-            assert self.registry.judge(node, MAX_JUDGED_PER_CALL, sender=self.relayer).return_value == cursor
+            equal(
+                "REG-8",
+                "the keeper's judge cursor",
+                self.registry.judge(node, MAX_JUDGED_PER_CALL, sender=self.relayer).return_value,
+                cursor,
+            )
+            self.touch("judged")
             if self.model.uptime(node, cursor, now) is None or now < self.model.epoch_end(cursor):
                 event("sweep: stops at an unended or due epoch")
                 return
             reason = self.slash(node, cursor, self.relayer)
             if reason is not None:
                 # a bad epoch the keeper cannot slash: only because the slash would move nothing
-                assert reason == NO_BOND_TO_SLASH, reason
+                equal("REG-8", "why the keeper could not slash a bad epoch", reason, NO_BOND_TO_SLASH)
                 event("sweep: stops at a bad epoch with nothing to slash")
                 return
-        raise AssertionError("the sweep did not finish")
+        raise AssertionError("REG-8: the sweep did not finish in 2,000 rounds")
 
     # --- who lists nodes, stray stablecoin (issue #15 items 8 and 10) ---------------------------
     def register(self, who, region: str) -> str | None:
         """A registration whose outcome the listings model predicts; returns the revert reason."""
         verified = who in (self.operator, self.attacker, self.honest)
         _, reason = self.predict_listing(lambda: self.listings.register(who.address, region, verified))
-        receipt = expect(
+        receipt = predicted(
+            "REG-11",
             reason,
             lambda: self.registry.register_node(region, "H100", 1, 1, 0, 0, "ipfs://x", sender=who),
         )
         event(f"register: {reason or 'listed'}")
         if receipt is not None:
             args = receipt.filter("NodeRegistered")[0].args
-            assert args["operator"] == who.address
+            equal("REG-1", "NodeRegistered's operator", args["operator"], who.address)
             self.token_roles[args["token"]] = self.roles.of_new_token()
+            self.touch("listing")
         return reason
 
     def predict_listing(self, apply):
@@ -376,24 +480,26 @@ class RegistryMachine(RuleBasedStateMachine):
     @rule(region=st.sampled_from(REGIONS))
     def stranger_registers(self, region):
         """An operator nobody verified is refused."""
-        assert self.register(self.stranger, region) is not None
+        reason = self.register(self.stranger, region)
+        require(reason is not None, "REG-11", "an unverified operator was listed", region=region)
 
     @rule(region=st.sampled_from(REGIONS))
     def honest_operator_registers(self, region):
         """REG-11: an honest operator below its own cap is always listed, wherever the attacker is capped."""
         if self.listings.of(self.honest.address, region) < MAX_NODES_PER_OPERATOR_IN_REGION:
-            assert self.register(self.honest, region) is None, "REG-11: an honest operator was kept out"
+            reason = self.register(self.honest, region)
+            require(reason is None, "REG-11", "an honest operator was kept out", region=region, reason=reason)
 
     # --- who holds the token roles (issue #15 item 12) --------------------------------------------
     @rule(
         which=st.sampled_from(["agent", "minter"]),
-        who=st.sampled_from(["issuer", "issuer", "attacker"]),
+        who=st.sampled_from(["owner", "owner", "issuer", "attacker"]),
         to=st.sampled_from(["agent", "minter", "holder", "attacker", "zero"]),
     )
     def someone_names_a_token_role(self, which, who, to):
-        """The issuer hands a token role to an address (the zero address is refused); the
+        """The owner hands a token role to an address (the zero address is refused); the
         attacker tries to name itself, or anyone, and is refused."""
-        caller = self.issuer if who == "issuer" else self.attacker
+        caller = self.owner if who == "owner" else self.accounts[who]
         account = ZERO_ADDRESS if to == "zero" else getattr(self, to).address
         reason = None
         try:
@@ -401,59 +507,216 @@ class RegistryMachine(RuleBasedStateMachine):
         except RegistryError as err:
             reason = err.reason
         setter = self.registry.set_token_agent if which == "agent" else self.registry.set_token_minter
-        receipt = expect(reason, lambda: setter(account, sender=caller))
+        receipt = predicted("REG-12", reason, lambda: setter(account, sender=caller))
         event(f"token role: {reason or 'set'}")
         if receipt is not None:
             name = "TokenAgentSet" if which == "agent" else "TokenMinterSet"
-            assert [e.args for e in receipt.filter(name)] == [{which: account}]
+            equal("REG-12", f"{name} logs", [e.args for e in receipt.filter(name)], [{which: account}])
+            self.touch("roles")
 
+    # --- the owner's other powers (issue #22: admin actions) --------------------------------------
+    @property
+    def owner(self):
+        return self.accounts[self.owner_name]
+
+    @rule(
+        who=st.sampled_from(["owner", "owner", "issuer", "attacker"]),
+        to=st.sampled_from(["issuer", "attacker", "honest", "zero"]),
+    )
+    def someone_transfers_ownership(self, who, to):
+        """The owner names a new owner (the zero address cancels); anyone else is refused."""
+        sender = self.owner if who == "owner" else self.accounts[who]
+        account = ZERO_ADDRESS if to == "zero" else self.accounts[to].address
+        reason = None if sender == self.owner else NOT_OWNER
+        predicted("REG-15", reason, lambda: self.registry.transfer_ownership(account, sender=sender))
+        event(f"ownership: transfer {reason or 'started'}")
+        if reason is None:
+            self.pending_owner = account
+            self.touch("owner")
+
+    @rule(who=st.sampled_from(["issuer", "attacker", "honest"]))
+    def someone_accepts_ownership(self, who):
+        """Only the named account takes over; unset token roles follow the new owner (REG-12)."""
+        sender = self.accounts[who]
+        reason = None if sender.address == self.pending_owner else NOT_NEW_OWNER
+        predicted("REG-15", reason, lambda: self.registry.accept_ownership(sender=sender))
+        event(f"ownership: accept {reason or 'accepted'}")
+        if reason is None:
+            self.owner_name, self.pending_owner = who, ZERO_ADDRESS
+            self.roles.owner = sender.address
+            self.touch("owner", "roles")
+
+    @rule(
+        who=st.sampled_from(["owner", "owner", "issuer", "attacker"]),
+        to=st.sampled_from(["treasury", "holder", "zero"]),
+    )
+    def someone_moves_the_treasury(self, who, to):
+        sender = self.owner if who == "owner" else self.accounts[who]
+        account = ZERO_ADDRESS if to == "zero" else self.treasuries[to].address
+        reason = NOT_OWNER if sender != self.owner else TREASURY_ZERO if to == "zero" else None
+        receipt = predicted("REG-15", reason, lambda: self.registry.set_treasury(account, sender=sender))
+        event(f"treasury: {reason or 'set'}")
+        if receipt is not None:
+            equal(
+                "REG-15", "TreasurySet logs", [e.args for e in receipt.filter("TreasurySet")], [{"treasury": account}]
+            )
+            self.treasury_name = to
+            self.touch("owner")
+
+    # --- stray stablecoin (issue #15 item 10) -----------------------------------------------------
     @rule(amount=amounts)
     def stray_transfer(self, amount):
         """Stablecoin sent straight to the registry: nobody's bond."""
         self.stable.transfer(self.registry, amount, sender=self.attacker)
         self.excess += amount
+        self.touch("stable")
 
     @rule(who=st.sampled_from(["attacker", "relayer", "operator"]))
     def anyone_skims(self, who):
-        sender = {"attacker": self.attacker, "relayer": self.relayer, "operator": self.operator}[who]
+        self.skim({"attacker": self.attacker, "relayer": self.relayer, "operator": self.operator}[who])
+
+    def skim(self, sender) -> None:
         balance = self.stable.balanceOf(self.registry)
         amount, reason = None, None
         try:
             amount = self.model.skim(balance)
         except RegistryError as err:
             reason = err.reason
-        receipt = expect(reason, lambda: self.registry.skim(sender=sender))
+        receipt = predicted("REG-10", reason, lambda: self.registry.skim(sender=sender))
         event(f"skim: {reason or 'sent'}")
         if receipt is None:
-            assert self.excess == 0, "REG-10: an excess was left unskimmable"
+            equal("REG-10", "an excess left unskimmable", self.excess, 0)
             return
-        # REG-10: a skim sends exactly the excess, to the treasury
-        assert amount == self.excess
-        assert [e.args for e in receipt.filter("Skimmed")] == [{"receiver": self.treasury.address, "amount": amount}]
+        # REG-10: a skim sends exactly the excess, to the treasury in force (REG-15)
+        equal("REG-10", "what a skim sends", amount, self.excess)
+        receiver = self.treasuries[self.treasury_name].address
+        equal(
+            "REG-10",
+            "Skimmed logs",
+            [e.args for e in receipt.filter("Skimmed")],
+            [{"receiver": receiver, "amount": amount}],
+        )
         self.skimmed += amount
+        self.skimmed_to[self.treasury_name] += amount
         self.excess = 0
+        self.touch("stable")
 
     # --- time -----------------------------------------------------------------------------------
+    def move_to(self, target: int) -> None:
+        """The next block at `target` when that is later than the next one anyway."""
+        if target > self.now():
+            self.chain.pending_timestamp = target
+
     @rule(seconds=st.sampled_from([1, HOUR, 6 * HOUR, EPOCH_LENGTH // 2, EPOCH_LENGTH, 3 * EPOCH_LENGTH]))
     def time_passes(self, seconds):
         self.chain.sleep(seconds)
 
-    @rule(which=st.integers(0, NODES - 1), edge=st.sampled_from(["mature", "last", "expiry", "due", "missed"]))
+    @rule(
+        which=st.integers(0, NODES - 1),
+        edge=st.sampled_from(["early", "mature", "last", "expiry", "due", "missed", "epoch end"]),
+    )
     def time_jumps_to_an_edge(self, which, edge):
         node = which + 1
         book = self.model.nodes[node]
         cursor = self.model.judged_until(node)
         target = {
+            "early": book.available_at - 1,
             "mature": book.available_at,
             "last": book.available_at + self.model.window - 1,
             "expiry": book.available_at + self.model.window,
             "due": self.model.epoch_end(cursor) + self.model.grace - 1,
             "missed": self.model.epoch_end(cursor) + self.model.grace,
+            "epoch end": self.model.epoch_end(self.model.epoch(self.now())) - 1,  # its last second
         }[edge]
-        if target > self.now():
-            self.chain.pending_timestamp = target
+        self.move_to(target)
 
-    # --- invariants -------------------------------------------------------------------------------
+    # --- the end: everyone exits (REG-14) ---------------------------------------------------------
+    def exit(self, node: int) -> tuple[str | None, int]:
+        """The operator takes its whole bond out: the committee catches up and a keeper sweeps,
+        it requests everything in an epoch's last second, the epoch ends and is reported and
+        swept, and it withdraws once the request matures. Returns the withdrawal's refusal
+        (None: paid) and how many blocks passed after the request's epoch ended."""
+        self.catch_up(node)
+        self.move_to(self.model.epoch_end(self.model.epoch(self.now())) - 1)
+        held = self.model.nodes[node].held
+        if held == 0:  # the keeper's slashes took it all
+            return None, 0
+        reason = self.request(node, held)
+        require(
+            reason is None,
+            "REG-14",
+            "an operator could not request its whole bond",
+            node=node,
+            held=held,
+            reason=reason,
+        )
+        book = self.model.nodes[node]
+        ended = self.model.epoch_end(book.request_epoch)
+        self.move_to(ended)
+        self.catch_up(node)
+        self.move_to(book.available_at)
+        blocks = self.now() - ended
+        return self.withdraw(node), blocks
+
+    def catch_up(self, node: int) -> None:
+        while any(
+            (node, epoch) not in self.model.reports
+            for epoch in range(self.model.judged_until(node), self.model.epoch(self.now()))
+        ):
+            self.report(node, self.model.judged_until(node), [10_000] * 64)
+        self.keeper_sweeps(node - 1)
+
+    def end_of_run(self) -> None:
+        if not self.deployed():
+            return
+        for node in self.model.nodes:
+            if self.model.nodes[node].held == 0:
+                continue
+            reason, blocks = self.exit(node)
+            window = self.model.bond_delay + self.model.window
+            require(
+                reason is None or window <= blocks,
+                "REG-14",
+                "an operator could not take out what slashes left of its bond",
+                node=node,
+                reason=reason,
+                delay_plus_window=window,
+                blocks_after_its_epoch_ended=blocks,
+            )
+            if reason is None:
+                equal("REG-14", f"node {node}'s bond after its exit", self.registry.node(node)[10], 0)
+                equal(
+                    "REG-14",
+                    f"node {node}'s request after its exit",
+                    tuple(self.registry.bond_withdrawal(node)),
+                    (0, 0, 0, 0),
+                )
+        owed = self.registry.bonds_held()
+        equal("REG-14", "bonds_held() after every exit", owed, self.model.owed())
+        slashed = sum(self.slashed_into.values())
+        equal(
+            "REG-14",
+            "everything posted is withdrawn, slashed or still held (posted, withdrawn + slashed + held)",
+            (self.posted, self.posted - self.withdrawn - slashed),
+            (self.posted, owed),
+        )
+        equal(
+            "REG-14",
+            "the registry's balance after every exit",
+            self.stable.balanceOf(self.registry),
+            owed + self.excess,
+        )
+        if self.excess:
+            self.skim(self.relayer)
+        equal("REG-14", "the registry's balance after the last skim", self.stable.balanceOf(self.registry), owed)
+        equal(
+            "REG-14",
+            "the operator's balance after its exit",
+            self.stable.balanceOf(self.operator),
+            FUNDS - self.posted + self.withdrawn,
+        )
+
+    # --- properties -------------------------------------------------------------------------------
     def check_judged(self, node: int) -> None:
         """REG-8 on the chain's own records: every epoch below the cursor is slashed or met its
         SLA (a missed one counts as uptime 0). Reports and slash marks are write-once, so each
@@ -465,68 +728,164 @@ class RegistryMachine(RuleBasedStateMachine):
                 continue
             report = self.oracle.report(node, epoch)
             uptime = report[0] if report[5] != 0 else 0
-            assert uptime >= sla, f"REG-8: epoch {epoch} of node {node} passed unjudged"
+            require(
+                uptime >= sla,
+                "REG-8",
+                "an epoch below the SLA passed unslashed",
+                node=node,
+                epoch=epoch,
+                uptime=uptime,
+                sla=sla,
+            )
         self.verified[node] = max(self.verified[node], until)
 
-    @invariant()
+    @check("REG-8", watches=("judged", "slash"))
     def reg_8_bad_epochs_end_slashed_into_the_stream(self):
         if not self.deployed():
             return
         for node in self.model.nodes:
             self.check_judged(node)
-            assert self.stable.balanceOf(self.tokens[node]) == self.slashed_into[node], "REG-8: slash not in stream"
+            equal(
+                "REG-8",
+                f"node {node}'s token holds the sum of its slashes",
+                self.stable.balanceOf(self.tokens[node]),
+                self.slashed_into[node],
+            )
 
-    @invariant()
+    @check("REG-9", "REG-7", watches=("bonds", "slash", "judged"))
     def reg_9_the_registry_holds_the_bonds(self):
         if not self.deployed():
             return
         now = self.chain.timestamp
-        assert self.registry.bonds_held() == self.model.owed(), "REG-9: bonds held"
+        equal("REG-9", "bonds_held()", self.registry.bonds_held(), self.model.owed())
         for node in self.model.nodes:
-            assert self.registry.node(node)[10] == self.model.at_risk(node, now), "REG-9: bond at risk"
-            assert tuple(self.registry.bond_withdrawal(node)) == self.model.pending(node, now), "REG-9: request"
-            assert self.registry.judged_until(node) == self.model.judged_until(node)
-        assert self.stable.balanceOf(self.operator) == FUNDS - self.posted + self.withdrawn, "REG-9: operator"
+            equal("REG-9", f"node {node}'s bond at risk", self.registry.node(node)[10], self.model.at_risk(node, now))
+            equal(
+                "REG-9",
+                f"node {node}'s request",
+                tuple(self.registry.bond_withdrawal(node)),
+                self.model.pending(node, now),
+            )
+            equal(
+                "REG-7", f"node {node}'s judged cursor", self.registry.judged_until(node), self.model.judged_until(node)
+            )
+        equal(
+            "REG-9",
+            "the operator's balance",
+            self.stable.balanceOf(self.operator),
+            FUNDS - self.posted + self.withdrawn,
+        )
 
-    @invariant()
+    @check("REG-9", "REG-5", watches=("time",))
+    def reg_9_requests_expire_on_time(self):
+        """What time alone changes: a request that expires is bond at risk again."""
+        if not self.deployed():
+            return
+        now = self.chain.timestamp
+        for node, book in self.model.nodes.items():
+            if book.requested:
+                equal(
+                    "REG-5",
+                    f"node {node}'s request at {now}",
+                    tuple(self.registry.bond_withdrawal(node)),
+                    self.model.pending(node, now),
+                )
+                equal(
+                    "REG-9",
+                    f"node {node}'s bond at risk at {now}",
+                    self.registry.node(node)[10],
+                    self.model.at_risk(node, now),
+                )
+
+    @check("REG-10", watches=("stable", "bonds", "slash", "owner"))
     def reg_10_the_registry_holds_what_it_owes_plus_the_unskimmed_excess(self):
         if not self.deployed():
             return
-        assert self.stable.balanceOf(self.registry) == self.model.owed() + self.excess, "REG-10: registry"
-        assert self.stable.balanceOf(self.treasury) == self.skimmed, "REG-10: treasury"
-        assert self.stable.balanceOf(self.attacker) == FUNDS - self.excess - self.skimmed, "REG-10: attacker"
+        equal(
+            "REG-10",
+            "the registry's balance (owed + excess)",
+            self.stable.balanceOf(self.registry),
+            self.model.owed() + self.excess,
+        )
+        for name, account in self.treasuries.items():
+            equal("REG-10", f"the {name}'s balance (its skims)", self.stable.balanceOf(account), self.skimmed_to[name])
+        equal(
+            "REG-10",
+            "the stray sender's balance",
+            self.stable.balanceOf(self.attacker),
+            FUNDS - self.excess - self.skimmed,
+        )
 
-    @invariant()
+    @check("REG-11", watches=("listing",))
     def reg_11_no_operator_fills_a_region(self):
         if not self.deployed():
             return
         for region in REGIONS:
             listed = len(self.registry.nodes_in_region(region))
-            assert listed == self.listings.per_region.get(region, 0), "REG-11: listing"
+            equal("REG-11", f"nodes listed in {region}", listed, self.listings.per_region.get(region, 0))
             for who in (self.operator, self.attacker, self.honest, self.stranger):
                 count = self.registry.operator_nodes_in_region(who, region)
-                assert count == self.listings.of(who.address, region) <= MAX_NODES_PER_OPERATOR_IN_REGION, "REG-11"
-            assert self.listings.of(self.stranger.address, region) == 0
+                expected = self.listings.of(who.address, region)
+                require(
+                    count == expected <= MAX_NODES_PER_OPERATOR_IN_REGION,
+                    "REG-11",
+                    "an operator's nodes in a region",
+                    operator=who.address,
+                    region=region,
+                    count=count,
+                    expected=expected,
+                    cap=MAX_NODES_PER_OPERATOR_IN_REGION,
+                )
+            equal("REG-11", f"the stranger's nodes in {region}", self.listings.of(self.stranger.address, region), 0)
             # three operators at most 16 each: room is left for every other verified operator
-            assert listed <= 3 * MAX_NODES_PER_OPERATOR_IN_REGION < MAX_NODES_PER_REGION, "REG-11: region filled"
+            require(
+                listed <= 3 * MAX_NODES_PER_OPERATOR_IN_REGION < MAX_NODES_PER_REGION,
+                "REG-11",
+                "a region filled",
+                region=region,
+                listed=listed,
+            )
 
-    @invariant()
+    @check("REG-12", watches=("roles", "listing"))
     def reg_12_tokens_get_the_roles_the_registry_was_told(self):
         if not self.deployed():
             return
         _, agent, minter = self.roles.of_new_token()
-        assert (self.registry.token_agent(), self.registry.token_minter()) == (agent, minter), "REG-12: registry"
+        equal(
+            "REG-12",
+            "(token_agent(), token_minter())",
+            (self.registry.token_agent(), self.registry.token_minter()),
+            (agent, minter),
+        )
         # a token's roles are fixed when it is created: each is read once, after its registration
         tokens = list(self.token_roles)
         others = (self.issuer, self.agent, self.minter, self.holder, self.attacker)
         for address in tokens[self.checked_roles :]:
             token = self.chain.at("ComputeToken", address)
-            expected = self.token_roles[address]
-            assert token.owner() == expected[0], "REG-12: admin"
+            admin, agent, minter = self.token_roles[address]
+            equal("REG-12", f"token {address}'s admin", token.owner(), admin)
             for account in others:
-                assert token.is_agent(account) == (account.address == expected[1]), "REG-12: agent"
-                assert token.is_minter(account) == (account.address == expected[2]), "REG-12: minter"
+                equal(
+                    "REG-12",
+                    f"token {address}: is_agent({account.address})",
+                    token.is_agent(account),
+                    account.address == agent,
+                )
+                equal(
+                    "REG-12",
+                    f"token {address}: is_minter({account.address})",
+                    token.is_minter(account),
+                    account.address == minter,
+                )
         self.checked_roles = len(tokens)
+
+    @check("REG-15", watches=("owner",))
+    def reg_15_the_owner_and_the_treasury_are_the_models(self):
+        if not self.deployed():
+            return
+        equal("REG-15", "owner()", self.registry.owner(), self.owner.address)
+        equal("REG-15", "pending_owner()", self.registry.pending_owner(), self.pending_owner)
+        equal("REG-15", "treasury()", self.registry.treasury(), self.treasuries[self.treasury_name].address)
 
 
 @pytest.mark.both_engines
