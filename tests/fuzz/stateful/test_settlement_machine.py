@@ -1491,9 +1491,10 @@ class SettlementMachine(PropertyMachine):
                 receipt = self.wallet_call("withdraw(address)", ["address"], [payer])
                 self.money_left_a_balance()
                 paid = self.model.withdraw(payer)
+                self.wallets[payer] += paid
                 logged = [e.args["amount"] for e in receipt.filter("Withdrawn")]
                 equal("SET-7", "the wallet's Withdrawn amount", logged, [paid])
-                self.mark("money", "balances", "requests", "wallet", payers=[payer])
+                self.mark("money", "balances", "requests", "wallet", "wallets", payers=[payer], accounts=[payer])
                 event("wallet: withdrew")
             return
         balance = self.model.prepaid[payer]
