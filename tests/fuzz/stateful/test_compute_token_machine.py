@@ -245,11 +245,11 @@ class ComputeTokenMachine(PropertyMachine):
 
     # --- start: shares and revenue, so most examples stream from their first epoch --------
     @initialize(
-        shares=st.lists(st.one_of(st.just(0), share_amount), min_size=3, max_size=3),
+        shares=st.lists(st.one_of(st.just(0), share_amount), min_size=4, max_size=4),
         revenue=st.one_of(st.just(0), revenue_amount),
     )
     def start(self, shares, revenue):
-        for i, amount in enumerate(shares):
+        for i, amount in zip((0, 1, 2, WALLET), shares, strict=True):  # the verified holders
             if amount:
                 self.mint(i, amount, MINTER)
         if revenue:
