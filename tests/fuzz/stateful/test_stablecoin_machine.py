@@ -2,11 +2,17 @@
 
 Rules: mint, burn, transfer, approve, transferFrom, permit, EIP-3009 transfer / receive /
 cancel (valid, early, expired, reused, forged and high-s), blacklist, pause, time jumps —
-from the issuer and from anyone else. Every call's outcome (success, or exactly which
-revert) is predicted by the model first. After every step:
-- supply is conserved: the sum of all balances equals totalSupply equals the model's;
-- every balance, allowance, permit nonce, blacklist flag and the pause flag equal the model's;
-- an authorization nonce, once used or cancelled, stays unusable.
+from the issuer and from anyone else. Deadlines and validity windows are aimed at their
+edges (one second before, at and after the next block's time). Every call's outcome
+(success, or exactly which revert) is predicted by the model first; a wrong prediction fails
+with the property ID the rule checks. Properties (`@check`s, after each step that could
+change what they read, in a full sweep every 10 steps and at the end; PROPERTIES.md):
+- STB-1 supply is conserved: the sum of all balances equals totalSupply equals the model's;
+- STB-2 every balance, allowance, permit nonce, blacklist flag and the pause flag equal the
+  model's (after a step, the actors and pairs it touched; all of them in a sweep);
+- STB-3 an authorization nonce, once used or cancelled, stays unusable;
+- STB-6 a permit is valid up to and including its deadline, an authorization strictly
+  inside (valid_after, valid_before): at each edge, to the second.
 Runs on the in-process engine and (few examples) on Ape's provider.
 """
 
@@ -14,17 +20,13 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import (
-    RuleBasedStateMachine,
-    invariant,
-    rule,
-    run_state_machine_as_test,
-)
+from hypothesis.stateful import rule, run_state_machine_as_test
 
 from computerwa.client import signing
 from computerwa.client.signing import Domain
 from computerwa.evm.chain import expect
 from tests.conftest import machine_settings
+from tests.fuzz.properties import PropertyMachine, check, equal
 
 NOT_OWNER = "ownable: caller is not the owner"
 PAUSED = "pausable: contract is paused"
@@ -40,9 +42,19 @@ ACTORS = 6  # accounts[0] is the issuer, all six hold and sign
 actor = st.integers(0, ACTORS - 1)
 amount = st.one_of(st.integers(0, 1_000), st.integers(0, 3 * 10**12), st.just(MAX))
 signature_kind = st.sampled_from(["valid", "valid", "valid", "wrong_signer", "high_s", "cross_type"])
+edge = st.sampled_from([-1, 0, 1])  # a deadline or validity bound one second before, at or after the call
 
 
-class StablecoinMachine(RuleBasedStateMachine):
+def outcome(pid: str, reason: str | None, call):
+    """`expect` with the ID of the property the prediction checks in a mismatch's message."""
+    try:
+        return expect(reason, call)
+    except AssertionError as err:
+        message = str(err.args[0]) if err.args else "assertion failed"
+        raise AssertionError(f"{pid}: predicted outcome: {message}") from None
+
+
+class StablecoinMachine(PropertyMachine):
     def __init__(self, backend, token):
         super().__init__()
         self.chain = backend
@@ -58,8 +70,17 @@ class StablecoinMachine(RuleBasedStateMachine):
         self.paused = False
         self.used_nonces: set[tuple[int, bytes]] = set()
         self.nonce_pool: list[tuple[int, bytes]] = []
+        # what the steps since the last checks touched (all of it in a full sweep)
+        self.dirty_actors: set[int] = set()
+        self.dirty_pairs: set[tuple[int, int]] = set()
+        self.dirty_nonces: set[tuple[int, bytes]] = set()
 
-    def teardown(self):
+    def sweeping(self) -> bool:
+        """Whether the checks run in a full sweep (or at the end), not after a step's touch."""
+        # TODO(lead): PropertyMachine could expose this; see the report
+        return self._steps % self.SWEEP_EVERY == 1 or self.SWEEP_EVERY == 1
+
+    def restore(self):
         self.chain.restore(self.snapshot)
 
     # --- helpers --------------------------------------------------------------------------
@@ -90,29 +111,43 @@ class StablecoinMachine(RuleBasedStateMachine):
     def move(self, src: int, dst: int, value: int) -> None:
         self.balances[src] -= value
         self.balances[dst] += value
+        self.dirty_actors.update((src, dst))
+        self.touch("balances")
+
+    def allow(self, owner: int, spender: int, value: int) -> None:
+        self.allowances[(owner, spender)] = value
+        self.dirty_pairs.add((owner, spender))
+        self.touch("allowances")
 
     # --- issuer -----------------------------------------------------------------------------
     @rule(caller=actor, to=actor, value=st.integers(0, 10**13))
     def mint(self, caller, to, value):
         reason = NOT_OWNER if caller != 0 else self.parties_reason(0, to)
-        if expect(reason, lambda: self.token.mint(self.accounts[to], value, sender=self.accounts[caller])):
+        if outcome("STB-4", reason, lambda: self.token.mint(self.accounts[to], value, sender=self.accounts[caller])):
             self.balances[to] += value
             self.supply += value
+            self.dirty_actors.add(to)
+            self.touch("balances")
 
     @rule(caller=actor, value=amount)
     def burn(self, caller, value):
         reason = NOT_OWNER if caller != 0 else self.parties_reason(0, 0)
         if reason is None and value > self.balances[0]:
             reason = "erc20: burn amount exceeds balance"
-        if expect(reason, lambda: self.token.burn(value, sender=self.accounts[caller])):
+        if outcome("STB-4", reason, lambda: self.token.burn(value, sender=self.accounts[caller])):
             self.balances[0] -= value
             self.supply -= value
+            self.dirty_actors.add(0)
+            self.touch("balances")
 
     @rule(caller=actor, who=actor, listed=st.booleans())
     def set_blacklist(self, caller, who, listed):
         fn = self.token.blacklist if listed else self.token.unblacklist
-        if expect(None if caller == 0 else NOT_OWNER, lambda: fn(self.accounts[who], sender=self.accounts[caller])):
+        if outcome(
+            "STB-4", None if caller == 0 else NOT_OWNER, lambda: fn(self.accounts[who], sender=self.accounts[caller])
+        ):
             self.blacklisted[who] = listed
+            self.touch("flags")
 
     @rule(caller=actor, pause=st.booleans())
     def set_pause(self, caller, pause):
@@ -123,21 +158,24 @@ class StablecoinMachine(RuleBasedStateMachine):
         else:
             reason = None if self.paused else NOT_PAUSED
         fn = self.token.pause if pause else self.token.unpause
-        if expect(reason, lambda: fn(sender=self.accounts[caller])):
+        if outcome("STB-4", reason, lambda: fn(sender=self.accounts[caller])):
             self.paused = pause
+            self.touch("flags")
 
     # --- holders ----------------------------------------------------------------------------
     @rule(src=actor, dst=actor, value=amount)
     def transfer(self, src, dst, value):
         reason = self.parties_reason(src, dst) or (NO_BALANCE if value > self.balances[src] else None)
-        if expect(reason, lambda: self.token.transfer(self.accounts[dst], value, sender=self.accounts[src])):
+        if outcome("STB-2", reason, lambda: self.token.transfer(self.accounts[dst], value, sender=self.accounts[src])):
             self.move(src, dst, value)
 
     @rule(owner=actor, spender=actor, value=amount)
     def approve(self, owner, spender, value):
         reason = self.parties_reason(owner, spender)
-        if expect(reason, lambda: self.token.approve(self.accounts[spender], value, sender=self.accounts[owner])):
-            self.allowances[(owner, spender)] = value
+        if outcome(
+            "STB-2", reason, lambda: self.token.approve(self.accounts[spender], value, sender=self.accounts[owner])
+        ):
+            self.allow(owner, spender, value)
 
     @rule(spender=actor, owner=actor, dst=actor, value=amount)
     def transfer_from(self, spender, owner, dst, value):
@@ -150,12 +188,14 @@ class StablecoinMachine(RuleBasedStateMachine):
         call = lambda: self.token.transferFrom(  # noqa: E731
             self.accounts[owner], self.accounts[dst], value, sender=self.accounts[spender]
         )
-        if expect(reason, call):
+        if outcome("STB-2", reason, call):
             if allowance < MAX:
-                self.allowances[(owner, spender)] = allowance - value
+                self.allow(owner, spender, allowance - value)
             self.move(owner, dst, value)
 
-    @rule(owner=actor, spender=actor, value=amount, lifetime=st.integers(-50, 3_600), kind=signature_kind)
+    @rule(
+        owner=actor, spender=actor, value=amount, lifetime=st.one_of(edge, st.integers(-50, 3_600)), kind=signature_kind
+    )
     def permit(self, owner, spender, value, lifetime, kind):
         now = self.chain.pending_timestamp
         deadline = max(now + lifetime, 0)
@@ -169,18 +209,22 @@ class StablecoinMachine(RuleBasedStateMachine):
         call = lambda: self.token.permit(  # noqa: E731
             self.accounts[owner], self.accounts[spender], value, deadline, *sig.vrs, sender=self.accounts[spender]
         )
-        if expect(reason, call):
+        if outcome("STB-6" if abs(lifetime) <= 1 else "STB-2", reason, call):
             self.permit_nonces[owner] += 1
-            self.allowances[(owner, spender)] = value
+            self.allow(owner, spender, value)
+            self.dirty_actors.add(owner)
 
     # --- EIP-3009 -----------------------------------------------------------------------------
     def pick_nonce(self, payer: int, data) -> bytes:
         """A fresh nonce, or one seen before (used, cancelled or still open) to try a replay."""
         reuse = [n for p, n in self.nonce_pool if p == payer]
         if reuse and data.draw(st.booleans(), label="reuse nonce"):
-            return data.draw(st.sampled_from(reuse), label="nonce")
-        nonce = data.draw(st.binary(min_size=32, max_size=32), label="nonce")
-        self.nonce_pool.append((payer, nonce))
+            nonce = data.draw(st.sampled_from(reuse), label="nonce")
+        else:
+            nonce = data.draw(st.binary(min_size=32, max_size=32), label="nonce")
+            self.nonce_pool.append((payer, nonce))
+        self.dirty_nonces.add((payer, nonce))
+        self.touch("authorizations")
         return nonce
 
     @rule(
@@ -188,8 +232,8 @@ class StablecoinMachine(RuleBasedStateMachine):
         payee=actor,
         submitter=actor,
         value=amount,
-        after=st.integers(-100, 5),
-        before=st.integers(-5, 3_600),
+        after=st.one_of(edge, st.integers(-100, 5)),
+        before=st.one_of(edge, st.integers(-5, 3_600)),
         receive=st.booleans(),
         kind=signature_kind,
         data=st.data(),
@@ -224,9 +268,11 @@ class StablecoinMachine(RuleBasedStateMachine):
             reason = NO_BALANCE
         fn = self.token.receiveWithAuthorization if receive else self.token.transferWithAuthorization
         args = (self.accounts[payer], self.accounts[payee], value, valid_after, valid_before, nonce, *sig.vrs)
-        receipt = expect(reason, lambda: fn(*args, sender=self.accounts[submitter]))
+        pid = "STB-6" if abs(after) <= 1 or abs(before) <= 1 else "STB-3"
+        receipt = outcome(pid, reason, lambda: fn(*args, sender=self.accounts[submitter]))
         if receipt:
-            assert [e.name for e in receipt.events] == ["AuthorizationUsed", "Transfer"]
+            equal("STB-3", "the events of a used authorization", [e.name for e in receipt.events],
+                  ["AuthorizationUsed", "Transfer"])  # fmt: skip
             self.used_nonces.add((payer, nonce))
             self.move(payer, payee, value)
 
@@ -240,38 +286,59 @@ class StablecoinMachine(RuleBasedStateMachine):
         call = lambda: self.token.cancelAuthorization(  # noqa: E731
             self.accounts[authorizer], nonce, *sig.vrs, sender=self.accounts[submitter]
         )
-        if expect(reason, call):
+        if outcome("STB-3", reason, call):
             self.used_nonces.add((authorizer, nonce))
 
     @rule(seconds=st.sampled_from([1, 7, 60, 3_600, 86_400 * 3]))
     def sleep(self, seconds):
         self.chain.sleep(seconds)
 
-    # --- invariants ---------------------------------------------------------------------------
-    @invariant()
+    # --- properties ---------------------------------------------------------------------------
+    @check("STB-1", "STB-2", watches=("balances",))
     def supply_is_conserved(self):
-        balances = [self.token.balanceOf(a) for a in self.accounts]
-        assert balances == self.balances
-        assert sum(balances) == self.token.totalSupply() == self.supply
+        """Every actor's balance (those a step moved; all in a sweep) and the supply."""
+        every = self.sweeping() or not self.dirty_actors
+        actors = range(ACTORS) if every else sorted(self.dirty_actors)
+        self.dirty_actors = set()
+        for i in actors:
+            equal("STB-2", f"balanceOf(actor {i})", self.token.balanceOf(self.accounts[i]), self.balances[i])
+        supply = self.token.totalSupply()
+        equal("STB-1", "totalSupply", supply, self.supply)
+        equal("STB-1", "the model's balances sum to the supply", sum(self.balances), self.supply)
 
-    @invariant()
+    @check("STB-2", watches=("allowances",))
     def allowances_and_nonces_match(self):
-        # every pair on the fast engine; on Ape's provider (slow calls) the pairs touched
-        pairs = [(o, s) for o in range(ACTORS) for s in range(ACTORS)] if self.chain.name == "revm" else self.allowances
+        """The pairs a step touched; in a sweep every pair on the fast engine (on Ape's
+        provider, whose calls are slow, the pairs ever touched), and every permit nonce."""
+        if self.sweeping() or not self.dirty_pairs:
+            everything = [(o, s) for o in range(ACTORS) for s in range(ACTORS)]
+            pairs = everything if self.chain.name == "revm" else list(self.allowances)
+            nonces = range(ACTORS)
+        else:
+            pairs, nonces = sorted(self.dirty_pairs), sorted({o for o, _ in self.dirty_pairs})
+        self.dirty_pairs = set()
         for owner, spender in pairs:
             expected = self.allowances.get((owner, spender), 0)
-            assert self.token.allowance(self.accounts[owner], self.accounts[spender]) == expected
-        assert [self.token.nonces(a) for a in self.accounts] == self.permit_nonces
+            actual = self.token.allowance(self.accounts[owner], self.accounts[spender])
+            equal("STB-2", f"allowance(actor {owner}, actor {spender})", actual, expected)
+        for i in nonces:
+            equal("STB-2", f"nonces(actor {i})", self.token.nonces(self.accounts[i]), self.permit_nonces[i])
 
-    @invariant()
+    @check("STB-2", "STB-4", watches=("flags",))
     def flags_match(self):
-        assert self.token.paused() == self.paused
-        assert [self.token.isBlacklisted(a) for a in self.accounts] == self.blacklisted
+        equal("STB-4", "paused()", self.token.paused(), self.paused)
+        equal("STB-4", "blacklist flags", [self.token.isBlacklisted(a) for a in self.accounts], self.blacklisted)
 
-    @invariant()
+    @check("STB-3", watches=("authorizations",))
     def spent_authorizations_stay_spent(self):
-        for payer, nonce in self.nonce_pool:
-            assert self.token.authorizationState(self.accounts[payer], nonce) == ((payer, nonce) in self.used_nonces)
+        """The nonces a step used or tried (every nonce seen in a sweep)."""
+        every = self.sweeping() or not self.dirty_nonces
+        nonces = self.nonce_pool if every else sorted(self.dirty_nonces)
+        self.dirty_nonces = set()
+        for payer, nonce in nonces:
+            used = (payer, nonce) in self.used_nonces
+            actual = self.token.authorizationState(self.accounts[payer], nonce)
+            equal("STB-3", f"authorizationState(actor {payer}, {nonce.hex()})", actual, used)
 
 
 @pytest.mark.both_engines
