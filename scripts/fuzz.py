@@ -285,12 +285,12 @@ def cli(
         sampled test case replayed with its checks; the chain is restored afterwards."""
         from ape.logging import logger
 
-        from computerwa.evm.ape_chain import ApeChain
+        from computerwa.tooling.fuzz import coverage_chain
         from tests.regressions.replay import replay_examples
 
         quiet = logger.level
         logger.set_level(logging.CRITICAL)  # Ape logs every transaction and every expected revert
-        chain = ApeChain(artifacts=artifacts)
+        chain = coverage_chain(artifacts)
         before = chain.snapshot()
         _only(invariant)
         try:
