@@ -301,7 +301,8 @@ def cli(
             _only(None)
             chain.restore(before)
             logger.set_level(quiet)
-        return Coverage(len(sample.items), sample.seen, sample.everything, seconds, sources, raised)
+        everything = sample.everything and not sample.dropped
+        return Coverage(len(sample.items), sample.seen, everything, seconds, sources, raised, sample.dropped)
 
     report = _Report(jobs, steps, extra, regressions_dir, reports_dir, seed, examples)
     report.coverage_size, report.measure = coverage, measure

@@ -249,7 +249,7 @@ class Outcome:
             [f.portable() for f in self.failures],
             self.stopped,
             self.stats,
-            self.sample,
+            self.sample.portable() if self.sample is not None else None,
         )
 
 
@@ -266,6 +266,7 @@ class Sample:
         self.size = size
         self.seen = 0  # test cases offered
         self.items: list[list[Step]] = []
+        self.dropped = 0  # sampled test cases left out: an argument that cannot leave the process
         self._random = random.Random(f"computerwa fuzz sample: {seed}")
 
     @property
@@ -281,6 +282,22 @@ class Sample:
         if slot < self.size:
             self.items[slot] = steps
 
+    def portable(self) -> Sample:
+        """The sample for another process: a test case whose arguments do not pickle is left out
+        (and counted in `dropped`) rather than lose the whole outcome on the way."""
+        import pickle
+
+        kept = []
+        for steps in self.items:
+            try:
+                pickle.dumps(steps)
+            except Exception:
+                self.dropped += 1
+            else:
+                kept.append(steps)
+        self.items = kept
+        return self
+
     @classmethod
     def merge(cls, samples: list[Sample], size: int | None, seed: Any) -> Sample:
         """The samples of several runs (the seeds of one machine over workers) as one uniform
@@ -288,6 +305,7 @@ class Sample:
         the test cases it has not yet given, then one of that run's sampled ones."""
         merged = cls(size, seed)
         merged.seen = sum(sample.seen for sample in samples)
+        merged.dropped = sum(sample.dropped for sample in samples)
         pools = [(sample.seen, list(sample.items)) for sample in samples if sample.seen]
         if size is None or merged.seen <= size:
             merged.items = [steps for _, items in pools for steps in items]
@@ -316,12 +334,14 @@ class Coverage:
     seconds: float
     sources: list[dict[str, Any]]
     raised: int = 0  # replayed test cases that raised (as the campaign's failing ones did)
+    dropped: int = 0  # sampled test cases a worker could not send back (Sample.portable)
 
     def description(self) -> str:
         if self.everything:
             return f"statement coverage of all {self.test_cases:,} test cases, replayed on py-evm"
+        cases = "test case" if self.replayed == 1 else "test cases"
         return (
-            f"statement coverage of {self.replayed:,} sampled test cases of {self.test_cases:,} "
+            f"statement coverage of {self.replayed:,} sampled {cases} of {self.test_cases:,} "
             "(a sample: --coverage all replays every one), replayed on py-evm"
         )
 
@@ -336,6 +356,7 @@ class Coverage:
             "sampled": not self.everything,
             "replay_seconds": round(self.seconds, 1),
             "replayed_test_cases_that_raised": self.raised,
+            "sampled_test_cases_dropped": self.dropped,
             "sources": self.sources,
         }
 
@@ -350,6 +371,8 @@ class Coverage:
             lines.append(f"      not reached: {', '.join(missing)}")
         if self.raised:
             lines.append(f"      {self.raised} replayed test case(s) raised (a failing example raises again)")
+        if self.dropped:
+            lines.append(f"      {self.dropped} sampled test case(s) left out: arguments a worker could not send")
         return lines
 
 

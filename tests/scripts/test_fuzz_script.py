@@ -442,6 +442,14 @@ def test_the_samples_of_several_seeds_merge_into_one_uniform_sample(fuzz):
     assert 0.71 < first / 2000 < 0.79
 
 
+def test_a_sample_leaves_out_what_cannot_reach_the_parent_process(fuzz):
+    sample = fuzz.Sample(3, 1)
+    sample.offer([("step", {"n": 1})])
+    sample.offer([("step", {"callback": lambda: None})])  # does not pickle
+    portable = sample.portable()
+    assert portable.items == [[("step", {"n": 1})]] and portable.dropped == 1 and portable.seen == 2
+
+
 def _on_ape_test_provider():
     import ape
 
@@ -516,6 +524,29 @@ def test_coverage_all_replays_every_test_case_and_workers_merge_their_samples(fu
     stats = _coverage(tmp_path, "counter")
     assert stats["seeds"] == [1, 2] and stats["coverage"]["test_cases_replayed"] == 3
     assert stats["coverage"]["test_cases_run"] == stats["test_cases"] >= 20  # both seeds' test cases
+
+
+def test_coverage_replays_failing_test_cases_too_and_says_they_raised(fuzz, monkeypatch, tmp_path):
+    _on_ape_test_provider()
+    monkeypatch.setitem(fuzz.CAMPAIGNS, "oracle", [("counter", lambda backend: toys.OverflowingCounter)])
+    result = invoke(fuzz, tmp_path, "--suite oracle --examples 50 --steps 10 --seed 5 --coverage all")
+    assert result.exit_code == 1, result.output  # the failure is reported as ever
+    coverage = _coverage(tmp_path, "counter")["coverage"]
+    assert 1 <= coverage["replayed_test_cases_that_raised"] < coverage["test_cases_replayed"]
+    assert "replayed test case(s) raised (a failing example raises again)" in result.output
+
+
+def test_a_plain_python_run_connects_the_test_provider_itself(tmp_path):
+    command = [sys.executable, str(ROOT / "scripts" / "fuzz.py"), "--suite", "stablecoin", "--examples", "3"]
+    command += ["--steps", "3", "--seed", "1", "--coverage", "1", "--no-database", "--no-regression-file"]
+    command += ["--report-dir", str(tmp_path)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "statement coverage of 1 sampled test case of " in done.stdout
+    coverage = json.loads((tmp_path / "stablecoin.json").read_text())["coverage"]
+    [dollar] = [row for row in coverage["sources"] if row["covered"]]
+    assert dollar["source"] == "contracts/MockStablecoin.vy"
 
 
 def test_coverage_without_an_ape_provider_is_a_one_line_error(fuzz, monkeypatch, tmp_path):
