@@ -22,9 +22,21 @@ still runs (unless --fail-fast) and the exit status is 1. Ctrl-C or --time-budge
 report of what ran and what was found so far. Statistics per campaign (calls and expected
 reverts per rule, checks per property ID, test cases and steps per second) are printed and
 written to reports/fuzz/<campaign>.json.
+
+    ape run fuzz --suite stablecoin --examples 1000 --steps 50 --coverage 20
+
+--coverage K adds the statement coverage the campaign reached, per source file of ours
+(contracts/*.vy, the revenue_stream module included): the steps of K of its test cases, a
+uniform sample drawn with the seed (--coverage all: every test case, memory growing with
+them), are replayed after the campaign on Ape's embedded test provider, whose py-evm
+computerwa.tooling.coverage hooks (the in-process engine cannot be traced at speed). Only a
+sample unless `all`, and the output and the JSON say so. The replay runs at Ape's speed
+(seconds per test case) after the campaigns and outside --time-budget. It needs Ape's `test`
+provider: `ape run fuzz` connects it; `python scripts/fuzz.py` connects it itself.
 """
 
 import json
+import logging
 import random
 import sys
 import time
@@ -35,15 +47,18 @@ import click
 from computerwa.evm.artifacts import project_root
 from computerwa.tooling.fuzz import (
     SUITES,
+    Coverage,
     Failure,
     Job,
     NotLiteral,
     Outcome,
+    Sample,
     Stats,
     budget_share,
     describe,
     install_assertion_rewriting,
     known_property_ids,
+    measure_coverage,
     replay_command,
     run_campaign,
     run_parallel,
@@ -121,6 +136,21 @@ def _positive(ctx, param, value):
     return value
 
 
+def _sample_size(ctx, param, value):
+    """--coverage: a number of test cases to sample (K), or `all`; None when not asked."""
+    if value is None:
+        return None
+    if value.lower() == "all":
+        return "all"
+    try:
+        size = int(value)
+    except ValueError:
+        raise click.BadParameter("a number of test cases to sample, or `all`") from None
+    if size < 1:
+        raise click.BadParameter("must be at least 1 (or `all`)")
+    return size
+
+
 def _positive_seconds(ctx, param, value):
     if value is not None and value <= 0:
         raise click.BadParameter("must be more than 0 seconds")
@@ -146,6 +176,14 @@ def _positive_seconds(ctx, param, value):
 @click.option("--regressions", type=click.Path(file_okay=False), default=None, help="[default: tests/regressions]")
 @click.option("--no-regression-file", is_flag=True, help="do not write a regression test per failure")
 @click.option("--report-dir", type=click.Path(file_okay=False), default=None, help="[default: reports/fuzz]")
+@click.option(
+    "--coverage",
+    "coverage",
+    default=None,
+    metavar="K|all",
+    callback=_sample_size,
+    help="statement coverage of K sampled test cases per campaign (or all), replayed on py-evm",
+)
 def cli(
     suite,
     examples,
@@ -163,6 +201,7 @@ def cli(
     regressions,
     no_regression_file,
     report_dir,
+    coverage,
 ):
     root = project_root()
     _load_campaigns()
@@ -181,6 +220,13 @@ def cli(
         settings.append(f"time budget {time_budget:g} s")
     if invariant:
         settings.append(f"only {invariant}")
+    if coverage is not None:
+        _coverage_provider()  # before the campaigns: a missing provider is not found after an hour
+        settings.append(
+            "statement coverage of every test case"
+            if coverage == "all"
+            else f"statement coverage of {coverage} sampled test case(s) per machine"
+        )
     suites = list(dict.fromkeys(name for name, _ in campaigns))
     click.echo(f"fuzz: {', '.join(suites)}; {'; '.join(settings)}")
     click.echo(f"replay with: {replay_command(suite, examples, steps, seed, extra)}")
@@ -213,6 +259,9 @@ def cli(
             failure = failure_of(err)
             failure.where = "while deploying the campaign"
             return Outcome(job.name, 0, 0.0, [failure])
+        sample = None
+        if coverage is not None:
+            sample = Sample(None if coverage == "all" else coverage, (job.label, job.seed))
         try:
             return run_campaign(
                 job.name,
@@ -226,11 +275,37 @@ def cli(
                 database=database_dir,
                 deadline=deadline,
                 should_stop=should_stop,
+                sample=sample,
             )
         finally:
             _only(None)
 
+    def measure(suite: str, label: str, sample: Sample) -> Coverage:
+        """The sample's statement coverage: the campaign deployed anew on Ape's provider, each
+        sampled test case replayed with its checks; the chain is restored afterwards."""
+        from ape.logging import logger
+
+        from computerwa.tooling.fuzz import coverage_chain
+        from tests.regressions.replay import replay_examples
+
+        quiet = logger.level
+        logger.set_level(logging.CRITICAL)  # Ape logs every transaction and every expected revert
+        chain = coverage_chain(artifacts)
+        before = chain.snapshot()
+        _only(invariant)
+        try:
+            sources, raised, seconds = measure_coverage(
+                lambda: builders[(suite, label)](chain), sample.items, replay_examples, root
+            )
+        finally:
+            _only(None)
+            chain.restore(before)
+            logger.set_level(quiet)
+        everything = sample.everything and not sample.dropped
+        return Coverage(len(sample.items), sample.seen, everything, seconds, sources, raised, sample.dropped)
+
     report = _Report(jobs, steps, extra, regressions_dir, reports_dir, seed, examples)
+    report.coverage_size, report.measure = coverage, measure
     started = time.monotonic()
     end = started + time_budget if time_budget else None
     interrupted, not_run = False, []
@@ -254,6 +329,33 @@ def cli(
             on_outcome=lambda job, outcome: report.outcome(job, outcome) and fail_fast,
         )
     sys.exit(report.finish(time.monotonic() - started, interrupted, not_run))
+
+
+def _coverage_provider() -> None:
+    """Ape's embedded `test` provider (py-evm, which the coverage recorder hooks), connected:
+    `ape run` connected it; a plain `python scripts/fuzz.py` connects it here. A one-line
+    error when there is none."""
+    hint = "run it under `ape run fuzz ...` (Ape's default network, ethereum:local:test)"
+    try:
+        import ape
+
+        provider = ape.networks.active_provider
+        if provider is None:
+            context = ape.networks.parse_network_choice("ethereum:local:test")
+            context.__enter__()  # connected for the rest of the process
+            _CONNECTION.append(context)
+            provider = ape.networks.active_provider
+    except Exception as err:  # no Ape, no project, no provider plugin...
+        message = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise click.ClickException(f"--coverage needs Ape's test provider ({message}): {hint}") from None
+    if provider is None or provider.name != "test":
+        name = getattr(provider, "name", "none")
+        raise click.ClickException(
+            f"--coverage replays on Ape's embedded `test` provider (py-evm), not {name!r}: {hint}"
+        )
+
+
+_CONNECTION: list = []  # the provider connection a plain `python scripts/fuzz.py --coverage` made
 
 
 def _only(invariant: str | None) -> None:
@@ -314,6 +416,9 @@ class _Report:
         self.regressions_dir, self.reports_dir = regressions_dir, reports_dir
         self.outcomes: dict[int, Outcome] = {}
         self.failed: list[str] = []
+        self.coverage_size: int | str | None = None  # --coverage: K or "all"
+        self.measure = None  # (suite, label, sample) -> Coverage
+        self.coverage: dict[str, Coverage] = {}
 
     def outcome(self, job: Job, outcome: Outcome) -> bool:
         """Prints it; returns whether it failed."""
@@ -356,11 +461,19 @@ class _Report:
 
     def finish(self, wall: float, interrupted: bool, not_run: list[Job]) -> int:
         stats = self._stats()
+        if stats and self.coverage_size is not None:
+            if interrupted:
+                click.echo("coverage: not measured (interrupted)")
+            else:
+                interrupted = self._measure_coverage()
         if stats:
             click.echo(f"statistics (also in {_shown(self.reports_dir)}/<campaign>.json):")
-            for merged in stats.values():
+            for label, merged in stats.items():
                 for line in merged.lines():
                     click.echo(line)
+                if label in self.coverage:
+                    for line in self.coverage[label].lines():
+                        click.echo(line)
             self._write_stats(stats)
         if not_run:
             click.echo(f"not run: {', '.join(job.name for job in not_run)}")
@@ -379,6 +492,39 @@ class _Report:
             return 0
         click.echo(f"fuzz: every property held; {tail}")
         return 0
+
+    def _samples(self) -> dict[str, tuple[str, Sample]]:
+        """label -> (suite, the sample of its test cases): the runs of one machine's seeds merged."""
+        runs: dict[str, list[Job]] = {}
+        for job in self.jobs:
+            outcome = self.outcomes.get(job.index)
+            if outcome is not None and outcome.sample is not None:
+                runs.setdefault(job.label, []).append(job)
+        samples = {}
+        for label, jobs in runs.items():
+            parts = [self.outcomes[job.index].sample for job in jobs]
+            size = None if self.coverage_size == "all" else self.coverage_size
+            sample = parts[0] if len(parts) == 1 else Sample.merge(parts, size, (label, self.seed, "merged"))
+            samples[label] = (jobs[0].suite, sample)
+        return samples
+
+    def _measure_coverage(self) -> bool:
+        """Replays each campaign's sample on py-evm (self.coverage); returns whether Ctrl-C
+        stopped it."""
+        for label, (suite, sample) in self._samples().items():
+            if not sample.items:
+                continue
+            what = "every test case" if sample.everything else f"{len(sample.items):,} sampled test case(s)"
+            click.echo(f"  coverage of {label}: replaying {what} of {sample.seen:,} on py-evm ...")
+            try:
+                self.coverage[label] = self.measure(suite, label, sample)
+            except KeyboardInterrupt:
+                click.echo("coverage: interrupted; the statistics are written without it")
+                return True
+            except Exception as err:  # a deployment that fails on Ape's provider, say: reported, not fatal
+                first = str(err).splitlines()[0] if str(err) else ""
+                click.echo(f"  coverage of {label}: not measured: {type(err).__name__}: {first}")
+        return False
 
     def _stats(self) -> dict[str, Stats]:
         merged: dict[str, Stats] = {}
@@ -409,6 +555,8 @@ class _Report:
                 failures=sum(len(self.outcomes[job.index].failures) for job in jobs),
                 stopped=sorted({self.outcomes[job.index].stopped for job in jobs if self.outcomes[job.index].stopped}),
             )
+            if label in self.coverage:
+                data["coverage"] = self.coverage[label].as_json()
             (self.reports_dir / f"{slug(label)}.json").write_text(json.dumps(data, indent=2) + "\n")
 
 

@@ -198,6 +198,107 @@ def report(executed: dict[str, list[int]], root: Path | None = None) -> dict[str
     return {source.path: source for _, source in sorted(sources.items())}
 
 
+# --- the same report from a statement map computed once per build (ape run fuzz --coverage) ----
+STATEMENT_MAP = ".build/computerwa-statement-map.json"  # the cache: rebuilt whenever the build changes
+
+
+def _build_digest(artifacts: dict, root: Path) -> str:
+    import hashlib
+
+    import vyper
+
+    digest = hashlib.sha256(f"vyper {vyper.__version__}".encode())
+    own = {p.resolve() for p in root.glob(OWN_SOURCES)}
+    for name, artifact in sorted(artifacts.items()):
+        path = root / "contracts" / f"{name}.vy"
+        if path.resolve() in own:
+            digest.update(name.encode() + b"\0" + artifact.bytecode + b"\0" + artifact.runtime)
+    for path in sorted(own):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def statement_map(root: Path | None = None) -> dict[str, Any]:
+    """What `report` derives from the compiler, once per build: every statement of our sources
+    ({path: [statement key, ...]}, a key being [line, column, end line, end column, node type])
+    and which one each pc of each code runs ({"Name:runtime" / "Name:init": {pc: [path, index
+    of the statement]}}). Compiling
+    every contract for its pc maps takes tens of seconds: the map is cached in STATEMENT_MAP
+    under a digest of the build, the sources and the compiler's version."""
+    root = project_root(root)
+    artifacts = load_artifacts(root)
+    digest = _build_digest(artifacts, root)
+    cache = root / STATEMENT_MAP
+    try:
+        cached = json.loads(cache.read_text())
+        if cached.get("digest") == digest:
+            return cached
+    except (OSError, ValueError):
+        pass
+    own = {p.resolve() for p in root.glob(OWN_SOURCES)}
+    sources: dict[str, dict[tuple, int]] = {}  # path -> statement key -> its index
+    codes: dict[str, dict[str, list]] = {}
+    for name, artifact in sorted(artifacts.items()):
+        path = root / "contracts" / f"{name}.vy"
+        if path.resolve() not in own:
+            continue
+        runtime_map, init_map, runtime, init = _pc_maps(path, root)
+        if runtime != artifact.runtime or len(init) > len(artifact.bytecode):
+            raise RuntimeError(f"coverage: {name}'s build differs from its source: run `make compile` first")
+        for kind, pc_map in (("runtime", runtime_map), ("init", init_map)):
+            pcs = codes.setdefault(f"{name}:{kind}", {})
+            for pc, node in pc_map.items():
+                stmt = _statement(node)
+                if stmt is None or stmt.module_node is None or stmt.module_node.resolved_path is None:
+                    continue
+                file = Path(stmt.module_node.resolved_path).resolve()
+                if file not in own:
+                    continue
+                source, key = str(file.relative_to(root.resolve())), _key(stmt)
+                keys = sources.setdefault(source, {})
+                pcs[str(pc)] = [source, keys.setdefault(key, len(keys))]
+    data = {
+        "digest": digest,
+        "sources": {path: [list(key) for key in keys] for path, keys in sorted(sources.items())},
+        "codes": codes,
+    }
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(data))
+    except OSError:
+        pass  # a read-only checkout: computed again next time
+    return data
+
+
+def statement_report(executed: dict[str, list[int]], root: Path | None = None) -> dict[str, SourceCoverage]:
+    """`report`'s result (statement keys as strings) from the cached `statement_map`."""
+    data = statement_map(root)
+    keys = {path: [tuple(key) for key in statements] for path, statements in data["sources"].items()}
+    sources = {path: SourceCoverage(path, {key: key[0] for key in statements}) for path, statements in keys.items()}
+    for code, pcs in executed.items():
+        mapped = data["codes"].get(code, {})
+        for pc in pcs:
+            hit = mapped.get(str(pc))
+            if hit is not None:
+                path, index = hit
+                sources[path].covered.add(keys[path][index])
+    return sources
+
+
+def rows(sources: dict[str, SourceCoverage]) -> list[dict[str, Any]]:
+    """One row per source file: statements, covered, percent and the lines with a missed statement."""
+    return [
+        {
+            "source": source.path,
+            "statements": len(source.statements),
+            "covered": len(source.covered),
+            "percent": round(source.percent, 2),
+            "missed_lines": source.missed_lines(),
+        }
+        for source in sources.values()
+    ]
+
+
 # --- the command (`make coverage`) -----------------------------------------------------------------
 ROOT = project_root()
 OUT = ROOT / "reports" / "coverage"

@@ -24,6 +24,7 @@ import hashlib
 import importlib.abc
 import importlib.machinery
 import math
+import random
 import re
 import sys
 import time
@@ -234,6 +235,7 @@ class Outcome:
     failures: list[Failure] = field(default_factory=list)
     stopped: str | None = None  # why the campaign ended early: "time budget", "interrupted", ...
     stats: Stats | None = None
+    sample: Sample | None = None  # the recorded steps of some test cases (--coverage)
 
     @property
     def error(self) -> BaseException | None:
@@ -241,8 +243,208 @@ class Outcome:
 
     def portable(self) -> Outcome:
         return Outcome(
-            self.label, self.test_cases, self.seconds, [f.portable() for f in self.failures], self.stopped, self.stats
+            self.label,
+            self.test_cases,
+            self.seconds,
+            [f.portable() for f in self.failures],
+            self.stopped,
+            self.stats,
+            self.sample.portable() if self.sample is not None else None,
         )
+
+
+# --- a sample of the test cases, replayed for statement coverage (--coverage) --------------------
+class Sample:
+    """A uniform random sample of at most `size` of the test cases a campaign ran (None: all of
+    them), each as the rules that ran with their arguments: reservoir sampling (Algorithm R)
+    with a seeded generator, so the same campaign keeps the same sample. Memory holds `size`
+    step lists whatever the number of test cases."""
+
+    def __init__(self, size: int | None, seed: Any):
+        if size is not None and size < 1:
+            raise ValueError("a sample holds at least one test case")
+        self.size = size
+        self.seen = 0  # test cases offered
+        self.items: list[list[Step]] = []
+        self.dropped = 0  # sampled test cases left out: an argument that cannot leave the process
+        self._random = random.Random(f"computerwa fuzz sample: {seed}")
+
+    @property
+    def everything(self) -> bool:
+        return self.size is None or self.seen <= self.size
+
+    def offer(self, steps: list[Step]) -> None:
+        self.seen += 1
+        if self.size is None or len(self.items) < self.size:
+            self.items.append(steps)
+            return
+        slot = self._random.randrange(self.seen)
+        if slot < self.size:
+            self.items[slot] = steps
+
+    def portable(self) -> Sample:
+        """The sample for another process: a test case whose arguments do not pickle is left out
+        (and counted in `dropped`) rather than lose the whole outcome on the way."""
+        import pickle
+
+        kept = []
+        for steps in self.items:
+            try:
+                pickle.dumps(steps)
+            except Exception:
+                self.dropped += 1
+            else:
+                kept.append(steps)
+        self.items = kept
+        return self
+
+    @classmethod
+    def merge(cls, samples: list[Sample], size: int | None, seed: Any) -> Sample:
+        """The samples of several runs (the seeds of one machine over workers) as one uniform
+        sample of all their test cases: each pick takes a run with probability proportional to
+        the test cases it has not yet given, then one of that run's sampled ones."""
+        merged = cls(size, seed)
+        merged.seen = sum(sample.seen for sample in samples)
+        merged.dropped = sum(sample.dropped for sample in samples)
+        pools = [(sample.seen, list(sample.items)) for sample in samples if sample.seen]
+        if size is None or merged.seen <= size:
+            merged.items = [steps for _, items in pools for steps in items]
+            return merged
+        left = [seen for seen, _ in pools]
+        for _ in range(size):
+            pick = merged._random.randrange(sum(left))
+            index = 0
+            while pick >= left[index]:
+                pick -= left[index]
+                index += 1
+            items = pools[index][1]
+            merged.items.append(items.pop(merged._random.randrange(len(items))))
+            left[index] -= 1
+        return merged
+
+
+@dataclass
+class Coverage:
+    """The statement coverage of a campaign's sampled test cases, replayed on py-evm: one row
+    per source file of ours (statements, covered, percent, lines with a missed statement)."""
+
+    replayed: int  # test cases replayed
+    test_cases: int  # test cases the campaign ran
+    everything: bool  # all of them (--coverage all, or fewer than the sample size)
+    seconds: float
+    sources: list[dict[str, Any]]
+    raised: int = 0  # replayed test cases that raised (as the campaign's failing ones did)
+    dropped: int = 0  # sampled test cases a worker could not send back (Sample.portable)
+
+    def description(self) -> str:
+        if self.everything:
+            return f"statement coverage of all {self.test_cases:,} test cases, replayed on py-evm"
+        cases = "test case" if self.replayed == 1 else "test cases"
+        return (
+            f"statement coverage of {self.replayed:,} sampled {cases} of {self.test_cases:,} "
+            "(a sample: --coverage all replays every one), replayed on py-evm"
+        )
+
+    def reached(self) -> list[dict[str, Any]]:
+        return [row for row in self.sources if row["covered"]]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "description": self.description(),
+            "test_cases_replayed": self.replayed,
+            "test_cases_run": self.test_cases,
+            "sampled": not self.everything,
+            "replay_seconds": round(self.seconds, 1),
+            "replayed_test_cases_that_raised": self.raised,
+            "sampled_test_cases_dropped": self.dropped,
+            "sources": self.sources,
+        }
+
+    def lines(self) -> list[str]:
+        lines = [f"    {self.description()}, {self.seconds:.0f} s:"]
+        for row in self.reached():
+            lines.append(
+                f"      {row['source']}: {row['covered']} of {row['statements']} statements ({row['percent']:.1f}%)"
+            )
+        missing = [Path(row["source"]).name for row in self.sources if not row["covered"]]
+        if missing:
+            lines.append(f"      not reached: {', '.join(missing)}")
+        if self.raised:
+            lines.append(f"      {self.raised} replayed test case(s) raised (a failing example raises again)")
+        if self.dropped:
+            lines.append(f"      {self.dropped} sampled test case(s) left out: arguments a worker could not send")
+        return lines
+
+
+def measure_coverage(
+    build: Callable[[], Callable[[], Any]],
+    examples: list[list[Step]],
+    replay: Callable[[Callable[[], Any], list[list[Step]]], list[BaseException | None]],
+    root: Path | None = None,
+) -> tuple[list[dict[str, Any]], int, float]:
+    """Replays `examples` with computerwa.tooling.coverage's Recorder hooked into py-evm:
+    `build()` deploys the campaign (its constructors count) and returns the machine factory,
+    `replay(factory, examples)` runs them (tests/regressions/replay.py's `replay_examples`).
+    Returns the rows per source file, how many examples raised, and the seconds it took."""
+    from computerwa.tooling.coverage import Recorder, rows, statement_report
+
+    started = time.monotonic()
+    recorder = Recorder()
+    recorder.install()
+    try:
+        factory = build()
+        results = replay(factory, examples)
+    finally:
+        recorder.uninstall()
+    executed, _ = recorder.executed(root)
+    seconds = time.monotonic() - started
+    return rows(statement_report(executed, root)), sum(result is not None for result in results), seconds
+
+
+def coverage_chain(artifacts: dict | None = None) -> Any:
+    """An ApeChain (Ape's connected provider) for the coverage replay whose view calls skip
+    Ape and web3 when the provider is the embedded one: the same eth_call on py-evm's latest
+    block, about 6 times faster (a machine's checks make dozens of view calls per step). A view
+    that reverts, or anything unexpected, is called again through Ape, which decodes the reason."""
+    from eth_utils import to_canonical_address
+
+    from computerwa.evm.ape_chain import ApeChain, ApeContract, ApeFunction
+    from computerwa.evm.codec import as_address
+
+    class FastViewFunction(ApeFunction):
+        def call(self, *args: Any, sender: Any = None, pending: bool = False) -> Any:
+            backend = getattr(self.contract.chain._chain.provider, "evm_backend", None)
+            if pending or not self.fn.is_view or backend is None:
+                return super().call(*args, sender=sender, pending=pending)
+            chain = self.contract.chain
+            origin = as_address(sender) if sender is not None else chain.accounts[0].address
+            transaction = {
+                "from": to_canonical_address(origin),
+                "to": to_canonical_address(self.contract.address),
+                "data": self.fn.encode(args),
+                "value": 0,
+            }
+            try:
+                output = backend.call(transaction, "latest")
+            except Exception:
+                return super().call(*args, sender=sender, pending=pending)
+            return self.fn.decode(output)
+
+    class FastViewContract(ApeContract):
+        function_type = FastViewFunction
+
+    class CoverageChain(ApeChain):
+        def deploy(self, contract_name: str, *args: Any, sender: Any = None) -> Any:
+            contract = super().deploy(contract_name, *args, sender=sender)
+            contract.__class__ = FastViewContract
+            return contract
+
+        def at(self, contract_name: str, address: str) -> Any:
+            contract = super().at(contract_name, address)
+            contract.__class__ = FastViewContract
+            return contract
+
+    return CoverageChain(artifacts=artifacts)
 
 
 # --- recording what the machine does -------------------------------------------------------------
@@ -327,9 +529,10 @@ def _snapshot(value: Any) -> Any:
 
 
 class _Recorder:
-    def __init__(self, label: str, should_stop: Callable[[], str | None]):
+    def __init__(self, label: str, should_stop: Callable[[], str | None], sample: Sample | None = None):
         self.label = label
         self.should_stop = should_stop
+        self.sample = sample
         self.test_cases = 0
         self.calls: Counter[str] = Counter()
         self.reverted: Counter[str] = Counter()
@@ -355,6 +558,8 @@ class _Recorder:
         original = machine.teardown
 
         def teardown():
+            if self.sample is not None:  # the test case's steps are complete
+                self.sample.offer(list(self.steps))
             propagating = sys.exc_info()[1]
             if propagating is not None:
                 self.tag(propagating, self.phase)
@@ -522,8 +727,10 @@ def run_campaign(
     database: str | Path | None = None,
     deadline: float | None = None,
     should_stop: Callable[[], str | None] | None = None,
+    sample: Sample | None = None,
 ) -> Outcome:
-    """Runs a state machine's campaign and returns what happened. `database`: a folder for
+    """Runs a state machine's campaign and returns what happened. `sample`: keeps the steps of
+    a sample of the test cases (the outcome's `sample`). `database`: a folder for
     Hypothesis's example database (saved failures are replayed first); `deadline`: a
     `time.monotonic()` after which no new test case starts (the time budget); `should_stop`
     returns a reason to stop (or None), asked before each test case. Ctrl-C ends the campaign
@@ -541,7 +748,7 @@ def run_campaign(
             return "time budget"
         return should_stop() if should_stop is not None else None
 
-    recorder = _Recorder(label, stop_reason)
+    recorder = _Recorder(label, stop_reason, sample)
 
     def counted():
         progress.tick(len(recorder.seen))
@@ -594,7 +801,7 @@ def run_campaign(
         dict(sorted(recorder.invariant_calls.items())),
         dict(sorted(checked.items())),
     )
-    return Outcome(label, recorder.test_cases, progress.elapsed(), failures, stopped, stats)
+    return Outcome(label, recorder.test_cases, progress.elapsed(), failures, stopped, stats, sample)
 
 
 def _unshrunk(failure: Failure) -> Failure:

@@ -87,6 +87,33 @@ def replay(make_machine: Callable[[], Any], steps: list[Step]) -> None:
     run()
 
 
+def replay_examples(make_machine: Callable[[], Any], examples: list[list[Step]]) -> list[BaseException | None]:
+    """Replays each example's steps on a fresh machine, as `replay` does, and returns what each
+    raised (None: it ran to the end); one that raises does not stop the others. `ape run fuzz
+    --coverage` replays a campaign's sampled examples this way on py-evm."""
+    results: list[BaseException | None] = []
+
+    @settings(
+        max_examples=1,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(st.just(None))
+    def run(_):
+        for steps in examples:
+            try:
+                run_steps(make_machine(), copy.deepcopy(steps))
+            except Exception as err:  # a failing example fails again; Hypothesis's assume() too
+                results.append(err)
+            else:
+                results.append(None)
+
+    run()
+    return results
+
+
 def run_steps(machine: Any, steps: list[Step]) -> None:
     """Hypothesis's loop for a state machine (hypothesis.stateful), on given steps."""
     rules = {rule.function.__name__: rule for rule in [*machine.rules, *machine._initialize_rules_to_run]}

@@ -140,3 +140,46 @@ class LeakyExit(PropertyMachine):
 
     def end_of_run(self):
         equal("TOY-3", "everyone exits and nothing is left", self.deposited - self.deposited // 2 * 2, 0)
+
+
+# --- toys on a real contract: `ape run fuzz --coverage` counts the statements they run -----------
+class _OnADollar(RuleBasedStateMachine):
+    def __init__(self, backend, token):
+        super().__init__()
+        self.chain, self.token = backend, token
+        self.issuer, self.holder = backend.accounts[0], backend.accounts[1]
+        self.snapshot = backend.snapshot()
+
+    def teardown(self):
+        self.chain.restore(self.snapshot)
+
+    @invariant()
+    def holder_balance_reads(self):
+        assert self.token.balanceOf(self.holder) >= 0
+
+
+class Minting(_OnADollar):
+    """Mints on a MockStablecoin: its examples run `mint`'s statements, never `burn`'s."""
+
+    @rule(amount=st.integers(0, 10**6))
+    def mint(self, amount):
+        self.token.mint(self.holder, amount, sender=self.issuer)
+
+
+class Burning(_OnADollar):
+    """Burns nothing from the issuer's balance: `burn`'s statements run, never `mint`'s."""
+
+    @rule()
+    def burn(self):
+        self.token.burn(0, sender=self.issuer)
+
+
+def on_a_dollar(machine):
+    """A campaign builder: deploys a MockStablecoin on the engine it is given, then makes
+    `machine(backend, token)` per example."""
+
+    def build(backend):
+        token = backend.deploy("MockStablecoin", "Toy Dollar", "TUSD", sender=backend.accounts[0])
+        return lambda: machine(backend, token)
+
+    return build

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 
 import pytest
 from click.testing import CliRunner
@@ -402,6 +403,174 @@ def test_list_invariants_maps_ids_to_suites(fuzz, monkeypatch):
     lines = result.output.splitlines()
     assert lines[0].startswith("ID     suite: campaigns (deepen with: ape run fuzz --invariant ID")
     assert "TOY-1  token: ledger" in lines and "TOY-3  oracle: exit" in lines
+
+
+# --- statement coverage of a sample (--coverage) ----------------------------------------------------
+def test_a_sample_is_a_seeded_uniform_reservoir(fuzz):
+    def sampled(size, seed, offered=10):
+        sample = fuzz.Sample(size, seed)
+        for number in range(offered):
+            sample.offer([("step", {"n": number})])
+        return sample
+
+    one = sampled(3, "a")
+    assert one.seen == 10 and len(one.items) == 3 and not one.everything
+    assert one.items == sampled(3, "a").items  # the same seed keeps the same sample
+    assert sampled(None, "a").items == sampled(20, "a").items == [[("step", {"n": n})] for n in range(10)]
+    assert sampled(None, "a").everything and sampled(20, "a").everything
+    picks = Counter(steps[0][1]["n"] for seed in range(2000) for steps in sampled(3, seed).items)
+    assert set(picks) == set(range(10)) and max(picks.values()) < 1.25 * min(picks.values())  # ~600 each
+
+
+def test_the_samples_of_several_seeds_merge_into_one_uniform_sample(fuzz):
+    def sampled(size, seed, numbers):
+        sample = fuzz.Sample(size, seed)
+        for number in numbers:
+            sample.offer([("step", {"n": number})])
+        return sample
+
+    merged = fuzz.Sample.merge([sampled(4, 1, range(0, 30)), sampled(4, 2, range(30, 40))], 4, "m")
+    assert merged.seen == 40 and len(merged.items) == 4 and len({s[0][1]["n"] for s in merged.items}) == 4
+    small = fuzz.Sample.merge([sampled(4, 1, range(2)), sampled(4, 2, range(2, 3))], 4, "m")
+    assert small.everything and sorted(s[0][1]["n"] for s in small.items) == [0, 1, 2]
+    # the first run ran three times as many test cases: three picks in four come from it
+    first = sum(
+        s[0][1]["n"] < 30
+        for seed in range(500)
+        for s in fuzz.Sample.merge([sampled(4, seed, range(30)), sampled(4, -seed, range(30, 40))], 4, seed).items
+    )
+    assert 0.71 < first / 2000 < 0.79
+
+
+def test_a_sample_leaves_out_what_cannot_reach_the_parent_process(fuzz):
+    sample = fuzz.Sample(3, 1)
+    sample.offer([("step", {"n": 1})])
+    sample.offer([("step", {"callback": lambda: None})])  # does not pickle
+    portable = sample.portable()
+    assert portable.items == [[("step", {"n": 1})]] and portable.dropped == 1 and portable.seen == 2
+
+
+def _on_ape_test_provider():
+    import ape
+
+    provider = ape.networks.active_provider
+    if provider is None or provider.name != "test":
+        pytest.skip("--coverage replays on Ape's embedded test provider")
+
+
+def _coverage(tmp_path, label):
+    return json.loads((tmp_path / "reports" / f"{label}.json").read_text())
+
+
+def _line_of(text):
+    lines = (ROOT / "contracts" / "MockStablecoin.vy").read_text().splitlines()
+    [number] = [n for n, line in enumerate(lines, 1) if line.strip() == text]
+    return number
+
+
+def test_coverage_counts_the_statements_the_sampled_examples_ran(fuzz, monkeypatch, tmp_path):
+    """Two toys on a real MockStablecoin: the one that mints covers `mint` and not `burn`, the
+    other the reverse; each replayed example counts, constructors and views included."""
+    _on_ape_test_provider()
+    from computerwa.tooling.coverage import statement_map
+
+    monkeypatch.setitem(
+        fuzz.CAMPAIGNS,
+        "token",
+        [("minting", toys.on_a_dollar(toys.Minting)), ("burning", toys.on_a_dollar(toys.Burning))],
+    )
+    result = invoke(fuzz, tmp_path, "--suite token --examples 10 --steps 3 --seed 1 --coverage 2")
+    assert result.exit_code == 0, result.output
+    assert "statement coverage of 2 sampled test case(s) per machine" in result.output.splitlines()[0]
+    statements = len(statement_map()["sources"]["contracts/MockStablecoin.vy"])
+    mint, burn = _line_of("erc20._mint(to, amount)"), _line_of("erc20._burn(msg.sender, amount)")
+    constructor, view = (
+        _line_of('erc20.__init__(name_, symbol_, 6, name_, "1")'),
+        _line_of("return erc20.balanceOf[arg0] & MAX_SUPPLY"),
+    )
+    for label, ran, not_ran in (("minting", mint, burn), ("burning", burn, mint)):
+        stats = _coverage(tmp_path, label)
+        coverage = stats["coverage"]
+        assert coverage["test_cases_replayed"] == 2 and coverage["sampled"]
+        assert coverage["test_cases_run"] == stats["test_cases"] > 2
+        assert coverage["description"].startswith(
+            f"statement coverage of 2 sampled test cases of {stats['test_cases']}"
+        )
+        assert coverage["replayed_test_cases_that_raised"] == 0
+        rows = {row["source"]: row for row in coverage["sources"]}
+        dollar = rows.pop("contracts/MockStablecoin.vy")
+        assert dollar["statements"] == statements and 0 < dollar["covered"] < statements
+        assert ran not in dollar["missed_lines"] and not_ran in dollar["missed_lines"]
+        assert constructor not in dollar["missed_lines"] and view not in dollar["missed_lines"]
+        assert rows and all(row["covered"] == 0 for row in rows.values())  # nothing else was deployed
+        shown = f"contracts/MockStablecoin.vy: {dollar['covered']} of {statements} statements"
+        assert shown in result.output
+    assert result.output.count("(a sample: --coverage all replays every one), replayed on py-evm") == 2
+    assert "not reached: AttestationOracle.vy" in result.output
+
+
+def test_coverage_all_replays_every_test_case_and_workers_merge_their_samples(fuzz, monkeypatch, tmp_path):
+    _on_ape_test_provider()
+    monkeypatch.setitem(fuzz.CAMPAIGNS, "oracle", [("counter", lambda backend: toys.Counter)])
+    result = invoke(fuzz, tmp_path, "--suite oracle --examples 5 --steps 2 --seed 1 --coverage all")
+    assert result.exit_code == 0, result.output
+    stats = _coverage(tmp_path, "counter")
+    coverage = stats["coverage"]
+    assert coverage["test_cases_replayed"] == coverage["test_cases_run"] == stats["test_cases"]
+    assert not coverage["sampled"] and coverage["description"].startswith("statement coverage of all ")
+    assert "sample" not in coverage["description"]
+    result = invoke(fuzz, tmp_path, "--suite oracle --examples 20 --steps 2 --seed 1 --workers 2 --coverage 3")
+    assert result.exit_code == 0, result.output
+    stats = _coverage(tmp_path, "counter")
+    assert stats["seeds"] == [1, 2] and stats["coverage"]["test_cases_replayed"] == 3
+    assert stats["coverage"]["test_cases_run"] == stats["test_cases"] >= 20  # both seeds' test cases
+
+
+def test_coverage_replays_failing_test_cases_too_and_says_they_raised(fuzz, monkeypatch, tmp_path):
+    _on_ape_test_provider()
+    monkeypatch.setitem(fuzz.CAMPAIGNS, "oracle", [("counter", lambda backend: toys.OverflowingCounter)])
+    result = invoke(fuzz, tmp_path, "--suite oracle --examples 50 --steps 10 --seed 5 --coverage all")
+    assert result.exit_code == 1, result.output  # the failure is reported as ever
+    coverage = _coverage(tmp_path, "counter")["coverage"]
+    assert 1 <= coverage["replayed_test_cases_that_raised"] < coverage["test_cases_replayed"]
+    assert "replayed test case(s) raised (a failing example raises again)" in result.output
+
+
+def test_a_plain_python_run_connects_the_test_provider_itself(tmp_path):
+    command = [sys.executable, str(ROOT / "scripts" / "fuzz.py"), "--suite", "stablecoin", "--examples", "3"]
+    command += ["--steps", "3", "--seed", "1", "--coverage", "1", "--no-database", "--no-regression-file"]
+    command += ["--report-dir", str(tmp_path)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "statement coverage of 1 sampled test case of " in done.stdout
+    coverage = json.loads((tmp_path / "stablecoin.json").read_text())["coverage"]
+    [dollar] = [row for row in coverage["sources"] if row["covered"]]
+    assert dollar["source"] == "contracts/MockStablecoin.vy"
+
+
+def test_coverage_without_an_ape_provider_is_a_one_line_error(fuzz, monkeypatch, tmp_path):
+    import ape
+
+    def unavailable(*args, **kwargs):
+        raise RuntimeError("no provider here")
+
+    monkeypatch.setattr(type(ape.networks), "active_provider", property(lambda self: None))
+    monkeypatch.setattr(type(ape.networks), "parse_network_choice", unavailable)
+    monkeypatch.setitem(fuzz.CAMPAIGNS, "oracle", [("counter", lambda backend: toys.Counter)])
+    result = invoke(fuzz, tmp_path, "--suite oracle --examples 5 --steps 2 --seed 1 --coverage 2")
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: --coverage needs Ape's test provider (no provider here): "
+        "run it under `ape run fuzz ...` (Ape's default network, ethereum:local:test)\n"
+    )
+    assert not (tmp_path / "reports").exists()  # refused before any campaign ran
+
+
+@pytest.mark.parametrize(("value", "message"), [("0", "must be at least 1 (or `all`)"), ("some", "or `all`")])
+def test_a_bad_coverage_sample_is_a_usage_error(fuzz, value, message):
+    result = CliRunner().invoke(fuzz.cli, ["--coverage", value])
+    assert result.exit_code == 2 and message in result.output
 
 
 # --- usage errors and the real machines ------------------------------------------------------------
