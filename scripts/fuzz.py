@@ -18,7 +18,9 @@ Each distinct failure is printed with its values, where it failed (the step, the
 a step, or the end of the run), where the project raised it, and the rules that ran with
 their arguments; a pytest file that replays it is written into tests/regressions/ (run by
 `ape test`), and the command that replays the campaign is printed. Every remaining machine
-still runs (unless --fail-fast) and the exit status is 1. Ctrl-C or --time-budget stop with a
+still runs (unless --fail-fast) and the exit status is 1. A failure is shrunk for at most
+--shrink-seconds (60 by default: a long example can take Hypothesis minutes to shrink; it is
+then reported as far as it got; --no-shrink reports it as found). Ctrl-C or --time-budget stop with a
 report of what ran and what was found so far. Statistics per campaign (calls and expected
 reverts per rule, checks per property ID, test cases and steps per second) are printed and
 written to reports/fuzz/<campaign>.json.
@@ -46,6 +48,7 @@ import click
 
 from computerwa.evm.artifacts import project_root
 from computerwa.tooling.fuzz import (
+    SHRINK_SECONDS,
     SUITES,
     Coverage,
     Failure,
@@ -168,6 +171,14 @@ def _positive_seconds(ctx, param, value):
 )
 @click.option("--fail-fast", is_flag=True, help="stop at the first machine that fails")
 @click.option("--no-shrink", is_flag=True, help="report failures as found, without Hypothesis's shrink phase")
+@click.option(
+    "--shrink-seconds",
+    type=float,
+    default=SHRINK_SECONDS,
+    show_default=True,
+    callback=_positive_seconds,
+    help="how long a failure may be shrunk before it is reported",
+)
 @click.option("--time-budget", type=float, default=None, callback=_positive_seconds, help="seconds for the whole run")
 @click.option("--invariant", "invariant", default=None, metavar="ID", help="only the machines and check of property ID")
 @click.option("--list-invariants", is_flag=True, help="list the property IDs the machines check, with their suites")
@@ -193,6 +204,7 @@ def cli(
     workers,
     fail_fast,
     no_shrink,
+    shrink_seconds,
     time_budget,
     invariant,
     list_invariants,
@@ -272,6 +284,7 @@ def cli(
                 every=progress_every,
                 stream=stream,
                 shrink=not no_shrink,
+                shrink_seconds=shrink_seconds,
                 database=database_dir,
                 deadline=deadline,
                 should_stop=should_stop,

@@ -714,6 +714,9 @@ def database_key(label: str) -> bytes:
     return hashlib.sha256(f"computerwa fuzz campaign: {label}".encode()).digest()
 
 
+SHRINK_SECONDS = 60.0  # `ape run fuzz --shrink-seconds`: how long a failure may be shrunk
+
+
 def run_campaign(
     label: str,
     factory: Callable,
@@ -728,8 +731,12 @@ def run_campaign(
     deadline: float | None = None,
     should_stop: Callable[[], str | None] | None = None,
     sample: Sample | None = None,
+    shrink_seconds: float | None = SHRINK_SECONDS,
 ) -> Outcome:
-    """Runs a state machine's campaign and returns what happened. `sample`: keeps the steps of
+    """Runs a state machine's campaign and returns what happened. `shrink_seconds`: the time
+    Hypothesis may spend shrinking a failure (its own limit is 5 min; a long stateful example
+    can take that long, so a failure found in a second is reported in a minute at most, shrunk
+    as far as it got). `sample`: keeps the steps of
     a sample of the test cases (the outcome's `sample`). `database`: a folder for
     Hypothesis's example database (saved failures are replayed first); `deadline`: a
     `time.monotonic()` after which no new test case starts (the time budget); `should_stop`
@@ -738,6 +745,7 @@ def run_campaign(
     global _ACTIVE
     from hypothesis import HealthCheck, Phase, Verbosity, settings
     from hypothesis.database import DirectoryBasedExampleDatabase
+    from hypothesis.internal.conjecture import engine as conjecture_engine
     from hypothesis.stateful import get_state_machine_test
 
     _count_reverts()
@@ -777,6 +785,9 @@ def run_campaign(
     failures: list[Failure] = []
     stopped = None
     previous, _ACTIVE = _ACTIVE, recorder
+    shrink_limit = conjecture_engine.MAX_SHRINKING_SECONDS
+    if shrink_seconds is not None:
+        conjecture_engine.MAX_SHRINKING_SECONDS = shrink_seconds  # type: ignore[assignment]
     try:
         test()
     except Stop as stop:
@@ -789,6 +800,7 @@ def run_campaign(
         failures = [failure_of(inner) for inner in unwrap(err)]
     finally:
         _ACTIVE = previous
+        conjecture_engine.MAX_SHRINKING_SECONDS = shrink_limit
         progress.done()
     checks = _checks_counter()
     checked = Counter(checks) - checks_before if checks is not None else Counter()

@@ -81,6 +81,7 @@ class PropertyMachine(RuleBasedStateMachine):
         super().__init__()
         self._touched: set[str] = set()
         self._steps = 0
+        self._sweeping = False
         self._clock: int | None = None
 
     @classmethod
@@ -96,6 +97,16 @@ class PropertyMachine(RuleBasedStateMachine):
     @classmethod
     def property_ids(cls) -> set[str]:
         return {pid for function in cls.checks() for pid in function.property_ids}
+
+    @property
+    def steps(self) -> int:
+        """How many times the checks have run: once before the first step, then after each step."""
+        return self._steps
+
+    def sweeping(self) -> bool:
+        """Whether the checks now running are a full sweep (periodic or the end of the run): a
+        check that narrows itself to what a step touched reads everything then."""
+        return self._sweeping
 
     def touch(self, *tags: str) -> None:
         """Marks what this step changed: the checks watching any of `tags` run after it."""
@@ -115,7 +126,7 @@ class PropertyMachine(RuleBasedStateMachine):
             if now != self._clock:
                 self._clock = now
                 self._touched.add("time")
-        sweep = self._steps % self.SWEEP_EVERY == 1 or self.SWEEP_EVERY == 1
+        sweep = self._sweeping = self._steps % self.SWEEP_EVERY == 1 or self.SWEEP_EVERY == 1
         touched, self._touched = self._touched, set()
         for function in self.checks():
             if sweep or not function.watches or function.watches & touched:
@@ -124,6 +135,7 @@ class PropertyMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         try:
             if sys.exc_info()[0] is None:  # the run ended without a failure: sweep, then exit
+                self._sweeping = True
                 for function in self.checks():
                     self._run(function)
                 self.end_of_run()

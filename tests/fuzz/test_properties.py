@@ -90,6 +90,20 @@ def test_the_end_of_a_run_sweeps_every_check_then_lets_everyone_exit():
     assert machine.exited
 
 
+def test_sweeping_says_when_checks_read_everything():
+    seen = []
+
+    class Narrowing(Ledger):
+        @check("TST-3")
+        def narrows(self):
+            seen.append((self.steps, self.sweeping()))
+
+    machine = Narrowing()
+    steps(machine, "add_b", "add_b", "add_b", "add_b")
+    machine.teardown()
+    assert seen == [(1, True), (2, False), (3, False), (4, False), (5, True), (5, True)]
+
+
 def test_the_end_of_a_failing_run_adds_no_second_failure():
     machine = Ledger()
     machine.a = 3

@@ -67,6 +67,21 @@ def test_a_failing_campaign_returns_the_failure_with_its_shrunk_steps(fuzz):
     assert "total_stays_small()" not in report and "teardown" not in report
 
 
+def test_shrinking_is_bounded_by_shrink_seconds_and_the_limit_restored(fuzz, monkeypatch):
+    from hypothesis.internal.conjecture import engine
+
+    limits = []
+    monkeypatch.setattr(toys.OverflowingCounter, "teardown", lambda self: limits.append(engine.MAX_SHRINKING_SECONDS))
+    before = engine.MAX_SHRINKING_SECONDS
+    outcome = fuzz.run_campaign("counter", toys.OverflowingCounter, examples=200, steps=20, seed=5, shrink_seconds=7)
+    assert outcome.failures and set(limits) == {7}
+    restored = engine.MAX_SHRINKING_SECONDS
+    assert restored == before
+    limits.clear()
+    fuzz.run_campaign("counter", toys.OverflowingCounter, examples=20, steps=20, seed=5)
+    assert set(limits) == {fuzz.SHRINK_SECONDS} == {60.0}
+
+
 def test_the_same_seed_replays_the_same_failure(fuzz):
     first = fuzz.run_campaign("counter", toys.OverflowingCounter, examples=200, steps=20, seed=11)
     second = fuzz.run_campaign("counter", toys.OverflowingCounter, examples=200, steps=20, seed=11)

@@ -167,16 +167,15 @@ class ComputeTokenMachine(PropertyMachine):
     def view(self, name: str, *args):
         """A token view at the latest block, read once per block whichever checks need it."""
         key = (name, args)
-        if self.views.get("step") != self._steps:  # a new step: the chain moved
-            self.views = {"step": self._steps}
+        if self.views.get("step") != self.steps:  # a new step: the chain moved
+            self.views = {"step": self.steps}
         if key not in self.views:
             self.views[key] = getattr(self.token, name)(*args)
         return self.views[key]
 
     def sweeping(self) -> bool:
         """Whether this check runs in a full sweep (or at the end), not after a step's touch."""
-        # TODO(lead): PropertyMachine could expose this; see the report
-        return not self.dirty or self._steps % self.SWEEP_EVERY == 1 or self.SWEEP_EVERY == 1
+        return super().sweeping() or not self.dirty
 
     def moved(self, *accounts: str | None) -> None:
         self.dirty.update(a for a in accounts if a is not None and a != ZERO)

@@ -182,7 +182,6 @@ class SettlementMachine(PropertyMachine):
         self.payers = [*self.customers, self.racer]
         self.snapshot = backend.snapshot()
         self.model: SettlementModel | None = None
-        self.final = False
         self._dirty_stamp = -1
         self._dirty_sets: dict[str, set] = defaultdict(set)
         self._sweep_stamp = -1
@@ -222,10 +221,6 @@ class SettlementMachine(PropertyMachine):
 
     def restore(self):
         self.chain.restore(self.snapshot)
-
-    def teardown(self):
-        self.final = True  # the base class's last sweep checks everything
-        super().teardown()
 
     @initialize(
         fee_bps=st.one_of(st.sampled_from([0, MAX_FEE_BPS]), st.integers(0, MAX_FEE_BPS)),
@@ -349,14 +344,14 @@ class SettlementMachine(PropertyMachine):
     # --- what a step touched (checks narrow themselves to it between full sweeps) ------------
     def sweep_next(self) -> None:
         """The checks after this step sweep everything (after the deployment)."""
-        self._sweep_stamp = self._steps + 1
+        self._sweep_stamp = self.steps + 1
         self.touch(*{tag for function in self.checks() for tag in function.watches})
 
     def mark(self, *tags: str, payers=(), channels=(), accounts=(), nodes=()) -> None:
         """Touches `tags` and names the payers, (payer, node) channels, stablecoin holders and
         node tokens this step changed: between sweeps, checks read only those."""
         self.touch(*tags)
-        stamp = self._steps + 1
+        stamp = self.steps + 1
         if self._dirty_stamp != stamp:
             self._dirty_stamp, self._dirty_sets = stamp, defaultdict(set)
         self._dirty_sets["tags"].update(tags)
@@ -366,18 +361,13 @@ class SettlementMachine(PropertyMachine):
         self._dirty_sets["nodes"].update(nodes)
 
     def sweeping(self) -> bool:
-        return (
-            self.final
-            or self.SWEEP_EVERY == 1
-            or self._steps % self.SWEEP_EVERY == 1
-            or self._sweep_stamp == self._steps
-        )
+        return super().sweeping() or self._sweep_stamp == self.steps
 
     def scope(self, kind: str, everything):
         """`everything` in a full sweep; else only what this step marked of it."""
         if self.sweeping():
             return list(everything)
-        marked = self._dirty_sets[kind] if self._dirty_stamp == self._steps else set()
+        marked = self._dirty_sets[kind] if self._dirty_stamp == self.steps else set()
         return [item for item in everything if item in marked]
 
     def predict(self, pid: str, reason: str | None, call):
@@ -1675,7 +1665,7 @@ class SettlementMachine(PropertyMachine):
 
     def touched_now(self, tag: str) -> bool:
         """Whether this step marked `tag` (the base class's own set is consumed by now)."""
-        return self._dirty_stamp == self._steps and tag in self._dirty_sets["tags"]
+        return self._dirty_stamp == self.steps and tag in self._dirty_sets["tags"]
 
     @check("SET-8", watches=("balances", "channels", "settled", "pause", "time"))
     def set_8_a_pause_keeps_every_payable_voucher_payable(self):

@@ -75,11 +75,6 @@ class StablecoinMachine(PropertyMachine):
         self.dirty_pairs: set[tuple[int, int]] = set()
         self.dirty_nonces: set[tuple[int, bytes]] = set()
 
-    def sweeping(self) -> bool:
-        """Whether the checks run in a full sweep (or at the end), not after a step's touch."""
-        # TODO(lead): PropertyMachine could expose this; see the report
-        return self._steps % self.SWEEP_EVERY == 1 or self.SWEEP_EVERY == 1
-
     def restore(self):
         self.chain.restore(self.snapshot)
 
