@@ -76,6 +76,10 @@ class PropertyMachine(RuleBasedStateMachine):
     """A RuleBasedStateMachine whose properties are `@check`s (see the module's docstring)."""
 
     SWEEP_EVERY = 10  # steps between full sweeps
+    # property IDs this machine checks inside its rules or end_of_run rather than in a @check
+    # (outcome predictions, a transfer's REV-3, end-of-run solvency): `ape run fuzz --invariant ID`
+    # runs the machine for them too (its @checks then skipped, the rules' checks kept)
+    RULE_IDS: frozenset[str] = frozenset()
 
     def __init__(self) -> None:
         super().__init__()
@@ -96,7 +100,7 @@ class PropertyMachine(RuleBasedStateMachine):
 
     @classmethod
     def property_ids(cls) -> set[str]:
-        return {pid for function in cls.checks() for pid in function.property_ids}
+        return {pid for function in cls.checks() for pid in function.property_ids} | set(cls.RULE_IDS)
 
     @property
     def steps(self) -> int:

@@ -163,3 +163,47 @@ class Broken(Ledger):
 def test_hypothesis_finds_the_break_with_its_id():
     with pytest.raises(AssertionError, match=r"^TST-1: a equals the model \(actual=1, expected=0\)"):
         run_state_machine_as_test(Broken, settings=settings(max_examples=200, stateful_step_count=10, database=None))
+
+
+# --- the real machines -------------------------------------------------------------------------
+def _machine(path: str):
+    import importlib
+
+    module, name = path.split(":")
+    return importlib.import_module(module), getattr(importlib.import_module(module), name)
+
+
+def test_every_id_a_machine_names_is_one_it_declares():
+    """A machine's messages name only the IDs `--invariant` finds it by, and it declares no ID it never names."""
+    import inspect
+    import re
+
+    from tests.fuzz.campaigns import MACHINES
+
+    for module, machine in map(_machine, sorted(set(MACHINES.values()))):
+        named = set(re.findall(r'"((?:REV|TOK|CMP|STB|ORA|REG|SET|ALL|FAC|ID)-\d+)"', inspect.getsource(module)))
+        assert named == machine.property_ids(), f"{machine.__name__}: {named ^ machine.property_ids()}"
+
+
+def test_properties_md_says_how_to_deepen_every_machine_id():
+    import re
+    from pathlib import Path
+
+    from tests.fuzz.campaigns import CAMPAIGNS, MACHINES
+
+    text = (Path(__file__).resolve().parents[2] / "PROPERTIES.md").read_text()
+    head, table = text.split("## Deepening one property", 1)
+    table = table[: table.index("\n## ")]
+    row = re.compile(r"^\| ([A-Z0-9]+-[A-Z0-9-]+) \| ([^|]+) \| ([^|]+) \|$", re.M)
+    rows = {pid: (suites, command) for pid, suites, command in row.findall(table)}
+    expected: dict[str, set[str]] = {}
+    for suite, builders in CAMPAIGNS.items():
+        for label, _ in builders:
+            for pid in _machine(MACHINES[label])[1].property_ids():
+                expected.setdefault(pid, set()).add(suite)
+    machine_rows = {pid: row for pid, row in rows.items() if row[0] != "—"}
+    assert set(machine_rows) == set(expected)
+    for pid, (suites, command) in machine_rows.items():
+        assert set(suites.split(", ")) == expected[pid], pid
+        assert command == f"`ape run fuzz --invariant {pid} --examples 20000`"
+    assert set(re.findall(r"^\| ([A-Z0-9]+-[A-Z0-9-]+) \|", head, re.M)) == set(rows), "an ID lacks a deepening row"

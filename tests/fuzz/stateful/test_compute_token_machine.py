@@ -119,6 +119,8 @@ def calldata(signature: str, types: list[str], *args) -> bytes:
 
 
 class ComputeTokenMachine(PropertyMachine):
+    RULE_IDS = frozenset({"REV-3", "REV-7", "REV-8", "REV-11", "TOK-3"})  # checked in rules / end_of_run
+
     def __init__(self, backend, stablecoin, identity, token, roles):
         super().__init__()
         self.chain, self.stable, self.identity, self.token = backend, stablecoin, identity, token

@@ -101,6 +101,8 @@ def predicted(pid: str, reason: str | None, call):
 
 
 class OracleMachine(PropertyMachine):
+    RULE_IDS = frozenset({"ORA-3"})  # checked in rules / end_of_run
+
     def __init__(self, backend, owner, relayer, stranger):
         super().__init__()
         self.chain = backend

@@ -102,6 +102,8 @@ def predicted(pid: str, reason: str | None, call):
 
 
 class RegistryMachine(PropertyMachine):
+    RULE_IDS = frozenset({"REG-1", "REG-3", "REG-6", "REG-13", "REG-14"})  # checked in rules / end_of_run
+
     def __init__(self, backend):
         super().__init__()
         self.chain = backend

@@ -168,6 +168,8 @@ class Increment:
 
 
 class SettlementMachine(PropertyMachine):
+    RULE_IDS = frozenset({"SET-3", "SET-4", "SET-6", "SET-16"})  # checked in rules / end_of_run
+
     def __init__(self, backend, accounts):
         super().__init__()
         self.chain = backend

@@ -55,6 +55,8 @@ def outcome(pid: str, reason: str | None, call):
 
 
 class StablecoinMachine(PropertyMachine):
+    RULE_IDS = frozenset({"STB-6"})  # checked in rules / end_of_run
+
     def __init__(self, backend, token):
         super().__init__()
         self.chain = backend
