@@ -85,6 +85,16 @@ def test_every_contract_and_module_is_a_target(mutate):
         assert all((ROOT / test).exists() for test in target.tests)
 
 
+def test_the_command_line_documents_every_option(mutate, capsys):
+    with pytest.raises(SystemExit) as done:
+        mutate.main(["--help"])
+    assert done.value.code == 0
+    usage = capsys.readouterr().out
+    for option in ("--contract", "--sample", "--seed", "--jobs", "--timeout", "--out", "--properties-only"):
+        assert option in usage
+    assert "target 85%" in usage
+
+
 def test_properties_only_scores_every_target_with_state_machines_alone(mutate):
     """--properties-only (issue #22): each target's mutants meet only the machines that deploy it."""
     machines = set(mutate.MACHINES.values())

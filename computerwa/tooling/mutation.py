@@ -540,7 +540,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--properties-only",
         action="store_true",
-        help=f"score the state machines alone (default out {PROPERTIES_OUT}, target {PROPERTIES_SCORE:.0%%})",
+        help=f"score the state machines alone (default out {PROPERTIES_OUT}, target {PROPERTIES_SCORE:.0%})".replace(
+            "%", "%%"
+        ),
     )
     parser.add_argument(
         "--rerun-survivors",
