@@ -39,7 +39,11 @@ the relayer's attempts, independently of the model's rules:
   time, `is_fresh(age - 1)`, `is_fresh(age)`, `is_fresh(age + 1)` (age: seconds since its
   latest epoch ended) and at 0 and one epoch equal the model's; no report: never fresh;
 - ORA-8: `owner()` and `pending_owner()` are the model's: ownership moves only by the
-  owner's transfer and the named account's acceptance.
+  owner's transfer and the named account's acceptance;
+- ORA-9 (in `submit`, before every submission the machine makes, valid or not): the
+  preflight views tell what happens: `report_digest(report)` is the Python client's EIP-712
+  digest, and `dry_run_report(report, signatures)` is submit's verdict, (True, the signer
+  bitmap ReportAccepted logs, "") or (False, 0, exactly the revert reason).
 """
 
 from __future__ import annotations
@@ -51,9 +55,9 @@ from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, precondition, rule, run_state_machine_as_test
 
-from computerwa.client.attestation import PerformanceReport, recover, sign_report
-from computerwa.client.signing import SECP256K1_N, Domain
-from computerwa.evm.chain import expect
+from computerwa.client.attestation import PerformanceReport, recover, report_typed_data, sign_report
+from computerwa.client.signing import SECP256K1_N, Domain, digest
+from computerwa.evm.chain import Reverted, expect
 from computerwa.models.oracle import ALREADY_REPORTED, MAX_ATTESTORS, MAX_BPS, OracleModel
 from tests.conftest import COMMITTEE_DELAY, EPOCH_LENGTH, machine_settings
 from tests.fuzz.properties import PropertyMachine, check, equal, require
@@ -101,7 +105,7 @@ def predicted(pid: str, reason: str | None, call):
 
 
 class OracleMachine(PropertyMachine):
-    RULE_IDS = frozenset({"ORA-3"})  # checked in rules / end_of_run
+    RULE_IDS = frozenset({"ORA-3", "ORA-9"})  # checked in rules / end_of_run
 
     def __init__(self, backend, owner, relayer, stranger):
         super().__init__()
@@ -188,13 +192,61 @@ class OracleMachine(PropertyMachine):
             signatures[0] = (b"\x00" * 32, b"\x00" * 31 + b"\x01")
         return signatures
 
+    def verdict(self, reason: str | None, recovered: list) -> tuple[bool, int, str]:
+        """`dry_run_report`'s answer for a submission that `reason` (None: accepted) awaits."""
+        return (True, self.model.signer_bitmap(recovered), "") if reason is None else (False, 0, reason)
+
+    def preflight(self, report: PerformanceReport, signatures: list, recovered: list) -> tuple:
+        """ORA-9, before a submission: `report_digest` is the client's digest, and
+        `dry_run_report` is submit's verdict at the latest block. Returns the verdict and the
+        model's outcome at that block.
+
+        Time: views run at the latest block, the submission at the next one
+        (`pending_timestamp`, later by a second or more). The state is the same (nothing is
+        mined in between), only `block.timestamp` differs, and mining a block to align the
+        two would move the machine's clock edges (a report due at its deadline's second
+        would be submitted a second late). So the verdict is held to the model's outcome at
+        the view's own time here; and when the model's outcome is the same at both times
+        (all but the deadline and epoch-end edges), `submit` also holds it to what the
+        submission then actually did (its revert reason, or ReportAccepted's bitmap)."""
+        as_tuple = report.as_tuple()
+        equal(
+            "ORA-9",
+            "report_digest(report) is the client's EIP-712 digest",
+            self.oracle.report_digest(as_tuple),
+            digest(report_typed_data(self.domain, report)),
+        )
+        then = self.chain.timestamp
+        reason = self.model.outcome(report, recovered, then)
+        verdict = tuple(self.oracle.dry_run_report(as_tuple, signatures))
+        equal("ORA-9", f"dry_run_report at the latest block ({then})", verdict, self.verdict(reason, recovered))
+        return verdict, reason
+
     def submit(self, report: PerformanceReport, signatures: list, sender=None, pid: str = "ORA-3") -> str | None:
         recovered = [recover(self.domain, report, signature) for signature in signatures]
         now = self.chain.pending_timestamp
         reason = self.model.outcome(report, recovered, now)
         event(f"submit: {reason or 'accepted'}")  # --hypothesis-show-statistics
+        verdict, reason_then = self.preflight(report, signatures, recovered)
         sender = sender or self.relayer
-        receipt = predicted(pid, reason, lambda: self.oracle.submit(report.as_tuple(), signatures, sender=sender))
+        refused: Reverted | None = None
+        try:
+            receipt = self.oracle.submit(report.as_tuple(), signatures, sender=sender)
+        except Reverted as err:
+            refused = err
+
+        def replay():
+            if refused is not None:
+                raise refused
+            return receipt
+
+        receipt = predicted(pid, reason, replay)
+        if reason_then == reason:  # to the model, the view's time and the submission's are alike
+            if refused is not None:
+                did = (False, 0, refused.reason)
+            else:
+                did = (True, receipt.filter("ReportAccepted")[0].args["signer_bitmap"], "")
+            equal("ORA-9", "dry_run_report just before is what submit then did", verdict, did)
         if reason is None:
             equal("ORA-1", "the report was accepted in the block predicted", receipt.timestamp, now)
             [log] = receipt.filter("ReportAccepted")
