@@ -7,12 +7,21 @@ ERC-20 underneath) from a funded holder, each transaction decoded (events, retur
 Rows: the in-process engine (RevmChain), Ape's provider through the same adapter, and
 Ape's provider called natively (computerwa.tooling.bench.engine_rates). Prints a table and writes
 reports/bench-engine.json.
+
+    python scripts/bench_engine.py --micro [--calls 20000] [--signatures 2000]
+
+The per-call costs of the in-process engine alone (no Ape provider): views returning a word,
+a struct and dynamic values, a view taking a struct, a transaction, and the EIP-712 signing
+and recovery the state machines do (computerwa.client.signing / attestation), in calls per
+second. Run it on two checkouts to compare them.
 """
 
 import json
 import logging
 import os
 import platform
+import sys
+import time
 from pathlib import Path
 
 import click
@@ -42,3 +51,64 @@ def cli(ecosystem, network, provider, engine_transfers, ape_transfers, out):
     }
     out.write_text(json.dumps(report, indent=2) + "\n")
     click.echo(f"wrote {out}")
+
+
+# --- the in-process microbenchmark (`python scripts/bench_engine.py --micro`) ----------------------
+def micro_rates(calls: int, signatures: int) -> list[tuple[str, int, float]]:
+    """(what, repetitions, per second) of each engine and signing operation."""
+    from computerwa.client.attestation import PerformanceReport, recover, sign_report
+    from computerwa.client.deployment import demo_attestors
+    from computerwa.client.signing import Domain, permit, sign
+    from computerwa.evm.engine import RevmChain
+    from computerwa.evm.suite import deploy_suite
+
+    chain = RevmChain()
+    issuer, holder, receiver = chain.accounts[:3]
+    attestors = demo_attestors(5)
+    suite = deploy_suite(chain, issuer, attestors=attestors, threshold=3)
+    stable, settlement, oracle = suite.stablecoin, suite.settlement, suite.oracle
+    stable.mint(holder, 10**24, sender=issuer)
+    voucher = (holder.address, 1, 10**6, 2**40)
+    stable_domain, oracle_domain = Domain.of(stable), Domain.of(oracle)
+    document = permit(stable_domain, holder.address, receiver.address, 10**6, 0, 2**40)
+    report = PerformanceReport(1, 2, 9_990, 7_200, 38, 512_000, 1_200_000, 2**40)
+    reports = [PerformanceReport(1, i, 9_990, 7_200, 38, 512_000, 1_200_000, 2**40) for i in range(signatures + 1)]
+    to_recover = iter([(r, sign_report(oracle_domain, r, attestors[:1])[0]) for r in reports])
+    cases = [
+        ("view -> uint256 (MockStablecoin.balanceOf)", calls, lambda: stable.balanceOf(holder)),
+        ("view -> struct (Settlement.withdrawal_request)", calls, lambda: settlement.withdrawal_request(holder)),
+        ("view -> string, uint256[] (eip712Domain)", calls, lambda: stable.eip712Domain()),
+        ("view struct -> bytes32 (Settlement.voucher_digest)", calls, lambda: settlement.voucher_digest(voucher)),
+        ("transaction (MockStablecoin.transfer)", calls, lambda: stable.transfer(receiver, 1, sender=holder)),
+        ("EIP-712 sign (Permit)", signatures, lambda: sign(holder, document)),
+        ("sign_report (3 attestors)", signatures, lambda: sign_report(oracle_domain, report, attestors[:3])),
+        ("recover (oracle, a new signature each)", signatures, lambda: recover(oracle_domain, *next(to_recover))),
+    ]
+    rows = []
+    for what, repetitions, run in cases:
+        run()
+        started = time.perf_counter()
+        for _ in range(repetitions):
+            run()
+        rows.append((what, repetitions, repetitions / (time.perf_counter() - started)))
+    return rows
+
+
+@click.command(name="micro")
+@click.option("--micro", is_flag=True, required=True, help="run the in-process microbenchmark")
+@click.option("--calls", default=20_000, show_default=True)
+@click.option("--signatures", default=2_000, show_default=True)
+def micro_cli(micro, calls, signatures):
+    import computerwa
+
+    rows = micro_rates(calls, signatures)
+    click.echo(f"computerwa from {Path(computerwa.__file__).parent}")
+    width = max(len(r[0]) for r in rows)
+    click.echo(f"{'operation':<{width}}  {'count':>7}  {'per s':>9}")
+    for what, count, rate in rows:
+        click.echo(f"{what:<{width}}  {count:>7,}  {rate:>9,.0f}")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    micro_cli()

@@ -785,7 +785,19 @@ class EventDecoder:
             data=tuple((i["name"], canonical_type(i)) for i in item["inputs"] if not i.get("indexed")),
         )
 
+    _fast: Callable[[list, Any], dict] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_fast", self._compile())
+
     def decode(self, address: str, topics: list[bytes], data: bytes) -> Event:
+        try:
+            return Event(self.name, address, self._fast(topics, data))
+        except _Fallback:
+            return self.decode_reference(address, topics, data)
+
+    def decode_reference(self, address: str, topics: list[bytes], data: bytes) -> Event:
+        """`decode` without the compiled plan: `_unpack_word`, or eth_abi."""
         values: dict[str, Any] = {}
         for (name, kind), topic in zip(self.indexed, topics[1:], strict=True):
             # a dynamic indexed value is only its hash
@@ -795,9 +807,56 @@ class EventDecoder:
             if all(_is_static_elementary(k) for k in kinds):
                 decoded = [_unpack_word(k, data[i * _WORD : (i + 1) * _WORD]) for i, k in enumerate(kinds)]
             else:
-                decoded = list(abi_decode_fast(tuple(kinds), data))
+                decoded = [normalize(k, v) for k, v in zip(kinds, abi_decode(kinds, data), strict=True)]
             values.update(zip((n for n, _ in self.data), decoded, strict=True))
         return Event(self.name, address, {n: values[n] for n in self.names})
+
+    def _compile(self) -> Callable[[list, Any], dict]:
+        """The event's args from its topics and data, in `names` order: topics first, then
+        the data (word plans when every data type is static elementary, else the ABI plan)."""
+        if len(set(self.names)) != len(self.names):
+            return _fallback
+        n_topics = len(self.indexed) + 1
+        from_topic = {
+            name: (i + 1, _word_reader(kind) if _is_static_elementary(kind) else _topic_bytes)
+            for i, (name, kind) in enumerate(self.indexed)
+        }
+        kinds = tuple(k for _, k in self.data)
+        static_data = all(_is_static_elementary(k) for k in kinds)
+        head = 32 * len(kinds)
+        readers = (
+            {name: (32 * i, _word_reader(kind)) for i, (name, kind) in enumerate(self.data)} if static_data else {}
+        )
+        slots = {name: i for i, (name, _) in enumerate(self.data)}
+        topic_plan = tuple((name, *from_topic[name]) for name in self.names if name in from_topic)
+        order = self.names
+
+        def fast(topics: list, data: Any) -> dict:
+            if len(topics) != n_topics:
+                raise _FALLBACK
+            values = {}
+            for name, index, read in topic_plan:
+                topic = topics[index]
+                if type(topic) is not bytes or len(topic) != 32:
+                    raise _FALLBACK
+                values[name] = read(topic, 0)
+            if kinds:
+                if static_data:
+                    if type(data) is not bytes or len(data) < head:
+                        raise _FALLBACK
+                    for name, (at, read) in readers.items():
+                        values[name] = read(data, at)
+                else:
+                    decoded = abi_decode_fast(kinds, data)
+                    for name, i in slots.items():
+                        values[name] = decoded[i]
+            return {n: values[n] for n in order}
+
+        return fast
+
+
+def _topic_bytes(topic: bytes, _: int) -> bytes:
+    return bytes(topic)
 
 
 class ContractABI:

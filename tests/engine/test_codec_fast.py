@@ -329,3 +329,38 @@ def test_a_signature_list_round_trips(signatures):
     assume(encoded)
     assert abi_encode_fast(kinds, (report, signatures)) == encoded
     assert abi_decode_fast(kinds, encoded) == (report, tuple(signatures))
+
+
+# --- every event of every contract: the compiled plan against the code it replaced ---------------
+EVENTS = [
+    (f"{name}.{event.name}", event)
+    for name, art in sorted(_artifacts().items())
+    for event in sorted(art.codec.events.values(), key=lambda e: e.name)
+]
+
+
+@pytest.mark.parametrize("event", [e for _, e in EVENTS], ids=[name for name, _ in EVENTS])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_event_decode_equals_its_reference(event, data):
+    topics = [event.topic0]
+    for _, kind in event.indexed:
+        if _plan(kind) is not None and not _plan(kind).dynamic and _plan(kind).words == 1:
+            topics.append(abi_encode([kind], [data.draw(values(kind))]))
+        else:
+            topics.append(data.draw(st.binary(min_size=32, max_size=32)))
+    kinds = [k for _, k in event.data]
+    raw = bytearray(abi_encode(kinds, tuple(data.draw(values(k)) for k in kinds)))
+    how = data.draw(st.sampled_from(["valid"] * 3 + ["truncate", "flip", "topics", "topic_size"]))
+    if how == "truncate":
+        del raw[data.draw(st.integers(0, len(raw))) :]
+    elif how == "flip" and len(raw) >= 32:
+        raw[32 * data.draw(st.integers(0, len(raw) // 32 - 1)) + data.draw(st.sampled_from([0, 11, 31]))] ^= 0xFF
+    elif how == "topics":
+        topics = topics[: data.draw(st.integers(0, len(topics)))] + [bytes(32)] * data.draw(st.integers(0, 1))
+    elif how == "topic_size" and len(topics) > 1:
+        topics[-1] = topics[-1][:31]
+    address = "0x" + "ab" * 20
+    assert _outcome(lambda: event.decode(address, topics, bytes(raw))) == _outcome(
+        lambda: event.decode_reference(address, topics, bytes(raw))
+    )
