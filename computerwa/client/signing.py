@@ -7,6 +7,7 @@ always made for the exact name, version, chain and contract the verifier uses.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -19,13 +20,15 @@ from computerwa.evm.codec import _Fallback, _plan, checksum
 
 try:  # Keccak-256 in C (safe-pysha3), a tenth of eth_utils' per-call cost; the same hash
     from sha3 import keccak_256 as _keccak_256
-
-    def _keccak(data: bytes) -> bytes:
-        return _keccak_256(data).digest()
-
 except ImportError:  # pragma: no cover - eth_utils' keccak is the same function
-    _keccak = keccak
+    _keccak_256 = None
 
+
+def _keccak_c(data: bytes) -> bytes:
+    return _keccak_256(data).digest()
+
+
+_keccak: Callable[[bytes], bytes] = _keccak_c if _keccak_256 is not None else keccak
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 

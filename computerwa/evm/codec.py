@@ -366,15 +366,15 @@ def _sequence_plan(items: list[_Plan]) -> tuple[Callable[[Any], bytes], Callable
         encoders = tuple(p.enc for p in items)
         readers = tuple((offset, p.dec) for offset, p in layout)
 
-        def enc(value: Any) -> bytes:
+        def static_enc(value: Any) -> bytes:
             if (type(value) is not tuple and type(value) is not list) or len(value) != count:
                 raise _FALLBACK
             return b"".join([e(v) for e, v in zip(encoders, value, strict=False)])
 
-        def dec(data: bytes, pos: int) -> tuple:
+        def static_dec(data: bytes, pos: int) -> tuple:
             return tuple([read(data, pos + offset) for offset, read in readers])
 
-        return enc, dec, head_words, False
+        return static_enc, static_dec, head_words, False
 
     def enc(value: Any) -> bytes:
         if (type(value) is not tuple and type(value) is not list) or len(value) != count:

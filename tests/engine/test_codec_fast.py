@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 from functools import cache, lru_cache
+from unittest import mock
 
 import pytest
 from eth_abi import decode as abi_decode
@@ -174,6 +175,14 @@ def _pristine() -> ABICodec:
 PRISTINE = _pristine()
 
 
+def _pristine_eth_abi():
+    """The codec's eth_abi fallback as it ships, for corrupted data: with Ape's padding uint
+    decoder, a corrupted array length sends the reference (the old code) counting for ever;
+    a fast plan never reads short (see _check_plan_decode), so which eth_abi runs behind it
+    changes nothing it returns."""
+    return mock.patch("computerwa.evm.codec.abi_decode", PRISTINE.decode)
+
+
 def _check_plan_decode(kinds: tuple[str, ...], raw: bytes) -> None:
     """The compiled plan decodes `raw` exactly as eth_abi, or defers to it (_Fallback)."""
     reference = _outcome(
@@ -287,14 +296,14 @@ def test_function_encode_and_decode_equal_their_references(fn, data):
         output = bytearray(abi_encode(list(fn.outputs), tuple(data.draw(values(k)) for k in fn.outputs)))
         if data.draw(st.booleans()):  # corrupted return data (a call to the wrong contract, say)
             if output and data.draw(st.booleans()):
-                # a word's low byte: a length stays small (see _pristine for why that matters)
-                output[32 * data.draw(st.integers(0, len(output) // 32 - 1)) + 31] ^= data.draw(st.integers(1, 255))
+                output[data.draw(st.integers(0, len(output) - 1))] ^= data.draw(st.integers(1, 255))
             else:
                 del output[data.draw(st.integers(0, len(output))) :]
     else:
         output = bytearray(data.draw(st.binary(max_size=64)))
     raw = bytes(output)
-    assert _outcome(lambda: fn.decode(raw)) == _outcome(lambda: fn.decode_reference(raw))
+    with _pristine_eth_abi():
+        assert _outcome(lambda: fn.decode(raw)) == _outcome(lambda: fn.decode_reference(raw))
 
 
 def test_signers_and_contracts_are_addresses_in_every_argument_list():
@@ -361,6 +370,7 @@ def test_event_decode_equals_its_reference(event, data):
     elif how == "topic_size" and len(topics) > 1:
         topics[-1] = topics[-1][:31]
     address = "0x" + "ab" * 20
-    assert _outcome(lambda: event.decode(address, topics, bytes(raw))) == _outcome(
-        lambda: event.decode_reference(address, topics, bytes(raw))
-    )
+    with _pristine_eth_abi():
+        assert _outcome(lambda: event.decode(address, topics, bytes(raw))) == _outcome(
+            lambda: event.decode_reference(address, topics, bytes(raw))
+        )
