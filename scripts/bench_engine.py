@@ -9,11 +9,13 @@ Ape's provider called natively (computerwa.tooling.bench.engine_rates). Prints a
 reports/bench-engine.json.
 
     python scripts/bench_engine.py --micro [--calls 20000] [--signatures 2000]
+    python scripts/bench_engine.py --machines token,oracle [--examples 100 --steps 50 --seed 1]
 
 The per-call costs of the in-process engine alone (no Ape provider): views returning a word,
 a struct and dynamic values, a view taking a struct, a transaction, and the EIP-712 signing
 and recovery the state machines do (computerwa.client.signing / attestation), in calls per
-second. Run it on two checkouts to compare them.
+second; or each state machine's test cases per second, the same cases on any version of
+computerwa/ (see machine_rates). Run it on two checkouts to compare them.
 """
 
 import json
@@ -94,15 +96,53 @@ def micro_rates(calls: int, signatures: int) -> list[tuple[str, int, float]]:
     return rows
 
 
+def machine_rates(suites: list[str], examples: int, steps: int, seed: int) -> None:
+    """Each state machine's test cases per second, on the same test cases whatever the
+    version of computerwa/: Hypothesis 6.170 also draws literal constants it finds in every
+    loaded local module (hypothesis.internal.constants_ast), so an edit anywhere in
+    computerwa/ changes the cases a seed makes; here the pool is held to tests/."""
+    from hypothesis.internal.conjecture import providers
+
+    local = providers.is_local_module_file
+    providers.is_local_module_file = lambda path: local(path) and "/computerwa/" not in path  # type: ignore[attr-defined]
+    root = str(Path(__file__).resolve().parent.parent)
+    if root not in sys.path:
+        sys.path.append(root)
+    from computerwa.evm.artifacts import load_artifacts
+    from computerwa.evm.engine import RevmChain
+    from computerwa.tooling.fuzz import run_campaign
+    from tests.fuzz.campaigns import CAMPAIGNS
+
+    artifacts = load_artifacts()
+    for suite in suites:
+        for label, build in CAMPAIGNS[suite]:
+            factory = build(RevmChain(artifacts=artifacts))
+            outcome = run_campaign(label, factory, examples=examples, steps=steps, seed=seed, every=1e9)
+            verdict = "" if outcome.error is None else "  FAILED"
+            click.echo(
+                f"{label}: {outcome.test_cases:,} test cases in {outcome.seconds:.1f} s"
+                f" = {outcome.test_cases / outcome.seconds:.1f}/s{verdict}"
+            )
+
+
 @click.command(name="micro")
-@click.option("--micro", is_flag=True, required=True, help="run the in-process microbenchmark")
+@click.option("--micro", is_flag=True, help="run the in-process microbenchmark")
 @click.option("--calls", default=20_000, show_default=True)
 @click.option("--signatures", default=2_000, show_default=True)
-def micro_cli(micro, calls, signatures):
+@click.option("--machines", default=None, help="comma-separated suites: time their state machines instead")
+@click.option("--examples", default=100, show_default=True)
+@click.option("--steps", default=50, show_default=True)
+@click.option("--seed", default=1, show_default=True)
+def micro_cli(micro, calls, signatures, machines, examples, steps, seed):
     import computerwa
 
-    rows = micro_rates(calls, signatures)
     click.echo(f"computerwa from {Path(computerwa.__file__).parent}")
+    if machines:
+        machine_rates(machines.split(","), examples, steps, seed)
+        return
+    if not micro:
+        raise click.UsageError("--micro or --machines")
+    rows = micro_rates(calls, signatures)
     width = max(len(r[0]) for r in rows)
     click.echo(f"{'operation':<{width}}  {'count':>7}  {'per s':>9}")
     for what, count, rate in rows:
