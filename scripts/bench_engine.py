@@ -7,12 +7,23 @@ ERC-20 underneath) from a funded holder, each transaction decoded (events, retur
 Rows: the in-process engine (RevmChain), Ape's provider through the same adapter, and
 Ape's provider called natively (computerwa.tooling.bench.engine_rates). Prints a table and writes
 reports/bench-engine.json.
+
+    python scripts/bench_engine.py --micro [--calls 20000] [--signatures 2000]
+    python scripts/bench_engine.py --machines token,oracle [--examples 100 --steps 50 --seed 1]
+
+The per-call costs of the in-process engine alone (no Ape provider): views returning a word,
+a struct and dynamic values, a view taking a struct, a transaction, and the EIP-712 signing
+and recovery the state machines do (computerwa.client.signing / attestation), in calls per
+second; or each state machine's test cases per second, the same cases on any version of
+computerwa/ (see machine_rates). Run it on two checkouts to compare them.
 """
 
 import json
 import logging
 import os
 import platform
+import sys
+import time
 from pathlib import Path
 
 import click
@@ -42,3 +53,102 @@ def cli(ecosystem, network, provider, engine_transfers, ape_transfers, out):
     }
     out.write_text(json.dumps(report, indent=2) + "\n")
     click.echo(f"wrote {out}")
+
+
+# --- the in-process microbenchmark (`python scripts/bench_engine.py --micro`) ----------------------
+def micro_rates(calls: int, signatures: int) -> list[tuple[str, int, float]]:
+    """(what, repetitions, per second) of each engine and signing operation."""
+    from computerwa.client.attestation import PerformanceReport, recover, sign_report
+    from computerwa.client.deployment import demo_attestors
+    from computerwa.client.signing import Domain, permit, sign
+    from computerwa.evm.engine import RevmChain
+    from computerwa.evm.suite import deploy_suite
+
+    chain = RevmChain()
+    issuer, holder, receiver = chain.accounts[:3]
+    attestors = demo_attestors(5)
+    suite = deploy_suite(chain, issuer, attestors=attestors, threshold=3)
+    stable, settlement, oracle = suite.stablecoin, suite.settlement, suite.oracle
+    stable.mint(holder, 10**24, sender=issuer)
+    voucher = (holder.address, 1, 10**6, 2**40)
+    stable_domain, oracle_domain = Domain.of(stable), Domain.of(oracle)
+    document = permit(stable_domain, holder.address, receiver.address, 10**6, 0, 2**40)
+    report = PerformanceReport(1, 2, 9_990, 7_200, 38, 512_000, 1_200_000, 2**40)
+    reports = [PerformanceReport(1, i, 9_990, 7_200, 38, 512_000, 1_200_000, 2**40) for i in range(signatures + 1)]
+    to_recover = iter([(r, sign_report(oracle_domain, r, attestors[:1])[0]) for r in reports])
+    cases = [
+        ("view -> uint256 (MockStablecoin.balanceOf)", calls, lambda: stable.balanceOf(holder)),
+        ("view -> struct (Settlement.withdrawal_request)", calls, lambda: settlement.withdrawal_request(holder)),
+        ("view -> string, uint256[] (eip712Domain)", calls, lambda: stable.eip712Domain()),
+        ("view struct -> bytes32 (Settlement.voucher_digest)", calls, lambda: settlement.voucher_digest(voucher)),
+        ("transaction (MockStablecoin.transfer)", calls, lambda: stable.transfer(receiver, 1, sender=holder)),
+        ("EIP-712 sign (Permit)", signatures, lambda: sign(holder, document)),
+        ("sign_report (3 attestors)", signatures, lambda: sign_report(oracle_domain, report, attestors[:3])),
+        ("recover (oracle, a new signature each)", signatures, lambda: recover(oracle_domain, *next(to_recover))),
+    ]
+    rows = []
+    for what, repetitions, run in cases:
+        run()
+        started = time.perf_counter()
+        for _ in range(repetitions):
+            run()
+        rows.append((what, repetitions, repetitions / (time.perf_counter() - started)))
+    return rows
+
+
+def machine_rates(suites: list[str], examples: int, steps: int, seed: int) -> None:
+    """Each state machine's test cases per second, on the same test cases whatever the
+    version of computerwa/: Hypothesis 6.170 also draws literal constants it finds in every
+    loaded local module (hypothesis.internal.constants_ast), so an edit anywhere in
+    computerwa/ changes the cases a seed makes; here the pool is held to tests/."""
+    from hypothesis.internal.conjecture import providers
+
+    local = providers.is_local_module_file
+    providers.is_local_module_file = lambda path: local(path) and "/computerwa/" not in path  # type: ignore[attr-defined]
+    root = str(Path(__file__).resolve().parent.parent)
+    if root not in sys.path:
+        sys.path.append(root)
+    from computerwa.evm.artifacts import load_artifacts
+    from computerwa.evm.engine import RevmChain
+    from computerwa.tooling.fuzz import run_campaign
+    from tests.fuzz.campaigns import CAMPAIGNS
+
+    artifacts = load_artifacts()
+    for suite in suites:
+        for label, build in CAMPAIGNS[suite]:
+            factory = build(RevmChain(artifacts=artifacts))
+            outcome = run_campaign(label, factory, examples=examples, steps=steps, seed=seed, every=1e9)
+            verdict = "" if outcome.error is None else "  FAILED"
+            click.echo(
+                f"{label}: {outcome.test_cases:,} test cases in {outcome.seconds:.1f} s"
+                f" = {outcome.test_cases / outcome.seconds:.1f}/s{verdict}"
+            )
+
+
+@click.command(name="micro")
+@click.option("--micro", is_flag=True, help="run the in-process microbenchmark")
+@click.option("--calls", default=20_000, show_default=True)
+@click.option("--signatures", default=2_000, show_default=True)
+@click.option("--machines", default=None, help="comma-separated suites: time their state machines instead")
+@click.option("--examples", default=100, show_default=True)
+@click.option("--steps", default=50, show_default=True)
+@click.option("--seed", default=1, show_default=True)
+def micro_cli(micro, calls, signatures, machines, examples, steps, seed):
+    import computerwa
+
+    click.echo(f"computerwa from {Path(computerwa.__file__).parent}")
+    if machines:
+        machine_rates(machines.split(","), examples, steps, seed)
+        return
+    if not micro:
+        raise click.UsageError("--micro or --machines")
+    rows = micro_rates(calls, signatures)
+    width = max(len(r[0]) for r in rows)
+    click.echo(f"{'operation':<{width}}  {'count':>7}  {'per s':>9}")
+    for what, count, rate in rows:
+        click.echo(f"{what:<{width}}  {count:>7,}  {rate:>9,.0f}")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    micro_cli()

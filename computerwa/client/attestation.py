@@ -22,7 +22,7 @@ from typing import Any
 
 from eth_account import Account
 
-from computerwa.client.signing import Domain, digest, is_low_s, recover_compact, sign, typed_data
+from computerwa.client.signing import Domain, _fast_digest, _sign, digest, is_low_s, recover_compact, typed_data
 from computerwa.models.oracle import HIGH_S, INVALID_SIGNATURE
 
 _UINT = {"epoch": 64, "uptime_bps": 16, "utilization_bps": 16, "latency_ms_p50": 32, "energy_wh": 64, "work_units": 64}
@@ -85,7 +85,8 @@ def sign_report(domain: Domain, report: PerformanceReport, signers: Iterable[Any
     """Every signer's EIP-2098 signature of `report`, ordered by ascending signer address,
     ready for `submit`. Signers are eth_account accounts or raw private keys."""
     document = report_typed_data(domain, report)
-    signed = sorted((int(address_of(signer), 16), sign(signer, document)) for signer in signers)
+    message_digest = _fast_digest(document)  # one digest for every signer
+    signed = sorted((int(address_of(signer), 16), _sign(signer, document, message_digest)) for signer in signers)
     return [signature.compact for _, signature in signed]
 
 

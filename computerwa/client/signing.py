@@ -7,6 +7,7 @@ always made for the exact name, version, chain and contract the verifier uses.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -14,6 +15,20 @@ from typing import Any
 from eth_account import Account
 from eth_account.messages import SignableMessage, encode_typed_data
 from eth_utils import keccak
+
+from computerwa.evm.codec import _Fallback, _plan, checksum
+
+try:  # Keccak-256 in C (safe-pysha3), a tenth of eth_utils' per-call cost; the same hash
+    from sha3 import keccak_256 as _keccak_256
+except ImportError:  # pragma: no cover - eth_utils' keccak is the same function
+    _keccak_256 = None
+
+
+def _keccak_c(data: bytes) -> bytes:
+    return _keccak_256(data).digest()
+
+
+_keccak: Callable[[bytes], bytes] = _keccak_c if _keccak_256 is not None else keccak
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
@@ -139,14 +154,47 @@ def recover_compact(message_digest: bytes, signature: tuple[bytes, bytes]) -> st
     """The address that signed the 32-byte EIP-712 `message_digest` with the compact
     `signature`, or None when nothing can be recovered (ecrecover's zero address). The
     low-s rule is the caller's (`is_low_s`)."""
+    if type(message_digest) is bytes and len(message_digest) == 32 and type(signature) is tuple and len(signature) == 2:
+        r, vs = signature
+        if type(r) is bytes and type(vs) is bytes and len(r) == 32 and len(vs) == 32:
+            word = int.from_bytes(vs, "big")
+            return _recover(message_digest, r, word >> 255, word & _LOW_255)
+    return _recover_reference(message_digest, signature)
+
+
+def _recover_reference(message_digest: bytes, signature: tuple[bytes, bytes]) -> str | None:
+    """`recover_compact` through eth_account (what `_recover` does faster)."""
     try:
         return Account._recover_hash(message_digest, vrs=from_compact(signature))
     except Exception:  # eth_keys' BadSignature / ValidationError, or a value out of range
         return None
 
 
+_LOW_255 = 2**255 - 1
+
+
+@lru_cache(maxsize=65_536)
+def _recover(message_digest: bytes, r: bytes, parity: int, s: int) -> str | None:
+    """eth_account's `_recover_hash(digest, vrs=(27 + parity, r, s))` as eth_keys does it on
+    its coincurve backend, None where that raises: eth_keys refuses r or s outside
+    [0, N - 1], libsecp256k1 any signature that recovers no key (r or s zero, r not an x
+    coordinate)."""
+    if int.from_bytes(r, "big") >= SECP256K1_N or s >= SECP256K1_N:
+        return None
+    try:
+        public_key = _coincurve().PublicKey.from_signature_and_message(
+            r + s.to_bytes(32, "big") + bytes([parity]), message_digest, hasher=None
+        )
+    except Exception:  # eth_keys' coincurve backend turns this into BadSignature
+        return None
+    return checksum("0x" + _keccak(public_key.format(compressed=False)[1:])[-20:].hex())
+
+
 def digest(document: dict) -> bytes:
     """The 32-byte EIP-712 digest of a typed-data document (what ecrecover sees)."""
+    fast = _fast_digest(document)
+    if fast is not None:
+        return fast
     message = encode(document)
     return keccak(b"\x19" + message.version + message.header + message.body)
 
@@ -167,9 +215,14 @@ def sign_digest_compact(key: Any, message_digest: bytes) -> tuple[bytes, bytes]:
 
 @lru_cache(maxsize=16_384)
 def _private_key(secret: bytes) -> Any:
-    import coincurve
+    return _coincurve().PrivateKey(secret)
 
-    return coincurve.PrivateKey(secret)
+
+@lru_cache(maxsize=1)
+def _coincurve() -> Any:
+    import coincurve  # eth_keys' own backend here: eth_account signs and recovers with it
+
+    return coincurve
 
 
 # --- the same EIP-712 digests, without building typed-data documents -------------------------
@@ -214,7 +267,7 @@ def struct_digest(domain: Domain, primary_type: str, message: dict) -> bytes:
     `domain`: the same as `digest(typed_data(domain, primary_type, message))`."""
     fields = TYPES[primary_type]
     body = _type_hash(primary_type) + b"".join(_word(f["type"], message[f["name"]]) for f in fields)
-    return keccak(b"\x19\x01" + domain_separator(domain) + keccak(body))
+    return _keccak(b"\x19\x01" + domain_separator(domain) + _keccak(body))
 
 
 def typed_data(domain: Domain, primary_type: str, message: dict) -> dict:
@@ -234,9 +287,154 @@ def encode(document: dict) -> SignableMessage:
 
 def sign(signer: Any, document: dict) -> Signature:
     """Signs a typed-data document with a signer's key (an eth_account account or raw key)."""
+    return _sign(signer, document, _fast_digest(document))
+
+
+def _sign(signer: Any, document: dict, message_digest: bytes | None) -> Signature:
+    """`sign`, given `_fast_digest(document)`: libsecp256k1 on the digest when the digest
+    and the key are plain (see `sign_digest`), else eth_account on the document."""
+    key = getattr(signer, "key", signer)
+    if message_digest is not None and isinstance(key, bytes) and len(key) == 32:
+        try:
+            return sign_digest(key, message_digest)
+        except ValueError:  # not a valid secp256k1 key: eth_account says so its own way
+            pass
+    return sign_reference(signer, document)
+
+
+def sign_reference(signer: Any, document: dict) -> Signature:
+    """`sign` through eth_account's `sign_typed_data` (the reference of the fast path)."""
     key = getattr(signer, "key", signer)
     signed = Account.sign_typed_data(key, full_message=document)
     return Signature(signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big"))
+
+
+# --- eth_account's typed-data digest, compiled per type ----------------------------------------
+# `encode_typed_data(full_message=document)` as eth_account 0.13 computes it, for the documents
+# whose every field is a plain atomic value (address, uintN, intN, bool, bytesN, bytes,
+# string): the domain's fields in eth_account's canonical order, one primary type, values
+# eth_abi surely takes. Anything else (nested or array types, values eth_account would
+# convert or refuse: hex strings for numbers, None, truthy non-bools) returns None, and
+# eth_account runs instead, errors included. tests/sim/test_fast_signing.py checks it.
+_DOMAIN_KINDS = {
+    "name": "string",
+    "version": "string",
+    "chainId": "uint256",
+    "verifyingContract": "address",
+    "salt": "bytes32",
+}
+_DOMAIN_SEPARATORS: dict[tuple, bytes] = {}
+
+
+def _fast_digest(document: Any) -> bytes | None:
+    if type(document) is not dict:
+        return None
+    try:
+        types, domain, message = document["types"], document["domain"], document["message"]
+    except Exception:
+        return None
+    if type(types) is not dict or type(domain) is not dict or type(message) is not dict:
+        return None
+    primary = [name for name in types if name != "EIP712Domain"]
+    if len(primary) != 1 or document.get("primaryType", primary[0]) != primary[0]:
+        return None
+    if "EIP712Domain" in types:
+        try:
+            if set(domain) != {field["name"] for field in types["EIP712Domain"]}:
+                return None
+        except Exception:
+            return None
+    try:
+        plan = _struct_plan(primary[0], tuple((f["type"], f["name"]) for f in types[primary[0]]))
+        separator = _fast_domain_separator(domain)
+        if plan is None or separator is None:
+            return None
+        type_hash, fields = plan
+        body = type_hash + b"".join([encode(message[name]) for name, encode in fields])
+    except (_Fallback, KeyError, TypeError):
+        return None
+    return _keccak(b"\x19\x01" + separator + _keccak(body))
+
+
+def _fast_domain_separator(domain: dict) -> bytes | None:
+    """eth_account's `hash_domain(domain)`, cached by the domain's fields and their types."""
+    key = tuple((name, type(value), value) for name, value in domain.items())
+    separator = _DOMAIN_SEPARATORS.get(key)
+    if separator is None:
+        if not set(domain) <= set(_DOMAIN_KINDS):
+            return None
+        present = tuple((kind, name) for name, kind in _DOMAIN_KINDS.items() if name in domain)
+        plan = _struct_plan("EIP712Domain", present)
+        if plan is None:
+            return None
+        type_hash, fields = plan
+        separator = keccak(type_hash + b"".join([encode(domain[name]) for name, encode in fields]))
+        if len(_DOMAIN_SEPARATORS) >= 4_096:
+            _DOMAIN_SEPARATORS.clear()
+        _DOMAIN_SEPARATORS[key] = separator
+    return separator
+
+
+@lru_cache(maxsize=1_024)
+def _struct_plan(primary_type: str, fields: tuple[tuple[str, str], ...]) -> tuple[bytes, tuple] | None:
+    """The type hash of a struct of atomic fields and each field's word encoder (by name)."""
+    encoders = []
+    for kind, name in fields:
+        if type(kind) is not str or type(name) is not str:
+            return None
+        encoder = _field_encoder(kind)
+        if encoder is None:
+            return None
+        encoders.append((name, encoder))
+    members = ",".join(f"{kind} {name}" for kind, name in fields)
+    return keccak(text=f"{primary_type}({members})"), tuple(encoders)
+
+
+def _field_encoder(kind: str) -> Any:
+    """eth_account's `encode_field` then eth_abi's word, for the values that need no
+    conversion; _Fallback for any other."""
+    if kind == "string":
+        return _hash_text
+    if kind == "bytes":
+        return _hash_bytes
+    if kind == "bool":
+        return _bool_word
+    plan = _plan(kind)
+    if plan is None or plan.dynamic or plan.words != 1:
+        return None
+    if kind.startswith("bytes"):
+        return _exact_bytes(plan.enc)
+    return plan.enc  # address, uintN, intN: eth_abi's checks, exactly (see computerwa.evm.codec)
+
+
+def _hash_text(value: Any) -> bytes:
+    if type(value) is not str:
+        raise _Fallback
+    try:
+        return _keccak(value.encode("utf-8"))
+    except UnicodeError:
+        raise _Fallback from None
+
+
+def _hash_bytes(value: Any) -> bytes:
+    if type(value) is not bytes:
+        raise _Fallback
+    return _keccak(value)
+
+
+def _bool_word(value: Any) -> bytes:
+    if value is True or value is False:
+        return bytes(31) + bytes([value])
+    raise _Fallback
+
+
+def _exact_bytes(encode: Any) -> Any:
+    def encode_bytes(value: Any) -> bytes:
+        if type(value) is not bytes:  # eth_account converts str, int, bytearray first
+            raise _Fallback
+        return encode(value)
+
+    return encode_bytes
 
 
 def random_nonce() -> bytes:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from pyrevm import EVM, BlockEnv, CfgEnv, Env
 
@@ -64,6 +65,7 @@ class RevmChain:
         self._pending = genesis_time + 1
         self._env_block: tuple[int, int] | None = None
         self.accounts = [dev_signer(i) for i in range(accounts)]
+        self._callers: dict[str, str] = {}  # a sender's address as given -> checksummed
         for account in self.accounts:
             self.evm.set_balance(account.address, 10**24)
         self._snapshots: list[Snapshot] = []
@@ -174,24 +176,42 @@ class RevmChain:
             raise KeyError(f"no compiled contract {contract_name!r}: run `ape compile`") from None
 
     # --- execution ------------------------------------------------------------------------
+    def _caller(self, sender: Any) -> str:
+        """`as_address(sender or self.accounts[0])`, remembered for strings (an account is
+        its address)."""
+        sender = sender or self.accounts[0]
+        if type(sender) is LocalAccount:
+            sender = sender.address  # what as_address reads of it
+        if type(sender) is not str:
+            return as_address(sender)
+        caller = self._callers.get(sender)
+        if caller is None:
+            caller = as_address(sender)
+            if len(self._callers) < 4_096:
+                self._callers[sender] = caller
+        return caller
+
     def call(self, sender: Any, to: str, data: bytes, static: bool = True) -> bytes:
         """Runs against the latest block and keeps nothing; `static=False` simulates a transaction."""
-        self._use_block(self.block_number, self._timestamp)
-        checkpoint = None if static else self.evm.snapshot()
+        if self._env_block != (self.block_number, self._timestamp):
+            self._use_block(self.block_number, self._timestamp)
+        if static:
+            try:
+                return bytes(self.evm.message_call(self._caller(sender), to, data, is_static=True))
+            except RuntimeError as err:
+                raise _reverted(err) from None
+        checkpoint = self.evm.snapshot()
         try:
-            return bytes(self.evm.message_call(as_address(sender or self.accounts[0]), to, data, is_static=static))
+            return bytes(self.evm.message_call(self._caller(sender), to, data, is_static=False))
         except RuntimeError as err:
             raise _reverted(err) from None
         finally:
-            if checkpoint is not None:
-                self.evm.revert(checkpoint)
+            self.evm.revert(checkpoint)
 
     def transact(self, sender: Any, to: str, data: bytes, value: int = 0) -> tuple[bytes, Receipt]:
         self._use_block(self.block_number + 1, self._pending)
         try:
-            output = bytes(
-                self.evm.message_call(as_address(sender or self.accounts[0]), to, data, value=value, gas=TX_GAS_LIMIT)
-            )
+            output = bytes(self.evm.message_call(self._caller(sender), to, data, value=value, gas=TX_GAS_LIMIT))
             result = self.evm.result
             assert result is not None, "engine: pyrevm kept no result of the transaction"
             logs = result.logs
@@ -214,6 +234,15 @@ class RevmChain:
 
 
 class BoundFunction(ContractFunction):
+    def __call__(self, *args: Any, sender: Any = None, value: int = 0) -> Any:
+        # ContractFunction.__call__ with a view's `call` inlined: the machines call views
+        # hundreds of thousands of times
+        fn = self.fn
+        if fn.is_view:
+            contract = self.contract
+            return fn.decode(contract.chain.call(sender, contract.address, fn.encode(args), True))
+        return self.transact(*args, sender=sender, value=value)
+
     def call(self, *args: Any, sender: Any = None) -> Any:
         chain = self.contract.chain
         output = chain.call(sender, self.contract.address, self.fn.encode(args), static=self.fn.is_view)
