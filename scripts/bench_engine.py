@@ -100,18 +100,16 @@ def machine_rates(suites: list[str], examples: int, steps: int, seed: int) -> No
     """Each state machine's test cases per second, on the same test cases whatever the
     version of computerwa/: Hypothesis 6.170 also draws literal constants it finds in every
     loaded local module (hypothesis.internal.constants_ast), so an edit anywhere in
-    computerwa/ changes the cases a seed makes; here the pool is held to tests/."""
-    from hypothesis.internal.conjecture import providers
-
-    local = providers.is_local_module_file
-    providers.is_local_module_file = lambda path: local(path) and "/computerwa/" not in path  # type: ignore[attr-defined]
+    computerwa/ changes the cases a seed makes; here, as in `ape run fuzz`, no local module counts."""
     root = str(Path(__file__).resolve().parent.parent)
     if root not in sys.path:
         sys.path.append(root)
     from computerwa.evm.artifacts import load_artifacts
     from computerwa.evm.engine import RevmChain
-    from computerwa.tooling.fuzz import run_campaign
+    from computerwa.tooling.fuzz import pin_constant_pool, run_campaign
     from tests.fuzz.campaigns import CAMPAIGNS
+
+    pin_constant_pool()
 
     artifacts = load_artifacts()
     for suite in suites:

@@ -11,8 +11,9 @@ with one-second epochs; oracle; registry; settlement; stablecoin) with --example
 up to --steps steps each, on the exact bytecode `ape compile` built, in process: no network
 is used (Ape connects its default provider anyway; it is left alone). Progress lines show
 the test cases run so far. The same --seed, --suite, --examples and --steps replay the same
-campaign (--no-database for an exact replay: the example database under .hypothesis/fuzz/
-replays saved failures first).
+campaign as long as the machines and contracts are unchanged (Hypothesis draws no constants from
+the package's source); --no-database for an exact replay: the example database under
+.hypothesis/fuzz/ replays saved failures first.
 
 Each distinct failure is printed with its values, where it failed (the step, the checks after
 a step, or the end of the run), where the project raised it, and the rules that ran with
@@ -62,6 +63,7 @@ from computerwa.tooling.fuzz import (
     install_assertion_rewriting,
     known_property_ids,
     measure_coverage,
+    pin_constant_pool,
     replay_command,
     run_campaign,
     run_parallel,
@@ -217,6 +219,7 @@ def cli(
 ):
     root = project_root()
     _load_campaigns()
+    pin_constant_pool()  # a seed makes the same test cases whatever else changed in the package
     if list_invariants:
         _list_invariants()
         return

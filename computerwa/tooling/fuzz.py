@@ -91,6 +91,27 @@ def install_assertion_rewriting(package: str = "tests") -> bool:
 
 
 # --- what a campaign returns ---------------------------------------------------------------------
+def pin_constant_pool() -> None:
+    """Hypothesis (6.170) also draws the literal constants of every local module it has loaded
+    except test files (hypothesis.internal.constants_ast): here the package and scripts/, so an
+    edit anywhere in them (this runner included), or one more module loaded (the coverage
+    replay's), changed the test cases a seed made. With no local module counted, a seed
+    replays the same campaign as long as the machines and contracts are unchanged; the
+    machines' strategies aim at the contracts' edges themselves. Call it before the first
+    campaign (the pool is cached once read)."""
+    from hypothesis.internal.conjecture import providers
+
+    if not getattr(providers.is_local_module_file, "pinned", False):
+        providers.is_local_module_file = _no_local_module  # type: ignore[assignment]
+
+
+def _no_local_module(path: str) -> bool:
+    return False
+
+
+_no_local_module.pinned = True  # type: ignore[attr-defined]
+
+
 class Stop(KeyboardInterrupt):
     """Ends a campaign early (time budget, --fail-fast elsewhere, an interrupt): Hypothesis lets a
     KeyboardInterrupt through at once, without recording the test case (any other exception

@@ -82,6 +82,18 @@ def test_shrinking_is_bounded_by_shrink_seconds_and_the_limit_restored(fuzz, mon
     assert set(limits) == {fuzz.SHRINK_SECONDS} == {60.0}
 
 
+def test_no_package_constant_is_drawn_so_a_seed_survives_package_edits(fuzz, monkeypatch):
+    from hypothesis.internal.conjecture import providers
+
+    monkeypatch.setattr(providers, "is_local_module_file", providers.is_local_module_file)
+    package = str(ROOT / "computerwa" / "tooling" / "fuzz.py")
+    assert providers.is_local_module_file(package)  # Hypothesis's own rule: the package's literals count
+    fuzz.pin_constant_pool()
+    fuzz.pin_constant_pool()
+    assert not providers.is_local_module_file(package)
+    assert not providers.is_local_module_file(str(ROOT / "scripts" / "fuzz.py"))
+
+
 def test_the_same_seed_replays_the_same_failure(fuzz):
     first = fuzz.run_campaign("counter", toys.OverflowingCounter, examples=200, steps=20, seed=11)
     second = fuzz.run_campaign("counter", toys.OverflowingCounter, examples=200, steps=20, seed=11)
