@@ -37,6 +37,7 @@ from typing import Any
 
 SUITES = (
     "token",
+    "factory",
     "oracle",
     "registry",
     "settlement",

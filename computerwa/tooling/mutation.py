@@ -92,6 +92,7 @@ RULES = ["universal.rules", "vyper.rules", "python.rules", "solidity.rules"]
 UNIT = "tests/unitary/"
 MACHINES = {
     "token": "tests/fuzz/stateful/test_compute_token_machine.py",
+    "factory": "tests/fuzz/stateful/test_factory_machine.py",
     "oracle": "tests/fuzz/stateful/test_oracle_machine.py",
     "registry": "tests/fuzz/stateful/test_registry_machine.py",
     "settlement": "tests/fuzz/stateful/test_settlement_machine.py",
@@ -126,7 +127,7 @@ TARGETS = {
             "ComputeFactory",
             "contracts/ComputeFactory.vy",
             "ComputeFactory",
-            _tests("token", "registry", "settlement", machines=("token",)),
+            _tests("token", "registry", "settlement", machines=("factory", "token")),
         ),
         # a stateless module's mutants are built through the contract that uses most of it (the oracle
         # reads every mask but YEAR); NodeRegistry and Settlement are built from the same file
@@ -152,7 +153,7 @@ TARGETS = {
             "IdentityRegistry",
             "contracts/IdentityRegistry.vy",
             "IdentityRegistry",
-            _tests("identity", "token", "settlement", "registry", machines=("token",)),
+            _tests("identity", "token", "settlement", "registry", machines=("factory", "token")),
         ),
         Target(
             "MockStablecoin",
@@ -180,11 +181,11 @@ TARGETS = {
 # the state machines alone); a module counts through the contract built from it
 PROPERTY_MACHINES = {
     "AttestationOracle": ("oracle", "registry", "settlement"),
-    "ComputeFactory": ("token", "settlement"),
+    "ComputeFactory": ("factory", "token", "settlement"),
     "constants": ("oracle", "registry", "settlement"),
     "ComputeToken": ("token", "settlement"),
     "revenue_stream": ("token", "settlement"),
-    "IdentityRegistry": ("token", "settlement"),
+    "IdentityRegistry": ("factory", "token", "settlement"),
     "MockStablecoin": ("stablecoin", "token", "settlement"),
     "NodeRegistry": ("registry", "settlement"),
     "Settlement": ("settlement",),

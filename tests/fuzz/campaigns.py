@@ -51,6 +51,12 @@ def _token_machines(backend, mode: str):
     return lambda: ComputeTokenMachine(backend, stablecoin, identity, token, roles)
 
 
+def _factory_machines(backend):
+    from tests.fuzz.stateful.test_factory_machine import FactoryMachine
+
+    return lambda: FactoryMachine(backend)
+
+
 def _oracle_machines(backend):
     from tests.conftest import role
     from tests.fuzz.stateful.test_oracle_machine import OracleMachine
@@ -83,6 +89,7 @@ CAMPAIGNS: dict[str, list[tuple[str, Callable]]] = {
         ("token (daily epochs)", lambda backend: _token_machines(backend, "daily")),
         ("token (one-second epochs)", lambda backend: _token_machines(backend, "one_second")),
     ],
+    "factory": [("factory", _factory_machines)],
     "oracle": [("oracle", _oracle_machines)],
     "registry": [("registry (adversarial operator)", _registry_machines)],
     "settlement": [("settlement", _settlement_machines)],
@@ -95,6 +102,7 @@ assert set(CAMPAIGNS) == set(SUITES), "every suite `ape run fuzz --suite` offers
 MACHINES: dict[str, str] = {
     "token (daily epochs)": "tests.fuzz.stateful.test_compute_token_machine:ComputeTokenMachine",
     "token (one-second epochs)": "tests.fuzz.stateful.test_compute_token_machine:ComputeTokenMachine",
+    "factory": "tests.fuzz.stateful.test_factory_machine:FactoryMachine",
     "oracle": "tests.fuzz.stateful.test_oracle_machine:OracleMachine",
     "registry (adversarial operator)": "tests.fuzz.stateful.test_registry_machine:RegistryMachine",
     "settlement": "tests.fuzz.stateful.test_settlement_machine:SettlementMachine",
