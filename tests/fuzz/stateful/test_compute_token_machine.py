@@ -38,6 +38,10 @@ every 10 steps and at the end of the run; IDs in PROPERTIES.md):
   then holds exactly the unskimmed donations plus `owed()`, and `owed()` is only dust:
   `owed * 10**36 == sum(credits) + remainder + dust`, each credit below one unit, so
   `owed <= HOLDERS + dust // 10**36 + 1`;
+- CMP-1 (rules `transfer`, `transfer_from`, `explain`): `detect_transfer_restriction` of every
+  transfer attempt's parties is the model's code (pause, then a frozen sender, a frozen receiver,
+  an unverified sender, an unverified receiver) and `message_for_transfer_restriction` gives each
+  code's words, any unknown code (6..255) "unknown restriction code";
 - TOK-1 balances sum to totalSupply, allowances and nonces match, the zero address holds
   nothing; TOK-2 roles: only the owner grants or revokes agents and minters and sets
   restricted mode, only current minters mint and burn, only current agents freeze, pause,
@@ -83,6 +87,12 @@ NOT_OWNER = "ownable: caller is not the owner"
 NOT_AGENT = "compute_token: caller is not an agent"
 NOT_MINTER = "compute_token: caller is not a minter"
 TOO_LARGE = "revenue: deposit too large"
+# ERC-1404 (CMP-1): the restriction codes' words, in the precedence `detect_transfer_restriction` applies
+MESSAGES = ["compute_token: no restriction", PAUSED, SENDER_FROZEN, RECEIVER_FROZEN, SENDER_UNVERIFIED,
+            RECEIVER_UNVERIFIED]  # fmt: skip
+UNKNOWN_CODE = "compute_token: unknown restriction code"
+# codes to explain: each known one, the first unknown ones, the largest (uint8)
+any_code = st.one_of(st.sampled_from([*range(8), 255]), st.integers(0, 255))
 CAP_DEPOSITS = 8  # cap-sized deposits per example: the queue stays below 2**100 (a stream's bound)
 
 HOLDERS = 5  # 0..3: EOAs; 4: a contract wallet (MockWallet) holding shares
@@ -119,7 +129,7 @@ def calldata(signature: str, types: list[str], *args) -> bytes:
 
 
 class ComputeTokenMachine(PropertyMachine):
-    RULE_IDS = frozenset({"REV-3", "REV-7", "REV-8", "REV-11", "TOK-3"})  # checked in rules / end_of_run
+    RULE_IDS = frozenset({"CMP-1", "REV-3", "REV-7", "REV-8", "REV-11", "TOK-3"})  # checked in rules / end_of_run
 
     def __init__(self, backend, stablecoin, identity, token, roles):
         super().__init__()
@@ -199,18 +209,33 @@ class ComputeTokenMachine(PropertyMachine):
     def verified(self, i: int, t: int) -> bool:
         return t <= self.valid_until[i]
 
-    def restriction(self, src: int, dst: int, t: int) -> str | None:
+    def restriction_code(self, src: int, dst: int, t: int) -> int:
+        """ERC-1404's code of a transfer from holder src to dst at t (CMP-1's precedence)."""
         if self.paused:
-            return PAUSED
+            return 1
         if self.frozen[src]:
-            return SENDER_FROZEN
+            return 2
         if self.frozen[dst]:
-            return RECEIVER_FROZEN
+            return 3
         if self.restricted and not self.verified(src, t):
-            return SENDER_UNVERIFIED
+            return 4
         if self.restricted and not self.verified(dst, t):
-            return RECEIVER_UNVERIFIED
-        return None
+            return 5
+        return 0
+
+    def restriction(self, src: int, dst: int, t: int) -> str | None:
+        """Why a transfer from holder src to dst at t is refused (None: compliance lets it through)."""
+        code = self.restriction_code(src, dst, t)
+        return MESSAGES[code] if code else None
+
+    def detect(self, src: int, dst: int, amount: int) -> None:
+        """CMP-1: the ERC-1404 views agree with the model for the parties of a transfer attempt,
+        now (at the latest block): the code, whatever the amount, and its words."""
+        code = self.token.detect_transfer_restriction(self.addr[src], self.addr[dst], amount)
+        equal("CMP-1", f"detect_transfer_restriction(holder {src}, holder {dst}, {amount})", code,
+              self.restriction_code(src, dst, self.chain.timestamp))  # fmt: skip
+        equal("CMP-1", f"message_for_transfer_restriction({code})", self.token.message_for_transfer_restriction(code),
+              MESSAGES[code])  # fmt: skip
 
     def balance(self, i: int) -> int:
         return self.model.balances.get(self.addr[i], 0)
@@ -374,6 +399,7 @@ class ComputeTokenMachine(PropertyMachine):
         reason = self.restriction(src, dst, t) or self.update_reason(t)
         reason = reason or (NO_BALANCE if amount > self.balance(src) else None)
         self.balance_change(t, a, b, amount, self.call(src, "transfer", b, amount), reason)
+        self.detect(src, dst, amount)
 
     @rule(spender=holder_index, owner=holder_index, dst=holder_index, amount=move_amount)
     def transfer_from(self, spender, owner, dst, amount):
@@ -391,6 +417,14 @@ class ComputeTokenMachine(PropertyMachine):
             if allowance < MAX:
                 self.allowances[(owner, spender)] = allowance - amount
             self.touch("allowances")
+        self.detect(owner, dst, amount)
+
+    @rule(code=any_code)
+    def explain(self, code):
+        """CMP-1: `message_for_transfer_restriction` of any code: the known six, then unknown ones."""
+        words = MESSAGES[code] if code < len(MESSAGES) else UNKNOWN_CODE
+        equal("CMP-1", f"message_for_transfer_restriction({code})", self.token.message_for_transfer_restriction(code),
+              words)  # fmt: skip
 
     @rule(
         owner=holder_index, spender=holder_index, amount=st.one_of(share_amount, st.just(MAX)), by_permit=st.booleans()
