@@ -6,15 +6,15 @@ the agent and the minter, and anyone else trying their powers.
 Rules: deposits from 1 base unit to 1e15 and aimed at the 2**96-per-epoch cap (-1, 0, +1),
 transfers, transferFrom, approvals and permits, with amounts drawn absolutely or relative to
 the payer's balance (all of it, half, one unit, one more than it holds), mint (also aimed at
-the 2**116 supply cap) and burn, forced transfers, recoveries, freeze/unfreeze, pause,
-restricted mode, agent and minter grants and revocations (by the owner, and refused to
-anyone else), verification grants, revocations and expiries, claims to self and to other
-receivers (also by holders the stablecoin blacklists), stablecoin sent straight to the token
-and `skim` by anyone (issue #15 item 10's attacker), time jumps within and across epochs,
-long idle gaps included, and jumps to one second before, at and after an epoch edge. An
-example may start with shares minted and revenue deposited (`start`). Every call's outcome
-(success or exactly which revert) is predicted first; a wrong prediction fails with the ID
-of the property the rule checks.
+the 2**116 supply cap) and burn (also of every share: the supply back to 0), forced transfers,
+recoveries (also into a frozen wallet), freeze/unfreeze, pause, restricted mode, agent and
+minter grants and revocations (by the owner, and refused to anyone else), verification grants,
+revocations and expiries, claims to self and to other receivers (also by holders the
+stablecoin blacklists), stablecoin sent straight to the token and `skim` by anyone (issue #15
+item 10's attacker), time jumps within and across epochs, long idle gaps included, and jumps
+to one second before, at and after an epoch edge. An example may start with shares minted and
+revenue deposited (`start`). Every call's outcome (success or exactly which revert) is
+predicted first; a wrong prediction fails with the ID of the property the rule checks.
 
 Properties (`@check`s, after each step that could change what they read, in a full sweep
 every 10 steps and at the end of the run; IDs in PROPERTIES.md):
@@ -478,6 +478,15 @@ class ComputeTokenMachine(PropertyMachine):
         call = lambda: self.token.burn(self.addr[i], amount, sender=caller)  # noqa: E731
         self.balance_change(t, self.addr[i], None, amount, call, reason, pid="TOK-2")
 
+    @rule()
+    def redeem_everyone(self):
+        """The node retires: the minter burns every holder's shares. The supply returns to 0 with
+        the last release's carry (`remainder`) left over; REV-1 follows it: kept through an
+        update that releases nothing, set aside as dust by the next release to nobody."""
+        for i in range(HOLDERS):
+            if self.balance(i):
+                self.burn(i, "all", MINTER)
+
     # --- agent ------------------------------------------------------------------------------
     def agent_reason(self, by: int) -> str | None:
         return None if self.staff[by].address in self.agents else NOT_AGENT
@@ -503,8 +512,10 @@ class ComputeTokenMachine(PropertyMachine):
                 {"agent": self.staff[by].address, "sender": a, "receiver": b, "amount": amount},
             )
 
-    @rule(lost=holder_index, replacement=holder_index, by=staff(AGENT))
+    @rule(lost=holder_index, replacement=st.one_of(holder_index, st.just("frozen")), by=staff(AGENT))
     def recover(self, lost, replacement, by):
+        if replacement == "frozen":  # into a frozen wallet (refused), if another holder is frozen
+            replacement = next((i for i in range(HOLDERS) if self.frozen[i] and i != lost), (lost + 1) % HOLDERS)
         t = self.chain.pending_timestamp
         a, b = self.addr[lost], self.addr[replacement]
         if self.agent_reason(by):
