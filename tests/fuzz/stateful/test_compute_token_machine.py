@@ -6,15 +6,15 @@ the agent and the minter, and anyone else trying their powers.
 Rules: deposits from 1 base unit to 1e15 and aimed at the 2**96-per-epoch cap (-1, 0, +1),
 transfers, transferFrom, approvals and permits, with amounts drawn absolutely or relative to
 the payer's balance (all of it, half, one unit, one more than it holds), mint (also aimed at
-the 2**116 supply cap) and burn, forced transfers, recoveries, freeze/unfreeze, pause,
-restricted mode, agent and minter grants and revocations (by the owner, and refused to
-anyone else), verification grants, revocations and expiries, claims to self and to other
-receivers (also by holders the stablecoin blacklists), stablecoin sent straight to the token
-and `skim` by anyone (issue #15 item 10's attacker), time jumps within and across epochs,
-long idle gaps included, and jumps to one second before, at and after an epoch edge. An
-example may start with shares minted and revenue deposited (`start`). Every call's outcome
-(success or exactly which revert) is predicted first; a wrong prediction fails with the ID
-of the property the rule checks.
+the 2**116 supply cap) and burn (also of every share: the supply back to 0), forced transfers,
+recoveries (also into a frozen wallet), freeze/unfreeze, pause, restricted mode, agent and
+minter grants and revocations (by the owner, and refused to anyone else), verification grants,
+revocations and expiries, claims to self and to other receivers (also by holders the
+stablecoin blacklists), stablecoin sent straight to the token and `skim` by anyone (issue #15
+item 10's attacker), time jumps within and across epochs, long idle gaps included, and jumps
+to one second before, at and after an epoch edge. An example may start with shares minted and
+revenue deposited (`start`). Every call's outcome (success or exactly which revert) is
+predicted first; a wrong prediction fails with the ID of the property the rule checks.
 
 Properties (`@check`s, after each step that could change what they read, in a full sweep
 every 10 steps and at the end of the run; IDs in PROPERTIES.md):
@@ -38,6 +38,10 @@ every 10 steps and at the end of the run; IDs in PROPERTIES.md):
   then holds exactly the unskimmed donations plus `owed()`, and `owed()` is only dust:
   `owed * 10**36 == sum(credits) + remainder + dust`, each credit below one unit, so
   `owed <= HOLDERS + dust // 10**36 + 1`;
+- CMP-1 (rules `transfer`, `transfer_from`, `explain`): `detect_transfer_restriction` of every
+  transfer attempt's parties is the model's code (pause, then a frozen sender, a frozen receiver,
+  an unverified sender, an unverified receiver) and `message_for_transfer_restriction` gives each
+  code's words, any unknown code (6..255) "unknown restriction code";
 - TOK-1 balances sum to totalSupply, allowances and nonces match, the zero address holds
   nothing; TOK-2 roles: only the owner grants or revokes agents and minters and sets
   restricted mode, only current minters mint and burn, only current agents freeze, pause,
@@ -83,6 +87,12 @@ NOT_OWNER = "ownable: caller is not the owner"
 NOT_AGENT = "compute_token: caller is not an agent"
 NOT_MINTER = "compute_token: caller is not a minter"
 TOO_LARGE = "revenue: deposit too large"
+# ERC-1404 (CMP-1): the restriction codes' words, in the precedence `detect_transfer_restriction` applies
+MESSAGES = ["compute_token: no restriction", PAUSED, SENDER_FROZEN, RECEIVER_FROZEN, SENDER_UNVERIFIED,
+            RECEIVER_UNVERIFIED]  # fmt: skip
+UNKNOWN_CODE = "compute_token: unknown restriction code"
+# codes to explain: each known one, the first unknown ones, the largest (uint8)
+any_code = st.one_of(st.sampled_from([*range(8), 255]), st.integers(0, 255))
 CAP_DEPOSITS = 8  # cap-sized deposits per example: the queue stays below 2**100 (a stream's bound)
 
 HOLDERS = 5  # 0..3: EOAs; 4: a contract wallet (MockWallet) holding shares
@@ -119,7 +129,7 @@ def calldata(signature: str, types: list[str], *args) -> bytes:
 
 
 class ComputeTokenMachine(PropertyMachine):
-    RULE_IDS = frozenset({"REV-3", "REV-7", "REV-8", "REV-11", "TOK-3"})  # checked in rules / end_of_run
+    RULE_IDS = frozenset({"CMP-1", "REV-3", "REV-7", "REV-8", "REV-11", "TOK-3"})  # checked in rules / end_of_run
 
     def __init__(self, backend, stablecoin, identity, token, roles):
         super().__init__()
@@ -199,18 +209,33 @@ class ComputeTokenMachine(PropertyMachine):
     def verified(self, i: int, t: int) -> bool:
         return t <= self.valid_until[i]
 
-    def restriction(self, src: int, dst: int, t: int) -> str | None:
+    def restriction_code(self, src: int, dst: int, t: int) -> int:
+        """ERC-1404's code of a transfer from holder src to dst at t (CMP-1's precedence)."""
         if self.paused:
-            return PAUSED
+            return 1
         if self.frozen[src]:
-            return SENDER_FROZEN
+            return 2
         if self.frozen[dst]:
-            return RECEIVER_FROZEN
+            return 3
         if self.restricted and not self.verified(src, t):
-            return SENDER_UNVERIFIED
+            return 4
         if self.restricted and not self.verified(dst, t):
-            return RECEIVER_UNVERIFIED
-        return None
+            return 5
+        return 0
+
+    def restriction(self, src: int, dst: int, t: int) -> str | None:
+        """Why a transfer from holder src to dst at t is refused (None: compliance lets it through)."""
+        code = self.restriction_code(src, dst, t)
+        return MESSAGES[code] if code else None
+
+    def detect(self, src: int, dst: int, amount: int) -> None:
+        """CMP-1: the ERC-1404 views agree with the model for the parties of a transfer attempt,
+        now (at the latest block): the code, whatever the amount, and its words."""
+        code = self.token.detect_transfer_restriction(self.addr[src], self.addr[dst], amount)
+        equal("CMP-1", f"detect_transfer_restriction(holder {src}, holder {dst}, {amount})", code,
+              self.restriction_code(src, dst, self.chain.timestamp))  # fmt: skip
+        equal("CMP-1", f"message_for_transfer_restriction({code})", self.token.message_for_transfer_restriction(code),
+              MESSAGES[code])  # fmt: skip
 
     def balance(self, i: int) -> int:
         return self.model.balances.get(self.addr[i], 0)
@@ -374,6 +399,7 @@ class ComputeTokenMachine(PropertyMachine):
         reason = self.restriction(src, dst, t) or self.update_reason(t)
         reason = reason or (NO_BALANCE if amount > self.balance(src) else None)
         self.balance_change(t, a, b, amount, self.call(src, "transfer", b, amount), reason)
+        self.detect(src, dst, amount)
 
     @rule(spender=holder_index, owner=holder_index, dst=holder_index, amount=move_amount)
     def transfer_from(self, spender, owner, dst, amount):
@@ -391,6 +417,14 @@ class ComputeTokenMachine(PropertyMachine):
             if allowance < MAX:
                 self.allowances[(owner, spender)] = allowance - amount
             self.touch("allowances")
+        self.detect(owner, dst, amount)
+
+    @rule(code=any_code)
+    def explain(self, code):
+        """CMP-1: `message_for_transfer_restriction` of any code: the known six, then unknown ones."""
+        words = MESSAGES[code] if code < len(MESSAGES) else UNKNOWN_CODE
+        equal("CMP-1", f"message_for_transfer_restriction({code})", self.token.message_for_transfer_restriction(code),
+              words)  # fmt: skip
 
     @rule(
         owner=holder_index, spender=holder_index, amount=st.one_of(share_amount, st.just(MAX)), by_permit=st.booleans()
@@ -444,6 +478,15 @@ class ComputeTokenMachine(PropertyMachine):
         call = lambda: self.token.burn(self.addr[i], amount, sender=caller)  # noqa: E731
         self.balance_change(t, self.addr[i], None, amount, call, reason, pid="TOK-2")
 
+    @rule()
+    def redeem_everyone(self):
+        """The node retires: the minter burns every holder's shares. The supply returns to 0 with
+        the last release's carry (`remainder`) left over; REV-1 follows it: kept through an
+        update that releases nothing, set aside as dust by the next release to nobody."""
+        for i in range(HOLDERS):
+            if self.balance(i):
+                self.burn(i, "all", MINTER)
+
     # --- agent ------------------------------------------------------------------------------
     def agent_reason(self, by: int) -> str | None:
         return None if self.staff[by].address in self.agents else NOT_AGENT
@@ -469,8 +512,10 @@ class ComputeTokenMachine(PropertyMachine):
                 {"agent": self.staff[by].address, "sender": a, "receiver": b, "amount": amount},
             )
 
-    @rule(lost=holder_index, replacement=holder_index, by=staff(AGENT))
+    @rule(lost=holder_index, replacement=st.one_of(holder_index, st.just("frozen")), by=staff(AGENT))
     def recover(self, lost, replacement, by):
+        if replacement == "frozen":  # into a frozen wallet (refused), if another holder is frozen
+            replacement = next((i for i in range(HOLDERS) if self.frozen[i] and i != lost), (lost + 1) % HOLDERS)
         t = self.chain.pending_timestamp
         a, b = self.addr[lost], self.addr[replacement]
         if self.agent_reason(by):
