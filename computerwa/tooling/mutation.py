@@ -822,6 +822,12 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
         "debt: uint256 = unsafe_mul(amount, now.acc)",
         "debt: uint256 = unsafe_mul ( now.acc,amount)",
     ): "unsafe_mul commutes",
+    ("ComputeToken", 218, "if state.restrictions != 0:", "if state.restrictions != (0+1):"): (
+        "`restrictions` only ever has bits 38, 39, 254 and 255 set (paused, restricted, the parties' frozen flags), "
+        "so it is never 1; on the open path (0) the mutant runs `_require_transferable` with nothing set, which "
+        "passes: only the gas differs (found by the properties-only campaign, issue #22)"
+    ),
+    ("revenue_stream", 523, "if now.hot == 0:", "if now.hot <= 0:"): _UNSIGNED,
     ("revenue_stream", 680, "return 0", "pass"): (
         "`streaming` is the only caller and passes the epoch of the timestamp, so `start <= timestamp`: the early "
         "return is taken only at `timestamp == start`, where the general formula releases `min(0, L) = 0` too"
