@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 # Ape's data folder stays inside the project, so nothing leaks between checkouts
 export APE_DATA_FOLDER ?= $(CURDIR)/.ape
 
-.PHONY: setup demo test test-ape test-deep compile abi bench bench-gas bench-fleet lint lint-python lint-vyper format lock clean coverage mutation
+.PHONY: setup demo test test-ape test-deep test-fuzz-smoke compile abi bench bench-gas bench-fleet lint lint-python lint-vyper format lock clean coverage mutation
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "ComputeRWA needs Python 3.11: install it, or run make PYTHON=/path/to/python3.11")'
@@ -47,6 +47,10 @@ test-ape: compile
 # The same depth under pytest: ape test tests/fuzz --hypothesis-profile deep
 test-deep: compile
 	ape run fuzz --suite all --examples 10000 --steps 100 --workers 2 --progress-every 60 $(ARGS)
+
+# CI's short campaign: 100 examples x 50 steps of every machine on a fresh (printed) seed (~15 s)
+test-fuzz-smoke: compile
+	ape run fuzz --suite all --examples 100 --steps 50 --workers 2 --no-database --progress-every 60 $(ARGS)
 
 # statement coverage of every contract of ours (~5 min): every chain test on Ape's py-evm
 # provider with each executed pc recorded; reports/coverage/, fails below 95% per file.

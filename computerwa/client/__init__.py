@@ -1,6 +1,7 @@
 """What an integrator or operator imports: EIP-712 signing (`signing`), customers' vouchers
 and EIP-3009 payments (`vouchers`), attestors' performance reports (`attestation`),
-deployment records (`deployment`) and job quotes (`quote`). Needs eth-account, no chain engine.
+deployment records (`deployment`) and job quotes (`quote`); the ABI's word-level codec
+(`abi_plans`, which the engines build on). Needs eth-account, no chain engine.
 """
 
 from computerwa.client.attestation import PerformanceReport, sign_report

@@ -16,7 +16,7 @@ from eth_account import Account
 from eth_account.messages import SignableMessage, encode_typed_data
 from eth_utils import keccak
 
-from computerwa.evm.codec import _Fallback, _plan, checksum
+from computerwa.client.abi_plans import _Fallback, _plan, checksum
 
 try:  # Keccak-256 in C (safe-pysha3), a tenth of eth_utils' per-call cost; the same hash
     from sha3 import keccak_256 as _keccak_256
