@@ -72,14 +72,19 @@ def replay_machine(reference: str, steps: list[Step]) -> None:
     replay(machine_class, steps)
 
 
+# one example, no database, no shrinking: a replay runs its steps exactly once (inside @given,
+# because the machines call hypothesis.event)
+_ONCE = settings(
+    max_examples=1,
+    database=None,
+    deadline=None,
+    phases=[Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+
+
 def replay(make_machine: Callable[[], Any], steps: list[Step]) -> None:
-    @settings(
-        max_examples=1,
-        database=None,
-        deadline=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @_ONCE
     @given(st.just(None))
     def run(_):
         run_steps(make_machine(), copy.deepcopy(steps))
@@ -93,13 +98,7 @@ def replay_examples(make_machine: Callable[[], Any], examples: list[list[Step]])
     --coverage` replays a campaign's sampled examples this way on py-evm."""
     results: list[BaseException | None] = []
 
-    @settings(
-        max_examples=1,
-        database=None,
-        deadline=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @_ONCE
     @given(st.just(None))
     def run(_):
         for steps in examples:
