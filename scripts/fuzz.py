@@ -36,6 +36,13 @@ computerwa.tooling.coverage hooks (the in-process engine cannot be traced at spe
 sample unless `all`, and the output and the JSON say so. The replay runs at Ape's speed
 (seconds per test case) after the campaigns and outside --time-budget. It needs Ape's `test`
 provider: `ape run fuzz` connects it; `python scripts/fuzz.py` connects it itself.
+
+    ape run fuzz --suite all --examples 1000 --steps 50 --seed 1 --floor
+
+--floor runs each machine hollow (computerwa.tooling.fuzz.hollow: the same rules and argument
+strategies, empty bodies, no preconditions, no chain): the test cases per second it prints are
+Hypothesis's own cost, the floor no work in the machines or the engine can bring a campaign
+under (statistics into reports/fuzz-floor/; no database, no regression file).
 """
 
 import json
@@ -60,6 +67,7 @@ from computerwa.tooling.fuzz import (
     Stats,
     budget_share,
     describe,
+    hollow,
     install_assertion_rewriting,
     known_property_ids,
     measure_coverage,
@@ -197,6 +205,11 @@ def _positive_seconds(ctx, param, value):
     callback=_sample_size,
     help="statement coverage of K sampled test cases per campaign (or all), replayed on py-evm",
 )
+@click.option(
+    "--floor",
+    is_flag=True,
+    help="run each machine hollow (its rules' strategies, empty bodies, no chain): Hypothesis's own cost",
+)
 def cli(
     suite,
     examples,
@@ -216,6 +229,7 @@ def cli(
     no_regression_file,
     report_dir,
     coverage,
+    floor,
 ):
     root = project_root()
     _load_campaigns()
@@ -235,6 +249,11 @@ def cli(
         settings.append(f"time budget {time_budget:g} s")
     if invariant:
         settings.append(f"only {invariant}")
+    if floor and coverage is not None:
+        raise click.UsageError("--floor runs no contract: it has no coverage")
+    if floor:
+        settings.append("hollow machines (--floor: Hypothesis alone)")
+        no_database, no_regression_file = True, True
     if coverage is not None:
         _coverage_provider()  # before the campaigns: a missing provider is not found after an hour
         settings.append(
@@ -258,7 +277,7 @@ def cli(
     regressions_dir = (
         None if no_regression_file else Path(regressions) if regressions else root / "tests" / "regressions"
     )
-    reports_dir = Path(report_dir) if report_dir else root / "reports" / "fuzz"
+    reports_dir = Path(report_dir) if report_dir else root / "reports" / ("fuzz-floor" if floor else "fuzz")
     builders = {(name, label): build for name, entries in CAMPAIGNS.items() for label, build in entries}
 
     def run_job(job: Job, stream, should_stop, deadline) -> Outcome:
@@ -267,7 +286,13 @@ def cli(
 
         _only(invariant)
         try:
-            factory = builders[(job.suite, job.label)](RevmChain(artifacts=artifacts))
+            if floor:
+                machine_class = _machine_class(job.label)
+                if machine_class is None:
+                    raise click.ClickException(f"--floor: no machine class is known for {job.label!r}")
+                factory = hollow(machine_class)
+            else:
+                factory = builders[(job.suite, job.label)](RevmChain(artifacts=artifacts))
         except KeyboardInterrupt:
             return Outcome(job.name, 0, 0.0, stopped="interrupted")
         except Exception as err:  # the deployment itself failed: a failure of the campaign, reported

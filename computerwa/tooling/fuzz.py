@@ -536,6 +536,31 @@ def instrument(machine_class: type) -> None:
     _INSTRUMENTED.add(machine_class)
 
 
+def hollow(machine_class: type) -> type:
+    """`machine_class` with nothing in it: the same rules and initializers (names and argument
+    strategies) with empty bodies and no preconditions, one empty invariant (a PropertyMachine
+    runs one), no chain. A campaign of it measures what Hypothesis itself costs per step
+    (drawing rules and arguments, swarm flags, recording choices): the floor under which no
+    work in the machine or the engine can bring a campaign (`ape run fuzz --floor`)."""
+    from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+    def empty(name: str) -> Callable:
+        def step(self, **arguments):
+            return None
+
+        step.__name__ = step.__qualname__ = name
+        return step
+
+    state = machine_class.setup_state()  # type: ignore[attr-defined]
+    namespace: dict[str, Any] = {"__module__": __name__}
+    for decorator, rules in ((rule, state.rules), (initialize, state.initializers)):
+        for original in rules:
+            name = getattr(original.function, "_fuzz_original", original.function).__name__
+            namespace[name] = decorator(**original.arguments)(empty(name))
+    namespace["properties"] = invariant()(lambda self: None)
+    return type(f"Hollow{machine_class.__name__}", (RuleBasedStateMachine,), namespace)
+
+
 def _is_control(error: BaseException) -> bool:
     """Hypothesis's own control flow (assume, overruns) and our stops: not failures."""
     return not isinstance(error, Exception) or type(error).__module__.startswith("hypothesis")

@@ -91,12 +91,16 @@ class PropertyMachine(RuleBasedStateMachine):
     @classmethod
     def checks(cls) -> list[Callable]:
         """Every check of this machine, in definition order (the base classes' first)."""
-        seen: dict[str, Callable] = {}
-        for klass in reversed(cls.__mro__):
-            for name, value in vars(klass).items():
-                if callable(value) and hasattr(value, "property_ids"):
-                    seen[name] = value
-        return list(seen.values())
+        cached = cls.__dict__.get("_checks")
+        if cached is None:  # each class scans its MRO once, not after every step
+            seen: dict[str, Callable] = {}
+            for klass in reversed(cls.__mro__):
+                for name, value in vars(klass).items():
+                    if callable(value) and hasattr(value, "property_ids"):
+                        seen[name] = value
+            cached = tuple(seen.values())
+            cls._checks = cached  # type: ignore[attr-defined]
+        return list(cached)
 
     @classmethod
     def property_ids(cls) -> set[str]:

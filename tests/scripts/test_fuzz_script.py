@@ -644,3 +644,36 @@ def test_progress_lines_count_test_cases_and_seconds(fuzz):
     assert len(lines) == outcome.test_cases >= 20
     assert lines[0] == "  counter: 1 test cases (20 examples asked), 0 s"
     assert lines[-1].startswith(f"  counter: {outcome.test_cases:,} test cases (20 examples asked), ")
+
+
+# --- the floor: Hypothesis alone ---------------------------------------------------------------------
+def test_a_hollow_machine_draws_the_same_rules_and_arguments_and_does_nothing(fuzz):
+    from tests.fuzz.stateful.test_stablecoin_machine import StablecoinMachine
+
+    hollow = fuzz.hollow(StablecoinMachine)
+    original, empty = StablecoinMachine.setup_state(), hollow.setup_state()
+    assert sorted(r.function.__name__ for r in empty.rules) == sorted(r.function.__name__ for r in original.rules)
+    by_name = {r.function.__name__: r for r in original.rules}
+    for r in empty.rules:
+        assert r.arguments == by_name[r.function.__name__].arguments
+        assert r.preconditions == ()
+        assert r.function(object(), **dict.fromkeys(r.arguments)) is None
+    assert len(empty.invariants) == 1
+    outcome = fuzz.run_campaign("hollow stablecoin", hollow, examples=20, steps=10, seed=1, every=1e9)
+    assert outcome.failures == [] and outcome.test_cases >= 20
+
+
+def test_floor_runs_every_machine_hollow_and_writes_no_regression(fuzz, tmp_path):
+    result = invoke(fuzz, tmp_path, "--suite", "token", "--examples", "5", "--steps", "5", "--seed", "1", "--floor")
+    assert result.exit_code == 0, result.output
+    assert "hollow machines (--floor: Hypothesis alone)" in result.output.splitlines()[0]
+    assert result.output.count(": passed, ") == 2
+    stats = json.loads(next((tmp_path / "reports").glob("*.json")).read_text())
+    assert stats["test_cases"] >= 5
+    assert not (tmp_path / "regressions").exists()
+
+
+def test_floor_with_coverage_is_a_usage_error(fuzz):
+    result = CliRunner().invoke(fuzz.cli, ["--floor", "--coverage", "3"])
+    assert result.exit_code == 2
+    assert "--floor runs no contract: it has no coverage" in result.output
