@@ -45,6 +45,7 @@ Hypothesis's own cost, the floor no work in the machines or the engine can bring
 under (statistics into reports/fuzz-floor/; no database, no regression file).
 """
 
+import dataclasses
 import json
 import logging
 import random
@@ -573,10 +574,7 @@ class _Report:
             outcome = self.outcomes.get(job.index)
             if outcome is None or outcome.stats is None:
                 continue
-            stats = outcome.stats
-            stats = Stats(
-                job.label, stats.test_cases, stats.steps, stats.seconds, stats.rules, stats.invariants, stats.checks
-            )
+            stats = dataclasses.replace(outcome.stats, label=job.label)
             merged[job.label] = merged[job.label].merge(stats) if job.label in merged else stats
         return merged
 

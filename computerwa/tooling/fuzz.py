@@ -183,7 +183,9 @@ class Failure:
 @dataclass
 class Stats:
     """What a campaign exercised: per rule calls and the calls that met an expected revert; calls
-    of each Hypothesis invariant; checks per property ID (PropertyMachine's CHECKS)."""
+    of each Hypothesis invariant; checks per property ID (PropertyMachine's CHECKS). `seconds`
+    is wall time, `cpu_seconds` the campaign's process CPU time: its rate does not depend on
+    what else the machine was doing (`test_cases_per_cpu_second`)."""
 
     label: str
     test_cases: int = 0
@@ -192,18 +194,23 @@ class Stats:
     rules: dict[str, dict[str, int]] = field(default_factory=dict)
     invariants: dict[str, int] = field(default_factory=dict)
     checks: dict[str, int] = field(default_factory=dict)
+    cpu_seconds: float = 0.0
 
     @property
     def test_cases_per_second(self) -> float:
         return self.test_cases / self.seconds if self.seconds > 0 else 0.0
 
     @property
+    def test_cases_per_cpu_second(self) -> float:
+        return self.test_cases / self.cpu_seconds if self.cpu_seconds > 0 else 0.0
+
+    @property
     def steps_per_second(self) -> float:
         return self.steps / self.seconds if self.seconds > 0 else 0.0
 
     def merge(self, other: Stats) -> Stats:
-        """Two runs of one machine (seeds of the same campaign in parallel) as one: counts add up,
-        the wall time is the longest."""
+        """Two runs of one machine (seeds of the same campaign in parallel) as one: counts and CPU
+        time add up, the wall time is the longest."""
         rules = {name: dict(counts) for name, counts in self.rules.items()}
         for name, counts in other.rules.items():
             mine = rules.setdefault(name, {"calls": 0, "reverted": 0})
@@ -217,12 +224,15 @@ class Stats:
             rules,
             dict(Counter(self.invariants) + Counter(other.invariants)),
             dict(Counter(self.checks) + Counter(other.checks)),
+            self.cpu_seconds + other.cpu_seconds,
         )
 
     def as_json(self) -> dict:
         data = asdict(self)
         data["seconds"] = round(self.seconds, 3)
+        data["cpu_seconds"] = round(self.cpu_seconds, 3)
         data["test_cases_per_second"] = round(self.test_cases_per_second, 2)
+        data["test_cases_per_cpu_second"] = round(self.test_cases_per_cpu_second, 2)
         data["steps_per_second"] = round(self.steps_per_second, 1)
         for counts in data["rules"].values():
             counts["revert_ratio"] = round(counts["reverted"] / counts["calls"], 4) if counts["calls"] else 0.0
@@ -232,7 +242,8 @@ class Stats:
         """A few readable lines for the end of a run."""
         lines = [
             f"  {self.label}: {self.test_cases:,} test cases in {self.seconds:.1f} s "
-            f"({self.test_cases_per_second:,.1f}/s), {self.steps:,} steps ({self.steps_per_second:,.0f}/s)"
+            f"({self.test_cases_per_second:,.1f}/s; {self.cpu_seconds:.1f} s of CPU: "
+            f"{self.test_cases_per_cpu_second:,.1f}/s), {self.steps:,} steps ({self.steps_per_second:,.0f}/s)"
         ]
         if self.rules:
             ranked = sorted(self.rules.items(), key=lambda item: -item[1]["calls"])
@@ -797,6 +808,7 @@ def run_campaign(
 
     _count_reverts()
     progress = Progress(label, examples, every, stream)
+    cpu_started = time.process_time()
 
     def stop_reason() -> str | None:
         if deadline is not None and time.monotonic() >= deadline:
@@ -859,6 +871,7 @@ def run_campaign(
         {name: {"calls": n, "reverted": recorder.reverted[name]} for name, n in sorted(recorder.calls.items())},
         dict(sorted(recorder.invariant_calls.items())),
         dict(sorted(checked.items())),
+        time.process_time() - cpu_started,
     )
     return Outcome(label, recorder.test_cases, progress.elapsed(), failures, stopped, stats, sample)
 

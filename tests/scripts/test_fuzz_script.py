@@ -336,6 +336,15 @@ def test_two_workers_split_the_seeds_of_one_machine(fuzz, monkeypatch, tmp_path)
     assert stats["test_cases"] == sum(runs) >= 61  # one statistics file for the machine: both seeds' runs
 
 
+def test_merged_statistics_add_counts_and_cpu_time_and_keep_the_longest_wall_time(fuzz):
+    first = fuzz.Stats("m", 10, 100, 4.0, {"pay": {"calls": 3, "reverted": 1}}, {}, {"A-1": 2}, 3.0)
+    second = fuzz.Stats("m", 5, 40, 6.0, {"pay": {"calls": 2, "reverted": 0}}, {}, {"A-1": 1}, 2.5)
+    merged = first.merge(second)
+    assert (merged.test_cases, merged.steps, merged.seconds, merged.cpu_seconds) == (15, 140, 6.0, 5.5)
+    assert merged.rules == {"pay": {"calls": 5, "reverted": 1}} and merged.checks == {"A-1": 3}
+    assert merged.test_cases_per_cpu_second == 15 / 5.5 and merged.test_cases_per_second == 15 / 6.0
+
+
 class Reverting(RuleBasedStateMachine):
     """A rule whose call reverts as predicted one time in two: the revert ratio counts it."""
 
@@ -369,6 +378,9 @@ def test_statistics_count_calls_reverts_and_checks_per_rule_and_id(fuzz, monkeyp
     # the invariant runs before the first step, then after each
     assert stats["invariants"]["holds"] == stats["steps"] + stats["test_cases"]
     assert stats["test_cases"] >= 50 and stats["test_cases_per_second"] > 0 and stats["steps_per_second"] > 0
+    assert stats["cpu_seconds"] > 0 and stats["test_cases_per_cpu_second"] == pytest.approx(
+        stats["test_cases"] / stats["cpu_seconds"], rel=0.01
+    )
     assert "% reverted)" in result.output and "statistics (also in " in result.output
     result = invoke(fuzz, tmp_path, "--suite oracle --examples 30 --steps 10 --seed 1")
     checks = json.loads((tmp_path / "reports" / "ids.json").read_text())["checks"]
