@@ -157,7 +157,10 @@ class ApeFunction(ContractFunction):
         method = getattr(self.contract.instance, self.fn.name)
         if not self.fn.is_view:  # a transaction handler: simulate it without sending
             method = method.call
-        extra = {"block_id": "pending"} if pending else {}
+        extra: dict[str, Any] = {}
+        if pending:  # the next block, its timestamp pinned to ours as before a transaction
+            chain._before_transaction()
+            extra = {"block_id": "pending"}
         try:
             result = method(*_to_ape(args), sender=chain.sender(sender), **extra)
         except chain._ape.exceptions.ContractLogicError as err:

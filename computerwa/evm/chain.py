@@ -7,7 +7,8 @@ the suite proves they agree.
 
 Time: every transaction is mined in a block of its own at `pending_timestamp`; afterwards
 `pending_timestamp` is one second later. `sleep(seconds)` moves it forward. Views run
-against the latest mined block. A reverted transaction mines nothing.
+against the latest mined block (`fn.call(..., pending=True)`: in the next block, at
+`pending_timestamp`, as the next transaction will). A reverted transaction mines nothing.
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ class ContractFunction:
             return self.call(*args, sender=sender)
         return self.transact(*args, sender=sender, value=value)
 
-    def call(self, *args: Any, sender: Any = None) -> Any:
+    def call(self, *args: Any, sender: Any = None, pending: bool = False) -> Any:
         raise NotImplementedError
 
     def transact(self, *args: Any, sender: Any = None, value: int = 0) -> Receipt:

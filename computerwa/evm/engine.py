@@ -191,10 +191,12 @@ class RevmChain:
                 self._callers[sender] = caller
         return caller
 
-    def call(self, sender: Any, to: str, data: bytes, static: bool = True) -> bytes:
-        """Runs against the latest block and keeps nothing; `static=False` simulates a transaction."""
-        if self._env_block != (self.block_number, self._timestamp):
-            self._use_block(self.block_number, self._timestamp)
+    def call(self, sender: Any, to: str, data: bytes, static: bool = True, pending: bool = False) -> bytes:
+        """Runs against the latest block (`pending`: in the next block, at `pending_timestamp`, as
+        the next transaction will) and keeps nothing; `static=False` simulates a transaction."""
+        block = (self.block_number + 1, self._pending) if pending else (self.block_number, self._timestamp)
+        if self._env_block != block:
+            self._use_block(*block)
         if static:
             try:
                 return bytes(self.evm.message_call(self._caller(sender), to, data, is_static=True))
@@ -243,9 +245,9 @@ class BoundFunction(ContractFunction):
             return fn.decode(contract.chain.call(sender, contract.address, fn.encode(args), True))
         return self.transact(*args, sender=sender, value=value)
 
-    def call(self, *args: Any, sender: Any = None) -> Any:
+    def call(self, *args: Any, sender: Any = None, pending: bool = False) -> Any:
         chain = self.contract.chain
-        output = chain.call(sender, self.contract.address, self.fn.encode(args), static=self.fn.is_view)
+        output = chain.call(sender, self.contract.address, self.fn.encode(args), self.fn.is_view, pending)
         return self.fn.decode(output)
 
     def transact(self, *args: Any, sender: Any = None, value: int = 0) -> Receipt:

@@ -832,6 +832,18 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
         "`streaming` is the only caller and passes the epoch of the timestamp, so `start <= timestamp`: the early "
         "return is taken only at `timestamp == start`, where the general formula releases `min(0, L) = 0` too"
     ),
+    ("Settlement", 126, "_SHARE_SHIFT: constant(uint256) = 160", "_SHARE_SHIFT: constant(uint256) = (160+1)"): (
+        "`_payees` is written (`_lookup`) and read (`_lookup`, `_is_node`) only through `_SHARE_SHIFT` and the "
+        "address mask of bits 0..159; the share is at most 9,000 bps (the registry's cap, < 2**14), so bits 161..175 "
+        "hold it as well as 160..175, and the slot stays non-zero with its token: no observable difference (found "
+        "by the properties-only campaign, issue #22)"
+    ),
+    ("Settlement", 1435, "if self._config & _PAUSED_BIT != 0:", "if self._config & _PAUSED_BIT != 1:"): (
+        "`_config & _PAUSED_BIT` is 0 or 2**176, never 1, so the mutant always checks the pause's lapse; with the "
+        "flag clear the low 64 bits of `_pause` are 0 (never written before the first `pause`, cleared by `unpause`, "
+        "the only writers), and `block.timestamp >= 0 + PAUSE_LIMIT` (at most 30 days) holds on any chain past "
+        "January 1970: only the gas differs (one SLOAD; found by the properties-only campaign, issue #22)"
+    ),
 }
 
 

@@ -61,3 +61,16 @@ def test_engines_agree_call_by_call(backend, artifacts):
 
     reference = _scenario(RevmChain(artifacts=artifacts, chain_id=backend.chain_id))
     assert _scenario(backend) == reference
+
+
+@pytest.mark.both_engines
+def test_a_pending_view_runs_at_the_next_blocks_time(backend, settlement, stablecoin, customer):
+    """`fn.call(..., pending=True)` runs in the block the next transaction will be mined in (a
+    state machine compares a view with the transaction it foresees): Settlement's clock there is
+    `pending_timestamp` (less the seconds paused), and the clock does not move for it."""
+    backend.sleep(3_600)
+    pending = backend.pending_timestamp
+    latest, ahead = settlement.clock(), settlement.clock.call(pending=True)
+    assert ahead - latest == pending - backend.timestamp == 3_601
+    assert (settlement.clock(), backend.pending_timestamp) == (latest, pending)
+    assert stablecoin.transfer(customer, 0, sender=customer).timestamp == pending

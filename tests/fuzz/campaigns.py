@@ -11,12 +11,12 @@ from computerwa.tooling.fuzz import SUITES
 MAX = 2**256 - 1
 
 
-def _stablecoin_deployment(backend):
+def _stablecoin_deployment(backend, name: str = STABLE_NAME):
     """The `stablecoin` fixture: the mock dollar, funds for the customer and the operator."""
     from tests.conftest import CUSTOMER_FUNDS, OPERATOR_FUNDS, role
 
     issuer = role(backend, "issuer")
-    token = backend.deploy("MockStablecoin", STABLE_NAME, STABLE_SYMBOL, sender=issuer)
+    token = backend.deploy("MockStablecoin", name, STABLE_SYMBOL, sender=issuer)
     token.mint(role(backend, "customer"), CUSTOMER_FUNDS, sender=issuer)
     token.mint(role(backend, "operator"), OPERATOR_FUNDS, sender=issuer)
     return token
@@ -77,10 +77,11 @@ def _settlement_machines(backend):
 
 
 def _stablecoin_machines(backend):
-    from tests.fuzz.stateful.test_stablecoin_machine import StablecoinMachine
+    from tests.fuzz.stateful.test_stablecoin_machine import NAME_AT_CAP, StablecoinMachine
 
-    token = _stablecoin_deployment(backend)
-    return lambda: StablecoinMachine(backend, token)
+    # the `capped_stablecoin` fixture: named at the constructor's cap (STB-7)
+    token = _stablecoin_deployment(backend, NAME_AT_CAP)
+    return lambda: StablecoinMachine(backend, token, NAME_AT_CAP)
 
 
 # suite -> [(label, builder(backend) -> machine factory)]

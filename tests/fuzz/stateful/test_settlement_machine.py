@@ -62,6 +62,10 @@ The models predict every outcome before the call. After every step:
   deadline is payable without the wallet's signature up to what its balance covers (the
   settles predicted with the wallet refusing pay it);
 - SET-3: every NodePaid splits its amount exactly into fee + operator + holders;
+- SET-19: `preflight`, called just before every settle in the block the settle lands in,
+  foresees it: each voucher's reason (0 paid) is the one `settle` logs, and a paused
+  Settlement refuses both alike (a revert of the stablecoin or a token while paying, which
+  preflight's NatSpec leaves out, is not compared);
 - ALL-1: the stablecoin's supply is conserved across customers, operators, treasury,
   holders and contracts, whatever was paused or blacklisted; every payout the model owes
   is still owed (none lost or misrouted);
@@ -86,7 +90,7 @@ from hypothesis.stateful import initialize, precondition, rule, run_state_machin
 from computerwa.client.attestation import PerformanceReport, sign_report
 from computerwa.client.signing import Domain, sign
 from computerwa.client.vouchers import Voucher, deposit_authorization, payment_authorization, sign_voucher
-from computerwa.evm.chain import expect
+from computerwa.evm.chain import Reverted, expect
 from computerwa.evm.suite import deploy_suite
 from computerwa.models.exact_revenue import ExactRevenue
 from computerwa.models.registry import BondModel, RegistryError
@@ -154,6 +158,13 @@ near = st.one_of(st.sampled_from([-1, 0, 0, 1]), st.integers(-EPOCH_LENGTH, 2 * 
 edges = st.sampled_from([-1, 0, 1])
 
 
+@dataclass(frozen=True)
+class Refused:
+    """A call's revert, by reason (None: without one), to compare with another's."""
+
+    reason: str | None
+
+
 @dataclass
 class Increment:
     """What a node accepted of the racer on one channel: cumulative `lo` to `hi`, at step
@@ -168,7 +179,7 @@ class Increment:
 
 
 class SettlementMachine(PropertyMachine):
-    RULE_IDS = frozenset({"SET-3", "SET-4", "SET-6", "SET-16"})  # checked in rules / end_of_run
+    RULE_IDS = frozenset({"SET-3", "SET-4", "SET-6", "SET-16", "SET-19"})  # checked in rules / end_of_run
 
     def __init__(self, backend, accounts):
         super().__init__()
@@ -466,6 +477,17 @@ class SettlementMachine(PropertyMachine):
             holders=holders,
         )
 
+    def preflight(self, vouchers: list, signatures: list) -> list[int] | Refused:
+        """SET-19: what `preflight` foresees of the batch just before `settle` gets it: one
+        reason per voucher (0 paid), or its refusal. The view runs in the next block, at the
+        time `settle` will have (`pending=True`; an `eth_call` on the latest block would judge
+        deadlines, locks and the pause one block early)."""
+        batch = [v.as_tuple() for v in vouchers]
+        try:
+            return list(self.settlement.preflight.call(batch, signatures, sender=self.relayer, pending=True))
+        except Reverted as err:
+            return Refused(err.reason)
+
     def settle(self, vouchers: list, signatures: list, valid: list) -> list[tuple[int, int]] | None:
         """Settles a batch as the relayer after predicting it with a copy of the model;
         returns each voucher's (reason, amount), or None when the whole batch was refused."""
@@ -492,13 +514,23 @@ class SettlementMachine(PropertyMachine):
             reason = self.stable_reason(*parties) or self.token_cap_refusal(
                 {p.node_id: p.holders for p in payments if p.holders}
             )
+        foreseen = self.preflight(vouchers, signatures)
         receipt = self.predict(
             "SET-4",
             reason,
             lambda: self.settlement.settle([v.as_tuple() for v in vouchers], signatures, sender=self.relayer),
         )
         if reason is not None:
+            # preflight foresees a pause's refusal, not a revert of the stablecoin or a token while paying
+            if reason == SETTLEMENT_PAUSED:
+                equal("SET-19", "preflight's answer to a batch settle refuses as paused", foreseen, Refused(reason))
             return None
+        emitted = [
+            0 if e.name == "VoucherSettled" else e.args["reason"]
+            for e in receipt.events
+            if e.name in ("VoucherSettled", "VoucherSkipped")
+        ]
+        equal("SET-19", "preflight's reasons against settle's (0 paid, else VoucherSkipped's)", foreseen, emitted)
         self.money_left_a_balance()
         self.cached |= new_nodes
         outcomes, payments = self.model.settle(vouchers, valid, now)
