@@ -220,18 +220,26 @@ class IdealShares:
     # one scaled unit per share per release, so less than `balance` scaled units
     # (balance / ACC_PRECISION < 1 base unit: REV-2's "below one base unit per update")
     loss_bound: dict[str, int] = field(default_factory=dict)
+    # each holder's pro-rata part of the remainders carried into the releases it shared, in base
+    # units: the residues of earlier releases, which may have had other holders (a remainder is
+    # below the supply of its release, so below that supply / ACC_PRECISION base units)
+    carried: dict[str, Fraction] = field(default_factory=dict)
 
     def record(self, released: int, carried_in: int, supply: int, balances: dict[str, int]) -> None:
         """A RevenueModel `on_release` hook: shares `released` (scaled) plus the carry it took in."""
         pot = Fraction(released + carried_in, ACC_PRECISION)
+        carry = Fraction(carried_in, ACC_PRECISION)
         for account, balance in balances.items():
             if balance:
                 self.shares[account] = self.shares.get(account, Fraction(0)) + pot * balance / supply
                 self.releases[account] = self.releases.get(account, 0) + 1
                 self.loss_bound[account] = self.loss_bound.get(account, 0) + balance
+                if carried_in:
+                    self.carried[account] = self.carried.get(account, Fraction(0)) + carry * balance / supply
 
     def merge(self, lost: str, replacement: str) -> None:
         """A recovery: the replacement wallet is the same holder."""
         self.shares[replacement] = self.shares.get(replacement, Fraction(0)) + self.shares.pop(lost, Fraction(0))
         self.releases[replacement] = self.releases.get(replacement, 0) + self.releases.pop(lost, 0)
         self.loss_bound[replacement] = self.loss_bound.get(replacement, 0) + self.loss_bound.pop(lost, 0)
+        self.carried[replacement] = self.carried.get(replacement, Fraction(0)) + self.carried.pop(lost, Fraction(0))
