@@ -6,8 +6,8 @@
 Runs the tests with `--engine ape` on Ape's embedded `test` provider, whose EVM is
 py-evm, with `Recorder` hooked into py-evm's instruction loop: every
 executed pc of every transaction and call is recorded, reverted transactions and
-constructors included, and code inlined from a module (revenue_stream) counts for the
-module's file. `report` maps the pcs to statements (below).
+constructors included, and code inlined from a module (revenue_stream, compliance) counts
+for the module's file. `report` maps the pcs to statements (below).
 
 Writes reports/coverage/coverage.json and coverage.md (statements, covered, percent and the
 lines of missed statements per source file), prints the table, and exits non-zero when a
