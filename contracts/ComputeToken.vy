@@ -159,7 +159,7 @@ def burn(owner: address, amount: uint256):
     @param amount Token amount.
     """
     assert compliance.is_minter[msg.sender], "compute_token: caller is not a minter"
-    compliance._require_verified(owner, empty(address))
+    compliance._require_sender(owner)
     stream._debit(owner, amount, stream._update())
     erc20._burn(owner, amount)
 

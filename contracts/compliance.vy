@@ -11,8 +11,9 @@
         it moves every share through, and exports `__interface__`; ComputeToken does, and
         so can any other share token (a basket) without copying a line.
 @dev What the token adds, all internal: `_require_receiver` (a mint's receiver: not frozen,
-     verified when restricted), `_require_verified` (a burn's holder) and `is_minter` (who
-     may call its mint and burn; the roles live here, the mint and burn in the token).
+     verified when restricted), `_require_sender` (a burn's holder: verified when
+     restricted) and `is_minter` (who may call its mint and burn; the roles live here, the
+     mint and burn in the token).
      - `restricted`: every balance change (transfer, transferFrom, mint, burn, forced
        transfer, recovery) requires its non-zero parties to be verified in the shared
        IdentityRegistry, but for the sender of a forced transfer or recovery (a court
@@ -400,33 +401,27 @@ def _require_receiver(receiver: address):
     """
     @dev Refuses the receiver of a mint, forced transfer or recovery that is frozen or (in
          restricted mode) not verified now; these reach it through pause and whatever the
-         sender's status, but never a frozen or unknown account.
+         sender's status (a court order does not wait for KYC), but never a frozen or
+         unknown account. The zero address is left to the ERC-20's own refusal.
     @param receiver The receiver.
     """
     assert not stream._is_frozen(receiver), self._message(RECEIVER_FROZEN)
-    # `_require_verified(empty(address), receiver)`, inlined (one internal call less); the zero
-    # address is left to the ERC-20's own refusal, as there
     if stream._flags() & stream.RESTRICTED_FLAG != 0 and receiver != empty(address):
         assert staticcall self.identity_registry.is_verified(receiver), self._message(RECEIVER_NOT_VERIFIED)
 
 
 @internal
 @view
-def _require_verified(sender: address, receiver: address):
+def _require_sender(sender: address):
     """
-    @dev In restricted mode, refuses a non-zero party the identity registry does not verify
-         now. The zero address is not checked: the other side of a mint or burn, and the
-         sender of a forced transfer or recovery (a court order does not wait for KYC).
-    @param sender The payer, or the zero address.
-    @param receiver The receiver, or the zero address.
+    @dev Refuses the holder of a burn that (in restricted mode) the identity registry does
+         not verify now. Its frozen flag is not checked: the minter's redemption, like the
+         agent's forced transfer, goes through a freeze. The zero address is left to the
+         ERC-20's own refusal.
+    @param sender The holder whose shares are burnt.
     """
-    if stream._flags() & stream.RESTRICTED_FLAG == 0:
-        return
-    registry: IIdentityRegistry = self.identity_registry
-    if sender != empty(address):
-        assert staticcall registry.is_verified(sender), self._message(SENDER_NOT_VERIFIED)
-    if receiver != empty(address):
-        assert staticcall registry.is_verified(receiver), self._message(RECEIVER_NOT_VERIFIED)
+    if stream._flags() & stream.RESTRICTED_FLAG != 0 and sender != empty(address):
+        assert staticcall self.identity_registry.is_verified(sender), self._message(SENDER_NOT_VERIFIED)
 
 
 @internal
