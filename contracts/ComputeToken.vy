@@ -131,7 +131,8 @@ def __init__(
     node_id = node_id_
     self.documents_hash = documents_hash_
     # after the stream's: the restricted flag lives in its hot slot
-    compliance.__init__(identity_registry_, agent, minter)
+    compliance.__init__(identity_registry_, agent)
+    compliance._set_role("minter", minter, True)
 
 
 # --- minter ----------------------------------------------------------------------------------------

@@ -117,19 +117,18 @@ event Recovered:
 
 
 @deploy
-def __init__(identity_registry_: IIdentityRegistry, agent: address, minter: address):
+def __init__(identity_registry_: IIdentityRegistry, agent: address):
     """
     @dev Restricted mode starts on. Call after `stream.__init__`, which writes the slot
-         the restricted flag lives in.
+         the restricted flag lives in. A token with minters grants its first one with
+         `_set_role("minter", ...)` (a token that mints otherwise, a basket, has none).
     @param identity_registry_ The shared investor allowlist; not the zero address.
     @param agent First compliance agent; not the zero address.
-    @param minter First minter; not the zero address.
     """
     assert identity_registry_.address != empty(address), "compute_token: registry is the zero address"
     self.identity_registry = identity_registry_
     stream._set_flag(stream.RESTRICTED_FLAG, True)
     self._set_role("agent", agent, True)
-    self._set_role("minter", minter, True)
 
 
 # --- transfers -----------------------------------------------------------------------------------
