@@ -186,7 +186,11 @@ def report(executed: dict[str, list[int]], root: Path | None = None) -> dict[str
             ran = set(executed.get(f"{name}:{kind}", ()))
             for pc, node in pc_map.items():
                 stmt = _statement(node)
-                if stmt is None or stmt.module_node is None or stmt.module_node.resolved_path is None:
+                # no statement, or one the compiler made up (a public constant's getter returns through a
+                # `Return` with no source position): nothing in our sources to report
+                if stmt is None or stmt.lineno is None or stmt.module_node is None:
+                    continue
+                if stmt.module_node.resolved_path is None:
                     continue
                 file = Path(stmt.module_node.resolved_path).resolve()
                 if file not in own:
@@ -249,7 +253,11 @@ def statement_map(root: Path | None = None) -> dict[str, Any]:
             pcs = codes.setdefault(f"{name}:{kind}", {})
             for pc, node in pc_map.items():
                 stmt = _statement(node)
-                if stmt is None or stmt.module_node is None or stmt.module_node.resolved_path is None:
+                # no statement, or one the compiler made up (a public constant's getter returns through a
+                # `Return` with no source position): nothing in our sources to report
+                if stmt is None or stmt.lineno is None or stmt.module_node is None:
+                    continue
+                if stmt.module_node.resolved_path is None:
                     continue
                 file = Path(stmt.module_node.resolved_path).resolve()
                 if file not in own:
