@@ -8,10 +8,10 @@
         initializes it and moves every share through it, so a transfer never calls out.
         What the token uses, all internal: `_transfer_state` (the compliance pre-check's
         inputs, read once) and `_move_shares` (the stream brought up to date, the revenue
-        debt and the balances moved) for transfers; `_update` with `_credit` / `_debit`
-        for mints and burns; `_move_accrued` for a recovery; `_flags` / `_set_flag` and
-        `_is_frozen` / `_set_frozen` for the token's paused, restricted and frozen flags,
-        which live in this module's slots. How those slots are packed stays private.
+        debt and the balances moved) for transfers; `_update` with `_credit` / `_debit` for mints and
+        burns; `_move_accrued` for a recovery; `_deposit_held` for revenue a token collects itself (a
+        basket's `harvest`); `_flags` / `_set_flag` and `_is_frozen` / `_set_frozen` for the token's
+        paused, restricted and frozen flags, which live in this module's slots, privately packed.
 @dev Revenue deposited during epoch `e` streams linearly over epoch `e + 1`, on fixed
      epoch boundaries (`GENESIS`, `EPOCH_LENGTH`), so a dust deposit can neither stretch
      nor dilute a running stream. `EPOCH_LENGTH` is at least one second (issue #15 item 9).
@@ -702,3 +702,18 @@ def _set_flag(flag: uint256, on: bool):
     """
     hot: uint256 = self._hot & ~flag
     self._hot = hot | flag if on else hot
+
+
+@internal
+def _deposit_held(amount: uint256):
+    """
+    @dev Credits `amount` of the stablecoin the token already holds, collected by itself
+         and measured by the caller (a basket's `harvest`), as a deposit by the token: the
+         stream brought up to date, then the amount queued to stream over the next epoch
+         and owed, as `deposit_revenue` does with what it pulls. Logs `RevenueDeposited`
+         with the token as sender.
+    @param amount Base units that arrived; not 0.
+    """
+    self._update()
+    self._queue = self._queued_word(amount, amount)
+    log IRevenueStream.RevenueDeposited(sender=self, amount=amount, epoch=self._epoch(block.timestamp))

@@ -29,7 +29,7 @@ written to reports/fuzz/<campaign>.json.
     ape run fuzz --suite stablecoin --examples 1000 --steps 50 --coverage 20
 
 --coverage K adds the statement coverage the campaign reached, per source file of ours
-(contracts/*.vy, the revenue_stream module included): the steps of K of its test cases, a
+(contracts/*.vy, the revenue_stream and compliance modules included): the steps of K of its test cases, a
 uniform sample drawn with the seed (--coverage all: every test case, memory growing with
 them), are replayed after the campaign on Ape's embedded test provider, whose py-evm
 computerwa.tooling.coverage hooks (the in-process engine cannot be traced at speed). Only a

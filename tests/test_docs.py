@@ -120,7 +120,7 @@ CONSTANT = re.compile(r"^([A-Z_]+): constant\((uint8)\) = (\d+)", re.M)
         ("INodeRegistry", "NodeRegistry", {"ACTIVE", "PAUSED", "RETIRED"}),
         (
             "IERC1404",
-            "ComputeToken",
+            "compliance",  # ComputeToken's restriction codes, in the module it initializes
             {"SUCCESS", "PAUSED", "SENDER_FROZEN", "RECEIVER_FROZEN", "SENDER_NOT_VERIFIED", "RECEIVER_NOT_VERIFIED"},
         ),
     ],

@@ -5,7 +5,7 @@ What counts as a reason: the message of every `assert <test>, <message>` and
 modules such as `revenue_stream.vy`), read with Vyper's own parser, so a statement split
 over several lines is one statement. A message is a string literal, or a call of an
 internal pure function of the same contract that maps a constant to a string (for
-ComputeToken, `self._message(CODE)`): then the reason is that function's string for the
+the `compliance` module, `self._message(CODE)`): then the reason is that function's string for the
 constant, and for a variable code (`assert code == SUCCESS, self._message(code)`) every
 string of the codes the variable can hold (the constants returned by the function that
 assigned it) except the one the assert requires. An assert without a message has no
@@ -436,9 +436,9 @@ def test_every_revert_reason_of_our_contracts_is_expected_by_a_test():
 
 
 def test_the_extractor_reads_split_and_computed_messages():
-    """Guards the extractor itself: statements split over lines and ComputeToken's computed
-    restriction messages are found (if these drift, the main test would pass vacuously)."""
-    texts = {r.text for r in contract_reasons(CONTRACTS / "ComputeToken.vy")}
+    """Guards the extractor itself: statements split over lines and the compliance module's
+    computed restriction messages are found (if these drift, the main test would pass vacuously)."""
+    texts = {r.text for r in contract_reasons(CONTRACTS / "compliance.vy")}
     assert "compute_token: receiver is frozen" in texts  # assert ..., self._message(RECEIVER_FROZEN)
     assert "compute_token: transfers are paused" in texts  # assert code == SUCCESS, self._message(code)
     assert "compute_token: no restriction" not in texts  # SUCCESS never reverts

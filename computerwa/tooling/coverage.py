@@ -6,8 +6,8 @@
 Runs the tests with `--engine ape` on Ape's embedded `test` provider, whose EVM is
 py-evm, with `Recorder` hooked into py-evm's instruction loop: every
 executed pc of every transaction and call is recorded, reverted transactions and
-constructors included, and code inlined from a module (revenue_stream) counts for the
-module's file. `report` maps the pcs to statements (below).
+constructors included, and code inlined from a module (revenue_stream, compliance) counts
+for the module's file. `report` maps the pcs to statements (below).
 
 Writes reports/coverage/coverage.json and coverage.md (statements, covered, percent and the
 lines of missed statements per source file), prints the table, and exits non-zero when a
@@ -186,7 +186,11 @@ def report(executed: dict[str, list[int]], root: Path | None = None) -> dict[str
             ran = set(executed.get(f"{name}:{kind}", ()))
             for pc, node in pc_map.items():
                 stmt = _statement(node)
-                if stmt is None or stmt.module_node is None or stmt.module_node.resolved_path is None:
+                # no statement, or one the compiler made up (a public constant's getter returns through a
+                # `Return` with no source position): nothing in our sources to report
+                if stmt is None or stmt.lineno is None or stmt.module_node is None:
+                    continue
+                if stmt.module_node.resolved_path is None:
                     continue
                 file = Path(stmt.module_node.resolved_path).resolve()
                 if file not in own:
@@ -249,7 +253,11 @@ def statement_map(root: Path | None = None) -> dict[str, Any]:
             pcs = codes.setdefault(f"{name}:{kind}", {})
             for pc, node in pc_map.items():
                 stmt = _statement(node)
-                if stmt is None or stmt.module_node is None or stmt.module_node.resolved_path is None:
+                # no statement, or one the compiler made up (a public constant's getter returns through a
+                # `Return` with no source position): nothing in our sources to report
+                if stmt is None or stmt.lineno is None or stmt.module_node is None:
+                    continue
+                if stmt.module_node.resolved_path is None:
                     continue
                 file = Path(stmt.module_node.resolved_path).resolve()
                 if file not in own:
