@@ -100,6 +100,9 @@ def test_properties_only_scores_every_target_with_state_machines_alone(mutate):
     machines = set(mutate.MACHINES.values())
     assert machines == {str(p.relative_to(ROOT)) for p in (ROOT / "tests/fuzz/stateful").glob("test_*_machine.py")}
     for target in mutate.TARGETS.values():
+        if target.name in mutate.NO_MACHINE_YET:  # skipped by --properties-only, with the reason
+            assert target.machines == ()
+            continue
         assert target.machines, f"{target.name} has no machine to score it"
         assert set(target.machines) <= machines
         # the unit-test campaign runs the same machines after the unit tests

@@ -124,14 +124,9 @@ TARGETS = {
             "AttestationOracle",
             _tests("oracle", "registry", "settlement", machines=("oracle",)),
         ),
-        # no basket machine yet (issue #21's differential property is to come): the token machine runs the
-        # modules the basket reuses, not the basket, so the basket's unit tests carry its score for now
-        Target(
-            "ComputeBasket",
-            "contracts/ComputeBasket.vy",
-            "ComputeBasket",
-            _tests("basket", machines=("token",)),
-        ),
+        # no machine deploys the basket yet (issue #21's differential property is to come): its unit
+        # tests carry its score for now (NO_MACHINE_YET)
+        Target("ComputeBasket", "contracts/ComputeBasket.vy", "ComputeBasket", _tests("basket", machines=())),
         Target(
             "ComputeFactory",
             "contracts/ComputeFactory.vy",
@@ -196,7 +191,7 @@ TARGETS = {
 # the state machines alone); a module counts through the contract built from it
 PROPERTY_MACHINES = {
     "AttestationOracle": ("oracle", "registry", "settlement"),
-    "ComputeBasket": ("token",),  # see TARGETS: no machine deploys the basket yet
+    "ComputeBasket": (),  # NO_MACHINE_YET
     "ComputeFactory": ("factory", "token", "settlement"),
     "constants": ("oracle", "registry", "settlement"),
     "ComputeToken": ("token", "settlement"),
@@ -208,6 +203,10 @@ PROPERTY_MACHINES = {
     "Settlement": ("settlement",),
 }
 assert set(PROPERTY_MACHINES) == set(TARGETS), "every target names the machines that score it alone"
+# targets no state machine deploys yet: --properties-only skips them, saying why (a machine that
+# never deploys a target would score it 0%, which says nothing about the properties)
+NO_MACHINE_YET = {"ComputeBasket": "no state machine deploys the basket yet (issue #21's differential property)"}
+assert {name for name, machines in PROPERTY_MACHINES.items() if not machines} == set(NO_MACHINE_YET)
 TARGETS = {
     name: Target(t.name, t.source, t.compiled, t.tests, tuple(MACHINES[m] for m in PROPERTY_MACHINES[name]))
     for name, t in TARGETS.items()
@@ -578,6 +577,12 @@ def main(argv: list[str] | None = None) -> int:
     assert load_artifacts(ROOT)
     built = json.loads((ROOT / MANIFEST).read_text())["contractTypes"]
     names = args.contract or list(TARGETS)
+    if args.properties_only:
+        for name in [n for n in names if n in NO_MACHINE_YET]:
+            if args.contract:
+                raise SystemExit(f"{name}: {NO_MACHINE_YET[name]}; score it without --properties-only")
+            log(f"{name}: skipped: {NO_MACHINE_YET[name]}")
+            names.remove(name)
     out = ROOT / args.out
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from computerwa.evm.suite import deploy_suite
 from tests.conftest import DOCUMENTS_HASH, EPOCH_LENGTH, FOREVER
 
 SHARE = 10**18
@@ -18,8 +19,19 @@ STOCK = 100 * SHARE  # basket base units' worth of every component the investor 
 
 
 @pytest.fixture(scope="session")
-def node_tokens(backend, factory, identity, issuer, agent, minter, investor, holder, customer):
+def basket_factory(backend, issuer, stablecoin, identity):
+    """A ComputeFactory of the basket's own (daily epochs from now, the suite's stablecoin and
+    identity registry): its node tokens do not show in the token suite's `factory`."""
+    suite = deploy_suite(
+        backend, issuer, stablecoin=stablecoin, identity=identity, genesis=backend.timestamp, upto="factory"
+    )
+    return suite.factory
+
+
+@pytest.fixture(scope="session")
+def node_tokens(backend, basket_factory, identity, issuer, agent, minter, investor, holder, customer):
     """Three node tokens of one deployment; investor, holder and customer verified."""
+    factory = basket_factory
     tokens = []
     for node in NODES:
         factory.create_token(
