@@ -101,6 +101,12 @@ ROWS = [
     Row("registry_slash_missed", "  a missed epoch (no report after the grace period)", None, "-"),
     Row("registry_judge_1", "NodeRegistry judge, 1 epoch reported at the SLA", None, "-"),
     Row("registry_judge_per_epoch", "  per further epoch", None, "-"),
+    Row("basket_harvest_1", "ComputeBasket harvest, 1 component paying revenue", None, "-"),
+    Row("basket_harvest_per_component", "  per further component (8 -> slope)", 60_000, "(issue #21 target)"),
+    Row("basket_create_1", "ComputeBasket create, 1 component (not the first)", None, "-"),
+    Row("basket_create_per_component", "  per further component", None, "-"),
+    Row("basket_redeem_1", "ComputeBasket redeem, 1 component", None, "-"),
+    Row("basket_redeem_per_component", "  per further component", None, "-"),
 ]
 TARGETS = {row.key: row.target for row in ROWS}
 SCALING_OPERATIONS = ("transfer_restricted", "transfer_open", "claim", "deposit_first", "deposit_next", "permit")
@@ -582,9 +588,77 @@ def registry_gas() -> dict[str, int]:
     return gas
 
 
+# --- ComputeBasket ------------------------------------------------------------------------------
+BASKET_SIZES = (1, 8)  # components; the per-component rows are the slope between them
+
+
+def _basket_round(components: int) -> dict[str, int]:
+    """A basket of `components` node tokens of one factory (daily epochs), restricted, the
+    basket and the investor verified. The investor creates (the basket's first mint), then
+    creates again (the row); a depositor pays revenue into every component, the next epoch
+    streams it to the basket's share, and `harvest` claims it from each component into the
+    basket's own stream (the row: every component pays); then the investor redeems part."""
+    from ape import accounts, chain, project
+
+    admin, investor, depositor = list(accounts.test_accounts)[:3]
+    suite = deploy_suite(ApeDeployer(project, chain), admin, epoch_length=DAY, upto="factory")
+    stable, identity, factory = suite.stablecoin, suite.identity, suite.factory
+    identity.set_verified(investor, 2**40, sender=admin)
+    tokens = []
+    for node in range(1, components + 1):
+        factory.create_token(node, f"Node {node}", f"N{node}", b"\x01" * 32, admin, admin, admin, sender=admin)
+        token = project.ComputeToken.at(factory.token_of(admin, node))
+        token.mint(investor, 10**24, sender=admin)
+        tokens.append(token)
+    basket = project.ComputeBasket.deploy(
+        "Bench Basket",
+        "BB",
+        [t.address for t in tokens],
+        [1] * components,
+        stable,
+        identity,
+        tokens[0].GENESIS(),
+        DAY,
+        admin,
+        admin,
+        sender=admin,
+    )
+    identity.set_verified(basket, 2**40, sender=admin)
+    for token in tokens:
+        token.approve(basket, 2**256 - 1, sender=investor)
+    stable.mint(depositor, 10**15, sender=admin)
+    for token in tokens:
+        stable.approve(token, 2**256 - 1, sender=depositor)
+    gas = {}
+    basket.create(10**21, sender=investor)
+    gas["create"] = _gas(lambda: basket.create(10**21 + 1, sender=investor))
+    epoch = tokens[0].current_epoch()
+    for token in tokens:
+        token.deposit_revenue(10**9, sender=depositor)
+    _travel(tokens[0].GENESIS() + (epoch + 2) * DAY + 1)  # the deposits streamed over epoch + 1
+    gas["harvest"] = _gas(lambda: basket.harvest(sender=depositor))
+    gas["redeem"] = _gas(lambda: basket.redeem(10**20, sender=investor))
+    return gas
+
+
+def basket_gas(sizes: tuple[int, int] = BASKET_SIZES) -> dict[str, int]:
+    """create, harvest and redeem of a 1-component basket, and their cost per further
+    component (the slope to the larger basket: each component is one external call)."""
+    small, large = (_basket_round(size) for size in sizes)
+    gas = {}
+    for operation in ("create", "harvest", "redeem"):
+        gas[f"basket_{operation}_1"] = small[operation]
+        gas[f"basket_{operation}_per_component"] = round((large[operation] - small[operation]) / (sizes[1] - sizes[0]))
+    return gas
+
+
 # --- everything ----------------------------------------------------------------------------------
 def compose(
-    token: dict[str, int], oracle: dict[str, Any], settlement: dict[str, Any], registry: dict[str, int] | None = None
+    token: dict[str, int],
+    oracle: dict[str, Any],
+    settlement: dict[str, Any],
+    registry: dict[str, int] | None = None,
+    basket: dict[str, int] | None = None,
 ) -> dict[str, int]:
     """Every headline figure, the oracle's steady report by signature count and the settle
     batches, flat: what the snapshot holds (the holder rounds are added by `ape run bench`)."""
@@ -594,13 +668,14 @@ def compose(
     gas.update({k: v for k, v in settlement.items() if k != "batches"})
     gas.update({f"settle_batch_{size}": total for size, total in settlement["batches"].items()})
     gas.update(registry or {})
+    gas.update(basket or {})
     return gas
 
 
 def headline() -> dict[str, int]:
     """`compose` of a fresh token, oracle, settlement and registry scenario, without the holder
     rounds: what the snapshot test checks (~20 s on Ape's embedded provider)."""
-    return compose(token_gas()[0], oracle_gas(), settlement_gas(), registry_gas())
+    return compose(token_gas()[0], oracle_gas(), settlement_gas(), registry_gas(), basket_gas())
 
 
 def holder_key(operation: str, holders: int) -> str:
@@ -720,7 +795,9 @@ def main(
     settlement = settlement_gas()
     echo("NodeRegistry ...")
     registry = registry_gas()
-    gas = compose(token, oracle, settlement, registry)
+    echo("ComputeBasket ...")
+    basket = basket_gas()
+    gas = compose(token, oracle, settlement, registry, basket)
     for count, figures in list(by_holders.items())[1:]:  # the first is the headline round
         gas.update({holder_key(op, count): figures[op] for op in SCALING_OPERATIONS})
     echo("engines ...")
