@@ -134,6 +134,14 @@ ROLES = {
 ACCOUNTS = 16
 
 
+def with_defaults(what: str, defaults: dict, overrides: dict) -> tuple:
+    """`defaults`' values in order, some replaced by `overrides`; an override of no known
+    argument fails the test (a typo would otherwise test the default)."""
+    unknown = set(overrides) - set(defaults)
+    assert not unknown, f"no {what} argument {unknown}"
+    return tuple({**defaults, **overrides}.values())
+
+
 def role(chain: Chain, name: str):
     """The test account that plays `name` (see ROLES) on `chain`."""
     return chain.accounts[ROLES[name]]

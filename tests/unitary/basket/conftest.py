@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from computerwa.evm.suite import deploy_suite
-from tests.conftest import DOCUMENTS_HASH, EPOCH_LENGTH, FOREVER
+from tests.conftest import DOCUMENTS_HASH, EPOCH_LENGTH, FOREVER, with_defaults
 
 SHARE = 10**18
 UNITS = (1, 2, 3)
@@ -60,10 +60,7 @@ def deploy_basket(backend, stablecoin, identity, issuer, agent, node_tokens):
             "admin": issuer,
             "agent": agent,
         }
-        unknown = set(overrides) - set(args)
-        assert not unknown, f"no constructor argument {unknown}"
-        args.update(overrides)
-        return backend.deploy("ComputeBasket", *args.values(), sender=issuer)
+        return backend.deploy("ComputeBasket", *with_defaults("constructor", args, overrides), sender=issuer)
 
     return deploy
 

@@ -75,3 +75,28 @@ def test_harvest_with_nothing_to_claim_deposits_nothing(basket, customer, create
     receipt = basket.harvest(sender=customer)
     assert receipt.return_value == 0 and not receipt.filter("RevenueDeposited")
     assert basket.queued_amount() == 0
+
+
+def test_a_sandwich_around_a_harvest_earns_the_sandwicher_nothing(
+    backend, basket, node_tokens, stablecoin, minter, customer, investor, holder, created
+):
+    """An attacker that sees revenue waiting in the components creates basket shares just
+    before a harvest and redeems them just after: the harvest queues the revenue for the next
+    epoch, so the attacker leaves with exactly its components and no basket revenue, and the
+    basket's long-standing holder keeps all of it."""
+    deposit_into_components(node_tokens, stablecoin, customer)
+    next_epoch(backend, basket, 2)  # everything streamed to the basket, waiting to be claimed
+    for token, unit in zip(node_tokens, UNITS, strict=True):
+        token.mint(holder, created * unit, sender=minter)  # as many shares as the investor's
+        token.approve(basket, created * unit, sender=holder)
+    before = [token.balanceOf(holder) for token in node_tokens]
+    basket.create(created, sender=holder)
+    harvested = basket.harvest(sender=customer).return_value
+    basket.redeem(created, sender=holder)
+    assert harvested > 0
+    assert [token.balanceOf(holder) for token in node_tokens] == before
+    assert basket.claimable(holder) == 0
+    next_epoch(backend, basket, 2)
+    basket.approve(customer, 0, sender=customer)  # mines a block: views read the new epoch
+    assert basket.claimable(holder) == 0
+    assert harvested - 1 <= basket.claimable(investor) <= harvested

@@ -19,7 +19,7 @@ import pytest
 
 from computerwa.client.attestation import PerformanceReport, sign_report
 from computerwa.client.signing import Domain
-from tests.conftest import ATTESTOR_THRESHOLD, EPOCH_LENGTH, NODE_REGION, ONE_DOLLAR, PAST_EPOCHS
+from tests.conftest import ATTESTOR_THRESHOLD, EPOCH_LENGTH, NODE_REGION, ONE_DOLLAR, PAST_EPOCHS, with_defaults
 
 ZERO = "0x" + "00" * 20
 MAX_BPS = 10_000
@@ -124,10 +124,7 @@ def node_args():
             "sla_uptime_bps": SLA_BPS,
             "metadata_uri": METADATA_URI,
         }
-        unknown = set(overrides) - set(values)
-        assert not unknown, f"no register_node argument {unknown}"
-        values.update(overrides)
-        return tuple(values.values())
+        return with_defaults("register_node", values, overrides)
 
     return args
 

@@ -3,7 +3,7 @@
 import pytest
 
 from computerwa.evm.chain import reverts
-from tests.conftest import BOND_DELAY, BOND_WITHDRAWAL_WINDOW, EPOCH_LENGTH, GRACE_PERIOD, SLASH_BPS
+from tests.conftest import BOND_DELAY, BOND_WITHDRAWAL_WINDOW, EPOCH_LENGTH, GRACE_PERIOD, SLASH_BPS, with_defaults
 from tests.unitary.registry.conftest import (
     FACTORY_NO_CODE,
     GRACE_OUT_OF_RANGE,
@@ -31,10 +31,7 @@ def deploy_registry(backend, issuer, suite_factory, stablecoin, suite_oracle):
             "bond_withdrawal_window": BOND_WITHDRAWAL_WINDOW,
             "grace_period": GRACE_PERIOD,
         }
-        unknown = set(overrides) - set(args)
-        assert not unknown, f"no constructor argument {unknown}"
-        args.update(overrides)
-        return backend.deploy("NodeRegistry", *args.values(), sender=issuer)
+        return backend.deploy("NodeRegistry", *with_defaults("constructor", args, overrides), sender=issuer)
 
     return deploy
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from computerwa.evm.chain import Chain
-from tests.conftest import DOCUMENTS_HASH, EPOCH_LENGTH, ONE_DOLLAR
+from tests.conftest import DOCUMENTS_HASH, EPOCH_LENGTH, ONE_DOLLAR, with_defaults
 
 ZERO = "0x" + "00" * 20
 SHARE = 10**18
@@ -110,10 +110,7 @@ def deploy_token(backend, stablecoin, identity, issuer, agent, minter):
             "agent": agent,
             "minter": minter,
         }
-        unknown = set(overrides) - set(args)
-        assert not unknown, f"no constructor argument {unknown}"
-        args.update(overrides)
-        return backend.deploy("ComputeToken", *args.values(), sender=issuer)
+        return backend.deploy("ComputeToken", *with_defaults("constructor", args, overrides), sender=issuer)
 
     return deploy
 
