@@ -20,9 +20,11 @@ performance (uptime from its outage rate, utilization from the work it served, l
 energy from its GPUs' power); anyone slashes a node that missed its SLA; each node's
 attested energy is priced at its region's hourly electricity prices, and hybrid sites sell
 what their miners made on spare power and deposit the holders' part into the node's stream
-(`computerwa.sim.energy`); investors trade shares and claim revenue. Then every balance,
-claimable amount and bond on-chain is compared with the Python models (SettlementModel,
-one RevenueModel per token) to the wei.
+(`computerwa.sim.energy`); investors trade shares and claim revenue; the relayer harvests
+the fleet's ComputeBasket (over every region's nodes, held by half the investors next to their
+node tokens: `computerwa.sim.basket`) and basket shares trade, are claimed on, redeemed and
+created. Then every balance, claimable amount and bond on-chain is compared with the Python
+models (SettlementModel, one RevenueModel per token and one for the basket) to the wei.
 
 Signatures are made by libsecp256k1 over EIP-712 digests hashed field by field
 (`computerwa.client.signing.struct_digest`, `sign_digest`): the same bytes eth_account
@@ -54,6 +56,8 @@ from computerwa.client.vouchers import (
 from computerwa.models.registry import MAX_NODES_PER_OPERATOR_IN_REGION, slash_amount
 from computerwa.models.revenue import RevenueModel
 from computerwa.models.settlement import MAX_BATCH, MAX_NODES_PER_BATCH, SettlementModel
+from computerwa.sim import ReconciliationError
+from computerwa.sim.basket import FleetBasket
 from computerwa.sim.energy import EnergyDay, day_prices, node_day
 from computerwa.sim.regions import DOLLAR, GPUS, REGIONS, demand_factor
 
@@ -87,10 +91,6 @@ def operators_needed(nodes: int) -> int:
 def accounts_needed(nodes: int, investors: int) -> int:
     """The test accounts a fleet of `nodes` with `investors` uses."""
     return FIRST_INVESTOR + investors + operators_needed(nodes) - len(OPERATORS)
-
-
-class ReconciliationError(Exception):
-    """The chain and the models disagree; the message lists every difference."""
 
 
 @dataclass
@@ -195,7 +195,7 @@ class Fleet:
                 f"{MAX_NODES_PER_OPERATOR_IN_REGION} nodes of one operator per region): "
                 f"{accounts_needed(nodes, investors)} test accounts"
             )
-        self.chain, self.suite = chain, suite
+        self.chain, self.suite, self.seed = chain, suite, seed
         self.rng = random.Random(seed)
         self.energy_rng = random.Random(f"ComputeRWA electricity {seed}")
         self.issuer, self.relayer = accounts[0], accounts[1]
@@ -227,6 +227,7 @@ class Fleet:
         self._rankings: dict[str, _Ranking] = {}
         self._attested: dict[int, tuple[int, int]] = {}  # node -> (energy Wh, utilization bps) just attested
         self.nodes: list[NodeSpec] = []
+        self.basket: FleetBasket | None = None  # deployed in `setup`
         regions = list(REGIONS)
         for i in range(nodes):
             gpu = self.rng.choice(list(GPUS))
@@ -329,6 +330,7 @@ class Fleet:
         for customer in self.customers:
             self.send("mint stablecoin", s.stablecoin.mint, customer.address, 5_000 * DOLLAR, sender=issuer)
             self.deposit(customer, 500 * DOLLAR)
+        self.basket = FleetBasket.deploy(self, self.seed, until)
         self.stats.gas_per_epoch.append(("setup", sum(self._epoch_gas.values()), dict(self._epoch_gas)))
 
     def deposit(self, customer: Any, amount: int) -> None:
@@ -477,6 +479,9 @@ class Fleet:
         for spec in self.nodes:
             self.power(spec)
         self.trade_and_claim()
+        if self.basket is not None:
+            self.basket.harvest(epoch)
+            self.basket.market(epoch)
         self.stats.gas_per_epoch.append((epoch, sum(self._epoch_gas.values()), dict(self._epoch_gas)))
         self.stats.revenue_per_epoch.append(dict(self.stats.revenue))
 
@@ -651,6 +656,8 @@ class Fleet:
                 model.deposited - model.claimed,
             )
             check(f"node {spec.node_id} REV-1 gap (model)", model.conservation_gap(now), 0)
+        if self.basket is not None:
+            self.basket.reconcile(check, read, now)
         if diffs:
             raise ReconciliationError(
                 "; ".join(diffs[:10]) + (f" (and {len(diffs) - 10} more)" if len(diffs) > 10 else "")

@@ -186,6 +186,7 @@ def build_report(fleet, epochs, seed, wall, checked, where, peak_rss_kb: int | N
         "nodes": nodes,
         "regions": regions,
         "energy": energy_summary(fleet, nodes),
+        "basket": fleet.basket.report() if fleet.basket is not None else None,
         "gas_per_operation": gas,
         "gas_per_epoch": [{"epoch": e, "gas": g, "by_operation": ops} for e, g, ops in st.gas_per_epoch],
     }
@@ -196,11 +197,13 @@ ENGINE_FIELDS = ("network", "engine", "exact_gas", "wall_seconds", "transactions
 
 def engine_independent(report: dict) -> dict:
     """The report without what depends on the engine that ran it: where and how fast it ran,
-    and gas amounts (the in-process engine's are not receipt figures). What each operation
+    gas amounts (the in-process engine's are not receipt figures) and the basket's address. What each operation
     cost in transactions, every balance, payment, slash, report and energy figure stays."""
     kept = {k: v for k, v in report.items() if k not in ENGINE_FIELDS}
     kept["gas_per_operation"] = {op: g["count"] for op, g in report["gas_per_operation"].items()}
     kept["gas_per_epoch"] = [(g["epoch"], sorted(g["by_operation"])) for g in report["gas_per_epoch"]]
+    if report.get("basket") is not None:  # its address follows the deployer's nonce on that chain
+        kept["basket"] = {k: v for k, v in report["basket"].items() if k != "address"}
     return kept
 
 
@@ -253,6 +256,8 @@ def print_summary(console, fleet, report) -> None:
         )
     console.print(regions)
     console.print(_energy_table(report["energy"]))
+    if report["basket"] is not None:
+        _print_basket(console, report["basket"])
     gas = Table(
         title="gas per operation (receipt gasUsed)"
         if report["exact_gas"]
@@ -276,6 +281,29 @@ def print_summary(console, fleet, report) -> None:
         f"{report['direct_payments']:,} direct payments, protocol fees {dollars(report['protocol_fees'])}, "
         f"claimed {dollars(report['claimed'])}"
     )
+
+
+def basket_pitch(basket: dict) -> str:
+    """The basket's figure in one line: its daily yield's dispersion against its nodes'."""
+    y = basket["yield"]
+    if y["dispersion_ratio"] is None:
+        return f"basket: {y['harvests_counted']} harvests counted, too few for a dispersion (run more epochs)"
+    return (
+        f"basket of {len(basket['components'])} nodes over {len(basket['regions'])} regions: daily yield per dollar "
+        f"{y['basket_mean']:.2%} with a standard deviation of {y['basket_std']:.2%}, against "
+        f"{y['mean_node_std']:.2%} for the average single node: {y['dispersion_ratio']:.1f}x steadier, "
+        f"same mean yield (over {y['harvests_counted']} daily harvests, at $1 a token)"
+    )
+
+
+def _print_basket(console, basket: dict) -> None:
+    console.print(
+        f"basket {basket['address']}: supply {basket['supply'] / 10**18:,.2f} shares held by {basket['holders']} "
+        f"investors ({basket['created'] / 10**18:,.2f} created, {basket['redeemed'] / 10**18:,.2f} redeemed, "
+        f"{basket['transfers']} transfers); harvested {dollars(basket['harvested'])}, "
+        f"claimed by its holders {dollars(basket['claimed_by_holders'])}"
+    )
+    console.print(f"[bold]{basket_pitch(basket)}[/]")
 
 
 def _node_table(title: str, nodes: list[dict]) -> Table:
@@ -386,6 +414,8 @@ def charts(fleet, out: Path, report: dict) -> list[Path]:
         _gas_chart(fleet, out / "gas.png"),
         _energy_chart(report, out / "energy.png"),
     ]
+    if report["basket"] is not None:
+        paths.append(_basket_chart(report["basket"], out / "basket_yield.png"))
     return paths
 
 
@@ -595,6 +625,38 @@ def _energy_chart(report: dict, path: Path) -> Path:
     per_kwh.set_xticks(range(len(regions)), regions, fontsize=8)
     per_kwh.set(title="per kWh: inference against mining", ylabel="dollars per kWh (log)")
     per_kwh.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2)
+    return save(fig, path)
+
+
+def _basket_chart(basket: dict, path: Path) -> Path:
+    """Daily yield per dollar of the basket against each of its nodes' (a band of their
+    10th-90th percentiles and median past PER_NODE_LIMIT components)."""
+    import matplotlib.pyplot as plt
+
+    y = basket["yield"]
+    epochs = y["epochs"]
+    series = [[v * 100 for v in values] for values in y["node_daily_yield"].values()]
+    fig, ax = plt.subplots(figsize=(9, 5))
+    if len(series) <= PER_NODE_LIMIT:
+        for node, values in zip(y["node_daily_yield"], series, strict=True):
+            ax.plot(epochs, values, linewidth=0.9, alpha=0.6, label=f"node #{node}")
+    else:
+        bands = [_percentiles(sorted(day)) for day in zip(*series, strict=True)]
+        ax.fill_between(epochs, [b[0] for b in bands], [b[2] for b in bands], alpha=0.25, label="nodes, p10-p90")
+        ax.plot(epochs, [b[1] for b in bands], linewidth=0.9, label="nodes, median")
+    ax.plot(epochs, [v * 100 for v in y["basket_daily_yield"]], color="black", linewidth=2.5, label="basket")
+    steadier = f", {y['dispersion_ratio']:.1f}x steadier" if y["dispersion_ratio"] else ""
+    std = (
+        f"std: basket {y['basket_std']:.2%}, average node {y['mean_node_std']:.2%}{steadier}"
+        if y["basket_std"] is not None
+        else "too few harvests for a dispersion"
+    )
+    ax.set(
+        title=f"daily yield per dollar at $1 a token: the basket against its {len(series)} nodes\n({std})",
+        xlabel="epoch (day) of the harvest",
+        ylabel="% per day",
+    )
+    ax.legend(fontsize=7, ncol=2)
     return save(fig, path)
 
 

@@ -24,6 +24,7 @@ EVERY_SIZE_CHARTS = {
     "uptime_vs_sla.png",
     "gas.png",
     "energy.png",
+    "basket_yield.png",
 }
 
 
