@@ -107,6 +107,15 @@ ROWS = [
     Row("basket_create_per_component", "  per further component", None, "-"),
     Row("basket_redeem_1", "ComputeBasket redeem, 1 component", None, "-"),
     Row("basket_redeem_per_component", "  per further component", None, "-"),
+    Row("offering_buy", "NodeOffering buy, an investor's first purchase (not the sale's first)", 90_000, "(issue #19)"),
+    Row("offering_buy_again", "  the same investor's next purchase", None, "-"),
+    Row("offering_buy_with_authorization", "NodeOffering buy_with_authorization (EIP-3009)", None, "-"),
+    Row("offering_claim_shares", "NodeOffering claim_shares, to a new holder of the node", 75_000, "(issue #19)"),
+    Row("offering_claim_shares_holder", "  to a buyer already holding the node's shares", 75_000, "(issue #19)"),
+    Row("offering_refund", "NodeOffering refund, a failed sale", 60_000, "(issue #19)"),
+    Row("offering_confirm_burn_in", "NodeOffering confirm_burn_in, 3 epochs", None, "-"),
+    Row("offering_withdraw_proceeds", "NodeOffering withdraw_proceeds", None, "-"),
+    Row("offering_exit", "NodeOffering exit, claimed shares burnt", None, "-"),
 ]
 TARGETS = {row.key: row.target for row in ROWS}
 SCALING_OPERATIONS = ("transfer_restricted", "transfer_open", "claim", "deposit_first", "deposit_next", "permit")
@@ -652,6 +661,107 @@ def basket_gas(sizes: tuple[int, int] = BASKET_SIZES) -> dict[str, int]:
     return gas
 
 
+# --- NodeOffering --------------------------------------------------------------------------------
+def offering_gas() -> dict[str, int]:
+    """A registry's node (daily epochs, genesis 40 days back, a 3-of-5 committee) offered by
+    a NodeOffering that is a minter of its token; investors verified. Offering 1 succeeds:
+    a first buyer opens it, the measured investor buys twice, a signed purchase is relayed;
+    shares are claimed, burn-in (3 epochs at the SLA) confirmed and the proceeds withdrawn.
+    Offering 2 fails (a refund); offering 3 succeeds and misses burn-in (an exit of claimed
+    shares)."""
+    from ape import accounts, chain, project
+
+    from computerwa.client.attestation import PerformanceReport, sign_report
+    from computerwa.client.signing import Domain, authorization, sign
+
+    admin, relayer, operator, first, investor = list(accounts.test_accounts)[:5]
+    buyer = Account.from_key(keccak(b"bench offering buyer"))
+    attestors = [Account.from_key(keccak(b"bench attestor %d" % i)) for i in range(5)]
+    genesis = chain.blocks.head.timestamp - 40 * DAY
+    suite = deploy_suite(
+        ApeDeployer(project, chain),
+        admin,
+        genesis=genesis,
+        epoch_length=DAY,
+        attestors=attestors,
+        threshold=3,
+        operators=[operator],
+        upto="registry",
+    )
+    registry, oracle, stable, identity = suite.registry, suite.oracle, suite.stablecoin, suite.identity
+    registry.register_node("asia-southeast", "H100-SXM", 8, 2_500, 3_000, 9_900, "ipfs://bench", sender=operator)
+    token = project.ComputeToken.at(registry.node(1)[1])
+    offering = project.NodeOffering.deploy(stable, registry, oracle, sender=admin)
+    token.set_minter(offering, True, sender=admin)
+    for account in (first, investor, buyer):
+        identity.set_verified(account.address, 2**40, sender=admin)
+        stable.mint(account.address, 10**6 * DOLLAR, sender=admin)
+    for account in (first, investor):
+        stable.approve(offering, 2**256 - 1, sender=account)
+    stable.mint(investor, 1, sender=admin)  # the investor already holds mUSD
+
+    def create(min_raise: int) -> int:
+        start = chain.blocks.head.timestamp + 1
+        end = start + DAY
+        first_epoch = -(-(end - genesis) // DAY)
+        offering.create_offering(
+            1,
+            10**6 * 10**18,
+            2 * DOLLAR,
+            min_raise,
+            start,
+            end,
+            2_000,
+            3,
+            genesis + (first_epoch + 5) * DAY,
+            sender=admin,
+        )
+        return offering.offering_count()
+
+    def report(epoch: int) -> None:
+        signed = PerformanceReport(1, epoch, 9_950, 7_312, 41, 512_345, 1_234_567, FAR)
+        oracle.submit(signed.as_tuple(), sign_report(Domain.of(oracle), signed, attestors[:3]), sender=relayer)
+
+    gas = {}
+    sale = create(100 * DOLLAR)
+    offering.buy(sale, 10**20 + 1, sender=first)
+    gas["offering_buy"] = _gas(lambda: offering.buy(sale, 10**20 + 3, sender=investor))
+    gas["offering_buy_again"] = _gas(lambda: offering.buy(sale, 10**20 + 5, sender=investor))
+    shares, salt = 10**20 + 7, b"\x5a" * 32
+    document = authorization(
+        Domain.of(stable),
+        buyer.address,
+        offering.address,
+        offering.cost(sale, shares),
+        0,
+        FAR,
+        offering.purchase_nonce(sale, shares, salt),
+        True,
+    )
+    v, r, s = sign(buyer, document).vrs
+    gas["offering_buy_with_authorization"] = _gas(
+        lambda: offering.buy_with_authorization(sale, buyer.address, shares, 0, FAR, salt, v, r, s, sender=relayer)
+    )
+    failing = create(10**6 * DOLLAR)
+    offering.buy(failing, 10**19, sender=investor)
+    missing = create(100 * DOLLAR)
+    offering.buy(missing, 10**20, sender=investor)
+    terms = offering.terms(sale)
+    _travel(offering.terms(missing).end)  # every sale is over
+    offering.claim_shares(sale, first, sender=relayer)  # the token's first holder from the sale
+    gas["offering_claim_shares"] = _gas(lambda: offering.claim_shares(sale, investor, sender=relayer))
+    gas["offering_refund"] = _gas(lambda: offering.refund(failing, investor, sender=investor))
+    gas["offering_claim_shares_holder"] = _gas(lambda: offering.claim_shares(missing, investor, sender=investor))
+    for epoch in range(terms.first_epoch, terms.first_epoch + 3):
+        _travel(max(chain.blocks.head.timestamp + 1, genesis + (epoch + 1) * DAY + 3_600))
+        report(epoch)
+    gas["offering_confirm_burn_in"] = _gas(lambda: offering.confirm_burn_in(sale, terms.first_epoch, sender=relayer))
+    gas["offering_withdraw_proceeds"] = _gas(lambda: offering.withdraw_proceeds(sale, operator, sender=operator))
+    _travel(offering.terms(missing).burn_in_deadline + 1)
+    gas["offering_exit"] = _gas(lambda: offering.exit(missing, 10**19, investor, sender=investor))
+    return gas
+
+
 # --- everything ----------------------------------------------------------------------------------
 def compose(
     token: dict[str, int],
@@ -659,6 +769,7 @@ def compose(
     settlement: dict[str, Any],
     registry: dict[str, int] | None = None,
     basket: dict[str, int] | None = None,
+    offering: dict[str, int] | None = None,
 ) -> dict[str, int]:
     """Every headline figure, the oracle's steady report by signature count and the settle
     batches, flat: what the snapshot holds (the holder rounds are added by `ape run bench`)."""
@@ -669,13 +780,14 @@ def compose(
     gas.update({f"settle_batch_{size}": total for size, total in settlement["batches"].items()})
     gas.update(registry or {})
     gas.update(basket or {})
+    gas.update(offering or {})
     return gas
 
 
 def headline() -> dict[str, int]:
     """`compose` of a fresh token, oracle, settlement and registry scenario, without the holder
     rounds: what the snapshot test checks (~20 s on Ape's embedded provider)."""
-    return compose(token_gas()[0], oracle_gas(), settlement_gas(), registry_gas(), basket_gas())
+    return compose(token_gas()[0], oracle_gas(), settlement_gas(), registry_gas(), basket_gas(), offering_gas())
 
 
 def holder_key(operation: str, holders: int) -> str:
@@ -797,7 +909,9 @@ def main(
     registry = registry_gas()
     echo("ComputeBasket ...")
     basket = basket_gas()
-    gas = compose(token, oracle, settlement, registry, basket)
+    echo("NodeOffering ...")
+    offering = offering_gas()
+    gas = compose(token, oracle, settlement, registry, basket, offering)
     for count, figures in list(by_holders.items())[1:]:  # the first is the headline round
         gas.update({holder_key(op, count): figures[op] for op in SCALING_OPERATIONS})
     echo("engines ...")
