@@ -514,6 +514,28 @@ def settlement_gas() -> dict[str, Any]:
 
 
 # --- NodeRegistry --------------------------------------------------------------------------------
+def _committee_suite(admin: Any, operator: Any) -> tuple[Any, list]:
+    """A suite up to the NodeRegistry on Ape's chain: daily epochs, genesis 40 days back, a
+    3-of-5 committee (whose keys it returns), a 3-day bond delay, 20% slashes, `operator`
+    verified."""
+    from ape import chain, project
+
+    attestors = [Account.from_key(keccak(b"bench attestor %d" % i)) for i in range(5)]
+    suite = deploy_suite(
+        ApeDeployer(project, chain),
+        admin,
+        genesis=chain.blocks.head.timestamp - 40 * DAY,
+        epoch_length=DAY,
+        attestors=attestors,
+        threshold=3,
+        bond_delay=3 * DAY,
+        slash_bps=2_000,
+        operators=[operator],
+        upto="registry",
+    )
+    return suite, attestors
+
+
 def registry_gas() -> dict[str, int]:
     """A registry over a 3-of-5 committee, daily epochs, genesis 40 days back. An honest node
     (registered in epoch 40) posts its first bond, serves two epochs reported at its SLA,
@@ -523,26 +545,14 @@ def registry_gas() -> dict[str, int]:
     first revenue deposit of that epoch), then for an epoch it missed (no report a day, the
     grace period, after its end). Finally the honest node's later epochs, reported at the
     SLA, are judged: one, then six more (the per-epoch figure is the slope)."""
-    from ape import accounts, chain, project
+    from ape import accounts, chain
 
     from computerwa.client.attestation import PerformanceReport, sign_report
     from computerwa.client.signing import Domain
 
     admin, relayer, operator = list(accounts.test_accounts)[:3]
-    attestors = [Account.from_key(keccak(b"bench attestor %d" % i)) for i in range(5)]
-    genesis = chain.blocks.head.timestamp - 40 * DAY
-    suite = deploy_suite(
-        ApeDeployer(project, chain),
-        admin,
-        genesis=genesis,
-        epoch_length=DAY,
-        attestors=attestors,
-        threshold=3,
-        bond_delay=3 * DAY,
-        slash_bps=2_000,
-        operators=[operator],
-        upto="registry",
-    )
+    suite, attestors = _committee_suite(admin, operator)
+    genesis = suite.genesis
     registry, oracle, stable = suite.registry, suite.oracle, suite.stablecoin
     domain = Domain.of(oracle)
     stable.mint(operator, 10_000 * DOLLAR, sender=admin)
@@ -676,18 +686,8 @@ def offering_gas() -> dict[str, int]:
 
     admin, relayer, operator, first, investor = list(accounts.test_accounts)[:5]
     buyer = Account.from_key(keccak(b"bench offering buyer"))
-    attestors = [Account.from_key(keccak(b"bench attestor %d" % i)) for i in range(5)]
-    genesis = chain.blocks.head.timestamp - 40 * DAY
-    suite = deploy_suite(
-        ApeDeployer(project, chain),
-        admin,
-        genesis=genesis,
-        epoch_length=DAY,
-        attestors=attestors,
-        threshold=3,
-        operators=[operator],
-        upto="registry",
-    )
+    suite, attestors = _committee_suite(admin, operator)
+    genesis = suite.genesis
     registry, oracle, stable, identity = suite.registry, suite.oracle, suite.stablecoin, suite.identity
     registry.register_node("asia-southeast", "H100-SXM", 8, 2_500, 3_000, 9_900, "ipfs://bench", sender=operator)
     token = project.ComputeToken.at(registry.node(1)[1])
