@@ -8,7 +8,7 @@ Each test deploys a suite of its own (`own_suite`), so nothing it creates shows 
 import pytest
 
 from computerwa.evm.chain import reverts
-from computerwa.evm.suite import create_basket, deploy_suite
+from computerwa.evm.suite import attach_suite, create_basket, deploy_suite
 from tests.conftest import FOREVER
 from tests.unitary.token.conftest import NOT_OWNER
 
@@ -92,3 +92,15 @@ def test_create_basket_by_anyone_but_the_owner_is_refused(backend, own_suite, no
     with reverts(NOT_OWNER):
         create_basket(own_suite, backend, attacker, node_tokens, [1, 1], "Nope", "NO")
     assert own_suite.basket_factory.basket_count() == 0
+
+
+def test_a_recorded_suite_attaches_with_its_basket_factory(backend, own_suite, node_tokens, issuer):
+    """`attach_suite` (a deployment record's addresses, as the simulation reads them back)
+    binds the basket factory and blueprint too, and `create_basket` works on what it binds."""
+    addresses = {name: getattr(c, "address", c) for name, c in own_suite.deployed.items()}
+    addresses["Stablecoin"] = addresses.pop("MockStablecoin")
+    attached = attach_suite(backend, addresses)
+    assert attached.basket_factory.address == own_suite.basket_factory.address
+    assert attached.basket_blueprint == own_suite.basket_blueprint
+    basket = create_basket(attached, backend, issuer, node_tokens[:1], [2], "Attached", "ATT")
+    assert own_suite.basket_factory.is_basket(basket) and own_suite.identity.is_verified(basket)
