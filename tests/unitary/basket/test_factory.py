@@ -193,3 +193,14 @@ def test_names_symbols_and_components_take_their_bound_and_no_more(backend, crea
     with reverts():  # MAX_COMPONENTS is 32: a 33rd does not even decode
         create(components=[node_tokens[0].address] * 33, units=[1] * 33)
     assert own_factory.basket_count() == 1
+
+
+def test_a_basket_of_32_node_tokens_is_created(backend, create, own_factory, node_factory, issuer, agent, minter):
+    """MAX_COMPONENTS, the basket's bound, is the factory's too: a full basket gets through."""
+    tokens = []
+    for node in range(201, 233):
+        node_factory.create_token(node, f"Node {node}", "N", DOCUMENTS_HASH, issuer, agent, minter, sender=issuer)
+        tokens.append(node_factory.token_of(issuer, node))
+    basket = _created(backend, create(components=tokens, units=[1] * 32))
+    assert basket.component_count() == 32 == basket.MAX_COMPONENTS()
+    assert basket.components(31) == tokens[31] and own_factory.basket_count() == 1
