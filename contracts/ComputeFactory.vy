@@ -13,7 +13,8 @@
      (the owner, and the NodeRegistry once wired) may create tokens. Tokens are keyed by
      (creator, node id): each creator numbers its own nodes, so two NodeRegistries on one
      factory both have a node 1 and neither can take the other's id. A (creator, node id)
-     gets one token, forever.
+     gets one token, forever. `is_token` tells whether an address is one of this factory's
+     tokens, which ComputeBasketFactory checks of every basket component.
 """
 
 from interfaces import IComputeFactory
@@ -49,6 +50,8 @@ token_of: public(HashMap[address, HashMap[uint256, address]])
 is_creator: public(HashMap[address, bool])
 # tokens created so far
 token_count: public(uint256)
+# whether an address is a token this factory created (the basket factory admits only these)
+is_token: public(HashMap[address, bool])
 
 
 # `create_token`: `creator`'s token for its node id `node_id`, with its first roles and the
@@ -140,6 +143,7 @@ def create_token(
         code_offset=3,
     )
     self.token_of[msg.sender][node_id] = token
+    self.is_token[token] = True
     self.token_count += 1
     log TokenCreated(
         creator=msg.sender,

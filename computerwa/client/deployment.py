@@ -45,7 +45,11 @@ CONTRACTS = (
     "AttestationOracle",
     "NodeRegistry",
     "Settlement",
+    "ComputeBasketBlueprint",
+    "ComputeBasketFactory",
 )
+# the EIP-5202 blueprints among them (an address to create from, not a contract to call) -> what they create
+BLUEPRINTS = {"ComputeTokenBlueprint": "ComputeToken", "ComputeBasketBlueprint": "ComputeBasket"}
 
 LOCAL_DEFAULTS: dict[str, Any] = {
     "stablecoin": None,  # None: deploy MockStablecoin
@@ -69,7 +73,7 @@ REQUIRED_LIVE = ("stablecoin", "attestors", "threshold")
 
 # The roles a deployment hands out (`roles:` in the config), and what each holds
 ROLES: dict[str, str] = {
-    "admin": "owns IdentityRegistry, ComputeFactory, NodeRegistry and Settlement",
+    "admin": "owns IdentityRegistry, ComputeFactory, NodeRegistry, Settlement and ComputeBasketFactory",
     "oracle_admin": "owns AttestationOracle, and so announces committee changes",
     "registrar": "verifies investors and operators in IdentityRegistry",
     "agent": "is every node token's agent (freeze, forced transfer, recover)",
@@ -85,6 +89,7 @@ OWNED_BY = {
     "AttestationOracle": "oracle_admin",
     "NodeRegistry": "admin",
     "Settlement": "admin",
+    "ComputeBasketFactory": "admin",
 }
 
 
@@ -189,6 +194,7 @@ class Deployment:
             "oracle": "AttestationOracle",
             "registry": "NodeRegistry",
             "settlement": "Settlement",
+            "basket_factory": "ComputeBasketFactory",
         }.get(name)
         if key is None or key not in contracts:
             raise AttributeError(name)
@@ -218,7 +224,7 @@ def find(path: Path, chain_id: int, project: Any, provider: Any) -> Deployment |
     for name, entry in record.get("contracts", {}).items():
         if not provider.get_code(entry["address"]):
             return None
-        if name == "ComputeTokenBlueprint":
+        if name in BLUEPRINTS:
             contracts[name] = entry["address"]
             continue
         # an external stablecoin is read through MockStablecoin's ABI: the ERC-20, EIP-2612 and
@@ -323,6 +329,8 @@ def plan(config: dict, deployer: str) -> list[str]:
         f"withdrawal delay {config['withdrawal_delay']} s then a {config['withdrawal_window']} s window, "
         f"pauses lapse after {config['pause_limit']} s, fee changes and voucher lifetimes {fee_delay} s, "
         f"guardian {roles['guardian']}",
+        "ComputeBasket     blueprint (EIP-5202)",
+        "ComputeBasketFactory new, baskets of ComputeFactory's node tokens only",
         *role_lines(roles, deployer),
     ]
 

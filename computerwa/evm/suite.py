@@ -22,6 +22,7 @@ from typing import Any, Literal, Protocol
 from eth_utils import keccak, to_checksum_address
 
 from computerwa.client.deployment import (
+    BLUEPRINTS,
     CONTRACTS,
     ROLES,
     Deployment,
@@ -63,6 +64,9 @@ class Suite:
     oracle: Any = None
     registry: Any = None
     settlement: Any = None
+    # the ComputeBasket blueprint's address and the ComputeBasketFactory (the full suite only)
+    basket_blueprint: str | None = None
+    basket_factory: Any = None
     genesis: int = 0
     epoch_length: int = DAY
     settings: dict[str, Any] = field(default_factory=dict)
@@ -114,7 +118,9 @@ def deploy_suite(
     """Deploys and wires the suite in one fixed order (MockStablecoin unless `stablecoin`
     is given, IdentityRegistry unless `identity` is, the ComputeToken blueprint,
     ComputeFactory, AttestationOracle unless `oracle` is, NodeRegistry as the factory's
-    creator, Settlement, then its guardian), every transaction from `deployer`.
+    creator, Settlement, then its guardian; last, after the registry's settings, the
+    ComputeBasket blueprint and ComputeBasketFactory over ComputeFactory's tokens, so every
+    contract before them keeps its address), every transaction from `deployer`.
 
     `genesis` defaults to the latest block's time (the stablecoin's deployment) less
     `genesis_epochs_back` epochs; `treasury` (Settlement's fees, and what the registry's
@@ -133,8 +139,8 @@ def deploy_suite(
     Roles (issue #15 item 12), each None to leave it with `deployer`, applied last, after the
     operators are verified: `token_agent` and `token_minter` become the NodeRegistry's token
     roles; `registrar` is appointed in the identity registry and the deployer stops being
-    one; `admin` is offered the ownership of IdentityRegistry, ComputeFactory, NodeRegistry
-    and Settlement, `oracle_admin` that of AttestationOracle (snekmate `ownable_2step`:
+    one; `admin` is offered the ownership of IdentityRegistry, ComputeFactory, NodeRegistry,
+    Settlement and ComputeBasketFactory, `oracle_admin` that of AttestationOracle (snekmate `ownable_2step`:
     `transfer_ownership` now, and each stays pending, in `Suite.pending_owners`, until the
     new owner calls `accept_ownership()`). Only contracts this call deployed are handed over.
     """
@@ -221,6 +227,12 @@ def deploy_suite(
             suite.registry.set_treasury(getattr(treasury, "address", treasury), sender=deployer)
         for account in operators:
             identity.set_verified(account, operators_verified_until, sender=deployer)
+    if "settlement" in stages:
+        suite.basket_blueprint = chain.deploy_blueprint("ComputeBasket", sender=deployer)
+        deployed["ComputeBasketBlueprint"] = suite.basket_blueprint
+        suite.basket_factory = deployed["ComputeBasketFactory"] = chain.deploy(
+            "ComputeBasketFactory", suite.basket_blueprint, factory, sender=deployer
+        )
     _hand_over(suite, deployer, admin, oracle_admin, registrar, token_agent, token_minter)
     return suite
 
@@ -247,12 +259,47 @@ def _hand_over(
     if registrar not in (None, me) and "IdentityRegistry" in deployed:
         suite.identity.set_registrar(registrar, True, sender=deployer)
         suite.identity.set_registrar(me, False, sender=deployer)
-    owners = {name: admin for name in ("IdentityRegistry", "ComputeFactory", "NodeRegistry", "Settlement")}
+    owners = {
+        name: admin
+        for name in ("IdentityRegistry", "ComputeFactory", "NodeRegistry", "Settlement", "ComputeBasketFactory")
+    }
     owners["AttestationOracle"] = oracle_admin
     for name, new_owner in owners.items():
         if new_owner not in (None, me) and name in deployed:
             deployed[name].transfer_ownership(new_owner, sender=deployer)
             suite.pending_owners[name] = new_owner
+
+
+def create_basket(
+    suite: Suite,
+    chain: Any,
+    sender: Any,
+    components: list[Any] | tuple[Any, ...],
+    units: list[int] | tuple[int, ...],
+    name: str,
+    symbol: str,
+    admin: Any = None,
+    agent: Any = None,
+    verified_until: int = 2**40,
+) -> Any:
+    """A ComputeBasket over `components` (node tokens of `suite.factory`, contracts or
+    addresses), `units[i]` base units of component i per basket base unit, created by
+    `sender` (the basket factory's owner) through `suite.basket_factory`, then verified in the
+    identity registry until `verified_until` by `sender` (a registrar), so that it may hold
+    its components: the basket bound on `chain` (`chain.at`: the in-process engine or
+    `ApeChain`). `admin` (its roles and settings) and `agent` (its first compliance agent)
+    default to `sender`. The basket's address is read from the factory's `BasketCreated`
+    event, so it works without traced return values."""
+    if suite.basket_factory is None:
+        raise ValueError("the suite has no basket factory: deploy it with upto='settlement'")
+    admin = _address(admin) or _address(sender)
+    agent = _address(agent) or _address(sender)
+    receipt = suite.basket_factory.create_basket(
+        name, symbol, [_address(c) for c in components], list(units), admin, agent, sender=sender
+    )
+    (created,) = receipt.filter("BasketCreated")
+    suite.identity.set_verified(created.basket, verified_until, sender=sender)
+    return chain.at("ComputeBasket", created.basket)
 
 
 def suite_options(config: dict) -> dict[str, Any]:
@@ -294,9 +341,7 @@ def attach_suite(chain: Any, addresses: dict[str, str]) -> Suite:
     # an external stablecoin is bound with MockStablecoin's ABI (the same ERC-20, EIP-2612
     # and EIP-3009 surface the suite calls)
     types = {"Stablecoin": "MockStablecoin"}
-    at = {
-        name: chain.at(types.get(name, name), addresses[name]) for name in CONTRACTS if name != "ComputeTokenBlueprint"
-    }
+    at = {name: chain.at(types.get(name, name), addresses[name]) for name in CONTRACTS if name not in BLUEPRINTS}
     factory = at["ComputeFactory"]
     genesis, epoch_length = factory.GENESIS(), factory.EPOCH_LENGTH()
     return Suite(
@@ -307,6 +352,8 @@ def attach_suite(chain: Any, addresses: dict[str, str]) -> Suite:
         oracle=at["AttestationOracle"],
         registry=at["NodeRegistry"],
         settlement=at["Settlement"],
+        basket_blueprint=addresses["ComputeBasketBlueprint"],
+        basket_factory=at["ComputeBasketFactory"],
         genesis=genesis,
         epoch_length=epoch_length,
         settings={"genesis": genesis, "epoch_length": epoch_length},
@@ -355,6 +402,8 @@ def deploy_with_record(
         "AttestationOracle": suite.oracle,
         "NodeRegistry": suite.registry,
         "Settlement": suite.settlement,
+        "ComputeBasketBlueprint": suite.basket_blueprint,
+        "ComputeBasketFactory": suite.basket_factory,
     }
     created = dict(ape_deployer.created)
     if "MockStablecoin" in created:
@@ -365,7 +414,7 @@ def deploy_with_record(
     record_contracts = {}
     for name in CONTRACTS:
         entry = dict(created[name])
-        entry.setdefault("contract_type", "ComputeToken" if name == "ComputeTokenBlueprint" else name)
+        entry.setdefault("contract_type", BLUEPRINTS.get(name, name))
         # the runtime code as deployed: compare with a fresh compile, or with another chain's
         entry["code_hash"] = "0x" + keccak(bytes(chain.provider.get_code(entry["address"]))).hex()
         record_contracts[name] = entry

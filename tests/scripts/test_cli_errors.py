@@ -35,6 +35,25 @@ def runs(tmp_path_factory):
         "quote zero units": ("quote", "--region", "mars", "--units", "0"),
         "quote unreachable node": ("quote", "--network", "ethereum:local:node", "--region", "mars", "--units", "1"),
         "profile on anvil": ("profile", "--network", "ethereum:local:foundry"),
+        "basket no record": (
+            *("basket", "--node", "1,2", "--units", "1,3", "--name", "B", "--symbol", "B"),
+            *("--deployment", str(tmp / "none.json")),
+        ),
+        "basket mismatched lengths": (
+            "basket",
+            "--node",
+            "1",
+            "--node",
+            "2",
+            "--units",
+            "1",
+            "--name",
+            "B",
+            "--symbol",
+            "B",
+        ),
+        "basket not a node id": ("basket", "--node", "1,one", "--units", "1,1", "--name", "B", "--symbol", "B"),
+        "basket long symbol": ("basket", "--node", "1", "--units", "1", "--name", "B", "--symbol", "BASKET"),
         "help": ("--help",),
     }
     started = {name: start_ape_run(*args) for name, args in commands.items()}
@@ -116,3 +135,27 @@ def test_quote_on_a_node_that_cannot_be_reached_says_so_in_one_line(runs):
 
 def test_profile_needs_the_embedded_provider(runs):
     check(runs, "profile on anvil", "run it with --network ethereum:local:test (not foundry)")
+
+
+def test_basket_without_a_deployment_says_to_deploy_first(runs):
+    line = check(runs, "basket no record", "no deployment recorded for ethereum:local:test", code=1)
+    assert line.endswith("run `ape run deploy --network ethereum:local:test` first")
+
+
+def test_basket_needs_one_units_per_node(runs):
+    check(
+        runs, "basket mismatched lengths", "give one --units per --node, in the same order (2 nodes, 1 units)", code=2
+    )
+
+
+def test_basket_refuses_what_is_not_a_node_id(runs):
+    check(runs, "basket not a node id", "Invalid value for '--node': 'one' is not a node id", code=2)
+
+
+def test_basket_refuses_a_symbol_over_five_characters(runs):
+    check(
+        runs,
+        "basket long symbol",
+        "Invalid value for '--symbol': 1 to 5 characters (the basket's limit), got 6",
+        code=2,
+    )

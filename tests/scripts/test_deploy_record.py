@@ -67,7 +67,7 @@ def test_a_record_of_another_format_is_refused_with_what_to_do(tmp_path):
 
 @pytest.mark.ape_only
 def test_a_local_record_says_what_was_deployed_and_prints_the_demo_keys(backend, deploy_script, tmp_path, capsys):
-    from ape import chain
+    from ape import chain, project
 
     with local_deploy(deploy_script, tmp_path, capsys) as (printed, record):
         assert record["schema"] == RECORD_SCHEMA
@@ -92,6 +92,12 @@ def test_a_local_record_says_what_was_deployed_and_prints_the_demo_keys(backend,
         for entry in record["contracts"].values():
             assert entry["block_hash"] == chain.blocks[entry["block"]].hash.to_0x_hex()
         assert record["contracts"]["ComputeTokenBlueprint"]["contract_type"] == "ComputeToken"
+        assert record["contracts"]["ComputeBasketBlueprint"]["contract_type"] == "ComputeBasket"
+        # the basket factory is deployed last, over the deployment's ComputeFactory
+        assert max(blocks) == record["contracts"]["ComputeBasketFactory"]["block"]
+        basket_factory = project.ComputeBasketFactory.at(record["contracts"]["ComputeBasketFactory"]["address"])
+        assert basket_factory.COMPUTE_FACTORY() == record["contracts"]["ComputeFactory"]["address"]
+        assert basket_factory.BLUEPRINT() == record["contracts"]["ComputeBasketBlueprint"]["address"]
         assert record["contracts"]["Settlement"]["contract_type"] == "Settlement"
         committee = record["committee"]
         assert committee["attestors"] == [key.address for key in demo_attestors()]

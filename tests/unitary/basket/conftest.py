@@ -1,8 +1,11 @@
 """What the ComputeBasket unit tests share on top of tests/conftest.py.
 
-The basket is backed by three node tokens of the token suite's factory, with `UNITS` base
-units of each per basket base unit (so one whole basket share is 1, 2 and 3 whole node
-tokens). It is verified in the identity registry, as the deploy script will arrange.
+The basket is backed by three node tokens of a ComputeFactory of the basket tests' own, with
+`UNITS` base units of each per basket base unit (so one whole basket share is 1, 2 and 3 whole
+node tokens). It is created by a ComputeBasketFactory over that ComputeFactory, as a
+deployment creates its baskets, and verified in the identity registry, as
+`computerwa.evm.suite.create_basket` arranges. `deploy_basket` deploys one straight from the
+contract, for the constructor's own refusals.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ STOCK = 100 * SHARE  # basket base units' worth of every component the investor 
 
 
 @pytest.fixture(scope="session")
-def basket_factory(backend, issuer, stablecoin, identity):
+def node_factory(backend, issuer, stablecoin, identity):
     """A ComputeFactory of the basket's own (daily epochs from now, the suite's stablecoin and
     identity registry): its node tokens do not show in the token suite's `factory`."""
     suite = deploy_suite(
@@ -29,9 +32,21 @@ def basket_factory(backend, issuer, stablecoin, identity):
 
 
 @pytest.fixture(scope="session")
-def node_tokens(backend, basket_factory, identity, issuer, agent, minter, investor, holder, customer):
+def basket_blueprint(backend, issuer):
+    """The ComputeBasket blueprint (EIP-5202)."""
+    return backend.deploy_blueprint("ComputeBasket", sender=issuer)
+
+
+@pytest.fixture(scope="session")
+def basket_factory(backend, issuer, basket_blueprint, node_factory):
+    """The ComputeBasketFactory over `node_factory`'s tokens, owned by the issuer."""
+    return backend.deploy("ComputeBasketFactory", basket_blueprint, node_factory, sender=issuer)
+
+
+@pytest.fixture(scope="session")
+def node_tokens(backend, node_factory, identity, issuer, agent, minter, investor, holder, customer):
     """Three node tokens of one deployment; investor, holder and customer verified."""
-    factory = basket_factory
+    factory = node_factory
     tokens = []
     for node in NODES:
         factory.create_token(
@@ -66,9 +81,13 @@ def deploy_basket(backend, stablecoin, identity, issuer, agent, node_tokens):
 
 
 @pytest.fixture(scope="session")
-def basket(deploy_basket, identity, issuer):
-    """The basket, verified in the identity registry."""
-    basket = deploy_basket()
+def basket(backend, basket_factory, node_tokens, identity, issuer, agent):
+    """The basket, created by the basket factory and verified in the identity registry."""
+    components = [token.address for token in node_tokens]
+    receipt = basket_factory.create_basket(
+        "ComputeRWA Basket", "CRB", components, list(UNITS), issuer, agent, sender=issuer
+    )
+    basket = backend.at("ComputeBasket", receipt.filter("BasketCreated")[0].args["basket"])
     identity.set_verified(basket, FOREVER, sender=issuer)
     return basket
 

@@ -53,6 +53,9 @@ def test_create_token_records_it_and_logs(backend, factory, compute_token, issue
     assert factory.token_of(issuer, NODE_2) == token.address
     assert factory.token_count() == 2
     assert token.address != compute_token.address
+    # what a basket factory checks of each component: a token this factory created, not a look-alike
+    assert factory.is_token(token) and factory.is_token(compute_token)
+    assert not factory.is_token(factory) and not factory.is_token(issuer) and not factory.is_token(ZERO)
     assert receipt.filter("TokenCreated")[0].args == {
         "creator": issuer.address,
         "node_id": NODE_2,
