@@ -34,6 +34,7 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
+from computerwa.evm.suite import create_basket
 from computerwa.models.revenue import RevenueModel
 from computerwa.sim import ReconciliationError
 from computerwa.sim.regions import DOLLAR
@@ -72,26 +73,23 @@ class FleetBasket:
 
     @classmethod
     def deploy(cls, fleet: Any, seed: int, verified_until: int) -> FleetBasket:
-        """Deploys the basket over the fleet's first MAX_COMPONENTS nodes, verifies it in the
-        identity registry (it holds every component) and has the first half of the investors
-        create shares with a third of their holding."""
-        s, issuer, chain = fleet.suite, fleet.issuer, fleet.chain
+        """Creates the basket over the fleet's first MAX_COMPONENTS nodes through the suite's
+        ComputeBasketFactory (the issuer owns it and is a registrar: it verifies the basket in
+        the identity registry, so the basket may hold every component) and has the first half
+        of the investors create shares with a third of their holding."""
+        issuer = fleet.issuer
         components = fleet.nodes[:MAX_COMPONENTS]
-        contract = chain.deploy(
-            "ComputeBasket",
+        contract = create_basket(
+            fleet.suite,
+            fleet.chain,
+            issuer,
+            [spec.token for spec in components],
+            [UNITS] * len(components),
             NAME,
             SYMBOL,
-            [spec.token.address for spec in components],
-            [UNITS] * len(components),
-            s.stablecoin,
-            s.identity,
-            fleet.genesis,
-            fleet.epoch_length,
-            issuer,
-            issuer,
-            sender=issuer,
+            verified_until=verified_until,
         )
-        fleet.send("verify basket", s.identity.set_verified, contract, verified_until, sender=issuer)
+        fleet.stats.transactions += 2  # the factory's create_basket and the verification
         model = RevenueModel(fleet.genesis, fleet.epoch_length, last_update=contract.last_update())
         holders = fleet.investors[: max(1, len(fleet.investors) // 2)]
         basket = cls(fleet, contract, components, holders, random.Random(f"ComputeRWA basket {seed}"), model)
