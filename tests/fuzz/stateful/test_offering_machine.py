@@ -65,6 +65,8 @@ FUNDS = 10**15  # each buyer's and the stranger's stablecoin: more than any offe
 MAX = 2**256 - 1
 ZERO = "0x" + "00" * 20
 MAX_OFFERINGS = 4
+MAX_SHARES = 2**116 - 1  # a node token's cap: the most one offering sells
+MAX_RAISE = 2**126  # the largest maximum raise
 PENDING, OPEN, SUCCEEDED, FAILED = 1, 2, 3, 4
 SLAS = (9_900, 10_000)  # node 1's and node 2's
 
@@ -78,6 +80,8 @@ END_NOT_AFTER = "offering: end is not after start"
 RELEASE_ABOVE = "offering: release share above 100%"
 BURN_IN_RANGE = "offering: burn-in is 1 to 90 epochs"
 DEADLINE_EARLY = "offering: burn-in deadline before its epochs end"
+DEADLINE_TOO_FAR = "offering: burn-in deadline too far"
+RAISE_TOO_LARGE = "offering: maximum raise too large"
 NOT_OPEN = "offering: not open"
 NO_SHARES = "offering: no shares"
 NOT_THAT_MANY = "offering: not that many shares left"
@@ -430,6 +434,8 @@ class OfferingMachine(PropertyMachine):
                 [
                     "unknown_node",
                     "zero_shares",
+                    "shares_above_cap",
+                    "raise_too_large",
                     "zero_price",
                     "min_above",
                     "start_past",
@@ -438,6 +444,7 @@ class OfferingMachine(PropertyMachine):
                     "burn_in_zero",
                     "burn_in_91",
                     "deadline_early",
+                    "deadline_far",
                 ]
             ),
         ),
@@ -455,8 +462,12 @@ class OfferingMachine(PropertyMachine):
             node = 3
         if fault == "zero_shares":
             shares = 0
+        if fault == "shares_above_cap":
+            shares = MAX_SHARES + 1
         if fault == "zero_price":
             price = 0
+        if fault == "raise_too_large":  # the largest sale at a price one unit too high for 2**126
+            shares, price = MAX_SHARES, MAX_RAISE * SHARE // MAX_SHARES + 1
         max_raise = cost(shares, price)
         min_raise = {"zero": 0, "max": max_raise, "half": max_raise // 2, "random": salt % (max_raise + 1)}[minimum]
         if fault == "min_above":
@@ -469,7 +480,7 @@ class OfferingMachine(PropertyMachine):
             burn_in = 0 if fault == "burn_in_zero" else 91
         first = -(-(end - g) // length)
         least = g + (first + burn_in) * length
-        deadline = least - 1 if fault == "deadline_early" else least + late
+        deadline = least - 1 if fault == "deadline_early" else 2**48 if fault == "deadline_far" else least + late
         args = (node, shares, price, min_raise, start, end, release, burn_in, deadline)
         sender = self.issuer if caller == 0 else self.stranger
         reason = (
@@ -478,9 +489,11 @@ class OfferingMachine(PropertyMachine):
             else UNKNOWN_NODE
             if node not in self.w.tokens
             else SHARES_OUT_OF_RANGE
-            if shares == 0
+            if not 0 < shares <= MAX_SHARES
             else PRICE_ZERO
             if price == 0
+            else RAISE_TOO_LARGE
+            if max_raise > MAX_RAISE
             else MIN_ABOVE_MAX
             if min_raise > max_raise
             else START_PAST
@@ -493,6 +506,8 @@ class OfferingMachine(PropertyMachine):
             if not 1 <= burn_in <= 90
             else DEADLINE_EARLY
             if deadline < least
+            else DEADLINE_TOO_FAR
+            if deadline >= 2**48
             else None
         )
         receipt = outcome("NOF-8", reason, lambda: self.offering.create_offering(*args, sender=sender))
@@ -561,6 +576,8 @@ class OfferingMachine(PropertyMachine):
             self.salts += 1
             nonce_salt = keccak(b"offering machine salt %d" % self.salts)
             nonce = keccak(o.id.to_bytes(32, "big") + shares.to_bytes(32, "big") + nonce_salt)
+            equal("NOF-4", "purchase_nonce: keccak256(abi.encode(id, shares, salt))",
+                  self.offering.purchase_nonce(o.id, shares, nonce_salt), nonce)  # fmt: skip
             valid_before = now + 3_600
             document = authorization(
                 self.w.domain,
