@@ -406,7 +406,7 @@ class OfferingMachine(PropertyMachine):
         node=st.sampled_from([1, 2]),
         shares=st.one_of(st.sampled_from([1, SHARE, 7 * SHARE + 3, 1_000 * SHARE]), st.integers(1, 10**22)),
         price=st.one_of(st.sampled_from([1, DOLLAR, 2 * DOLLAR + 1, 999_999_999]), st.integers(1, 10**9)),
-        minimum=st.sampled_from(["zero", "max", "half", "random"]),
+        minimum=st.sampled_from(["zero", "max", "max", "half", "random"]),
         release=st.one_of(st.sampled_from([0, 2_000, MAX_BPS]), st.integers(0, MAX_BPS)),
         burn_in=st.integers(1, 4),
         delay=st.sampled_from([0, 0, 1]),
@@ -422,7 +422,7 @@ class OfferingMachine(PropertyMachine):
         node=st.sampled_from([1, 2]),
         shares=st.one_of(st.sampled_from([1, SHARE, 7 * SHARE + 3, 1_000 * SHARE]), st.integers(1, 10**22)),
         price=st.one_of(st.sampled_from([1, DOLLAR, 2 * DOLLAR + 1, 999_999_999]), st.integers(1, 10**9)),
-        minimum=st.sampled_from(["zero", "max", "half", "random"]),
+        minimum=st.sampled_from(["zero", "max", "max", "half", "random"]),
         release=st.one_of(st.sampled_from([0, 2_000, MAX_BPS]), st.integers(0, MAX_BPS)),
         burn_in=st.integers(1, 4),
         delay=st.sampled_from([0, 0, 1, 3_600]),
@@ -612,7 +612,9 @@ class OfferingMachine(PropertyMachine):
 
     @rule(
         i=offering_pick,
-        parts=st.lists(st.sampled_from(["one", "share", "half", "random", "rest"]), min_size=2, max_size=BUYERS),
+        parts=st.lists(
+            st.sampled_from(["one", "share", "half", "half", "random", "random", "rest"]), min_size=2, max_size=BUYERS
+        ),
         salt=pick,
     )
     def crowd_buys(self, i, parts, salt):
@@ -719,21 +721,30 @@ class OfferingMachine(PropertyMachine):
         uptime=st.sampled_from(["sla", "sla", "max", "below", "missing"]),
         aiming=aim,
         salt=pick,
+        confirm=st.booleans(),
     )
-    def burn_in_runs(self, i, uptime, aiming, salt):
+    def burn_in_runs(self, i, uptime, aiming, salt, confirm):
         """An offering's burn-in epochs pass (time moves to the end of its N epochs unless later)
         and the committee reports each one not yet reported at the SLA or 100%, but one of them
-        at `uptime` ("below": one under the SLA; "missing": never reported)."""
-        o = self.offer(i, aiming, lambda o, now: o.status(now) == SUCCEEDED and not o.confirmed and now <= o.deadline)
-        if o is None or o.status(self.chain.pending_timestamp) != SUCCEEDED:
+        at `uptime` ("below": one under the SLA; "missing": never reported); then, with `confirm`,
+        anyone confirms burn-in from the offering's first epoch at once."""
+        o = self.offer(i, aiming, lambda o, now: self.will_succeed(o, now) and not o.confirmed and now <= o.deadline)
+        if o is None or not self.will_succeed(o, self.chain.pending_timestamp):
             return
-        self.at(self.epoch_start(o.first_epoch + o.burn_in))
+        self.at(self.epoch_start(o.first_epoch + o.burn_in))  # after the end: the sale is over
         odd = o.first_epoch + salt % o.burn_in
         for epoch in range(o.first_epoch, o.first_epoch + o.burn_in):
             if (o.node, epoch) in self.reports or (epoch == odd and uptime == "missing"):
                 continue
             kind = uptime if epoch == odd else ("max" if uptime == "max" else "sla")
             self.submit(o.node, epoch, {"sla": o.sla, "max": MAX_BPS, "below": o.sla - 1}[kind])
+        if confirm:
+            self.do_confirm(o, o.first_epoch)
+
+    @staticmethod
+    def will_succeed(o: Offer, now: int) -> bool:
+        """Succeeded, or open with the minimum raised (it succeeds at its end)."""
+        return o.status(now) == SUCCEEDED or (o.status(now) == OPEN and o.raised >= o.min_raise)
 
     def submit(self, node: int, epoch: int, bps: int) -> None:
         report = PerformanceReport(
@@ -794,6 +805,9 @@ class OfferingMachine(PropertyMachine):
         }[which]
         if edge is not None and o.status(self.chain.pending_timestamp) == SUCCEEDED:  # only a sale that is over
             self.at(o.deadline + (edge == "deadline+1"))
+        self.do_confirm(o, first)
+
+    def do_confirm(self, o: Offer, first: int) -> None:
         reason = self.confirm_reason(o, first, self.chain.pending_timestamp)
         relayer = self.relayer
         if outcome("NOF-3", reason, lambda: self.offering.confirm_burn_in(o.id, first, sender=relayer)) is not None:
@@ -1064,7 +1078,7 @@ class OfferingMachine(PropertyMachine):
     def end_of_run(self):
         """NOF-7: every restriction lifted and time past every deadline, everyone refunds, claims
         and exits what it can (shares handed back to whoever must burn them) and every operator
-        withdraws: the offering then holds exactly the donations."""
+        withdraws: the offering then holds exactly the donations. Then every check again."""
         for node, token in self.w.tokens.items():
             if self.paused[node]:
                 outcome("NOF-7", None, lambda token=token: token.unpause(sender=self.issuer))
@@ -1141,6 +1155,10 @@ class OfferingMachine(PropertyMachine):
                 token.totalSupply() - self.supply0[node],
                 kept,
             )
+        # and every property once more, everything read (the views after the last refunds, claims,
+        # exits and withdrawals)
+        for function in self.checks():
+            self._run(function)
 
 
 @pytest.mark.both_engines
