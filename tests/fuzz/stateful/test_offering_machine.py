@@ -1025,6 +1025,9 @@ class OfferingMachine(PropertyMachine):
 
     @check("NOF-2", watches=("shares",))
     def nof_2_shares_minted_equal_shares_bought(self):
+        """Each holder's balance (those a step moved; all in a sweep), each token's supply over its
+        initial one against the model's claimed positions, and in a sweep the holders' balances
+        against the offering's `purchase` views (claimed positions), with no model in between."""
         every = self.sweeping() or not self.dirty_holders
         holders = [(n, a.address) for n in self.w.tokens for a in self.parties] if every else sorted(self.dirty_holders)
         self.dirty_holders = set()
@@ -1039,7 +1042,13 @@ class OfferingMachine(PropertyMachine):
             claimed = sum(p[0] for o in self.offers if o.node == node for p in o.purchases.values() if p[1])
             minted = token.totalSupply() - self.supply0[node]
             equal("NOF-2", f"node {node}: supply minted by claims less burnt by exits", minted, claimed)
-            equal("NOF-2", f"node {node}: the holders' shares", sum(self.shares[node].values()), claimed)
+            if self.sweeping():  # the chain against itself: the holders' shares are the claimed positions
+                held = sum(token.balanceOf(p) for p in self.parties)
+                positions = [
+                    self.offering.purchase(o.id, p) for o in self.offers if o.node == node for p in self.parties
+                ]
+                on_chain = sum(shares for shares, was_claimed, _ in positions if was_claimed)
+                equal("NOF-2", f"node {node}: the holders' shares are the claimed positions (views)", held, on_chain)
 
     @check("NOF-5", watches=("offers", "time"))
     def nof_5_views_equal_the_model(self):
