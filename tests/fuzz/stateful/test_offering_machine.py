@@ -69,9 +69,11 @@ MAX_SHARES = 2**116 - 1  # a node token's cap: the most one offering sells
 MAX_RAISE = 2**126  # the largest maximum raise
 PENDING, OPEN, SUCCEEDED, FAILED = 1, 2, 3, 4
 SLAS = (9_900, 10_000)  # node 1's and node 2's
+RETIRED_NODE = 3  # the operator's third node, retired at deployment (4: no such node)
 
 NOT_OWNER = "ownable: caller is not the owner"
 UNKNOWN_NODE = "offering: unknown node"
+NODE_RETIRED = "offering: node is retired"
 SHARES_OUT_OF_RANGE = "offering: shares for sale out of range"
 PRICE_ZERO = "offering: price is zero"
 MIN_ABOVE_MAX = "offering: minimum above the maximum raise"
@@ -185,6 +187,10 @@ def deploy_world(backend) -> World:
         tokens[node] = backend.at("ComputeToken", suite.registry.node(node)[1])
         tokens[node].set_minter(offering, True, sender=issuer)
         operators[node] = who
+    receipt = suite.registry.register_node(NODE_REGION, "L40S", 4, 1_000, 3_000, 9_000, "ipfs://r", sender=operator)
+    retired = receipt.filter("NodeRegistered")[0].args["node_id"]
+    assert retired == RETIRED_NODE
+    suite.registry.set_status(retired, 3, sender=operator)
     buyers, stranger, relayer = _actors(backend)[:3]
     for account in buyers:
         suite.identity.set_verified(account, FOREVER, sender=issuer)
@@ -433,6 +439,7 @@ class OfferingMachine(PropertyMachine):
             st.sampled_from(
                 [
                     "unknown_node",
+                    "retired_node",
                     "zero_shares",
                     "shares_above_cap",
                     "raise_too_large",
@@ -443,6 +450,7 @@ class OfferingMachine(PropertyMachine):
                     "release_above",
                     "burn_in_zero",
                     "burn_in_91",
+                    "burn_in_90",
                     "deadline_early",
                     "deadline_far",
                 ]
@@ -458,8 +466,8 @@ class OfferingMachine(PropertyMachine):
     def create_offering(self, caller, node, shares, price, minimum, release, burn_in, delay, window, late, fault, salt):
         now = self.chain.pending_timestamp
         g, length = self.w.genesis, EPOCH_LENGTH
-        if fault == "unknown_node":
-            node = 3
+        if fault in ("unknown_node", "retired_node"):
+            node = RETIRED_NODE + (fault == "unknown_node")
         if fault == "zero_shares":
             shares = 0
         if fault == "shares_above_cap":
@@ -476,8 +484,8 @@ class OfferingMachine(PropertyMachine):
         end = start if fault == "end_at_start" else start + window
         if fault == "release_above":
             release = MAX_BPS + 1
-        if fault in ("burn_in_zero", "burn_in_91"):
-            burn_in = 0 if fault == "burn_in_zero" else 91
+        if fault in ("burn_in_zero", "burn_in_90", "burn_in_91"):  # 90: the longest burn-in, accepted
+            burn_in = {"burn_in_zero": 0, "burn_in_90": 90, "burn_in_91": 91}[fault]
         first = -(-(end - g) // length)
         least = g + (first + burn_in) * length
         deadline = least - 1 if fault == "deadline_early" else 2**48 if fault == "deadline_far" else least + late
@@ -487,7 +495,9 @@ class OfferingMachine(PropertyMachine):
             NOT_OWNER
             if caller != 0
             else UNKNOWN_NODE
-            if node not in self.w.tokens
+            if node > RETIRED_NODE
+            else NODE_RETIRED
+            if node == RETIRED_NODE
             else SHARES_OUT_OF_RANGE
             if not 0 < shares <= MAX_SHARES
             else PRICE_ZERO
@@ -914,11 +924,17 @@ class OfferingMachine(PropertyMachine):
     @rule(
         caller=st.sampled_from(["issuer", "issuer", "issuer", "stranger"]),
         node=st.sampled_from([1, 2]),
-        action=st.sampled_from(["freeze", "unfreeze", "unfreeze", "pause", "unpause", "unpause"]),
+        action=st.sampled_from(["freeze", "unfreeze", "pause", "pause", "unpause"]),
         who=buyer,
+        aiming=aim,
     )
-    def compliance(self, caller, node, action, who):
-        """The issuer (the tokens' agent), or the stranger, freezes or unfreezes a buyer, pauses or unpauses."""
+    def compliance(self, caller, node, action, who, aiming):
+        """The issuer (the tokens' agent), or the stranger, freezes or unfreezes a buyer, pauses or
+        unpauses; aiming, the token of a sale that is open (so buys meet the restriction)."""
+        now = self.chain.pending_timestamp
+        selling = sorted({o.node for o in self.offers if o.status(now) == OPEN})
+        if aiming and selling:
+            node = selling[node % len(selling)]
         token, account = self.w.tokens[node], self.buyers[who]
         sender = self.issuer if caller == "issuer" else self.stranger
         on = action in ("freeze", "pause")
@@ -1060,6 +1076,8 @@ class OfferingMachine(PropertyMachine):
             equal("NOF-5", f"withdrawable({o.id}) at {now}", self.offering.withdrawable(o.id), o.withdrawable(now))
             if not every and o.id not in self.dirty_offers:
                 continue
+            equal("NOF-5", f"max_raise({o.id})", self.offering.max_raise(o.id), cost(o.shares_for_sale, o.price))
+            equal("NOF-5", f"cost({o.id}, a share)", self.offering.cost(o.id, SHARE), cost(SHARE, o.price))
             totals = (o.sold, o.raised, o.withdrawn, o.exit_paid, o.exited, o.confirmed)
             equal("NOF-5", f"totals({o.id})", tuple(self.offering.totals(o.id)), totals)
             outstanding = o.outstanding()
