@@ -42,6 +42,7 @@ SUITES = (
     "registry",
     "settlement",
     "stablecoin",
+    "offering",
 )  # tests/fuzz/campaigns.py builds each one's machines
 
 

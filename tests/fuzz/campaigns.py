@@ -84,6 +84,13 @@ def _stablecoin_machines(backend):
     return lambda: StablecoinMachine(backend, token, NAME_AT_CAP)
 
 
+def _offering_machines(backend):
+    from tests.fuzz.stateful.test_offering_machine import OfferingMachine, deploy_world
+
+    world = deploy_world(backend)
+    return lambda: OfferingMachine(backend, world)
+
+
 # suite -> [(label, builder(backend) -> machine factory)]
 CAMPAIGNS: dict[str, list[tuple[str, Callable]]] = {
     "token": [
@@ -95,6 +102,7 @@ CAMPAIGNS: dict[str, list[tuple[str, Callable]]] = {
     "registry": [("registry (adversarial operator)", _registry_machines)],
     "settlement": [("settlement", _settlement_machines)],
     "stablecoin": [("stablecoin", _stablecoin_machines)],
+    "offering": [("offering", _offering_machines)],
 }
 assert set(CAMPAIGNS) == set(SUITES), "every suite `ape run fuzz --suite` offers has its machines"
 
@@ -108,5 +116,6 @@ MACHINES: dict[str, str] = {
     "registry (adversarial operator)": "tests.fuzz.stateful.test_registry_machine:RegistryMachine",
     "settlement": "tests.fuzz.stateful.test_settlement_machine:SettlementMachine",
     "stablecoin": "tests.fuzz.stateful.test_stablecoin_machine:StablecoinMachine",
+    "offering": "tests.fuzz.stateful.test_offering_machine:OfferingMachine",
 }
 assert set(MACHINES) == {label for builders in CAMPAIGNS.values() for label, _ in builders}

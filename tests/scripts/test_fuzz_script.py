@@ -631,7 +631,7 @@ def test_bad_options_are_usage_errors(fuzz, args, message):
     assert message in result.output
 
 
-@pytest.mark.parametrize("suite", ["token", "factory", "oracle", "registry", "settlement", "stablecoin"])
+@pytest.mark.parametrize("suite", ["token", "factory", "oracle", "registry", "settlement", "stablecoin", "offering"])
 def test_each_suite_runs_its_machines_on_the_engine(fuzz, suite, tmp_path):
     result = invoke(fuzz, tmp_path, "--suite", suite, "--examples", "3", "--steps", "5", "--seed", "1")
     assert result.exit_code == 0, result.output
