@@ -42,6 +42,7 @@ SUITES = (
     "registry",
     "settlement",
     "stablecoin",
+    "basket",
 )  # tests/fuzz/campaigns.py builds each one's machines
 
 

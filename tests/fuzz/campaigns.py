@@ -84,6 +84,16 @@ def _stablecoin_machines(backend):
     return lambda: StablecoinMachine(backend, token, NAME_AT_CAP)
 
 
+def _basket_machines(backend):
+    """`test_basket_machine`: the `stablecoin` and `identity` fixtures, then the basket's deployment."""
+    from tests.conftest import role
+    from tests.fuzz.stateful.test_basket_machine import BasketDeployment, BasketMachine
+
+    identity = backend.deploy("IdentityRegistry", sender=role(backend, "issuer"))
+    deployment = BasketDeployment(backend, _stablecoin_deployment(backend), identity)
+    return lambda: BasketMachine(deployment)
+
+
 # suite -> [(label, builder(backend) -> machine factory)]
 CAMPAIGNS: dict[str, list[tuple[str, Callable]]] = {
     "token": [
@@ -95,6 +105,7 @@ CAMPAIGNS: dict[str, list[tuple[str, Callable]]] = {
     "registry": [("registry (adversarial operator)", _registry_machines)],
     "settlement": [("settlement", _settlement_machines)],
     "stablecoin": [("stablecoin", _stablecoin_machines)],
+    "basket": [("basket", _basket_machines)],
 }
 assert set(CAMPAIGNS) == set(SUITES), "every suite `ape run fuzz --suite` offers has its machines"
 
@@ -108,5 +119,6 @@ MACHINES: dict[str, str] = {
     "registry (adversarial operator)": "tests.fuzz.stateful.test_registry_machine:RegistryMachine",
     "settlement": "tests.fuzz.stateful.test_settlement_machine:SettlementMachine",
     "stablecoin": "tests.fuzz.stateful.test_stablecoin_machine:StablecoinMachine",
+    "basket": "tests.fuzz.stateful.test_basket_machine:BasketMachine",
 }
 assert set(MACHINES) == {label for builders in CAMPAIGNS.values() for label, _ in builders}
