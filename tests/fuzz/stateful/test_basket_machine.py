@@ -33,7 +33,8 @@ floors can move for each holder (the stream is linear and positive in its deposi
 Properties (IDs in PROPERTIES.md, section ComputeBasket): BSK-1 backing, BSK-2 solvency and
 the stream's accounting, BSK-3 the differential bound, BSK-4 create/redeem exactness (in the
 rules), BSK-5 harvest exactness (in the rule), BSK-6 end of run (everyone exits, only bounded
-dust is left), BSK-7 every outcome predicted.
+dust is left), BSK-7 every outcome predicted, BSK-8 the constructor: a basket deploys exactly when
+its composition, clock and roles are valid, and then holds them.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from eth_utils import keccak
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, rule, run_state_machine_as_test
 
-from computerwa.evm.chain import expect
+from computerwa.evm.chain import Reverted, expect
 from computerwa.evm.suite import deploy_suite
 from computerwa.models.exact_revenue import ExactRevenue
 from computerwa.models.revenue import ACC_PRECISION, IdealShares, RevenueModel
@@ -57,6 +58,9 @@ from tests.fuzz.properties import PropertyMachine, check, equal, require
 
 MAX = 2**256 - 1
 DAY = 86_400
+ZERO = "0x" + "00" * 20
+NAME, SYMBOL = "ComputeRWA Basket", "CRB"
+MAX_COMPONENTS = 32
 P = ACC_PRECISION
 NODES = (201, 202, 203, 204)  # the four node tokens; a basket takes the first 2 to 4
 STOCK = 10**24  # base units of every node token each actor starts with
@@ -160,17 +164,27 @@ class BasketDeployment:
         for token in self.tokens:
             stablecoin.approve(token, MAX, sender=self.relayer)
 
-    def deploy(self, units: list[int]):
-        components = [token.address for token in self.tokens[: len(units)]]
+    def deploy(self, units: list[int], **overrides):
+        """A basket over the first len(units) node tokens (or `components`), with overrides."""
+        args = {
+            "components": [token.address for token in self.tokens[: len(units)]],
+            "units": units,
+            "stablecoin": self.stable.address,
+            "genesis": self.genesis,
+            "epoch_length": self.epoch_length,
+            "admin": self.issuer.address,
+            "agent": self.agent.address,
+        }
+        args.update(overrides)
         return self.chain.deploy(
-            "ComputeBasket", "ComputeRWA Basket", "CRB", components, units, self.stable, self.identity,
-            self.genesis, self.epoch_length, self.issuer, self.agent, sender=self.deployer,
+            "ComputeBasket", NAME, SYMBOL, args["components"], args["units"], args["stablecoin"], self.identity,
+            args["genesis"], args["epoch_length"], args["admin"], args["agent"], sender=self.deployer,
         )  # fmt: skip
 
 
 class BasketMachine(PropertyMachine):
     # checked in rules (outcome predictions, create/redeem and harvest exactness) or at the end
-    RULE_IDS = frozenset({"BSK-4", "BSK-5", "BSK-6", "BSK-7"})
+    RULE_IDS = frozenset({"BSK-4", "BSK-5", "BSK-6", "BSK-7", "BSK-8"})
 
     def __init__(self, deployment: BasketDeployment):
         super().__init__()
@@ -205,8 +219,7 @@ class BasketMachine(PropertyMachine):
         self.n = count
         self.B = self.basket.address
         now = self.chain.timestamp
-        for token in self.tokens:
-            equal("BSK-7", "a component's clock", token.last_update() <= now, True)
+        self.deployed_as(self.basket, [t.address for t in self.tokens], self.units)
         # integer models: each component's stream (every holder, the basket included) and the basket's
         self.ideal_in = [IdealShares() for _ in range(count)]  # the basket's exact release shares per component
         self.comp = []
@@ -617,6 +630,87 @@ class BasketMachine(PropertyMachine):
         self.claimed_by[a] = 0
         self.touch("basket", "holders")
         equal("BSK-2", "recovery moves the unclaimed basket revenue", self.basket.accrued_scaled(b), owed)
+
+    # --- constructor edges --------------------------------------------------------------------------
+    def deployed_as(self, basket, components: list[str], units: list[int]) -> None:
+        """BSK-8: a deployed basket holds its composition, clock, roles and settings."""
+        d = self.d
+        equal("BSK-8", "component_count()", basket.component_count(), len(components))
+        equal("BSK-8", "components", [basket.components(i) for i in range(len(components))], components)
+        equal("BSK-8", "units", [basket.units(i) for i in range(len(units))], units)
+        views = ("STABLECOIN", "GENESIS", "EPOCH_LENGTH", "owner", "identity_registry", "restricted", "paused",
+                 "totalSupply", "decimals", "name", "symbol", "MAX_COMPONENTS")  # fmt: skip
+        equal("BSK-8", f"({', '.join(views)})", tuple(getattr(basket, v)() for v in views),
+              (self.stable.address, d.genesis, d.epoch_length, d.issuer.address, d.identity.address, True, False, 0,
+               18, NAME, SYMBOL, MAX_COMPONENTS))  # fmt: skip
+        equal("BSK-8", "is_agent(agent), is_agent(deployer)", (basket.is_agent(d.agent), basket.is_agent(d.deployer)),
+              (True, False))  # fmt: skip
+
+    @rule(
+        kind=st.sampled_from([
+            "valid", "valid", "no components", "zero units", "duplicate", "lengths differ", "other stablecoin",
+            "earlier genesis", "longer epoch", "zero admin", "zero agent", "too many", "the most",
+        ]),
+        order=st.permutations(range(len(NODES))),
+        count=st.integers(1, len(NODES)),
+        units=st.lists(st.sampled_from(UNIT_CHOICES), min_size=len(NODES), max_size=len(NODES)),
+        spot=st.integers(0, len(NODES) - 1),
+    )  # fmt: skip
+    def deploy_another(self, kind, order, count, units, spot):
+        """BSK-8: another basket, valid or refused for exactly one reason (the constructor's edges)."""
+        components = [self.d.tokens[i].address for i in order[:count]]
+        units = units[:count]
+        spot %= count
+        overrides: dict = {}
+        reason: str | None = {
+            "no components": "compute_basket: no components",
+            "zero units": "compute_basket: zero units",
+            "duplicate": "compute_basket: duplicate component",
+            "lengths differ": "compute_basket: units and components differ in length",
+            "other stablecoin": "compute_basket: component on another stablecoin",
+            "earlier genesis": "compute_basket: component on another clock",
+            "longer epoch": "compute_basket: component on another clock",
+            "zero admin": "compute_basket: admin is the zero address",
+            "zero agent": "compute_token: role for the zero address",
+        }.get(kind)
+        if kind == "no components":
+            components, units = [], []
+        elif kind == "zero units":
+            units[spot] = 0
+        elif kind == "duplicate":
+            components.append(components[spot])
+            units.append(1)
+        elif kind == "lengths differ":
+            units.append(1)
+        elif kind == "other stablecoin":
+            overrides["stablecoin"] = self.d.identity.address
+        elif kind == "earlier genesis":
+            overrides["genesis"] = self.d.genesis - 1
+        elif kind == "longer epoch":
+            overrides["epoch_length"] = self.d.epoch_length + 1
+        elif kind == "zero admin":
+            overrides["admin"] = ZERO
+        elif kind == "zero agent":
+            overrides["agent"] = ZERO
+        elif kind in ("too many", "the most"):
+            # MAX_COMPONENTS entries (the dynamic arrays' bound) decode and reach the duplicate check; one
+            # more does not decode at all: the constructor reverts without a reason
+            size = MAX_COMPONENTS + (kind == "too many")
+            components = [components[i % count] for i in range(size)]
+            units = [1] * size
+            reason = "compute_basket: duplicate component"
+        call = lambda: self.d.deploy(units, components=components, **overrides)  # noqa: E731
+        if kind == "too many":
+            try:
+                call()
+            except Reverted as err:
+                equal("BSK-8", f"{size} components are refused before the constructor runs", err.reason, None)
+            else:
+                raise AssertionError(f"BSK-8: a basket of {size} components deployed")
+            return
+        basket = outcome("BSK-8", reason, call)
+        if basket is not None:
+            self.deployed_as(basket, components, units)
 
     # --- properties -----------------------------------------------------------------------------
     @check("BSK-1", watches=("components", "basket"))
