@@ -821,6 +821,12 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     ("revenue_stream", 605, "if released == 0:", "if released <= 0:"): _UNSIGNED,
     (
+        "ComputeBasket",
+        253,
+        'assert stream._flags() & stream.PAUSED_FLAG == 0, "compute_basket: paused"',
+        'assert stream._flags() & stream.PAUSED_FLAG <= 0, "compute_basket: paused"',
+    ): _UNSIGNED,
+    (
         "revenue_stream",
         616,
         "released = unsafe_add(released, unsafe_div(unsafe_mul(rate, elapsed), length))",
