@@ -175,10 +175,11 @@ class BasketDeployment:
             "epoch_length": self.epoch_length,
             "admin": self.issuer.address,
             "agent": self.agent.address,
+            "identity": self.identity.address,
         }
         args.update(overrides)
         return self.chain.deploy(
-            "ComputeBasket", NAME, SYMBOL, args["components"], args["units"], args["stablecoin"], self.identity,
+            "ComputeBasket", NAME, SYMBOL, args["components"], args["units"], args["stablecoin"], args["identity"],
             args["genesis"], args["epoch_length"], args["admin"], args["agent"], sender=self.deployer,
         )  # fmt: skip
 
@@ -660,7 +661,7 @@ class BasketMachine(PropertyMachine):
     @rule(
         kind=st.sampled_from([
             "valid", "valid", "no components", "zero units", "duplicate", "lengths differ", "other stablecoin",
-            "earlier genesis", "longer epoch", "zero admin", "zero agent", "too many", "the most",
+            "earlier genesis", "longer epoch", "zero admin", "zero agent", "zero registry", "too many", "the most",
         ]),
         order=st.permutations(range(len(NODES))),
         count=st.integers(1, len(NODES)),
@@ -683,6 +684,7 @@ class BasketMachine(PropertyMachine):
             "longer epoch": "compute_basket: component on another clock",
             "zero admin": "compute_basket: admin is the zero address",
             "zero agent": "compute_token: role for the zero address",
+            "zero registry": "compute_token: registry is the zero address",
         }.get(kind)
         if kind == "no components":
             components, units = [], []
@@ -703,6 +705,8 @@ class BasketMachine(PropertyMachine):
             overrides["admin"] = ZERO
         elif kind == "zero agent":
             overrides["agent"] = ZERO
+        elif kind == "zero registry":
+            overrides["identity"] = ZERO
         elif kind in ("too many", "the most"):
             # MAX_COMPONENTS entries (the dynamic arrays' bound) decode and reach the duplicate check; one
             # more does not decode at all: the constructor reverts without a reason
