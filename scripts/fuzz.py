@@ -7,7 +7,8 @@
     ape run fuzz --list-invariants                                      (property IDs -> suites)
 
 Runs the state machines of tests/fuzz/stateful (token: ComputeToken with daily epochs and
-with one-second epochs; oracle; registry; settlement; stablecoin) with --examples examples of
+with one-second epochs; factory; oracle; registry; settlement; stablecoin; basket: ComputeBasket
+against the exact model of holding its node tokens through it) with --examples examples of
 up to --steps steps each, on the exact bytecode `ape compile` built, in process: no network
 is used (Ape connects its default provider anyway; it is left alone). Progress lines show
 the test cases run so far. The same --seed, --suite, --examples and --steps replay the same

@@ -11,7 +11,9 @@ INTERFACES = Path("interfaces")
 # the EthPM package beside the ABIs (computerwa.tooling.package_export), not an ABI
 PACKAGE_MANIFEST = "computerwa.ethpm.json"
 # contracts/mocks/: test doubles, not for integrators
-TEST_ONLY = frozenset({"MockFalseToken", "MockFeeToken", "MockMulticall", "MockSilentToken", "MockWallet"})
+TEST_ONLY = frozenset(
+    {"MockFalseToken", "MockFeeToken", "MockMulticall", "MockReentrantComponent", "MockSilentToken", "MockWallet"}
+)
 
 
 def rendered_abis(artifacts: dict[str, Artifact] | None = None) -> dict[str, str]:

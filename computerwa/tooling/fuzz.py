@@ -43,6 +43,7 @@ SUITES = (
     "settlement",
     "stablecoin",
     "offering",
+    "basket",
 )  # tests/fuzz/campaigns.py builds each one's machines
 
 

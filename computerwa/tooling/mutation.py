@@ -99,6 +99,7 @@ MACHINES = {
     "settlement": "tests/fuzz/stateful/test_settlement_machine.py",
     "stablecoin": "tests/fuzz/stateful/test_stablecoin_machine.py",
     "offering": "tests/fuzz/stateful/test_offering_machine.py",
+    "basket": "tests/fuzz/stateful/test_basket_machine.py",
 }
 
 
@@ -125,9 +126,7 @@ TARGETS = {
             "AttestationOracle",
             _tests("oracle", "registry", "settlement", machines=("oracle",)),
         ),
-        # no machine deploys the basket yet (issue #21's differential property is to come): its unit
-        # tests carry its score for now (NO_MACHINE_YET)
-        Target("ComputeBasket", "contracts/ComputeBasket.vy", "ComputeBasket", _tests("basket", machines=())),
+        Target("ComputeBasket", "contracts/ComputeBasket.vy", "ComputeBasket", _tests("basket", machines=("basket",))),
         Target(
             "ComputeBasketFactory",
             "contracts/ComputeBasketFactory.vy",
@@ -199,14 +198,15 @@ TARGETS = {
 # the state machines alone); a module counts through the contract built from it
 PROPERTY_MACHINES = {
     "AttestationOracle": ("oracle", "registry", "settlement"),
-    "ComputeBasket": (),  # NO_MACHINE_YET
+    "ComputeBasket": ("basket",),
     "NodeOffering": ("offering",),
     "ComputeBasketFactory": (),  # NO_MACHINE_YET
     "ComputeFactory": ("factory", "token", "settlement"),
     "constants": ("oracle", "registry", "settlement"),
     "ComputeToken": ("token", "settlement"),
-    "revenue_stream": ("token", "settlement"),
-    "compliance": ("token", "settlement"),
+    # the basket machine's components are ComputeTokens: their stream and compliance run there too
+    "revenue_stream": ("token", "settlement", "basket"),
+    "compliance": ("token", "settlement", "basket"),
     "IdentityRegistry": ("factory", "token", "settlement"),
     "MockStablecoin": ("stablecoin", "token", "settlement"),
     "NodeRegistry": ("registry", "settlement"),
@@ -216,7 +216,6 @@ assert set(PROPERTY_MACHINES) == set(TARGETS), "every target names the machines 
 # targets no state machine deploys yet: --properties-only skips them, saying why (a machine that
 # never deploys a target would score it 0%, which says nothing about the properties)
 NO_MACHINE_YET = {
-    "ComputeBasket": "no state machine deploys the basket yet (issue #21's differential property)",
     "ComputeBasketFactory": "no state machine deploys the basket factory yet (its unit tests in tests/unitary/basket)",
 }
 assert {name for name, machines in PROPERTY_MACHINES.items() if not machines} == set(NO_MACHINE_YET)
@@ -846,6 +845,12 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
         "`_advance` assigns `released` on every path before reading it (Vyper requires the initializer)"
     ),
     ("revenue_stream", 605, "if released == 0:", "if released <= 0:"): _UNSIGNED,
+    (
+        "ComputeBasket",
+        253,
+        'assert stream._flags() & stream.PAUSED_FLAG == 0, "compute_basket: paused"',
+        'assert stream._flags() & stream.PAUSED_FLAG <= 0, "compute_basket: paused"',
+    ): _UNSIGNED,
     (
         "revenue_stream",
         616,

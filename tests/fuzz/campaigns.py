@@ -91,6 +91,16 @@ def _offering_machines(backend):
     return lambda: OfferingMachine(backend, world)
 
 
+def _basket_machines(backend):
+    """`test_basket_machine`: the `stablecoin` and `identity` fixtures, then the basket's deployment."""
+    from tests.conftest import role
+    from tests.fuzz.stateful.test_basket_machine import BasketDeployment, BasketMachine
+
+    identity = backend.deploy("IdentityRegistry", sender=role(backend, "issuer"))
+    deployment = BasketDeployment(backend, _stablecoin_deployment(backend), identity)
+    return lambda: BasketMachine(deployment)
+
+
 # suite -> [(label, builder(backend) -> machine factory)]
 CAMPAIGNS: dict[str, list[tuple[str, Callable]]] = {
     "token": [
@@ -103,6 +113,7 @@ CAMPAIGNS: dict[str, list[tuple[str, Callable]]] = {
     "settlement": [("settlement", _settlement_machines)],
     "stablecoin": [("stablecoin", _stablecoin_machines)],
     "offering": [("offering", _offering_machines)],
+    "basket": [("basket", _basket_machines)],
 }
 assert set(CAMPAIGNS) == set(SUITES), "every suite `ape run fuzz --suite` offers has its machines"
 
@@ -117,5 +128,6 @@ MACHINES: dict[str, str] = {
     "settlement": "tests.fuzz.stateful.test_settlement_machine:SettlementMachine",
     "stablecoin": "tests.fuzz.stateful.test_stablecoin_machine:StablecoinMachine",
     "offering": "tests.fuzz.stateful.test_offering_machine:OfferingMachine",
+    "basket": "tests.fuzz.stateful.test_basket_machine:BasketMachine",
 }
 assert set(MACHINES) == {label for builders in CAMPAIGNS.values() for label, _ in builders}
