@@ -329,8 +329,10 @@ def create_offering(
     @param end When buying closes; after `start`, before 2**48.
     @param release_bps Basis points of the raise the operator may take at the close.
     @param burn_in_epochs N: consecutive epochs at or above the SLA that release the rest (1 to 90).
-    @param burn_in_deadline The last second burn-in may be confirmed; at least the end of
-           the N epochs from the first after `end`, before 2**48.
+    @param burn_in_deadline The last second burn-in may be confirmed; at least one epoch
+           after the end of the N epochs from the first after `end` (reports of an epoch
+           land only once it has ended: the last one needs time to be reported and
+           confirmed), before 2**48.
     @return uint256 The offering's id.
     """
     ow._check_owner()
@@ -351,9 +353,11 @@ def create_offering(
     assert burn_in_epochs != 0 and burn_in_epochs <= MAX_BURN_IN_EPOCHS, "offering: burn-in is 1 to 90 epochs"
     # the first epoch starting at or after `end` (GENESIS is in the past, so `end` is after it)
     first_epoch: uint256 = (end - GENESIS + EPOCH_LENGTH - 1) // EPOCH_LENGTH
+    # the N epochs, then one more: the oracle takes reports of ended epochs only, so a deadline
+    # at the end of the last one could be met only within that very second
     assert (
-        burn_in_deadline >= GENESIS + (first_epoch + burn_in_epochs) * EPOCH_LENGTH
-    ), "offering: burn-in deadline before its epochs end"
+        burn_in_deadline >= GENESIS + (first_epoch + burn_in_epochs + 1) * EPOCH_LENGTH
+    ), "offering: burn-in deadline leaves no epoch to confirm"
     # every other field is bounded above, and the node's id by its registry (32 bits)
     assert burn_in_deadline <= _MASK48, "offering: burn-in deadline too far"
     offering_id: uint256 = self.offering_count + 1

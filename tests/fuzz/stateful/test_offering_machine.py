@@ -81,7 +81,7 @@ START_PAST = "offering: start is in the past"
 END_NOT_AFTER = "offering: end is not after start"
 RELEASE_ABOVE = "offering: release share above 100%"
 BURN_IN_RANGE = "offering: burn-in is 1 to 90 epochs"
-DEADLINE_EARLY = "offering: burn-in deadline before its epochs end"
+DEADLINE_EARLY = "offering: burn-in deadline leaves no epoch to confirm"
 DEADLINE_TOO_FAR = "offering: burn-in deadline too far"
 RAISE_TOO_LARGE = "offering: maximum raise too large"
 NOT_OPEN = "offering: not open"
@@ -487,7 +487,7 @@ class OfferingMachine(PropertyMachine):
         if fault in ("burn_in_zero", "burn_in_90", "burn_in_91"):  # 90: the longest burn-in, accepted
             burn_in = {"burn_in_zero": 0, "burn_in_90": 90, "burn_in_91": 91}[fault]
         first = -(-(end - g) // length)
-        least = g + (first + burn_in) * length
+        least = g + (first + burn_in + 1) * length  # an epoch after the last one, to report it
         deadline = least - 1 if fault == "deadline_early" else 2**48 if fault == "deadline_far" else least + late
         args = (node, shares, price, min_raise, start, end, release, burn_in, deadline)
         sender = self.issuer if caller == 0 else self.stranger

@@ -136,7 +136,7 @@ def odd_deployment(backend, issuer, operator, investor, attestors, at):
         end = start + EPOCH_LENGTH
         first = -(-(end - suite.genesis) // EPOCH_LENGTH)
         offering.create_offering(
-            1, SHARES, 2 * 10**6, 0, start, end, 0, 1, suite.genesis + (first + 1) * EPOCH_LENGTH, sender=issuer
+            1, SHARES, 2 * 10**6, 0, start, end, 0, 1, suite.genesis + (first + 2) * EPOCH_LENGTH, sender=issuer
         )
         return stablecoin, offering, 1
 

@@ -100,20 +100,22 @@ def test_offerings_are_numbered_from_one_and_an_end_on_an_epoch_edge_counts_from
     first = create(start=backend.pending_timestamp + 100)
     assert offering.status(first) == PENDING
     edge = genesis + 20 * EPOCH_LENGTH
-    second = create(end=edge, burn_in_deadline=edge + BURN_IN * EPOCH_LENGTH)
+    second = create(end=edge, burn_in_deadline=edge + (BURN_IN + 1) * EPOCH_LENGTH)
     assert (first, second) == (1, 2)
     assert terms_of(offering, second).first_epoch == 20
     assert offering.status(second) == OPEN  # it started with the block that created it
     assert offering.status(3) == 0  # unknown
 
 
-def test_the_deadline_may_be_the_end_of_the_burn_in_epochs_not_a_second_before(
+def test_the_deadline_leaves_an_epoch_after_the_burn_in_epochs_not_a_second_less(
     offering, terms, issuer, genesis, backend
 ):
     edge = genesis + 20 * EPOCH_LENGTH
     with reverts(DEADLINE_EARLY):
-        offering.create_offering(*terms(end=edge, burn_in_deadline=edge + BURN_IN * EPOCH_LENGTH - 1), sender=issuer)
-    offering.create_offering(*terms(end=edge, burn_in_deadline=edge + BURN_IN * EPOCH_LENGTH), sender=issuer)
+        offering.create_offering(
+            *terms(end=edge, burn_in_deadline=edge + (BURN_IN + 1) * EPOCH_LENGTH - 1), sender=issuer
+        )
+    offering.create_offering(*terms(end=edge, burn_in_deadline=edge + (BURN_IN + 1) * EPOCH_LENGTH), sender=issuer)
 
 
 @pytest.mark.parametrize(
