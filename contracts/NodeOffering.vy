@@ -400,7 +400,9 @@ def buy(offering_id: uint256, shares: uint256) -> uint256:
     """
     cost: uint256 = self._check_buy(offering_id, msg.sender, shares)
     before: uint256 = staticcall STABLECOIN.balanceOf(self)
-    assert extcall STABLECOIN.transferFrom(msg.sender, self, cost, default_return_value=True), "offering: transfer failed"
+    assert extcall STABLECOIN.transferFrom(
+        msg.sender, self, cost, default_return_value=True
+    ), "offering: transfer failed"
     return self._record_buy(offering_id, msg.sender, shares, cost, before)
 
 
