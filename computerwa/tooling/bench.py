@@ -704,6 +704,7 @@ def offering_gas() -> dict[str, int]:
 
     def create(min_raise: int) -> int:
         start = chain.blocks.head.timestamp + 1
+        _travel(start)  # the creation's own block starts the sale (Anvil may otherwise stay a second behind)
         end = start + DAY
         first_epoch = -(-(end - genesis) // DAY)
         offering.create_offering(
