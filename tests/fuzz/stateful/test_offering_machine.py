@@ -56,6 +56,56 @@ from computerwa.evm.chain import expect
 from computerwa.evm.suite import deploy_suite
 from tests.conftest import EPOCH_LENGTH, FOREVER, NODE_REGION, machine_settings, role
 from tests.fuzz.properties import PropertyMachine, check, equal, require
+from tests.unitary.offering.reasons import (
+    ALREADY_CONFIRMED,
+    ALREADY_PAUSED,
+    BAD_SIGNATURE,
+    BELOW_SLA,
+    BURN_EXCEEDS,
+    BURN_IN_RANGE,
+    BUYER_FROZEN,
+    BUYER_NOT_VERIFIED,
+    CONFIRMED,
+    DEADLINE_EARLY,
+    DEADLINE_NOT_PASSED,
+    DEADLINE_PASSED,
+    DEADLINE_TOO_FAR,
+    END_NOT_AFTER,
+    EPOCH_TOO_EARLY,
+    EXPIRED,
+    MIN_ABOVE_MAX,
+    MORE_THAN_BOUGHT,
+    NO_BALANCE,
+    NO_REPORT,
+    NO_SHARES,
+    NODE_RETIRED,
+    NOT_AGENT,
+    NOT_FAILED,
+    NOT_OPEN,
+    NOT_OPERATOR,
+    NOT_OWNER,
+    NOT_PAUSED,
+    NOT_SUCCEEDED,
+    NOT_THAT_MANY,
+    NOTHING_TO_CLAIM,
+    NOTHING_TO_EXIT,
+    NOTHING_TO_REFUND,
+    NOTHING_TO_WITHDRAW,
+    PRICE_ZERO,
+    RAISE_TOO_LARGE,
+    RECEIVER_FROZEN,
+    RECEIVER_NOT_VERIFIED,
+    RECEIVER_ZERO,
+    RELEASE_ABOVE,
+    SENDER_FROZEN,
+    SENDER_NOT_VERIFIED,
+    SHARES_OUT_OF_RANGE,
+    START_PAST,
+    TOKEN_PAUSED,
+    TRANSFERS_PAUSED,
+    UNKNOWN_NODE,
+    USED,
+)
 
 SHARE = 10**18
 DOLLAR = 10**6
@@ -70,55 +120,6 @@ MAX_RAISE = 2**126  # the largest maximum raise
 PENDING, OPEN, SUCCEEDED, FAILED = 1, 2, 3, 4
 SLAS = (9_900, 10_000)  # node 1's and node 2's
 RETIRED_NODE = 3  # the operator's third node, retired at deployment (4: no such node)
-
-NOT_OWNER = "ownable: caller is not the owner"
-UNKNOWN_NODE = "offering: unknown node"
-NODE_RETIRED = "offering: node is retired"
-SHARES_OUT_OF_RANGE = "offering: shares for sale out of range"
-PRICE_ZERO = "offering: price is zero"
-MIN_ABOVE_MAX = "offering: minimum above the maximum raise"
-START_PAST = "offering: start is in the past"
-END_NOT_AFTER = "offering: end is not after start"
-RELEASE_ABOVE = "offering: release share above 100%"
-BURN_IN_RANGE = "offering: burn-in is 1 to 90 epochs"
-DEADLINE_EARLY = "offering: burn-in deadline leaves no epoch to confirm"
-DEADLINE_TOO_FAR = "offering: burn-in deadline too far"
-RAISE_TOO_LARGE = "offering: maximum raise too large"
-NOT_OPEN = "offering: not open"
-NO_SHARES = "offering: no shares"
-NOT_THAT_MANY = "offering: not that many shares left"
-TOKEN_PAUSED = "offering: node token is paused"
-BUYER_FROZEN = "offering: buyer is frozen"
-BUYER_NOT_VERIFIED = "offering: buyer is not verified"
-NOT_FAILED = "offering: sale did not fail"
-NOT_SUCCEEDED = "offering: sale did not succeed"
-RECEIVER_ZERO = "offering: receiver is the zero address"
-NOTHING_TO_REFUND = "offering: nothing to refund"
-NOTHING_TO_CLAIM = "offering: no shares to claim"
-ALREADY_CONFIRMED = "offering: burn-in already confirmed"
-DEADLINE_PASSED = "offering: burn-in deadline passed"
-EPOCH_TOO_EARLY = "offering: epoch before the sale ended"
-NO_REPORT = "offering: an epoch has no report"
-BELOW_SLA = "offering: an epoch is below the SLA"
-NOT_OPERATOR = "offering: caller is not the operator"
-NOTHING_TO_WITHDRAW = "offering: nothing to withdraw"
-CONFIRMED = "offering: burn-in was confirmed"
-DEADLINE_NOT_PASSED = "offering: burn-in deadline not passed"
-NOTHING_TO_EXIT = "offering: nothing to exit"
-MORE_THAN_BOUGHT = "offering: more shares than bought"
-# what the stablecoin and the node tokens say
-NO_BALANCE = "erc20: transfer amount exceeds balance"
-BAD_SIGNATURE = "stablecoin: invalid signature"
-USED = "stablecoin: authorization is used or canceled"
-EXPIRED = "stablecoin: authorization is expired"
-BURN_EXCEEDS = "erc20: burn amount exceeds balance"
-NOT_AGENT = "compute_token: caller is not an agent"
-ALREADY_PAUSED = "compute_token: already paused"
-NOT_PAUSED = "compute_token: not paused"
-TRANSFERS_PAUSED = "compute_token: transfers are paused"
-SENDER_FROZEN = "compute_token: sender is frozen"
-RECEIVER_FROZEN = "compute_token: receiver is frozen"
-RECEIVER_NOT_VERIFIED = "compute_token: receiver is not verified"
 
 attestor_keys = sorted(
     (Account.from_key(keccak(b"ComputeRWA offering machine attestor %d" % i)) for i in range(5)),
@@ -903,7 +904,7 @@ class OfferingMachine(PropertyMachine):
         )
         if reason is None and claimed:
             if who.address not in self.verified:
-                reason = "compute_token: sender is not verified"
+                reason = SENDER_NOT_VERIFIED
             elif self.shares[o.node][who.address] < shares:
                 reason = BURN_EXCEEDS
         amount = o.exit_value(shares)

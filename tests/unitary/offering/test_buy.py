@@ -9,25 +9,29 @@ from computerwa.client.signing import Domain, authorization, sign
 from computerwa.evm.chain import reverts
 from tests.conftest import EPOCH_LENGTH, FOREVER
 from tests.unitary.offering.conftest import (
-    BUYER_FROZEN,
-    BUYER_NOT_VERIFIED,
     FUNDS,
-    NO_SHARES,
-    NOT_OPEN,
-    NOT_THAT_MANY,
     OPEN,
     PENDING,
-    RECEIVED_LESS,
     SHARE,
     SHARES,
     SUCCEEDED,
-    TOKEN_PAUSED,
-    TRANSFER_FAILED,
     cost,
     make_deployment,
     purchase_of,
     terms_of,
     totals_of,
+)
+from tests.unitary.offering.reasons import (
+    BAD_SIGNATURE,
+    BUYER_FROZEN,
+    BUYER_NOT_VERIFIED,
+    NO_SHARES,
+    NOT_OPEN,
+    NOT_THAT_MANY,
+    RECEIVED_LESS,
+    TOKEN_PAUSED,
+    TRANSFER_FAILED,
+    USED,
 )
 
 
@@ -206,7 +210,7 @@ def test_a_relayer_submits_a_buyers_signed_purchase(offering, open_offering, sta
     }
     assert stable.balanceOf(buyer.address) == FUNDS - 500 * 10**6
     assert [e.name for e in receipt.events if e.address == offering.address] == ["Purchased"]
-    with reverts("stablecoin: authorization is used or canceled"):  # no replay
+    with reverts(USED):  # no replay
         offering.buy_with_authorization(open_offering, buyer.address, 250 * SHARE, *args, sender=relayer)
 
 
@@ -215,11 +219,11 @@ def test_a_relayer_cannot_use_a_signature_for_other_shares_or_another_offering(
 ):
     other = create()
     args = signed(buyer, open_offering, 250 * SHARE)
-    with reverts("stablecoin: invalid signature"):
+    with reverts(BAD_SIGNATURE):
         offering.buy_with_authorization(open_offering, buyer.address, 100 * SHARE, *args, sender=relayer)
-    with reverts("stablecoin: invalid signature"):
+    with reverts(BAD_SIGNATURE):
         offering.buy_with_authorization(other, buyer.address, 250 * SHARE, *args, sender=relayer)
-    with reverts("stablecoin: invalid signature"):  # nor charge another (verified) buyer
+    with reverts(BAD_SIGNATURE):  # nor charge another (verified) buyer
         offering.buy_with_authorization(open_offering, holder.address, 250 * SHARE, *args, sender=relayer)
 
 

@@ -6,35 +6,37 @@ from computerwa.evm.chain import reverts
 from tests.conftest import EPOCH_LENGTH
 from tests.unitary.offering.conftest import (
     BURN_IN,
+    MIN_RAISE,
+    OPEN,
+    PENDING,
+    PRICE,
+    RELEASE_BPS,
+    SHARE,
+    SHARES,
+    SLA_BPS,
+    ZERO,
+    cost,
+    terms_of,
+)
+from tests.unitary.offering.reasons import (
     BURN_IN_RANGE,
     DEADLINE_EARLY,
     DEADLINE_TOO_FAR,
     END_NOT_AFTER,
     MIN_ABOVE_MAX,
-    MIN_RAISE,
+    NODE_RETIRED,
     NOT_MINTER,
     NOT_OWNER,
-    OPEN,
     ORACLE_NO_CODE,
     OTHER_STABLECOIN,
-    PENDING,
-    PRICE,
     PRICE_ZERO,
     RAISE_TOO_LARGE,
     REGISTRY_NO_CODE,
     RELEASE_ABOVE,
-    RELEASE_BPS,
-    RETIRED,
-    SHARE,
-    SHARES,
     SHARES_OUT_OF_RANGE,
-    SLA_BPS,
     STABLECOIN_ZERO,
     START_PAST,
     UNKNOWN_NODE,
-    ZERO,
-    cost,
-    terms_of,
 )
 
 
@@ -166,7 +168,7 @@ def test_only_the_owner_creates(offering, terms, operator, backend):
 
 def test_a_retired_node_is_not_offered(offering, suite, terms, issuer, operator, backend):
     suite.registry.set_status(1, 3, sender=operator)
-    with reverts(RETIRED):
+    with reverts(NODE_RETIRED):
         offering.create_offering(*terms(), sender=issuer)
 
 

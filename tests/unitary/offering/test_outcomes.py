@@ -7,14 +7,25 @@ import pytest
 from computerwa.evm.chain import reverts
 from tests.conftest import EPOCH_LENGTH
 from tests.unitary.offering.conftest import (
+    FAILED,
+    MAX_BPS,
+    RELEASE_BPS,
+    SHARE,
+    SLA_BPS,
+    SUCCEEDED,
+    ZERO,
+    purchase_of,
+    terms_of,
+    totals_of,
+)
+from tests.unitary.offering.reasons import (
     ALREADY_CONFIRMED,
     BELOW_SLA,
+    BURN_EXCEEDS,
     CONFIRMED,
     DEADLINE_NOT_PASSED,
     DEADLINE_PASSED,
     EPOCH_TOO_EARLY,
-    FAILED,
-    MAX_BPS,
     MORE_THAN_BOUGHT,
     NO_REPORT,
     NOT_FAILED,
@@ -24,15 +35,8 @@ from tests.unitary.offering.conftest import (
     NOTHING_TO_EXIT,
     NOTHING_TO_REFUND,
     NOTHING_TO_WITHDRAW,
+    RECEIVER_FROZEN,
     RECEIVER_ZERO,
-    RELEASE_BPS,
-    SHARE,
-    SLA_BPS,
-    SUCCEEDED,
-    ZERO,
-    purchase_of,
-    terms_of,
-    totals_of,
 )
 
 RAISED = 1_000 * 10**6  # `succeeded`: 500 shares at $2
@@ -123,7 +127,7 @@ def test_anyone_claims_a_buyers_shares_for_it_once(offering, succeeded, node_tok
 
 def test_a_frozen_buyer_claims_once_unfrozen(offering, succeeded, node_token, investor, issuer):
     node_token.freeze(investor, sender=issuer)
-    with reverts("compute_token: receiver is frozen"):
+    with reverts(RECEIVER_FROZEN):
         offering.claim_shares(succeeded, investor, sender=investor)
     node_token.unfreeze(investor, sender=issuer)
     offering.claim_shares(succeeded, investor, sender=investor)
@@ -313,7 +317,7 @@ def test_an_exit_burns_the_shares_claimed_from_that_offering_only(offering, crea
 def test_a_buyer_that_sold_its_shares_cannot_exit_them(offering, missed, node_token, investor, holder):
     offering.claim_shares(missed, investor, sender=investor)
     node_token.transfer(holder, 300 * SHARE, sender=investor)
-    with reverts("erc20: burn amount exceeds balance"):
+    with reverts(BURN_EXCEEDS):
         offering.exit(missed, 300 * SHARE, investor, sender=investor)
     # and the receiver of those shares is no buyer of them: it exits only its own 200
     with reverts(MORE_THAN_BOUGHT):

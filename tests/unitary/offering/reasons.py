@@ -1,0 +1,68 @@
+"""The revert reasons the NodeOffering tests expect: one list for the unit tests
+(tests/unitary/offering/) and the offering machine (tests/fuzz/stateful/test_offering_machine.py),
+so a reworded reason is changed once. Contracts/NodeOffering.vy's own, in its order, then what the
+contracts it calls say (snekmate's ownable, the stablecoin, the node token)."""
+
+# contracts/NodeOffering.vy: the constructor
+STABLECOIN_ZERO = "offering: stablecoin is the zero address"
+REGISTRY_NO_CODE = "offering: registry has no code"
+ORACLE_NO_CODE = "offering: oracle has no code"
+# create_offering
+UNKNOWN_NODE = "offering: unknown node"
+NODE_RETIRED = "offering: node is retired"
+OTHER_STABLECOIN = "offering: node token on another stablecoin"
+NOT_MINTER = "offering: not a minter of the node's token"
+SHARES_OUT_OF_RANGE = "offering: shares for sale out of range"
+PRICE_ZERO = "offering: price is zero"
+RAISE_TOO_LARGE = "offering: maximum raise too large"
+MIN_ABOVE_MAX = "offering: minimum above the maximum raise"
+START_PAST = "offering: start is in the past"
+END_NOT_AFTER = "offering: end is not after start"
+RELEASE_ABOVE = "offering: release share above 100%"
+BURN_IN_RANGE = "offering: burn-in is 1 to 90 epochs"
+DEADLINE_EARLY = "offering: burn-in deadline leaves no epoch to confirm"
+DEADLINE_TOO_FAR = "offering: burn-in deadline too far"
+# buy, buy_with_authorization
+NOT_OPEN = "offering: not open"
+NO_SHARES = "offering: no shares"
+NOT_THAT_MANY = "offering: not that many shares left"
+TOKEN_PAUSED = "offering: node token is paused"
+BUYER_FROZEN = "offering: buyer is frozen"
+BUYER_NOT_VERIFIED = "offering: buyer is not verified"
+TRANSFER_FAILED = "offering: transfer failed"
+RECEIVED_LESS = "offering: received less than the cost"
+# refund, claim_shares, confirm_burn_in, withdraw_proceeds, exit
+NOT_FAILED = "offering: sale did not fail"
+NOT_SUCCEEDED = "offering: sale did not succeed"
+RECEIVER_ZERO = "offering: receiver is the zero address"
+NOTHING_TO_REFUND = "offering: nothing to refund"
+NOTHING_TO_CLAIM = "offering: no shares to claim"
+ALREADY_CONFIRMED = "offering: burn-in already confirmed"
+DEADLINE_PASSED = "offering: burn-in deadline passed"
+EPOCH_TOO_EARLY = "offering: epoch before the sale ended"
+NO_REPORT = "offering: an epoch has no report"
+BELOW_SLA = "offering: an epoch is below the SLA"
+NOT_OPERATOR = "offering: caller is not the operator"
+NOTHING_TO_WITHDRAW = "offering: nothing to withdraw"
+CONFIRMED = "offering: burn-in was confirmed"
+DEADLINE_NOT_PASSED = "offering: burn-in deadline not passed"
+NOTHING_TO_EXIT = "offering: nothing to exit"
+MORE_THAN_BOUGHT = "offering: more shares than bought"
+
+# snekmate's ownable (create_offering)
+NOT_OWNER = "ownable: caller is not the owner"
+# the stablecoin (a purchase's payment)
+NO_BALANCE = "erc20: transfer amount exceeds balance"
+BAD_SIGNATURE = "stablecoin: invalid signature"
+USED = "stablecoin: authorization is used or canceled"
+EXPIRED = "stablecoin: authorization is expired"
+# the node token (claims mint, exits burn; its agent's and holders' own calls)
+BURN_EXCEEDS = "erc20: burn amount exceeds balance"
+NOT_AGENT = "compute_token: caller is not an agent"
+ALREADY_PAUSED = "compute_token: already paused"
+NOT_PAUSED = "compute_token: not paused"
+TRANSFERS_PAUSED = "compute_token: transfers are paused"
+SENDER_FROZEN = "compute_token: sender is frozen"
+SENDER_NOT_VERIFIED = "compute_token: sender is not verified"
+RECEIVER_FROZEN = "compute_token: receiver is frozen"
+RECEIVER_NOT_VERIFIED = "compute_token: receiver is not verified"
