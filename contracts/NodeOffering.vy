@@ -59,6 +59,17 @@
      loses the splitter its floors). Confirmation and exit are separated by the deadline
      second: one is allowed up to it, the other only after.
 
+     Recovery. A buyer whose wallet the node token's compliance agent `recover`s (lost keys)
+     keeps its purchase in the offering too: `recover_purchase(id, lost, replacement)`, by a
+     compliance agent of that offering's node token (the same party, the same trust), moves the
+     lost wallet's whole position (shares not exited, whether claimed, stablecoin paid) to the
+     replacement, which must be able to receive the token's shares (not frozen, verified when
+     restricted, as the token's `recover` asks). Into a replacement that has a position too, the
+     two merge exactly: shares and paid add up; both claimed or both not (a position is minted
+     whole), unless one side has no shares left. Totals do not change: nothing is paid, minted
+     or burnt. Claimed shares are burnt at an exit from the replacement's balance, so the agent
+     recovers the token too.
+
      Conservation (NOF-1): the stablecoin this contract holds is, over all offerings, what
      was raised (net of refunds) less what operators withdrew and exits were paid, to the
      wei; nothing else moves it. Stablecoin sent here directly is nobody's and stays.
@@ -96,6 +107,15 @@ interface INodeToken:
     def detect_transfer_restriction(sender: address, receiver: address, amount: uint256) -> uint8: view
     def mint(receiver: address, amount: uint256): nonpayable
     def burn(owner: address, amount: uint256): nonpayable
+    def is_agent(account: address) -> bool: view
+    def is_frozen(account: address) -> bool: view
+    def restricted() -> bool: view
+    def identity_registry() -> address: view
+
+
+# the node token's identity registry, asked whether a recovery's replacement is verified
+interface IVerifier:
+    def is_verified(account: address) -> bool: view
 
 
 # the AttestationOracle's clock, read once at deployment (the deployment's one clock)
@@ -206,6 +226,7 @@ _MASK128: constant(uint256) = (1 << 128) - 1
 _MASK127: constant(uint256) = (1 << 127) - 1
 _MASK48: constant(uint256) = (1 << 48) - 1
 _TOP: constant(uint256) = 1 << 255
+_MASK255: constant(uint256) = _TOP - 1
 # the largest maximum raise: a sum of costs then stays below 2**127 (`_purchases`' paid field)
 _MAX_RAISE: constant(uint256) = 2**126
 _START: constant(uint256) = 160
@@ -284,6 +305,18 @@ event Exited:
     shares: uint256
     burnt: uint256
     amount: uint256
+
+
+# `agent`, a compliance agent of the node token, moved lost wallet `lost`'s position (`shares`
+# not exited, `claimed`, `paid`) to `replacement`, merged into any position it had
+event PurchaseRecovered:
+    offering_id: indexed(uint256)
+    lost: indexed(address)
+    replacement: indexed(address)
+    agent: address
+    shares: uint256
+    claimed: bool
+    paid: uint256
 
 
 @deploy
@@ -561,6 +594,55 @@ def exit(offering_id: uint256, shares: uint256, receiver: address) -> uint256:
         assert extcall STABLECOIN.transfer(receiver, amount, default_return_value=True), "offering: transfer failed"
     log Exited(offering_id=offering_id, buyer=msg.sender, receiver=receiver, shares=shares, burnt=burnt, amount=amount)
     return amount
+
+
+@external
+def recover_purchase(offering_id: uint256, lost: address, replacement: address):
+    """
+    @dev Moves lost wallet `lost`'s position in an offering to its holder's new wallet, as the
+         node token's `recover` moves its shares and revenue: the replacement then claims,
+         refunds or exits in its place. Into a replacement with a position of its own, merged
+         exactly (shares and paid add up; both claimed or both not, unless a side has no
+         shares left: claim the other first). A compliance agent of the offering's node token
+         only.
+    @param offering_id The offering.
+    @param lost The wallet whose keys are lost; it must have a position.
+    @param replacement The holder's new wallet: not frozen, verified when the token is restricted.
+    """
+    token: INodeToken = INodeToken(self._token(offering_id))
+    assert token.address != empty(address), "offering: unknown offering"
+    assert staticcall token.is_agent(msg.sender), "offering: caller is not an agent of the node token"
+    assert replacement != empty(address), "offering: replacement is the zero address"
+    assert replacement != lost, "offering: replacement is the lost wallet"
+    # what the token's `recover` asks of its replacement, so the position's shares can reach it
+    assert not staticcall token.is_frozen(replacement), "offering: replacement is frozen"
+    if staticcall token.restricted():
+        verifier: IVerifier = IVerifier(staticcall token.identity_registry())
+        assert staticcall verifier.is_verified(replacement), "offering: replacement is not verified"
+    moved: uint256 = self._purchases[offering_id][lost]
+    assert moved != 0, "offering: lost wallet has no purchase"
+    held: uint256 = self._purchases[offering_id][replacement]
+    # the merged position is claimed as the side holding shares; both holding shares, they must
+    # agree (one claim mints a whole position); neither, it stays claimed if either was
+    claimed: uint256 = (moved | held) & _TOP
+    if moved & _MASK128 != 0 and held & _MASK128 != 0:
+        assert (moved ^ held) & _TOP == 0, "offering: claim both purchases first"
+    elif moved & _MASK128 != 0:
+        claimed = moved & _TOP
+    elif held & _MASK128 != 0:
+        claimed = held & _TOP
+    self._purchases[offering_id][lost] = 0
+    # shares add below 2**117 and paid below the raise (< 2**127): no field carries into the next
+    self._purchases[offering_id][replacement] = ((moved & _MASK255) + (held & _MASK255)) | claimed
+    log PurchaseRecovered(
+        offering_id=offering_id,
+        lost=lost,
+        replacement=replacement,
+        agent=msg.sender,
+        shares=moved & _MASK128,
+        claimed=moved & _TOP != 0,
+        paid=(moved >> _HIGH) & _MASK127,
+    )
 
 
 # --- views -----------------------------------------------------------------------------------
