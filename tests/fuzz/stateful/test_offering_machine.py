@@ -19,9 +19,12 @@ of ended epochs (at the SLA, one below, 100%, random; epochs left missing), burn
 confirmations (from the offering's first epoch, later, earlier, the first passing run; at the
 deadline second or after), withdrawals (the operator, the other operator, the stranger; zero
 receiver), exits (one, all, more than bought, random; at or after the deadline), token
-freezes, pauses and transfers, stablecoin donations and time (to the next edge of any
-offering, small and large jumps). The model predicts every outcome (success or exactly which
-revert) before the call and every amount moved. Properties (PROPERTIES.md, "NodeOffering"):
+freezes, pauses and transfers, the agent's recoveries of lost wallets (the purchase, and the
+token's balance first or not; into an empty wallet or one with a position; by the agent or not;
+to the zero address, the lost wallet itself, a frozen or an unverified one), stablecoin donations
+and time (to the next edge of any offering, small and large jumps). The model predicts every
+outcome (success or exactly which revert) before the call and every amount moved. Properties
+(PROPERTIES.md, "NodeOffering"):
 - NOF-1 the offering's stablecoin is Σ (raised - withdrawn - exit_paid) + donations, to the wei;
 - NOF-2 each node token's supply over its initial one is Σ shares claimed less shares burnt by
   exits, which is Σ claimed positions not exited; every holder's balance is the model's; claims,
@@ -36,12 +39,22 @@ revert) before the call and every amount moved. Properties (PROPERTIES.md, "Node
   everyone can), every operator withdraws: the offering holds exactly the donations and nothing
   is owed or lost;
 - NOF-8 only the owner creates offerings, with terms in range (each refusal in the contract's
-  order), and `terms` records them with the node's token, operator and SLA.
+  order), and `terms` records them with the node's token, operator and SLA;
+- NOF-9 every exit against exact fractions, from the chain's totals before it (not the model's
+  floor formula): it pays more than its exact pro-rata part of the pool left (unreleased, not
+  yet paid to exits) less one base unit, and at most that part; more than its exact part of the
+  unreleased proceeds at the close (over every share sold) less one unit, and at most that part
+  plus the rounding earlier exits left behind; the last shares out take the pool exactly, so
+  exits pay out exactly the unreleased proceeds and nothing is stranded;
+- NOF-10 recoveries: only the node token's agent moves a lost wallet's position, whole, to a
+  replacement that could hold the shares, merged exactly into any position it has (refused while
+  one is claimed and the other not); outcomes, the event and the positions predicted.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -65,6 +78,7 @@ from tests.unitary.offering.reasons import (
     BURN_IN_RANGE,
     BUYER_FROZEN,
     BUYER_NOT_VERIFIED,
+    CLAIM_BOTH_FIRST,
     CONFIRMED,
     DEADLINE_EARLY,
     DEADLINE_NOT_PASSED,
@@ -76,6 +90,7 @@ from tests.unitary.offering.reasons import (
     MIN_ABOVE_MAX,
     MORE_THAN_BOUGHT,
     NO_BALANCE,
+    NO_PURCHASE,
     NO_REPORT,
     NO_SHARES,
     NODE_RETIRED,
@@ -87,6 +102,7 @@ from tests.unitary.offering.reasons import (
     NOT_PAUSED,
     NOT_SUCCEEDED,
     NOT_THAT_MANY,
+    NOT_TOKEN_AGENT,
     NOTHING_TO_CLAIM,
     NOTHING_TO_EXIT,
     NOTHING_TO_REFUND,
@@ -97,11 +113,16 @@ from tests.unitary.offering.reasons import (
     RECEIVER_NOT_VERIFIED,
     RECEIVER_ZERO,
     RELEASE_ABOVE,
+    REPLACEMENT_FROZEN,
+    REPLACEMENT_IS_LOST,
+    REPLACEMENT_NOT_VERIFIED,
+    REPLACEMENT_ZERO,
     SENDER_FROZEN,
     SENDER_NOT_VERIFIED,
     SHARES_OUT_OF_RANGE,
     START_PAST,
     TOKEN_PAUSED,
+    TOKEN_REPLACEMENT_IS_LOST,
     TRANSFERS_PAUSED,
     UNKNOWN_NODE,
     USED,
@@ -242,6 +263,8 @@ class Offer:
     confirmed: bool = False
     # buyer address -> [shares not exited, claimed, paid not refunded]
     purchases: dict[str, list] = field(default_factory=dict)
+    # NOF-9: the rounding exits left in the pool so far (exact part less what was paid)
+    exit_dust: Fraction = Fraction(0)
 
     def position(self, who: str) -> list:
         return self.purchases.get(who, [0, False, 0])
@@ -277,7 +300,7 @@ class Offer:
 
 
 class OfferingMachine(PropertyMachine):
-    RULE_IDS = frozenset({"NOF-3", "NOF-4", "NOF-7", "NOF-8"})  # checked in rules / end_of_run
+    RULE_IDS = frozenset({"NOF-3", "NOF-4", "NOF-7", "NOF-8", "NOF-9", "NOF-10"})  # checked in rules / end_of_run
 
     def __init__(self, backend, world: World):
         super().__init__()
@@ -908,10 +931,12 @@ class OfferingMachine(PropertyMachine):
             elif self.shares[o.node][who.address] < shares:
                 reason = BURN_EXCEEDS
         amount = o.exit_value(shares)
+        before = self.offering.totals(o.id) if reason is None else None
         receipt = outcome("NOF-3", reason, lambda: self.offering.exit(o.id, shares, receiver, sender=who))
         if not receipt:
             return False
         equal("NOF-3", f"exit({o.id}, {shares}) of {o.outstanding()} outstanding", receipt.return_value, amount)
+        self.exit_bound(o, shares, receipt.return_value, before)
         o.purchases[who.address][0] -= shares
         o.exited += shares
         o.exit_paid += amount
@@ -920,6 +945,141 @@ class OfferingMachine(PropertyMachine):
         self.pay(None, receiver, amount)
         self.changed(o)
         return True
+
+    def exit_bound(self, o: Offer, shares: int, paid: int, before) -> None:
+        """NOF-9: an exit of `shares` that paid `paid`, against exact fractions of the chain's totals
+        before it. The pool is what was not released at the close (the operator's share floored, as
+        the terms say) less what exits were paid; each exit pays the floor of its part of it. With
+        r = pool / outstanding, an exit of s that drops d (< 1) leaves r' = r + d / outstanding', so r
+        only grows from unreleased / sold, by Σ d_i / outstanding_(i+1) <= Σ d_i / s for any later exit
+        of s: an exit gets its exact part of the unreleased proceeds less under a unit, and more only
+        by the rounding earlier exits left (`exit_dust`)."""
+        sold, raised, _, exit_paid, exited, _ = before
+        unreleased = raised - raised * o.release_bps // MAX_BPS
+        pool, outstanding = unreleased - exit_paid, sold - exited
+        exact = Fraction(pool * shares, outstanding)
+        require(
+            exact - 1 < paid <= exact,
+            "NOF-9",
+            "an exit pays its exact part of the pool left, less under one base unit",
+            offering=o.id,
+            shares=shares,
+            paid=paid,
+            exact=exact,
+        )
+        fair = Fraction(unreleased * shares, sold)
+        require(
+            fair - 1 < paid <= fair + o.exit_dust,
+            "NOF-9",
+            "an exit pays its exact part of the unreleased proceeds, less under a unit, plus at most the "
+            "rounding earlier exits left",
+            offering=o.id,
+            shares=shares,
+            paid=paid,
+            fair=fair,
+            dust=o.exit_dust,
+        )
+        o.exit_dust += exact - paid
+        if shares == outstanding:
+            require(
+                paid == pool and exit_paid + paid == unreleased,
+                "NOF-9",
+                "the last shares out take the pool: exits pay out the unreleased proceeds exactly",
+                offering=o.id,
+                paid=paid,
+                pool=pool,
+                unreleased=unreleased,
+            )
+
+    # --- the node tokens' agent: lost wallets -------------------------------------------------------
+    @rule(
+        caller=st.sampled_from(["issuer"] * 6 + ["stranger", "operator"]),
+        i=offering_pick,
+        lost=anyone,
+        to=st.sampled_from([0, 1, 2, 3, BUYERS, BUYERS, "zero", "lost"]),
+        tokens=st.sampled_from(["first", "first", "no"]),
+        want=st.sampled_from(["fit", "fit", "fit", "fit", "clash", "frozen"]),
+        aiming=aim,
+    )
+    def recover(self, caller, i, lost, to, tokens, want, aiming):
+        """The issuer (the node tokens' agent), or someone who is not, recovers a buyer's lost wallet:
+        with `tokens` "first" the token's balance (`recover`), then the offering's position
+        (`recover_purchase`); aiming, from a wallet with a position to a verified buyer that `want`s:
+        one it merges with ("fit": empty, or claimed alike), one claimed unlike it ("clash"), or a
+        frozen one."""
+        o = self.offer(i, aiming, lambda o, now: any(any(p) for p in o.purchases.values()))
+        if o is None:
+            return
+        lost_ = self.party(lost, aiming, o, paid=True)
+        if aiming and want == "clash":  # a buyer with shares claimed unlike another buyer's, if any
+            mixed = {bool(o.position(b.address)[1]) for b in self.buyers if o.position(b.address)[0]}
+            clashing = [b for b in self.buyers if o.position(b.address)[0]] if len(mixed) == 2 else []
+            lost_ = clashing[lost % len(clashing)] if clashing else lost_
+        moved = o.position(lost_.address)
+        node = o.node
+        if to == "zero":
+            replacement = ZERO
+        elif to == "lost":
+            replacement = lost_.address
+        else:
+            replacement = self.parties[to].address
+            if aiming:
+
+                def clash(b: str) -> bool:
+                    return bool(moved[0] and o.position(b)[0] and o.position(b)[1] != moved[1])
+
+                fits = [
+                    b.address
+                    for b in self.buyers
+                    if b.address != lost_.address
+                    and (b.address in self.frozen[node]) == (want == "frozen")
+                    and clash(b.address) == (want == "clash")
+                ]
+                replacement = fits[to % len(fits)] if fits else replacement
+        sender = {"issuer": self.issuer, "stranger": self.stranger, "operator": self.w.operators[node]}[caller]
+        if tokens == "first" and caller == "issuer" and replacement != ZERO:
+            reason = (
+                TOKEN_REPLACEMENT_IS_LOST
+                if replacement == lost_.address
+                else RECEIVER_FROZEN
+                if replacement in self.frozen[node]
+                else RECEIVER_NOT_VERIFIED
+                if replacement not in self.verified
+                else None
+            )
+            token = self.w.tokens[node]
+            if outcome("NOF-10", reason, lambda: token.recover(lost_, replacement, sender=sender)):
+                self.move_shares(node, lost_.address, replacement, self.shares[node][lost_.address])
+        held = o.position(replacement)
+        reason = (
+            NOT_TOKEN_AGENT
+            if caller != "issuer"
+            else REPLACEMENT_ZERO
+            if replacement == ZERO
+            else REPLACEMENT_IS_LOST
+            if replacement == lost_.address
+            else REPLACEMENT_FROZEN
+            if replacement in self.frozen[node]
+            else REPLACEMENT_NOT_VERIFIED
+            if replacement not in self.verified
+            else NO_PURCHASE
+            if not any(moved)
+            else CLAIM_BOTH_FIRST
+            if moved[0] and held[0] and moved[1] != held[1]
+            else None
+        )
+        call = lambda: self.offering.recover_purchase(o.id, lost_, replacement, sender=sender)  # noqa: E731
+        receipt = outcome("NOF-10", reason, call)
+        if not receipt:
+            return
+        [event] = receipt.filter("PurchaseRecovered")
+        args = {k: event.args[k] for k in ("offering_id", "lost", "replacement", "agent", "shares", "claimed", "paid")}
+        expected = (o.id, lost_.address, replacement, sender.address, *moved)
+        equal("NOF-10", f"PurchaseRecovered of offering {o.id}", tuple(args.values()), expected)
+        claimed = moved[1] if moved[0] else held[1] if held[0] else moved[1] or held[1]
+        o.purchases.pop(lost_.address, None)
+        o.purchases[replacement] = [moved[0] + held[0], claimed, moved[2] + held[2]]
+        self.changed(o)
 
     # --- the node tokens: the issuer (admin and agent) and holders ----------------------------------
     @rule(
