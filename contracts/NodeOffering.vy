@@ -602,9 +602,9 @@ def recover_purchase(offering_id: uint256, lost: address, replacement: address):
     @dev Moves lost wallet `lost`'s position in an offering to its holder's new wallet, as the
          node token's `recover` moves its shares and revenue: the replacement then claims,
          refunds or exits in its place. Into a replacement with a position of its own, merged
-         exactly (shares and paid add up; both claimed or both not, unless a side has no
-         shares left: claim the other first). A compliance agent of the offering's node token
-         only.
+         exactly: shares and paid add up, and both must be claimed or both not unless a side
+         has no shares left (claim the unclaimed one first). A compliance agent of the
+         offering's node token only.
     @param offering_id The offering.
     @param lost The wallet whose keys are lost; it must have a position.
     @param replacement The holder's new wallet: not frozen, verified when the token is restricted.

@@ -348,3 +348,18 @@ def test_exit_value_is_what_an_exit_pays(offering, missed, investor):
     expected = offering.exit_value(missed, 123 * SHARE)
     assert offering.exit(missed, 123 * SHARE, investor, sender=investor).return_value == expected
     assert offering.exit_value(missed, 10**30) == 0  # more than outstanding
+
+
+def test_an_exit_worth_nothing_moves_no_stablecoin(offering, create, stable, node_token, investor, issuer, at):
+    # everything was released at the close: an exit pays nothing, and needs no stablecoin transfer,
+    # so it burns the shares even while the stablecoin is paused
+    offering_id = create(min_raise=0, release_bps=MAX_BPS)
+    offering.buy(offering_id, 100 * SHARE, sender=investor)
+    at(terms_of(offering, offering_id).end)
+    offering.claim_shares(offering_id, investor, sender=investor)
+    at(terms_of(offering, offering_id).burn_in_deadline + 1)
+    stable.pause(sender=issuer)
+    receipt = offering.exit(offering_id, 100 * SHARE, investor, sender=investor)
+    assert receipt.return_value == 0
+    assert [e.amount for e in receipt.events if e.name == "Exited"] == [0]
+    assert node_token.balanceOf(investor) == 0
