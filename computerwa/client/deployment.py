@@ -47,6 +47,7 @@ CONTRACTS = (
     "Settlement",
     "ComputeBasketBlueprint",
     "ComputeBasketFactory",
+    "NodeOffering",
 )
 # the EIP-5202 blueprints among them (an address to create from, not a contract to call) -> what they create
 BLUEPRINTS = {"ComputeTokenBlueprint": "ComputeToken", "ComputeBasketBlueprint": "ComputeBasket"}
@@ -73,7 +74,7 @@ REQUIRED_LIVE = ("stablecoin", "attestors", "threshold")
 
 # The roles a deployment hands out (`roles:` in the config), and what each holds
 ROLES: dict[str, str] = {
-    "admin": "owns IdentityRegistry, ComputeFactory, NodeRegistry, Settlement and ComputeBasketFactory",
+    "admin": "owns IdentityRegistry, ComputeFactory, NodeRegistry, Settlement, ComputeBasketFactory and NodeOffering",
     "oracle_admin": "owns AttestationOracle, and so announces committee changes",
     "registrar": "verifies investors and operators in IdentityRegistry",
     "agent": "is every node token's agent (freeze, forced transfer, recover)",
@@ -90,6 +91,7 @@ OWNED_BY = {
     "NodeRegistry": "admin",
     "Settlement": "admin",
     "ComputeBasketFactory": "admin",
+    "NodeOffering": "admin",
 }
 
 
@@ -195,6 +197,7 @@ class Deployment:
             "registry": "NodeRegistry",
             "settlement": "Settlement",
             "basket_factory": "ComputeBasketFactory",
+            "offering": "NodeOffering",
         }.get(name)
         if key is None or key not in contracts:
             raise AttributeError(name)
@@ -331,6 +334,7 @@ def plan(config: dict, deployer: str) -> list[str]:
         f"guardian {roles['guardian']}",
         "ComputeBasket     blueprint (EIP-5202)",
         "ComputeBasketFactory new, baskets of ComputeFactory's node tokens only",
+        "NodeOffering      new, primary sales of node shares (a minter of a node's token once its admin grants it)",
         *role_lines(roles, deployer),
     ]
 

@@ -67,6 +67,8 @@ class Suite:
     # the ComputeBasket blueprint's address and the ComputeBasketFactory (the full suite only)
     basket_blueprint: str | None = None
     basket_factory: Any = None
+    # the NodeOffering over the registry and oracle (the full suite only)
+    offering: Any = None
     genesis: int = 0
     epoch_length: int = DAY
     settings: dict[str, Any] = field(default_factory=dict)
@@ -119,8 +121,15 @@ def deploy_suite(
     is given, IdentityRegistry unless `identity` is, the ComputeToken blueprint,
     ComputeFactory, AttestationOracle unless `oracle` is, NodeRegistry as the factory's
     creator, Settlement, then its guardian; last, after the registry's settings, the
-    ComputeBasket blueprint and ComputeBasketFactory over ComputeFactory's tokens, so every
-    contract before them keeps its address), every transaction from `deployer`.
+    ComputeBasket blueprint and ComputeBasketFactory over ComputeFactory's tokens, then
+    NodeOffering over the stablecoin, NodeRegistry and AttestationOracle, so every contract
+    before them keeps its address), every transaction from `deployer`.
+
+    NodeOffering is deployed a minter of no token: the registry's token minter (the issuer,
+    or `token_minter`) stays every new token's only minter, as the simulation and the tests
+    expect. `create_offering` makes it an additional minter of one node's token, by that
+    token's admin (the registry's owner), when the node's first offering is created: an
+    issuer offers any node, registered before or after, without redeploying.
 
     `genesis` defaults to the latest block's time (the stablecoin's deployment) less
     `genesis_epochs_back` epochs; `treasury` (Settlement's fees, and what the registry's
@@ -140,9 +149,10 @@ def deploy_suite(
     operators are verified: `token_agent` and `token_minter` become the NodeRegistry's token
     roles; `registrar` is appointed in the identity registry and the deployer stops being
     one; `admin` is offered the ownership of IdentityRegistry, ComputeFactory, NodeRegistry,
-    Settlement and ComputeBasketFactory, `oracle_admin` that of AttestationOracle (snekmate `ownable_2step`:
-    `transfer_ownership` now, and each stays pending, in `Suite.pending_owners`, until the
-    new owner calls `accept_ownership()`). Only contracts this call deployed are handed over.
+    Settlement, ComputeBasketFactory and NodeOffering, `oracle_admin` that of AttestationOracle
+    (snekmate `ownable_2step`: `transfer_ownership` now, and each stays pending, in
+    `Suite.pending_owners`, until the new owner calls `accept_ownership()`). Only contracts
+    this call deployed are handed over.
     """
     if upto not in _STAGES:
         raise ValueError(f"upto must be one of {', '.join(_STAGES)}, got {upto!r}")
@@ -233,6 +243,9 @@ def deploy_suite(
         suite.basket_factory = deployed["ComputeBasketFactory"] = chain.deploy(
             "ComputeBasketFactory", suite.basket_blueprint, factory, sender=deployer
         )
+        suite.offering = deployed["NodeOffering"] = chain.deploy(
+            "NodeOffering", stablecoin, suite.registry, suite.oracle, sender=deployer
+        )
     _hand_over(suite, deployer, admin, oracle_admin, registrar, token_agent, token_minter)
     return suite
 
@@ -261,7 +274,14 @@ def _hand_over(
         suite.identity.set_registrar(me, False, sender=deployer)
     owners = {
         name: admin
-        for name in ("IdentityRegistry", "ComputeFactory", "NodeRegistry", "Settlement", "ComputeBasketFactory")
+        for name in (
+            "IdentityRegistry",
+            "ComputeFactory",
+            "NodeRegistry",
+            "Settlement",
+            "ComputeBasketFactory",
+            "NodeOffering",
+        )
     }
     owners["AttestationOracle"] = oracle_admin
     for name, new_owner in owners.items():
@@ -300,6 +320,71 @@ def create_basket(
     (created,) = receipt.filter("BasketCreated")
     suite.identity.set_verified(created.basket, verified_until, sender=sender)
     return chain.at("ComputeBasket", created.basket)
+
+
+@dataclass
+class Offering:
+    """What `create_offering` did: the offering's id, whether it granted the offering the node
+    token's minter role (False when it already held it), and the transactions' receipts."""
+
+    offering_id: int
+    granted: bool
+    receipts: list[Any]
+
+
+def create_offering(
+    suite: Any,
+    chain: Any,
+    sender: Any,
+    node_id: int,
+    shares_for_sale: int,
+    price: int,
+    min_raise: int,
+    start: int,
+    end: int,
+    release_bps: int,
+    burn_in_epochs: int,
+    burn_in_deadline: int,
+) -> Offering:
+    """Offering of node `node_id`'s shares through `suite.offering` (terms in NodeOffering's
+    units: token base units, stablecoin base units per whole share, unix seconds), sent by
+    `sender`, who must own the offering and, unless the offering already is one, be the node
+    token's admin (the registry's owner when the node registered): it first makes the offering
+    a minter of that token (`set_minter`), the role `claim_shares` mints with. Only that token:
+    the offering mints and burns an offering's token, read from its own NodeRegistry at
+    creation, so no offering of another node mints it. `suite` is a `Suite` or a recorded
+    `Deployment` (`offering` and `registry`), `chain` binds the token (`chain.at`: the
+    in-process engine, `ApeChain`, or anything with Ape's `project.ComputeToken.at`'s
+    answer). The id is read from the `OfferingCreated` event (no traced return values needed)."""
+    offering = getattr(suite, "offering", None)
+    if offering is None:
+        raise ValueError("the suite has no NodeOffering: deploy it with upto='settlement'")
+    receipts = []
+    granted = False
+    address = suite.registry.node(node_id)[1]
+    if int(address, 16) != 0:  # an unknown node has no token: the offering's refusal says so
+        token = chain.at("ComputeToken", address)
+        if not token.is_minter(offering):
+            receipts.append(token.set_minter(offering, True, sender=sender))
+            granted = True
+    receipt = offering.create_offering(
+        node_id,
+        shares_for_sale,
+        price,
+        min_raise,
+        start,
+        end,
+        release_bps,
+        burn_in_epochs,
+        burn_in_deadline,
+        sender=sender,
+    )
+    receipts.append(receipt)
+    if hasattr(receipt, "filter"):  # the in-process engine's and ApeChain's receipts
+        (created,) = receipt.filter("OfferingCreated")
+    else:  # Ape's own
+        (created,) = receipt.decode_logs(offering.OfferingCreated)
+    return Offering(created.offering_id, granted, receipts)
 
 
 def suite_options(config: dict) -> dict[str, Any]:
@@ -354,6 +439,7 @@ def attach_suite(chain: Any, addresses: dict[str, str]) -> Suite:
         settlement=at["Settlement"],
         basket_blueprint=addresses["ComputeBasketBlueprint"],
         basket_factory=at["ComputeBasketFactory"],
+        offering=at["NodeOffering"],
         genesis=genesis,
         epoch_length=epoch_length,
         settings={"genesis": genesis, "epoch_length": epoch_length},
@@ -404,6 +490,7 @@ def deploy_with_record(
         "Settlement": suite.settlement,
         "ComputeBasketBlueprint": suite.basket_blueprint,
         "ComputeBasketFactory": suite.basket_factory,
+        "NodeOffering": suite.offering,
     }
     created = dict(ape_deployer.created)
     if "MockStablecoin" in created:

@@ -54,6 +54,18 @@ def runs(tmp_path_factory):
         ),
         "basket not a node id": ("basket", "--node", "1,one", "--units", "1,1", "--name", "B", "--symbol", "B"),
         "basket long symbol": ("basket", "--node", "1", "--units", "1", "--name", "B", "--symbol", "BASKET"),
+        "offer no record": (
+            *("offer", "--node", "1", "--shares", "10", "--price", "2", "--min-raise", "5", "--end", "7d"),
+            *("--release-bps", "2000", "--burn-in-epochs", "3", "--deployment", str(tmp / "none.json")),
+        ),
+        "offer bad duration": (
+            *("offer", "--node", "1", "--shares", "10", "--price", "2", "--min-raise", "5", "--end", "a week"),
+            *("--release-bps", "2000", "--burn-in-epochs", "3"),
+        ),
+        "offer long burn-in": (
+            *("offer", "--node", "1", "--shares", "10", "--price", "2", "--min-raise", "5", "--end", "7d"),
+            *("--release-bps", "2000", "--burn-in-epochs", "91"),
+        ),
         "help": ("--help",),
     }
     started = {name: start_ape_run(*args) for name, args in commands.items()}
@@ -159,3 +171,16 @@ def test_basket_refuses_a_symbol_over_five_characters(runs):
         "Invalid value for '--symbol': 1 to 5 characters (the basket's limit), got 6",
         code=2,
     )
+
+
+def test_offer_without_a_deployment_says_to_deploy_first(runs):
+    line = check(runs, "offer no record", "no deployment recorded for ethereum:local:test", code=1)
+    assert line.endswith("run `ape run deploy --network ethereum:local:test` first")
+
+
+def test_offer_refuses_what_is_not_a_duration(runs):
+    check(runs, "offer bad duration", "Invalid value for '--end': 'a week' is not a duration (seconds, or 90s", code=2)
+
+
+def test_offer_refuses_a_burn_in_longer_than_the_contracts(runs):
+    check(runs, "offer long burn-in", "Invalid value for '--burn-in-epochs': 91 is not in the range 1<=x<=90", code=2)

@@ -93,8 +93,13 @@ def test_a_local_record_says_what_was_deployed_and_prints_the_demo_keys(backend,
             assert entry["block_hash"] == chain.blocks[entry["block"]].hash.to_0x_hex()
         assert record["contracts"]["ComputeTokenBlueprint"]["contract_type"] == "ComputeToken"
         assert record["contracts"]["ComputeBasketBlueprint"]["contract_type"] == "ComputeBasket"
-        # the basket factory is deployed last, over the deployment's ComputeFactory
-        assert max(blocks) == record["contracts"]["ComputeBasketFactory"]["block"]
+        # the basket factory comes after the rest, over the deployment's ComputeFactory, then the
+        # offering, last, over its NodeRegistry and AttestationOracle
+        assert sorted(blocks)[-2] == record["contracts"]["ComputeBasketFactory"]["block"]
+        assert max(blocks) == record["contracts"]["NodeOffering"]["block"]
+        offering = project.NodeOffering.at(record["contracts"]["NodeOffering"]["address"])
+        assert offering.REGISTRY() == record["contracts"]["NodeRegistry"]["address"]
+        assert offering.ORACLE() == record["contracts"]["AttestationOracle"]["address"]
         basket_factory = project.ComputeBasketFactory.at(record["contracts"]["ComputeBasketFactory"]["address"])
         assert basket_factory.COMPUTE_FACTORY() == record["contracts"]["ComputeFactory"]["address"]
         assert basket_factory.BLUEPRINT() == record["contracts"]["ComputeBasketBlueprint"]["address"]

@@ -27,7 +27,7 @@ PLAYED_BY = {
     "guardian": "guardian",
     "treasury": "treasury",
 }
-OWNED = ("IdentityRegistry", "ComputeFactory", "NodeRegistry", "Settlement", "ComputeBasketFactory")
+OWNED = ("IdentityRegistry", "ComputeFactory", "NodeRegistry", "Settlement", "ComputeBasketFactory", "NodeOffering")
 DEPLOYER = "0x" + "ab" * 20
 
 
@@ -135,7 +135,7 @@ def test_a_live_plan_lists_every_role_and_pending_handover(deploy_script, tmp_pa
     assert ONE_KEY not in printed
     for name in ROLES:
         assert f"role {name:<13}" in printed
-    assert printed.count("pending handover: ") == 6
+    assert printed.count("pending handover: ") == 7
     assert "must call AttestationOracle.accept_ownership()" in printed
     assert f"registrar: the deployer, then {to_checksum_address(roles['registrar'])})" in printed
     assert "nothing sent" in printed
