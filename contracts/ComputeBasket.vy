@@ -133,6 +133,7 @@ exports: (
     stream.accrued_scaled,
     stream.streaming,
     stream.current_epoch,
+    stream.epoch_revenue,
     compliance.transfer,
     compliance.transferFrom,
     compliance.is_frozen,

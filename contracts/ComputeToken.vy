@@ -80,6 +80,7 @@ exports: (
     stream.accrued_scaled,
     stream.streaming,
     stream.current_epoch,
+    stream.epoch_revenue,
     compliance.__interface__,
 )
 

@@ -75,6 +75,17 @@ _QUEUE_SET: constant(uint256) = 1 << 255
 _DUST_SET: constant(uint256) = 1 << 255
 _QUEUE_MASK: constant(uint256) = (1 << 128) - 1
 _OWED_SHIFT: constant(uint256) = 128
+# `Advance.rolled`: the rolled-over queue's amount (bits 0..99: a stream, below 2**100, as
+# a queue re-grown at zero supply can exceed a deposit's 2**96) | its epoch (216..); and
+# `_epoch_revenue[e % EPOCH_RECORDS]`: revenue queued during epoch e (0..99) | the supply it
+# streamed to (100..215) | e (216..255; epochs stay below 2**38 with timestamps)
+_AMOUNT_BITS: constant(uint256) = 100
+_AMOUNT_MASK: constant(uint256) = (1 << _AMOUNT_BITS) - 1
+_SUPPLY_MASK: constant(uint256) = (1 << 116) - 1
+_EPOCH_SHIFT: constant(uint256) = 216
+# the epochs `epoch_revenue` remembers: a ring, so storage stays bounded and, once it has gone
+# round, a record overwrites a non-zero slot (5,000 gas instead of 22,100)
+EPOCH_RECORDS: constant(uint256) = 128
 # `_account`: debt (bits 0..254, mod 2**255) | frozen (255)
 _FROZEN: constant(uint256) = 1 << 255
 _DEBT_MASK: constant(uint256) = _FROZEN - 1
@@ -105,12 +116,14 @@ struct TransferState:
 # The stream brought to now (`_advance`): the accumulator, the new `_hot` word (zero when
 # nothing changed, so nothing is to be written: a real one holds the timestamp), the
 # queued amount (max_value(uint256) when `_advance` did not read it) and the scaled dust
-# set aside by a release to nobody (zero when none).
+# set aside by a release to nobody (zero when none), and the queue that rolled over into the
+# stream (`_ROLLED_*`: its amount | the epoch it was deposited in; zero when none did).
 struct Advance:
     acc: uint256
     hot: uint256
     queued: uint256
     dust: uint256
+    rolled: uint256
 
 
 # revenue released per token unit since deployment, scaled by ACC_PRECISION (10**36), as
@@ -122,6 +135,9 @@ _queue: uint256
 # the last holders' remainders): owed, paid to nobody, streamed again by `skim` in whole units
 _dust: uint256
 _account: HashMap[address, uint256]
+# per ended epoch with revenue, for the last EPOCH_RECORDS epochs: what was queued during it,
+# rolled over into the next epoch's stream, and the supply that stream started with
+_epoch_revenue: uint256[EPOCH_RECORDS]
 
 
 @deploy
@@ -340,6 +356,37 @@ def streaming() -> uint256:
 
 @external
 @view
+def epoch_revenue(epoch: uint256) -> (uint256, uint256):
+    """
+    @dev The revenue queued during `epoch` (deposits, skims, harvests), which streams to the
+         holders over `epoch + 1`, and the supply that stream starts with: recorded when the
+         queue rolls over into the stream (the first update after `epoch` ended), read live
+         for the epoch of `last_update`. An epoch in which nothing was queued reads (0, 0)
+         before the epoch of `last_update` and (0, supply) from it on. Revenue released while
+         the supply was zero is queued again, so it can appear in two epochs: the first one
+         with supply 0. `RevenueFeed` reads it; revenue per share is `amount / supply`.
+         Records are kept for the EPOCH_RECORDS epochs before the epoch of `last_update`;
+         older epochs revert.
+    @param epoch The epoch.
+    @return uint256 Stablecoin base units queued during `epoch`.
+    @return uint256 The supply (share base units) they stream to over `epoch + 1`.
+    """
+    last_epoch: uint256 = self._epoch(self._hot & _TIME_MASK)
+    if epoch < last_epoch:
+        assert epoch + EPOCH_RECORDS >= last_epoch, "revenue: epoch no longer recorded"
+        # the slot holds `epoch`'s record or an older epoch's: a later one would be of an
+        # epoch at or after `last_epoch`, not yet rolled over
+        word: uint256 = self._epoch_revenue[epoch % EPOCH_RECORDS]
+        if word >> _EPOCH_SHIFT != epoch:
+            return 0, 0
+        return word & _AMOUNT_MASK, (word >> _AMOUNT_BITS) & _SUPPLY_MASK
+    if epoch == last_epoch:
+        return self._queue & _QUEUE_MASK, erc20.totalSupply
+    return 0, erc20.totalSupply
+
+
+@external
+@view
 def current_epoch() -> uint256:
     """
     @dev The epoch of the latest block.
@@ -528,6 +575,11 @@ def _write(now: Advance):
         self._queue = (self._queue & ~_QUEUE_MASK) | now.queued
     if now.dust != 0:
         self._dust += now.dust
+    if now.rolled != 0:
+        # before any balance changes: the supply the rolled queue streams to
+        self._epoch_revenue[(now.rolled >> _EPOCH_SHIFT) % EPOCH_RECORDS] = now.rolled | (
+            erc20.totalSupply << _AMOUNT_BITS
+        )
 
 
 @internal
@@ -590,6 +642,7 @@ def _advance(hot: uint256) -> Advance:
     stream: uint256 = (hot >> _STREAM_SHIFT) & _STREAM_MASK
     queued: uint256 = max_value(uint256)
     dust: uint256 = 0
+    rolled: uint256 = 0
     # scaled
     released: uint256 = 0
     length: uint256 = EPOCH_LENGTH
@@ -603,13 +656,16 @@ def _advance(hot: uint256) -> Advance:
     if elapsed < length:
         released = unsafe_sub(unsafe_div(unsafe_mul(rate, elapsed), length), done)
         if released == 0:
-            return Advance(acc=acc, hot=0, queued=queued, dust=dust)
+            return Advance(acc=acc, hot=0, queued=queued, dust=dust, rolled=0)
     else:
         # e0's stream is over; what was deposited during e0 streams over e0 + 1
         released = unsafe_sub(rate, done)
         stream = self._queue & _QUEUE_MASK
         assert stream <= _STREAM_MASK, "revenue: stream too large"
         queued = 0
+        if stream != 0:
+            # below 2**100 (asserted just above); e0 below 2**38
+            rolled = stream | (unsafe_div(unsafe_sub(last, GENESIS), length) << _EPOCH_SHIFT)
         rate = unsafe_mul(stream, ACC_PRECISION)
         elapsed = unsafe_sub(elapsed, length)
         if elapsed < length:
@@ -639,6 +695,7 @@ def _advance(hot: uint256) -> Advance:
         hot=block.timestamp | (hot & _FLAGS) | (stream << _STREAM_SHIFT) | (remainder << _REMAINDER_SHIFT),
         queued=queued,
         dust=dust,
+        rolled=rolled,
     )
 
 

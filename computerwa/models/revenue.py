@@ -36,6 +36,7 @@ from fractions import Fraction
 ACC_PRECISION = 10**36
 MAX_SUPPLY = 2**116 - 1  # contracts/revenue_stream.vy
 MAX_DEPOSITS = 2**96 - 1  # per epoch
+EPOCH_RECORDS = 128  # revenue_stream.EPOCH_RECORDS: the epochs `epoch_revenue` remembers
 
 
 @dataclass
@@ -54,6 +55,8 @@ class RevenueModel:
     accrued: dict[str, int] = field(default_factory=dict)  # scaled by ACC_PRECISION
     deposited: int = 0  # deposits and skims
     claimed: int = 0
+    # REV-12: per epoch whose queue rolled over into a stream, (amount queued, supply then)
+    epoch_records: dict[int, tuple[int, int]] = field(default_factory=dict)
     # called as on_release(released, carried_in, supply, balances) for every release to holders
     on_release: Callable[[int, int, int, dict[str, int]], None] | None = field(default=None, repr=False)
 
@@ -114,7 +117,10 @@ class RevenueModel:
             # nothing released, same epoch: the contract writes nothing, not even the time
             # (what a stream releases depends only on its epoch, so nothing observable moves)
             return 0
+        e0, rolled = self.epoch(self.last_update), self.queued_amount
         self.acc, self.remainder, self.stream_amount, self.queued_amount, released, dust = self._advance(t)
+        if self.epoch(t) > e0 and rolled:
+            self.epoch_records[e0] = (rolled, self.supply)
         self.dust += dust
         self.last_update = t
         if released and self.supply and self.on_release is not None:
@@ -195,6 +201,17 @@ class RevenueModel:
         self.paid[account] = acc
         self.claimed += paid
         return paid
+
+    def epoch_revenue(self, e: int) -> tuple[int, int]:
+        """REV-12, the token's `epoch_revenue(e)`: what was queued during epoch e (it streams
+        over e + 1) and the supply it streams to; None where the token keeps no record (more
+        than EPOCH_RECORDS epochs before the epoch of the last update)."""
+        last = self.epoch(self.last_update)
+        if e < last:
+            if e + EPOCH_RECORDS < last:
+                raise LookupError("revenue: epoch no longer recorded")
+            return self.epoch_records.get(e, (0, 0))
+        return (self.queued_amount if e == last else 0), self.supply
 
     # --- REV-1 ------------------------------------------------------------------------------
     def unreleased_scaled(self, t: int) -> int:

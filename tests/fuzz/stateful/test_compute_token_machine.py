@@ -34,6 +34,9 @@ every 10 steps and at the end of the run; IDs in PROPERTIES.md):
 - REV-10 rounding is the token's, per actor: each holder's claimable is the floor of its
   scaled credit, and the token's carry (owed, less every credit, every unreleased unit and
   the dust) is exactly `remainder()`, below the supply;
+- REV-12 `epoch_revenue(e)`: what was queued during each epoch and the supply it streams to,
+  as the model recorded them at each roll-over, live for the epoch of the last update, kept
+  for EPOCH_RECORDS epochs (a ring: with one-second epochs it goes round), older ones refused;
 - REV-11 (end of run) solvency: the streams end, every holder claims everything; the token
   then holds exactly the unskimmed donations plus `owed()`, and `owed()` is only dust:
   `owed * 10**36 == sum(credits) + remainder + dust`, each credit below one unit, so
@@ -69,7 +72,14 @@ from computerwa.client.signing import Domain
 from computerwa.evm.chain import expect
 from computerwa.evm.suite import deploy_suite
 from computerwa.models.exact_revenue import ExactRevenue
-from computerwa.models.revenue import ACC_PRECISION, MAX_DEPOSITS, MAX_SUPPLY, IdealShares, RevenueModel
+from computerwa.models.revenue import (
+    ACC_PRECISION,
+    EPOCH_RECORDS,
+    MAX_DEPOSITS,
+    MAX_SUPPLY,
+    IdealShares,
+    RevenueModel,
+)
 from tests.conftest import EPOCH_LENGTH, FOREVER, machine_settings, role
 from tests.fuzz.properties import PropertyMachine, check, equal, require
 
@@ -631,6 +641,28 @@ class ComputeTokenMachine(PropertyMachine):
             (self.view("streaming"), self.view("dust")),
             (m.streaming(t), m.dust_at(t)),
         )
+
+    @check("REV-12", watches=("stream",))
+    def epoch_revenue_matches_model(self):
+        """Each epoch's recorded revenue and supply (what `RevenueFeed` reads): the epochs
+        around the last update and now, the oldest kept, the first forgotten (a revert), and
+        in a sweep every epoch the model recorded that the ring still keeps."""
+        m = self.model
+        last, now = m.epoch(m.last_update), m.epoch(self.chain.timestamp)
+        # (with one-second epochs an idle gap spans thousands: the edges of each range)
+        epochs = {last - 2, last - 1, last, last + 1, now - 1, now, now + 1}
+        epochs |= {last - EPOCH_RECORDS, last - EPOCH_RECORDS - 1}
+        if self.sweeping():
+            epochs |= {e for e in m.epoch_records if e >= last - EPOCH_RECORDS}
+        for e in sorted(e for e in epochs if e >= 0):
+            try:
+                expected: tuple[int, int] | None = m.epoch_revenue(e)
+            except LookupError:
+                expected = None
+            if expected is None:
+                expect("revenue: epoch no longer recorded", lambda e=e: self.token.epoch_revenue(e))
+            else:
+                equal("REV-12", f"epoch_revenue({e}) (amount, supply)", tuple(self.view("epoch_revenue", e)), expected)
 
     @check("REV-9", watches=("stream", "stable", "claims"))
     def token_holds_what_it_owes_plus_unskimmed_excess(self):
