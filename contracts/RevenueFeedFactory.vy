@@ -3,7 +3,7 @@
 """
 @title RevenueFeedFactory
 @custom:contract-name RevenueFeedFactory
-@custom:spec docs/SPEC.md, section "RevenueFeed"
+@custom:spec docs/SPEC.md, section "RevenueFeedFactory"
 @license MIT
 @notice Publishes one RevenueFeed per node token of a deployment, deployed from a blueprint
         (EIP-5202), and answers `feed_of(token)`: where lenders and integrators find the feed

@@ -48,9 +48,15 @@ CONTRACTS = (
     "ComputeBasketBlueprint",
     "ComputeBasketFactory",
     "NodeOffering",
+    "RevenueFeedBlueprint",
+    "RevenueFeedFactory",
 )
 # the EIP-5202 blueprints among them (an address to create from, not a contract to call) -> what they create
-BLUEPRINTS = {"ComputeTokenBlueprint": "ComputeToken", "ComputeBasketBlueprint": "ComputeBasket"}
+BLUEPRINTS = {
+    "ComputeTokenBlueprint": "ComputeToken",
+    "ComputeBasketBlueprint": "ComputeBasket",
+    "RevenueFeedBlueprint": "RevenueFeed",
+}
 
 LOCAL_DEFAULTS: dict[str, Any] = {
     "stablecoin": None,  # None: deploy MockStablecoin
@@ -198,6 +204,7 @@ class Deployment:
             "settlement": "Settlement",
             "basket_factory": "ComputeBasketFactory",
             "offering": "NodeOffering",
+            "feed_factory": "RevenueFeedFactory",
         }.get(name)
         if key is None or key not in contracts:
             raise AttributeError(name)
@@ -335,6 +342,8 @@ def plan(config: dict, deployer: str) -> list[str]:
         "ComputeBasket     blueprint (EIP-5202)",
         "ComputeBasketFactory new, baskets of ComputeFactory's node tokens only",
         "NodeOffering      new, primary sales of node shares (a minter of a node's token once its admin grants it)",
+        "RevenueFeed       blueprint (EIP-5202)",
+        "RevenueFeedFactory new, anyone publishes a node token's Chainlink-format revenue feed (no owner)",
         *role_lines(roles, deployer),
     ]
 

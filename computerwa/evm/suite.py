@@ -69,6 +69,9 @@ class Suite:
     basket_factory: Any = None
     # the NodeOffering over the registry and oracle (the full suite only)
     offering: Any = None
+    # the RevenueFeed blueprint's address and the RevenueFeedFactory (the full suite only)
+    feed_blueprint: str | None = None
+    feed_factory: Any = None
     genesis: int = 0
     epoch_length: int = DAY
     settings: dict[str, Any] = field(default_factory=dict)
@@ -122,8 +125,9 @@ def deploy_suite(
     ComputeFactory, AttestationOracle unless `oracle` is, NodeRegistry as the factory's
     creator, Settlement, then its guardian; last, after the registry's settings, the
     ComputeBasket blueprint and ComputeBasketFactory over ComputeFactory's tokens, then
-    NodeOffering over the stablecoin, NodeRegistry and AttestationOracle, so every contract
-    before them keeps its address), every transaction from `deployer`.
+    NodeOffering over the stablecoin, NodeRegistry and AttestationOracle, then the RevenueFeed
+    blueprint and RevenueFeedFactory (no owner: `create_feeds` publishes node tokens' feeds), so
+    every contract before them keeps its address), every transaction from `deployer`.
 
     NodeOffering is deployed a minter of no token: the registry's token minter (the issuer,
     or `token_minter`) stays every new token's only minter, as the simulation and the tests
@@ -246,6 +250,10 @@ def deploy_suite(
         suite.offering = deployed["NodeOffering"] = chain.deploy(
             "NodeOffering", stablecoin, suite.registry, suite.oracle, sender=deployer
         )
+        suite.feed_blueprint = deployed["RevenueFeedBlueprint"] = chain.deploy_blueprint("RevenueFeed", sender=deployer)
+        suite.feed_factory = deployed["RevenueFeedFactory"] = chain.deploy(
+            "RevenueFeedFactory", suite.feed_blueprint, factory, suite.registry, suite.oracle, sender=deployer
+        )
     _hand_over(suite, deployer, admin, oracle_admin, registrar, token_agent, token_minter)
     return suite
 
@@ -330,6 +338,22 @@ class Offering:
     offering_id: int
     granted: bool
     receipts: list[Any]
+
+
+def create_feeds(suite: Any, chain: Any, sender: Any, tokens: list[Any] | tuple[Any, ...]) -> dict[str, Any]:
+    """The RevenueFeed of each node token in `tokens` (contracts or addresses) through
+    `suite.feed_factory`, published by `sender` (anyone: the factory is permissionless) where
+    the token has none yet; returns token address -> the feed, bound on `chain` (`chain.at`)."""
+    factory = getattr(suite, "feed_factory", None)
+    if factory is None:
+        raise ValueError("the suite has no RevenueFeedFactory: deploy it with upto='settlement'")
+    feeds = {}
+    for token in tokens:
+        address = to_checksum_address(getattr(token, "address", token))
+        if int(factory.feed_of(address), 16) == 0:
+            factory.create_feed(address, sender=sender)
+        feeds[address] = chain.at("RevenueFeed", factory.feed_of(address))
+    return feeds
 
 
 def create_offering(
@@ -440,6 +464,8 @@ def attach_suite(chain: Any, addresses: dict[str, str]) -> Suite:
         basket_blueprint=addresses["ComputeBasketBlueprint"],
         basket_factory=at["ComputeBasketFactory"],
         offering=at["NodeOffering"],
+        feed_blueprint=addresses["RevenueFeedBlueprint"],
+        feed_factory=at["RevenueFeedFactory"],
         genesis=genesis,
         epoch_length=epoch_length,
         settings={"genesis": genesis, "epoch_length": epoch_length},
@@ -491,6 +517,8 @@ def deploy_with_record(
         "ComputeBasketBlueprint": suite.basket_blueprint,
         "ComputeBasketFactory": suite.basket_factory,
         "NodeOffering": suite.offering,
+        "RevenueFeedBlueprint": suite.feed_blueprint,
+        "RevenueFeedFactory": suite.feed_factory,
     }
     created = dict(ape_deployer.created)
     if "MockStablecoin" in created:

@@ -11,9 +11,7 @@ INTERFACES = Path("interfaces")
 # the EthPM package beside the ABIs (computerwa.tooling.package_export), not an ABI
 PACKAGE_MANIFEST = "computerwa.ethpm.json"
 # contracts/mocks/: test doubles, not for integrators
-TEST_ONLY = frozenset(
-    {"MockFalseToken", "MockFeeToken", "MockMulticall", "MockReentrantComponent", "MockSilentToken", "MockWallet"}
-)
+TEST_ONLY = frozenset(path.stem for path in (Path(__file__).resolve().parents[2] / "contracts" / "mocks").glob("*.vy"))
 
 
 def rendered_abis(artifacts: dict[str, Artifact] | None = None) -> dict[str, str]:

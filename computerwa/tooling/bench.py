@@ -37,6 +37,7 @@ from eth_utils import keccak
 from computerwa.evm.ape_chain import ApeDeployer
 from computerwa.evm.artifacts import project_root
 from computerwa.evm.suite import deploy_suite
+from computerwa.models.revenue import EPOCH_RECORDS
 
 DAY = 86_400
 DOLLAR = 10**6
@@ -67,6 +68,12 @@ ROWS = [
         "ERC-3643 T-REX 231,359",
     ),
     Row("transfer_roll", "  the same, first action of an epoch (rolls the stream)", None, "-"),
+    Row(
+        "transfer_roll_ring",
+        "  the same, once epoch_revenue's 128-epoch ring has gone round",
+        None,
+        "(the record overwrites a non-zero slot)",
+    ),
     Row("transfer_open", "ComputeToken transfer, restrictions off, stream running", 58_000, "Solady/OZ ERC-20 ~51,000"),
     Row("permit", "ComputeToken permit (EIP-2612), first use by an owner", 74_000, "Solmate 74,172"),
     Row("deposit_first", "deposit_revenue, first of an epoch", 70_000, "Synthetix notifyRewardAmount 67,000-119,000"),
@@ -116,6 +123,9 @@ ROWS = [
     Row("offering_confirm_burn_in", "NodeOffering confirm_burn_in, 3 epochs", None, "-"),
     Row("offering_withdraw_proceeds", "NodeOffering withdraw_proceeds", None, "-"),
     Row("offering_exit", "NodeOffering exit, claimed shares burnt", None, "-"),
+    Row("feed_create", "RevenueFeedFactory create_feed (a node token's feed, blueprint)", None, "-"),
+    Row("feed_latest_round", "RevenueFeed latestRoundData (the view sent as a transaction)", None, "-"),
+    Row("feed_trailing_30", "RevenueFeed trailing(30): revenue and SLA of 30 epochs (the same)", None, "-"),
     Row("create_basket_1", "ComputeBasketFactory create_basket, 1 component", None, "-"),
     Row("create_basket_per_component", "  per further component", None, "-"),
 ]
@@ -255,6 +265,17 @@ class TokenBench:
         )
         return gas
 
+    def fill_records(self) -> None:
+        """Revenue in each of the next EPOCH_RECORDS epochs, so every slot of the token's
+        `epoch_revenue` ring holds a record and the next roll-over overwrites one."""
+        from ape import chain
+
+        token = self.token
+        for _ in range(EPOCH_RECORDS):
+            _travel(token.GENESIS() + (token.current_epoch() + 1) * DAY + 1)
+            token.deposit_revenue(1, sender=self.depositor)
+        _travel(chain.blocks.head.timestamp + 1)
+
     def add_holders(self, count: int) -> None:
         """`count` more holders (not verified: minted with restrictions off)."""
         token, admin = self.token, self.admin
@@ -278,6 +299,8 @@ def token_gas(holder_points: tuple[int, ...] = ()) -> tuple[dict[str, int], dict
     for point in holder_points:
         bench.add_holders(point + 2 - bench.holders)
         by_holders[bench.holders] = bench.measure()
+    bench.fill_records()
+    gas["transfer_roll_ring"] = bench.measure()["transfer_roll"]
     return gas, by_holders, bench.code_size
 
 
@@ -765,6 +788,47 @@ def offering_gas() -> dict[str, int]:
     return gas
 
 
+# --- RevenueFeed ---------------------------------------------------------------------------------
+def feed_gas() -> dict[str, int]:
+    """A registry's node (daily epochs, genesis 40 days back, a 3-of-5 committee) with two
+    holders, revenue deposited and a report at the SLA accepted for each of 30 epochs; its feed
+    published through a RevenueFeedFactory. The views are priced as transactions (receipt
+    gasUsed, the 21,000 base included): what a lender's contract pays to read them, plus its
+    own call's overhead."""
+    from ape import accounts, chain, project
+
+    from computerwa.client.attestation import PerformanceReport, sign_report
+    from computerwa.client.signing import Domain
+
+    admin, relayer, operator, holder = list(accounts.test_accounts)[:4]
+    suite, attestors = _committee_suite(admin, operator)
+    genesis, registry, oracle, stable = suite.genesis, suite.registry, suite.oracle, suite.stablecoin
+    registry.register_node("asia-southeast", "H100-SXM", 8, 2_500, 3_000, 9_900, "ipfs://bench", sender=operator)
+    token = project.ComputeToken.at(registry.node(1)[1])
+    for account in (holder, admin):
+        suite.identity.set_verified(account, 2**40, sender=admin)
+    token.mint(holder, 10**21 + 1, sender=admin)
+    token.mint(admin, 3 * 10**21 + 5, sender=admin)
+    blueprint = ApeDeployer(project, chain).deploy_blueprint("RevenueFeed", sender=admin)
+    factory = project.RevenueFeedFactory.deploy(blueprint, suite.factory, registry, oracle, sender=admin)
+    gas = {"feed_create": _gas(lambda: factory.create_feed(token, sender=relayer))}
+    feed = project.RevenueFeed.at(factory.feed_of(token))
+    stable.mint(admin, 10**12, sender=admin)
+    stable.approve(token, 2**256 - 1, sender=admin)
+    start = token.current_epoch()
+    for epoch in range(start, start + 31):
+        _travel(max(chain.blocks.head.timestamp + 1, genesis + epoch * DAY + 3_600))
+        token.deposit_revenue(1_000 * DOLLAR + epoch, sender=admin)
+        if epoch > start:  # the epoch before, ended: its report
+            signed = PerformanceReport(1, epoch - 1, 9_950, 7_312, 41, 512_345, 1_234_567, FAR)
+            oracle.submit(signed.as_tuple(), sign_report(Domain.of(oracle), signed, attestors[:3]), sender=relayer)
+    # sent as transactions: a receipt's gasUsed, as every row, where an estimate of a call
+    # depends on the node (the 63/64 rule pads estimates of calls that call out)
+    gas["feed_latest_round"] = _gas(lambda: feed.latestRoundData.transact(sender=relayer))
+    gas["feed_trailing_30"] = _gas(lambda: feed.trailing.transact(30, sender=relayer))
+    return gas
+
+
 # --- everything ----------------------------------------------------------------------------------
 def compose(
     token: dict[str, int],
@@ -773,6 +837,7 @@ def compose(
     registry: dict[str, int] | None = None,
     basket: dict[str, int] | None = None,
     offering: dict[str, int] | None = None,
+    feed: dict[str, int] | None = None,
 ) -> dict[str, int]:
     """Every headline figure, the oracle's steady report by signature count and the settle
     batches, flat: what the snapshot holds (the holder rounds are added by `ape run bench`)."""
@@ -784,13 +849,16 @@ def compose(
     gas.update(registry or {})
     gas.update(basket or {})
     gas.update(offering or {})
+    gas.update(feed or {})
     return gas
 
 
 def headline() -> dict[str, int]:
     """`compose` of a fresh token, oracle, settlement and registry scenario, without the holder
     rounds: what the snapshot test checks (~20 s on Ape's embedded provider)."""
-    return compose(token_gas()[0], oracle_gas(), settlement_gas(), registry_gas(), basket_gas(), offering_gas())
+    return compose(
+        token_gas()[0], oracle_gas(), settlement_gas(), registry_gas(), basket_gas(), offering_gas(), feed_gas()
+    )
 
 
 def holder_key(operation: str, holders: int) -> str:
@@ -914,7 +982,9 @@ def main(
     basket = basket_gas()
     echo("NodeOffering ...")
     offering = offering_gas()
-    gas = compose(token, oracle, settlement, registry, basket, offering)
+    echo("RevenueFeed ...")
+    feed = feed_gas()
+    gas = compose(token, oracle, settlement, registry, basket, offering, feed)
     for count, figures in list(by_holders.items())[1:]:  # the first is the headline round
         gas.update({holder_key(op, count): figures[op] for op in SCALING_OPERATIONS})
     echo("engines ...")

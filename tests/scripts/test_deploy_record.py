@@ -94,9 +94,18 @@ def test_a_local_record_says_what_was_deployed_and_prints_the_demo_keys(backend,
         assert record["contracts"]["ComputeTokenBlueprint"]["contract_type"] == "ComputeToken"
         assert record["contracts"]["ComputeBasketBlueprint"]["contract_type"] == "ComputeBasket"
         # the basket factory comes after the rest, over the deployment's ComputeFactory, then the
-        # offering, last, over its NodeRegistry and AttestationOracle
-        assert sorted(blocks)[-2] == record["contracts"]["ComputeBasketFactory"]["block"]
-        assert max(blocks) == record["contracts"]["NodeOffering"]["block"]
+        # offering over its NodeRegistry and AttestationOracle, then the feeds' blueprint and
+        # factory, last
+        assert sorted(blocks)[-4:] == [
+            record["contracts"][name]["block"]
+            for name in ("ComputeBasketFactory", "NodeOffering", "RevenueFeedBlueprint", "RevenueFeedFactory")
+        ]
+        assert record["contracts"]["RevenueFeedBlueprint"]["contract_type"] == "RevenueFeed"
+        feed_factory = project.RevenueFeedFactory.at(record["contracts"]["RevenueFeedFactory"]["address"])
+        assert feed_factory.BLUEPRINT() == record["contracts"]["RevenueFeedBlueprint"]["address"]
+        assert feed_factory.COMPUTE_FACTORY() == record["contracts"]["ComputeFactory"]["address"]
+        assert feed_factory.REGISTRY() == record["contracts"]["NodeRegistry"]["address"]
+        assert feed_factory.ORACLE() == record["contracts"]["AttestationOracle"]["address"]
         offering = project.NodeOffering.at(record["contracts"]["NodeOffering"]["address"])
         assert offering.REGISTRY() == record["contracts"]["NodeRegistry"]["address"]
         assert offering.ORACLE() == record["contracts"]["AttestationOracle"]["address"]

@@ -34,10 +34,11 @@ def node_tokens(backend, own_suite, operator):
     return tokens
 
 
-def test_the_full_suite_deploys_the_basket_factory_last_over_its_compute_factory(backend, own_suite, issuer):
+def test_the_full_suite_deploys_the_basket_factory_after_the_rest_over_its_compute_factory(backend, own_suite, issuer):
     suite = own_suite
     # after every other contract, then NodeOffering (tests/unitary/offering/test_deploy_step.py)
-    assert list(suite.deployed)[-3:-1] == ["ComputeBasketBlueprint", "ComputeBasketFactory"]
+    # and the revenue feeds' (tests/unitary/feed/test_deploy_step.py)
+    assert list(suite.deployed)[-5:-3] == ["ComputeBasketBlueprint", "ComputeBasketFactory"]
     assert suite.deployed["ComputeBasketBlueprint"] == suite.basket_blueprint
     assert backend.code(suite.basket_blueprint)[:3] == bytes.fromhex("fe7100")  # EIP-5202, version 0
     factory = suite.basket_factory
