@@ -347,7 +347,7 @@ def create_feeds(suite: Any, chain: Any, sender: Any, tokens: list[Any] | tuple[
     factory = getattr(suite, "feed_factory", None)
     if factory is None:
         raise ValueError("the suite has no RevenueFeedFactory: deploy it with upto='settlement'")
-    feeds = {}
+    feeds: dict[str, Any] = {}
     for token in tokens:
         address = to_checksum_address(getattr(token, "address", token))
         if int(factory.feed_of(address), 16) == 0:
