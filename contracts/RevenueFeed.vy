@@ -180,8 +180,10 @@ def trailing(rounds: uint256) -> (uint256, uint256, uint256):
          and the `rounds - 1` before it): their revenue per share summed, and how the
          attestors judged them. An epoch is judged once the oracle accepted its report,
          or once `GRACE_PERIOD` passed after its end without one (then it is missed, as
-         the registry slashes it); it met the SLA when its report's uptime is at or above
-         the node's SLA now. Epochs still awaiting their report count in neither.
+         for the registry's `slash`; so is an epoch before the node registered, which no
+         report covers: a new node scores full only after `rounds` epochs); it met the SLA
+         when its report's uptime is at or above the node's SLA (fixed at registration).
+         Epochs still awaiting their report count in neither.
     @param rounds How many epochs, 1 to MAX_ROUNDS, at most the epochs ended so far.
     @return uint256 Revenue per whole share summed over the rounds, 18 decimals.
     @return uint256 Of those epochs, how many met the SLA.
