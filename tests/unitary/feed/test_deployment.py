@@ -20,13 +20,15 @@ def test_the_feed_answers_about_itself(feed, node_token, suite, genesis):
     assert (feed.GENESIS(), feed.EPOCH_LENGTH()) == (genesis, EPOCH_LENGTH)
 
 
-def test_a_token_the_registry_does_not_record_for_its_node_is_refused(backend, suite, genesis, issuer, agent):
-    """A look-alike: a ComputeToken deployed directly with node id 1, on the same clock."""
+@pytest.mark.parametrize("node_id", [1, 9])
+def test_a_token_the_registry_does_not_record_for_its_node_is_refused(backend, suite, genesis, issuer, agent, node_id):
+    """A look-alike: a ComputeToken deployed directly on the same clock, with the id of node 1
+    or of a node the registry does not know (its record is all zero)."""
     look_alike = backend.deploy(
         "ComputeToken",
         "ComputeRWA #1",
         "CNODE",
-        1,
+        node_id,
         DOCUMENTS_HASH,
         suite.stablecoin,
         suite.identity,
