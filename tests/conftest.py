@@ -130,6 +130,7 @@ ROLES = {
     "third_operator": 11,
     "guardian": 12,  # Settlement's pause key
     "registrar": 13,  # a KYC provider the identity registry's owner may appoint
+    "liquidator": 14,  # repays an unhealthy loan against node tokens and takes the collateral
 }
 ACCOUNTS = 16
 
