@@ -100,7 +100,7 @@ def __init__(token: INodeToken, registry: INodeRegistry, oracle: IAttestationOra
     REGISTRY = registry
     GENESIS = genesis
     EPOCH_LENGTH = epoch_length
-    _UNIT = 10 ** convert(decimals, uint256)
+    _UNIT = 10**convert(decimals, uint256)
     self.description = concat(
         "Node ", uint2str(node_id), " ", staticcall token.symbol(), " ", node.region, " revenue per share"
     )

@@ -185,6 +185,4 @@ def _value(shares: uint256) -> uint256:
     judged: uint256 = 0
     revenue, met, judged = staticcall FEED.trailing(LOOKBACK)
     # revenue: whole stablecoin units per whole share summed over LOOKBACK rounds, 18 decimals
-    return (
-        shares * revenue // 10**18 * STABLECOIN_UNIT // 10**18 * VALUE_EPOCHS * met // (LOOKBACK * LOOKBACK)
-    )
+    return (shares * revenue // 10**18 * STABLECOIN_UNIT // 10**18 * VALUE_EPOCHS * met // (LOOKBACK * LOOKBACK))
