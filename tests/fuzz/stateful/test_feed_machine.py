@@ -251,6 +251,10 @@ class World:
     genesis: int
     created: dict[int, int]  # node -> when its token was deployed (its stream's first update)
     oracle_domain: Domain
+    # a feed deployed directly over a token of a second, younger suite (genesis at its deployment):
+    # no round has ended when an example starts
+    young_feed: Any = None
+    young_genesis: int = 0
 
 
 def deploy_world(backend) -> World:
@@ -295,6 +299,19 @@ def deploy_world(backend) -> World:
     stable.mint(relayer, DEPOSITOR_FUNDS, sender=issuer)
     for token in tokens.values():
         stable.approve(token, MAX, sender=relayer)
+    young = deploy_suite(
+        backend,
+        issuer,
+        genesis=backend.timestamp,
+        epoch_length=EPOCH_LENGTH,
+        attestors=attestor_keys,
+        threshold=3,
+        grace_period=GRACE,
+        operators=[operator],
+        upto="registry",
+    )
+    young.registry.register_node(NODE_REGION, "L40S", 4, 1_000, 3_000, 9_000, "ipfs://y", sender=operator)
+    young_feed = backend.deploy("RevenueFeed", young.registry.node(1)[1], young.registry, young.oracle, sender=issuer)
     return World(
         stable,
         suite.oracle,
@@ -306,6 +323,8 @@ def deploy_world(backend) -> World:
         genesis,
         created,
         Domain.of(suite.oracle),
+        young_feed,
+        young.genesis,
     )
 
 
@@ -869,10 +888,35 @@ class FeedMachine(PropertyMachine):
 
     @check("FEED-2", watches=("feed", "epoch"))
     def feed_2_latest_round_is_the_last_ended_epoch(self):
+        """Both feeds' latest round; the young feed's (none before its first epoch ends: then
+        rounds of a token nobody holds, 0); in a sweep, every feed's constants."""
         now = self.chain.timestamp
         for node, feed in self.w.feeds.items():
             expected = self.round_of(node, self.epoch_of(now) - 1, now)
             equal("FEED-2", f"node {node} latestRoundData() at {now}", tuple(feed.latestRoundData()), expected)
+        young, genesis = self.w.young_feed, self.w.young_genesis
+        current = (now - genesis) // EPOCH_LENGTH
+        last = current - 1
+        expected_young = (
+            "feed: no round has ended"
+            if current == 0
+            else (last, 0, genesis + last * EPOCH_LENGTH, genesis + current * EPOCH_LENGTH, last)
+        )
+        got = outcome(
+            "FEED-2",
+            expected_young if isinstance(expected_young, str) else None,
+            lambda: young.latestRoundData(),
+        )
+        if got is not None:
+            equal("FEED-2", f"the young feed's latestRoundData() at {now}", tuple(got), expected_young)
+        if not self.sweeping():
+            return
+        for node, feed in self.w.feeds.items():
+            token = self.w.tokens[node]
+            constants = (feed.decimals(), feed.version(), feed.description(), feed.TOKEN(), feed.NODE_ID())
+            expected = (18, 1, f"Node {node} {token.symbol()} {NODE_REGION} revenue per share", token.address, node)
+            equal("FEED-2", f"node {node}'s feed constants", constants, expected)
+            equal("FEED-2", f"feed_of(node {node}'s token)", self.w.feed_factory.feed_of(token), feed.address)
 
     @check("FEED-3", watches=("feed", "epoch", "reports"))
     def feed_3_trailing_equals_the_model(self):
