@@ -44,6 +44,7 @@ SUITES = (
     "stablecoin",
     "offering",
     "basket",
+    "feed",
 )  # tests/fuzz/campaigns.py builds each one's machines
 
 

@@ -100,6 +100,7 @@ MACHINES = {
     "stablecoin": "tests/fuzz/stateful/test_stablecoin_machine.py",
     "offering": "tests/fuzz/stateful/test_offering_machine.py",
     "basket": "tests/fuzz/stateful/test_basket_machine.py",
+    "feed": "tests/fuzz/stateful/test_feed_machine.py",
 }
 
 
@@ -142,6 +143,13 @@ TARGETS = {
         # a stateless module's mutants are built through the contract that uses most of it (the oracle
         # reads every mask but YEAR); NodeRegistry and Settlement are built from the same file
         Target("NodeOffering", "contracts/NodeOffering.vy", "NodeOffering", _tests("offering", machines=("offering",))),
+        Target("RevenueFeed", "contracts/RevenueFeed.vy", "RevenueFeed", _tests("feed", machines=("feed",))),
+        Target(
+            "RevenueFeedFactory",
+            "contracts/RevenueFeedFactory.vy",
+            "RevenueFeedFactory",
+            _tests("feed", machines=("feed",)),
+        ),
         Target(
             "constants",
             "contracts/constants.vy",
@@ -200,6 +208,9 @@ PROPERTY_MACHINES = {
     "AttestationOracle": ("oracle", "registry", "settlement"),
     "ComputeBasket": ("basket",),
     "NodeOffering": ("offering",),
+    # the feed machine publishes its feeds through the factory (create_feeds)
+    "RevenueFeed": ("feed",),
+    "RevenueFeedFactory": ("feed",),
     "ComputeBasketFactory": (),  # NO_MACHINE_YET
     "ComputeFactory": ("factory", "token", "settlement"),
     "constants": ("oracle", "registry", "settlement"),

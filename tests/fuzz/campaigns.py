@@ -91,6 +91,13 @@ def _offering_machines(backend):
     return lambda: OfferingMachine(backend, world)
 
 
+def _feed_machines(backend):
+    from tests.fuzz.stateful.test_feed_machine import FeedMachine, deploy_world
+
+    world = deploy_world(backend)
+    return lambda: FeedMachine(backend, world)
+
+
 def _basket_machines(backend):
     """`test_basket_machine`: the `stablecoin` and `identity` fixtures, then the basket's deployment."""
     from tests.conftest import role
@@ -114,6 +121,7 @@ CAMPAIGNS: dict[str, list[tuple[str, Callable]]] = {
     "stablecoin": [("stablecoin", _stablecoin_machines)],
     "offering": [("offering", _offering_machines)],
     "basket": [("basket", _basket_machines)],
+    "feed": [("feed", _feed_machines)],
 }
 assert set(CAMPAIGNS) == set(SUITES), "every suite `ape run fuzz --suite` offers has its machines"
 
@@ -129,5 +137,6 @@ MACHINES: dict[str, str] = {
     "stablecoin": "tests.fuzz.stateful.test_stablecoin_machine:StablecoinMachine",
     "offering": "tests.fuzz.stateful.test_offering_machine:OfferingMachine",
     "basket": "tests.fuzz.stateful.test_basket_machine:BasketMachine",
+    "feed": "tests.fuzz.stateful.test_feed_machine:FeedMachine",
 }
 assert set(MACHINES) == {label for builders in CAMPAIGNS.values() for label, _ in builders}
