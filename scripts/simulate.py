@@ -11,7 +11,11 @@ on spare power), and runs them through `--epochs` daily epochs: customers pay th
 prepaid balances and cumulative vouchers settled in batches (and some one-shot EIP-3009
 payments), a 3-of-5 committee attests every node, SLA misses are slashed, each node's
 attested energy is priced at its region's hourly electricity prices, hybrid sites deposit
-their holders' part of the mining proceeds, investors trade and claim. After every epoch
+their holders' part of the mining proceeds, investors trade and claim. With eight nodes or more
+the last three are financed by NodeOffering (one passes burn-in, one fails its minimum and
+refunds, one misses burn-in and its buyers exit), every node's RevenueFeed is published and a
+lender over one feed lends against a buyer's shares and liquidates it (--no-offerings: none
+of this). After every epoch
 every on-chain balance, claimable amount and bond is compared with the Python models; the
 run stops with the differences if anything is off. Writes <out>/report.json (with wall
 time, transactions/s, signatures/s and peak memory) and PNG charts.
@@ -39,11 +43,13 @@ from computerwa.evm.chain import Reverted
 from computerwa.evm.cli import ProviderCommand
 from computerwa.evm.suite import deploy_suite, suite_options
 from computerwa.sim.fleet import CUSTOMERS_PER_NODE, FIRST_INVESTOR, Fleet, ReconciliationError, accounts_needed
+from computerwa.sim.offerings import OFFERED
 from computerwa.sim.report import build_report, charts, print_summary
 
 ACCOUNTS = 16  # ape-config.yaml funds 16 test accounts on every local network
 MAX_INVESTORS = ACCOUNTS - FIRST_INVESTOR
 PROFILE_ROWS = 40
+MIN_OFFERING_NODES = 8  # the demo's fleet: three offered nodes, five in the basket (every region)
 
 
 def _positive(ctx, param, value):
@@ -70,6 +76,11 @@ def _fraction(ctx, param, value):
 @click.option("--investors", default=4, show_default=True, callback=_investors, help=f"at most {MAX_INVESTORS}")
 @click.option("--customers", type=int, callback=_positive, help=f"default: {CUSTOMERS_PER_NODE} per node")
 @click.option("--hybrid", default=0.25, show_default=True, callback=_fraction, help="share of hybrid (mining) sites")
+@click.option(
+    "--offerings/--no-offerings",
+    default=None,
+    help=f"offerings, feeds and a lender (default: with at least {MIN_OFFERING_NODES} nodes)",
+)
 @click.option("--seed", default=2026, show_default=True)
 @click.option(
     "--engine",
@@ -80,7 +91,9 @@ def _fraction(ctx, param, value):
 )
 @click.option("--profile", is_flag=True, help="also write <out>/profile.txt: cProfile's top functions (slower)")
 @click.option("--out", default="reports/simulation", show_default=True, type=click.Path(path_type=Path))
-def cli(ecosystem, network, provider, nodes, epochs, investors, customers, hybrid, seed, engine, profile, out):
+def cli(
+    ecosystem, network, provider, nodes, epochs, investors, customers, hybrid, offerings, seed, engine, profile, out
+):
     if engine == "ape" and not network.is_local:
         raise click.ClickException("simulate mints test dollars and moves time: run it on a local network")
     logger.set_level(logging.ERROR)
@@ -94,7 +107,14 @@ def cli(ecosystem, network, provider, nodes, epochs, investors, customers, hybri
         chain = _chain(engine, accounts_needed(nodes, investors))
         suite = deploy_suite(chain, chain.accounts[0], **suite_options(LOCAL_DEFAULTS))
         fleet = Fleet(
-            chain, suite, nodes=nodes, investors=investors, customers=customers, seed=seed, hybrid_share=hybrid
+            chain,
+            suite,
+            nodes=nodes,
+            investors=investors,
+            customers=customers,
+            seed=seed,
+            hybrid_share=hybrid,
+            offerings=nodes >= MIN_OFFERING_NODES if offerings is None else offerings,
         )
     except (ArtifactsMissing, Reverted, ValueError) as err:
         raise click.ClickException(f"{type(err).__name__}: {err}") from None
@@ -102,6 +122,7 @@ def cli(ecosystem, network, provider, nodes, epochs, investors, customers, hybri
     console.print(
         f"[bold]ComputeRWA fleet[/] on {where}: {nodes:,} nodes ({hybrids:,} hybrid), "
         f"{len(fleet.customers):,} customers, {investors} investors, {epochs} epochs, seed {seed}"
+        + (f"; {OFFERED} nodes financed by offerings" if fleet.offered else "")
     )
     checked, epoch = 0, -1
     if profiler is not None:

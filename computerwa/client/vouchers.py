@@ -129,3 +129,26 @@ def deposit_authorization(
 ) -> dict:
     """The ReceiveWithAuthorization a payer signs for `deposit_with_authorization(..., salt, ...)`."""
     return payment_authorization(stablecoin_domain, payer, settlement, amount, 0, salt, valid_after, valid_before)
+
+
+def purchase_nonce(offering_id: int, shares: int, salt: bytes) -> bytes:
+    """The EIP-3009 nonce of a primary purchase (NodeOffering.purchase_nonce): it binds the
+    authorization to one offering and one number of shares."""
+    return keccak(abi_encode(["uint256", "uint256", "bytes32"], [offering_id, shares, salt]))
+
+
+def purchase_authorization(
+    stablecoin_domain: Domain,
+    buyer: str,
+    offering: str,
+    cost: int,
+    offering_id: int,
+    shares: int,
+    salt: bytes,
+    valid_after: int,
+    valid_before: int,
+) -> dict:
+    """The ReceiveWithAuthorization a buyer signs for `buy_with_authorization(offering_id, buyer,
+    shares, ...)`: exactly the shares' `cost` to the NodeOffering."""
+    nonce = purchase_nonce(offering_id, shares, salt)
+    return authorization(stablecoin_domain, buyer, offering, cost, valid_after, valid_before, nonce, receive=True)

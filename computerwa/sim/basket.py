@@ -73,12 +73,12 @@ class FleetBasket:
 
     @classmethod
     def deploy(cls, fleet: Any, seed: int, verified_until: int) -> FleetBasket:
-        """Creates the basket over the fleet's first MAX_COMPONENTS nodes through the suite's
+        """Creates the basket over the fleet's first MAX_COMPONENTS nodes (not offered) through the suite's
         ComputeBasketFactory (the issuer owns it and is a registrar: it verifies the basket in
         the identity registry, so the basket may hold every component) and has the first half
         of the investors create shares with a third of their holding."""
         issuer = fleet.issuer
-        components = fleet.nodes[:MAX_COMPONENTS]
+        components = [spec for spec in fleet.nodes if not spec.offered][:MAX_COMPONENTS]
         contract = create_basket(
             fleet.suite,
             fleet.chain,

@@ -59,6 +59,7 @@ from computerwa.models.settlement import MAX_BATCH, MAX_NODES_PER_BATCH, Settlem
 from computerwa.sim import ReconciliationError
 from computerwa.sim.basket import FleetBasket
 from computerwa.sim.energy import EnergyDay, day_prices, node_day
+from computerwa.sim.offerings import OFFERED, FleetOfferings
 from computerwa.sim.regions import DOLLAR, GPUS, REGIONS, demand_factor
 
 __all__ = ["DOLLAR", "Fleet", "NodeSpec", "ReconciliationError", "Stats", "settle_batches"]
@@ -105,6 +106,7 @@ class NodeSpec:
     operator_share_bps: int
     sla_uptime_bps: int
     site_power_w: int = 0  # a hybrid site's grid connection (W); 0: inference only
+    offered: bool = False  # financed by a NodeOffering (`computerwa.sim.offerings`)
     token: Any = None
 
     @property
@@ -183,9 +185,15 @@ class Fleet:
         customers: int | None = None,
         seed: int,
         hybrid_share: float = 0.25,
+        offerings: bool = False,
     ):
         if not 0 <= hybrid_share <= 1:
             raise ValueError(f"hybrid_share is a fraction of the nodes (0..1), got {hybrid_share}")
+        if offerings and nodes < len(REGIONS) + OFFERED:
+            raise ValueError(
+                f"offerings finance the last {OFFERED} nodes and the basket keeps a node of every region: "
+                f"at least {len(REGIONS) + OFFERED} nodes"
+            )
         accounts = list(chain.accounts)
         if len(accounts) < FIRST_INVESTOR + investors:
             raise ValueError(f"{investors} investors need {FIRST_INVESTOR + investors} test accounts")
@@ -228,6 +236,11 @@ class Fleet:
         self._attested: dict[int, tuple[int, int]] = {}  # node -> (energy Wh, utilization bps) just attested
         self.nodes: list[NodeSpec] = []
         self.basket: FleetBasket | None = None  # deployed in `setup`
+        self.offerings: FleetOfferings | None = None  # deployed in `setup` when asked for
+        # node -> epoch -> stablecoin the simulation deposited into the node's token in it
+        self.deposits: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        # (node, epoch) -> the uptime its report gives, whatever its outages (offerings' burn-in)
+        self.uptime_override: dict[tuple[int, int], int] = {}
         regions = list(REGIONS)
         for i in range(nodes):
             gpu = self.rng.choice(list(GPUS))
@@ -253,6 +266,10 @@ class Fleet:
             # a grid connection of 1.5 to 3 times the GPUs' nameplate power: miners take the rest
             nameplate = spec.gpu_count * GPUS[spec.gpu_model][0]
             spec.site_power_w = nameplate * self.energy_rng.randint(15_000, 30_000) // 10_000
+        # financed by NodeOffering (`computerwa.sim.offerings`): no private placement, no basket
+        self.offered: list[NodeSpec] = self.nodes[-OFFERED:] if offerings else []
+        for spec in self.offered:
+            spec.offered = True
 
     # --- transactions and signatures ----------------------------------------------------------
     def send(self, operation: str, call: Any, *args: Any, sender: Any) -> Any:
@@ -313,10 +330,11 @@ class Fleet:
             self.model.payees[spec.node_id] = (spec.operator.address, spec.operator_share_bps)
             model = RevenueModel(self.genesis, self.epoch_length, last_update=spec.token.last_update())
             self.revenue[spec.node_id] = model
-            # the issuer places the node's 1,000 tokens with the investors
+            # the issuer places the node's 1,000 tokens with the investors (an offered node's
+            # are sold in its offering)
             weights = [self.rng.randint(1, 10) for _ in self.investors]
             left = TOKENS_PER_NODE
-            for k, investor in enumerate(self.investors):
+            for k, investor in enumerate([] if spec.offered else self.investors):
                 shares = left if k == len(self.investors) - 1 else TOKENS_PER_NODE * weights[k] // sum(weights)
                 left -= shares
                 receipt = self.send("mint shares", spec.token.mint, investor, shares, sender=issuer)
@@ -330,6 +348,8 @@ class Fleet:
         for customer in self.customers:
             self.send("mint stablecoin", s.stablecoin.mint, customer.address, 5_000 * DOLLAR, sender=issuer)
             self.deposit(customer, 500 * DOLLAR)
+        if self.offered:
+            self.offerings = FleetOfferings.deploy(self, until)
         self.basket = FleetBasket.deploy(self, self.seed, until)
         self.stats.gas_per_epoch.append(("setup", sum(self._epoch_gas.values()), dict(self._epoch_gas)))
 
@@ -432,6 +452,8 @@ class Fleet:
         )
         self.chain.pending_timestamp = max(self.chain.timestamp + 1, start + HOUR)
         self._rankings.clear()
+        if self.offerings is not None:
+            self.offerings.sale(epoch)
         served: dict[int, int] = defaultdict(int)
         # demand: daily peaks differ by region; each customer routes to the quoted node
         # (customers in random order each day; a full node spills demand to the next best)
@@ -471,8 +493,12 @@ class Fleet:
         self.settle_all()
         # the epoch is over: reports, slashes, electricity and mining, the market
         self.chain.pending_timestamp = max(self.chain.timestamp + 1, start + self.epoch_length + HOUR)
+        if self.offerings is not None:  # first: its supply changes follow each round's roll-over
+            self.offerings.close(epoch)
         for spec in self.nodes:
             self.attest(spec, epoch, served[spec.node_id])
+        if self.offerings is not None:
+            self.offerings.after_reports(epoch)
         for spec in self.nodes:
             if self.reports[spec.node_id][1] < spec.sla_uptime_bps:
                 self.slash(spec, epoch)
@@ -513,7 +539,13 @@ class Fleet:
         self.stats.operator[payment.node_id] += payment.operator
         self.stats.fees += payment.fee
         if payment.holders:
-            self.revenue[payment.node_id].deposit(timestamp, payment.holders)
+            self.deposit_revenue(payment.node_id, timestamp, payment.holders)
+
+    def deposit_revenue(self, node_id: int, timestamp: int, amount: int) -> None:
+        """What arrived in node `node_id`'s token's stream: into its model, and counted by epoch
+        (the feeds' independent count)."""
+        self.revenue[node_id].deposit(timestamp, amount)
+        self.deposits[node_id][(timestamp - self.genesis) // self.epoch_length] += amount
 
     def settle_all(self) -> None:
         deadline = self.chain.timestamp + self.epoch_length
@@ -542,6 +574,7 @@ class Fleet:
     def attest(self, spec: NodeSpec, epoch: int, served: int) -> None:
         outage_hours = self.rng.uniform(0.5, 6) if self.rng.random() < spec.outage_rate else 0.0
         uptime = max(0, 10_000 - int(outage_hours / 24 * 10_000))
+        uptime = self.uptime_override.get((spec.node_id, epoch), uptime)
         utilization = min(10_000, served * 10_000 // max(spec.capacity, 1))
         power_w, _, latency = GPUS[spec.gpu_model]
         energy = int(spec.gpu_count * power_w * 24 * (0.3 + 0.7 * utilization / 10_000) * uptime / 10_000)
@@ -570,7 +603,7 @@ class Fleet:
         self.bonds[spec.node_id] -= amount
         self.stats.slashes[spec.node_id].append((epoch, amount))
         if amount:
-            self.revenue[spec.node_id].deposit(receipt.timestamp, amount)
+            self.deposit_revenue(spec.node_id, receipt.timestamp, amount)
 
     def power(self, spec: NodeSpec) -> EnergyDay:
         """The node's electricity for the epoch just attested; a hybrid site's operator sells
@@ -587,7 +620,7 @@ class Fleet:
             receipt = self.send(
                 "deposit_revenue (mining)", spec.token.deposit_revenue, day.mining_holders, sender=spec.operator
             )
-            self.revenue[spec.node_id].deposit(receipt.timestamp, day.mining_holders)
+            self.deposit_revenue(spec.node_id, receipt.timestamp, day.mining_holders)
         return day
 
     def trade_and_claim(self) -> None:
@@ -658,6 +691,8 @@ class Fleet:
             check(f"node {spec.node_id} REV-1 gap (model)", model.conservation_gap(now), 0)
         if self.basket is not None:
             self.basket.reconcile(check, read, now)
+        if self.offerings is not None:
+            self.offerings.reconcile(check, read, now)
         if diffs:
             raise ReconciliationError(
                 "; ".join(diffs[:10]) + (f" (and {len(diffs) - 10} more)" if len(diffs) > 10 else "")

@@ -187,6 +187,7 @@ def build_report(fleet, epochs, seed, wall, checked, where, peak_rss_kb: int | N
         "regions": regions,
         "energy": energy_summary(fleet, nodes),
         "basket": fleet.basket.report() if fleet.basket is not None else None,
+        "offerings": fleet.offerings.report() if fleet.offerings is not None else None,
         "gas_per_operation": gas,
         "gas_per_epoch": [{"epoch": e, "gas": g, "by_operation": ops} for e, g, ops in st.gas_per_epoch],
     }
@@ -204,6 +205,13 @@ def engine_independent(report: dict) -> dict:
     kept["gas_per_epoch"] = [(g["epoch"], sorted(g["by_operation"])) for g in report["gas_per_epoch"]]
     if report.get("basket") is not None:  # its address follows the deployer's nonce on that chain
         kept["basket"] = {k: v for k, v in report["basket"].items() if k != "address"}
+    if report.get("offerings") is not None:  # so do the feeds' and the lender's
+        offerings = report["offerings"]
+        kept["offerings"] = {
+            **offerings,
+            "feeds": {n: f["answers"] for n, f in offerings["feeds"].items()},
+            "lender": {k: v for k, v in offerings["lender"].items() if k != "address"},
+        }
     return kept
 
 
@@ -258,6 +266,8 @@ def print_summary(console, fleet, report) -> None:
     console.print(_energy_table(report["energy"]))
     if report["basket"] is not None:
         _print_basket(console, report["basket"])
+    if report.get("offerings") is not None:
+        _print_offerings(console, report["offerings"])
     gas = Table(
         title="gas per operation (receipt gasUsed)"
         if report["exact_gas"]
@@ -304,6 +314,69 @@ def _print_basket(console, basket: dict) -> None:
         f"claimed by its holders {dollars(basket['claimed_by_holders'])}"
     )
     console.print(f"[bold]{basket_pitch(basket)}[/]")
+
+
+def _share_dollars(value: int | None) -> str:
+    """A feed figure (whole stablecoin units per share, 18 decimals) in dollars."""
+    return "-" if value is None else f"${value / 10**18:,.4f}"
+
+
+def _print_offerings(console, offerings: dict) -> None:
+    terms = offerings["terms"]
+    table = Table(
+        title=(
+            f"primary offerings ({terms['shares_for_sale'] // 10**18:,} shares at {dollars(terms['price'])}, "
+            f"minimum {dollars(terms['min_raise'])}, {terms['release_bps'] / 100:g}% released at the close, "
+            f"burn-in {terms['burn_in_epochs']} epochs)"
+        ),
+        title_justify="left",
+    )
+    columns = (
+        *("offering", "node", "outcome", "raise", "at close", "on burn-in"),
+        *("refunded", "exits", "yield/day", "x365"),
+    )
+    for column in columns:
+        table.add_column(column, justify="left" if column == "outcome" else "right")
+    for o in offerings["offerings"]:
+        y = o["yield"]
+        table.add_row(
+            str(o["offering_id"]),
+            str(o["node_id"]),
+            f"{o['outcome']} ({o['status']}, {o['buyers']} buyers)",
+            dollars(o["raise"]),
+            dollars(o["released_at_close"]),
+            dollars(o["released_on_burn_in"]),
+            dollars(o["refunded"]),
+            f"{o['exited_shares'] / 10**18:,.0f} shares for {dollars(o['exit_paid'])}" if o["exited_shares"] else "-",
+            "-" if y["yield_per_day_on_price"] is None else f"{y['yield_per_day_on_price']:.3%}",
+            "-" if y["yield_annualised_on_price"] is None else f"{y['yield_annualised_on_price']:.1%}",
+        )
+    table.caption = (
+        "yield/day: the node's feed answers (revenue deposited per share, slashed bonds and mining included) "
+        "from the first round after the close to the last, per day, over the offering price; x365: not compounded"
+    )
+    table.caption_justify = "left"
+    console.print(table)
+    lender = offerings["lender"]
+    lines = []
+    for loan in lender["loans"]:
+        outcome = (
+            f"liquidated after epoch {loan['liquidated_epoch']} by {loan['liquidator']}"
+            if loan["liquidated_epoch"] is not None
+            else "never liquidatable in this run"
+        )
+        lines.append(
+            f"{loan['borrower']} pledged {loan['shares'] / 10**18:,.2f} shares valued {dollars(loan['value'])} and "
+            f"borrowed {dollars(loan['borrowed'])} after epoch {loan['epoch']}: {outcome}"
+        )
+    trailing = offerings["trailing"].get(str(lender["node_id"]), [])
+    path = ", ".join(f"{_share_dollars(t['revenue'])} ({t['met']}/{t['judged']} at SLA)" for t in trailing)
+    console.print(
+        f"lender over node {lender['node_id']}'s feed (value: trailing {lender['lookback']} rounds' mean x "
+        f"{lender['value_epochs']} epochs x the share at the SLA; LTV {lender['ltv_bps'] / 100:g}%, liquidation at "
+        f"{lender['liquidation_bps'] / 100:g}%): " + ("; ".join(lines) or "no loan (too few holders)")
+    )
+    console.print(f"node {lender['node_id']}'s trailing revenue per share after each epoch: {path}")
 
 
 def _node_table(title: str, nodes: list[dict]) -> Table:
@@ -416,6 +489,8 @@ def charts(fleet, out: Path, report: dict) -> list[Path]:
     ]
     if report["basket"] is not None:
         paths.append(_basket_chart(report["basket"], out / "basket_yield.png"))
+    if report.get("offerings") is not None:
+        paths.append(_feed_chart(report["offerings"], out / "feed_trailing.png"))
     return paths
 
 
@@ -657,6 +732,39 @@ def _basket_chart(basket: dict, path: Path) -> Path:
         ylabel="% per day",
     )
     ax.legend(fontsize=7, ncol=2)
+    return save(fig, path)
+
+
+def _feed_chart(offerings: dict, path: Path) -> Path:
+    """Each offered node's feed: trailing revenue per share (the lender's lookback) after each
+    epoch, the epochs below the SLA in the window marked, and the lender's loan."""
+    import matplotlib.pyplot as plt
+
+    lender = offerings["lender"]
+    fig, ax = plt.subplots(figsize=(9, 5))
+    for o in offerings["offerings"]:
+        rows = offerings["trailing"].get(str(o["node_id"]), [])
+        epochs = [t["epoch"] for t in rows]
+        values = [t["revenue"] / 10**18 for t in rows]
+        line = ax.plot(epochs, values, marker=".", label=f"node #{o['node_id']}: offering {o['outcome']}")
+        short = [k for k, t in enumerate(rows) if t["met"] < t["judged"]]
+        if short:
+            xs, ys = [epochs[k] for k in short], [values[k] for k in short]
+            ax.scatter(xs, ys, marker="x", s=80, color=line[0].get_color(), zorder=3)
+    for loan in lender["loans"]:
+        ax.axvline(loan["epoch"], color="grey", linestyle=":", linewidth=1)
+        ax.annotate(f"borrow {dollars(loan['borrowed'])}", (loan["epoch"], ax.get_ylim()[1]), fontsize=7, va="top")
+        if loan["liquidated_epoch"] is not None:
+            ax.axvline(loan["liquidated_epoch"], color="red", linestyle=":", linewidth=1)
+            ax.annotate("liquidated", (loan["liquidated_epoch"], ax.get_ylim()[1] * 0.9), fontsize=7, color="red")
+    ax.set(
+        title=f"offered nodes' RevenueFeed: trailing({lender['lookback']}) revenue per share "
+        f"(x: an epoch in the window below the SLA; lender over node #{lender['node_id']})",
+        xlabel="epoch (day): the latest round",
+        ylabel="dollars per share",
+    )
+    ax.title.set_fontsize(9)
+    ax.legend(fontsize=7)
     return save(fig, path)
 
 
