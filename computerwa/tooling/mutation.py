@@ -749,17 +749,17 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "revenue_stream",
-        432,
+        479,
         "self._account[account] = self._with_debt(slot, unsafe_add(slot, unsafe_mul(amount, acc)))",
         "self._account[account] = self._with_debt(slot, unsafe_add(slot, unsafe_mul ( acc,amount)))",
     ): ("unsafe_mul commutes"),
     (
         "revenue_stream",
-        503,
+        550,
         "def _accrued(slot: uint256, balance: uint256, acc: uint256) -> uint256:",
         "def _accrued(slot: uint256 , acc: uint256, balance: uint256) -> uint256:",
     ): ("the two swapped parameters are used only as unsafe_mul(balance, acc), which commutes"),
-    ("revenue_stream", 594, "released: uint256 = 0", "released: uint256 = (0+1)"): (
+    ("revenue_stream", 647, "released: uint256 = 0", "released: uint256 = (0+1)"): (
         "`_advance` assigns `released` on every path before reading it (Vyper requires the initializer)"
     ),
     ("MockStablecoin", 137, "self._check_parties(msg.sender, to)", "self._check_parties ( to,msg.sender)"): _SYMMETRIC,
@@ -852,19 +852,19 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
         "the queue's marker bit moves from 255 to 254, the top bit of the owed half; what is owed stays far "
         "below 2**126 (every base unit the token holds) and every read and write goes through the same constant"
     ),
-    ("revenue_stream", 594, "released: uint256 = 0", "released: uint256 = 1"): (
+    ("revenue_stream", 647, "released: uint256 = 0", "released: uint256 = 1"): (
         "`_advance` assigns `released` on every path before reading it (Vyper requires the initializer)"
     ),
-    ("revenue_stream", 605, "if released == 0:", "if released <= 0:"): _UNSIGNED,
+    ("revenue_stream", 658, "if released == 0:", "if released <= 0:"): _UNSIGNED,
     (
         "ComputeBasket",
-        253,
+        254,
         'assert stream._flags() & stream.PAUSED_FLAG == 0, "compute_basket: paused"',
         'assert stream._flags() & stream.PAUSED_FLAG <= 0, "compute_basket: paused"',
     ): _UNSIGNED,
     (
         "revenue_stream",
-        616,
+        672,
         "released = unsafe_add(released, unsafe_div(unsafe_mul(rate, elapsed), length))",
         "released = unsafe_add(released, unsafe_div(unsafe_mul ( elapsed,rate), length))",
     ): "unsafe_mul commutes",
@@ -882,7 +882,7 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "revenue_stream",
-        408,
+        455,
         "debt: uint256 = unsafe_mul(amount, now.acc)",
         "debt: uint256 = unsafe_mul ( now.acc,amount)",
     ): "unsafe_mul commutes",
@@ -891,8 +891,8 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
         "so it is never 1; on the open path (0) the mutant runs `_require_transferable` with nothing set, which "
         "passes: only the gas differs (found by the properties-only campaign, issue #22)"
     ),
-    ("revenue_stream", 523, "if now.hot == 0:", "if now.hot <= 0:"): _UNSIGNED,
-    ("revenue_stream", 680, "return 0", "pass"): (
+    ("revenue_stream", 570, "if now.hot == 0:", "if now.hot <= 0:"): _UNSIGNED,
+    ("revenue_stream", 737, "return 0", "pass"): (
         "`streaming` is the only caller and passes the epoch of the timestamp, so `start <= timestamp`: the early "
         "return is taken only at `timestamp == start`, where the general formula releases `min(0, L) = 0` too"
     ),
