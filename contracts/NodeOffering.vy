@@ -198,8 +198,9 @@ struct Purchase:
     paid: uint256
 
 
-# Storage: each offering in packed words, so a purchase reads three and writes two (gas
-# targets of issue #19: buy 90,000, claim 75,000, refund 60,000). Times fit 48 bits (8.9
+# Storage: each offering in packed words, so a purchase reads three and writes two, a claim or
+# a refund reads three and writes two (gas targets of issue #19: buy 90,000, claim 75,000,
+# refund 60,000). Times fit 48 bits (8.9
 # million years), shares 116 (the token's cap), stablecoin amounts and prices 128, node
 # ids and epochs 48, basis points 16.
 # _sale: the times and the token, read by every call
@@ -212,7 +213,9 @@ _price: HashMap[uint256, uint256]
 _rules: HashMap[uint256, uint256]
 # _node: operator (160) | first_epoch (48) << 160 | node_id (48) << 208
 _node: HashMap[uint256, uint256]
-# _sold: sold (128) | raised (128) << 128: every purchase writes it
+# _sold: sold (128) | (raised + 2**127 - min_raise) (128) << 128: every purchase writes it;
+#   the raise is kept offset by the minimum (`create_offering` writes the offset), so the top
+#   bit says whether the minimum was raised: a claim or refund reads no `_rules` to know
 _sold: HashMap[uint256, uint256]
 # _paid_out: withdrawn (128) | exit_paid (128) << 128
 _paid_out: HashMap[uint256, uint256]
@@ -226,6 +229,8 @@ _MASK128: constant(uint256) = (1 << 128) - 1
 _MASK127: constant(uint256) = (1 << 127) - 1
 _MASK48: constant(uint256) = (1 << 48) - 1
 _TOP: constant(uint256) = 1 << 255
+# `_sold`'s raise offset: the high half is raised + _OFFSET - min_raise, in [2**126, 2**128)
+_OFFSET: constant(uint256) = 1 << 127
 _MASK255: constant(uint256) = _TOP - 1
 # the largest maximum raise: a sum of costs then stays below 2**127 (`_purchases`' paid field)
 _MAX_RAISE: constant(uint256) = 2**126
@@ -405,6 +410,8 @@ def create_offering(
         | (convert(node.sla_uptime_bps, uint256) << _SLA)
     )
     self._node[offering_id] = convert(node.operator, uint256) | (first_epoch << _FIRST_EPOCH) | (node_id << _NODE_ID)
+    # nothing raised yet: min_raise <= 2**126 short of the top bit
+    self._sold[offering_id] = (_OFFSET - min_raise) << _HIGH
     log OfferingCreated(
         offering_id=offering_id,
         node_id=node_id,
@@ -488,8 +495,12 @@ def refund(offering_id: uint256, receiver: address) -> uint256:
     amount: uint256 = (purchase >> _HIGH) & _MASK127
     assert amount != 0, "offering: nothing to refund"
     self._purchases[offering_id][msg.sender] = 0
-    # the sale's totals net of refunds; it stays below its minimum, so it stays failed
-    self._sold[offering_id] -= (purchase & _MASK128) + (amount << _HIGH)
+    # the sale's totals net of refunds: it stays below its minimum (top bit clear), so it stays
+    # failed; the last refund clears the word, offset and all (nothing sold, nothing raised)
+    sold: uint256 = self._sold[offering_id] - (purchase & _MASK128) - (amount << _HIGH)
+    if sold & _MASK128 == 0:
+        sold = 0
+    self._sold[offering_id] = sold
     assert extcall STABLECOIN.transfer(receiver, amount, default_return_value=True), "offering: transfer failed"
     log Refunded(offering_id=offering_id, buyer=msg.sender, receiver=receiver, amount=amount)
     return amount
@@ -503,12 +514,13 @@ def claim_shares(offering_id: uint256, buyer: address) -> uint256:
     @param buyer The buyer.
     @return uint256 Token base units minted.
     """
-    assert self._status(offering_id) == SUCCEEDED, "offering: sale did not succeed"
+    sale: uint256 = self._sale[offering_id]
+    assert self._status_of(offering_id, sale, self._sold[offering_id]) == SUCCEEDED, "offering: sale did not succeed"
     purchase: uint256 = self._purchases[offering_id][buyer]
     shares: uint256 = purchase & _MASK128
     assert shares != 0 and purchase & _TOP == 0, "offering: no shares to claim"
     self._purchases[offering_id][buyer] = purchase | _TOP
-    extcall INodeToken(self._token(offering_id)).mint(buyer, shares)
+    extcall INodeToken(convert(sale & constants.ADDRESS_MASK, address)).mint(buyer, shares)
     log SharesClaimed(offering_id=offering_id, buyer=buyer, shares=shares)
     return shares
 
@@ -686,9 +698,12 @@ def totals(offering_id: uint256) -> Totals:
     sold: uint256 = self._sold[offering_id]
     paid_out: uint256 = self._paid_out[offering_id]
     closed: uint256 = self._closed[offering_id]
+    raised: uint256 = 0
+    if sold != 0:
+        raised = self._raised(offering_id, sold)
     return Totals(
         sold=sold & _MASK128,
-        raised=sold >> _HIGH,
+        raised=raised,
         withdrawn=paid_out & _MASK128,
         exit_paid=paid_out >> _HIGH,
         exited=closed & _MASK128,
@@ -792,20 +807,32 @@ def _status(offering_id: uint256) -> uint8:
     @param offering_id The offering.
     @return uint8 The status.
     """
-    sale: uint256 = self._sale[offering_id]
+    return self._status_of(offering_id, self._sale[offering_id], self._sold[offering_id])
+
+
+@internal
+@view
+def _status_of(offering_id: uint256, sale: uint256, sold: uint256) -> uint8:
+    """
+    @dev The status now, from the offering's `_sale` and `_sold` words (read once by a caller
+         that needs them again).
+    @param offering_id The offering.
+    @param sale Its `_sale` word.
+    @param sold Its `_sold` word.
+    @return uint8 The status.
+    """
     if sale == 0:
         return 0
     if block.timestamp < (sale >> _START) & _MASK48:
         return PENDING
-    sold: uint256 = self._sold[offering_id]
     if block.timestamp < sale >> _END:
         # sold out, the sale is over before its end
         if sold & _MASK128 == self._price[offering_id] >> _HIGH:
             return SUCCEEDED
         return OPEN
     # a sale that sold out raised at least its maximum, so at least its minimum: over, only
-    # the raise decides (one read fewer for claims and refunds)
-    if sold >> _HIGH >= self._rules[offering_id] & _MASK128:
+    # the raise decides, and `_sold`'s top bit says whether it reached the minimum
+    if sold & _TOP != 0:
         return SUCCEEDED
     return FAILED
 
@@ -835,6 +862,18 @@ def _cost(shares: uint256, price: uint256) -> uint256:
 
 @internal
 @view
+def _raised(offering_id: uint256, sold: uint256) -> uint256:
+    """
+    @dev What an offering raised (net of refunds), from its `_sold` word.
+    @param offering_id The offering, created.
+    @param sold Its `_sold` word.
+    @return uint256 Stablecoin base units.
+    """
+    return (sold >> _HIGH) + (self._rules[offering_id] & _MASK128) - _OFFSET
+
+
+@internal
+@view
 def _released_at_close(offering_id: uint256, raised: uint256) -> uint256:
     """
     @dev The operator's share of the raise from the close (floored: the rest stays in escrow).
@@ -856,7 +895,7 @@ def _withdrawable(offering_id: uint256) -> uint256:
     """
     if self._status(offering_id) != SUCCEEDED:
         return 0
-    released: uint256 = self._sold[offering_id] >> _HIGH
+    released: uint256 = self._raised(offering_id, self._sold[offering_id])
     if self._closed[offering_id] & _TOP == 0:
         released = self._released_at_close(offering_id, released)
     return released - (self._paid_out[offering_id] & _MASK128)
@@ -876,7 +915,7 @@ def _exit_value(offering_id: uint256, shares: uint256) -> uint256:
     outstanding: uint256 = (sold & _MASK128) - (self._closed[offering_id] & _MASK128)
     if outstanding == 0:
         return 0
-    raised: uint256 = sold >> _HIGH
+    raised: uint256 = self._raised(offering_id, sold)
     pool: uint256 = raised - self._released_at_close(offering_id, raised) - (self._paid_out[offering_id] >> _HIGH)
     return pool * shares // outstanding
 
@@ -892,12 +931,16 @@ def _check_buy(offering_id: uint256, buyer: address, shares: uint256) -> uint256
     @param shares Token base units.
     @return uint256 The cost, in stablecoin base units.
     """
-    assert self._status(offering_id) == OPEN, "offering: not open"
+    sale: uint256 = self._sale[offering_id]
+    sold: uint256 = self._sold[offering_id]
+    assert self._status_of(offering_id, sale, sold) == OPEN, "offering: not open"
     assert shares != 0, "offering: no shares"
     price: uint256 = self._price[offering_id]
-    assert (self._sold[offering_id] & _MASK128) + shares <= price >> _HIGH, "offering: not that many shares left"
+    assert (sold & _MASK128) + shares <= price >> _HIGH, "offering: not that many shares left"
     # the token's ERC-1404 code for a transfer from the buyer to itself (compliance.vy's codes)
-    code: uint8 = staticcall INodeToken(self._token(offering_id)).detect_transfer_restriction(buyer, buyer, shares)
+    code: uint8 = staticcall INodeToken(convert(sale & constants.ADDRESS_MASK, address)).detect_transfer_restriction(
+        buyer, buyer, shares
+    )
     if code != 0:
         assert code != _PAUSED, "offering: node token is paused"
         assert code != _SENDER_FROZEN, "offering: buyer is frozen"
@@ -920,7 +963,7 @@ def _record_buy(offering_id: uint256, buyer: address, shares: uint256, cost: uin
     """
     assert staticcall STABLECOIN.balanceOf(self) - before >= cost, "offering: received less than the cost"
     # sold stays below 2**116 and the raise, a sum of costs, below the maximum raise (at most
-    # 2**126) plus a unit per purchase: no field overflows into the next
+    # 2**126) plus a unit per purchase, so its offset field below 2**128: no field overflows
     self._sold[offering_id] += shares + (cost << _HIGH)
     self._purchases[offering_id][buyer] += shares + (cost << _HIGH)
     log Purchased(offering_id=offering_id, buyer=buyer, shares=shares, paid=cost)

@@ -112,12 +112,12 @@ class Row:
 def profile(recorder: GasRecorder, receipt_gas: int, calldata: bytes, root: Path | None = None) -> list[Row]:
     """The mined transaction's gas per statement (largest first), then its intrinsic gas
     and its refund (negative): the rows add up to `receipt_gas`. The transaction is the
-    run whose executed gas, less the refund (at most a fifth of the gas used, EIP-3529),
-    gives the receipt."""
+    run whose executed gas, less the refund (at most a fifth of the gas used before it,
+    EIP-3529, so at most a quarter of the receipt's), gives the receipt."""
     root = project_root(root)
     intrinsic = intrinsic_gas(calldata)
     executed = receipt_gas - intrinsic
-    candidates = [run for run in recorder.runs if executed <= _total(run) <= executed + receipt_gas // 5]
+    candidates = [run for run in recorder.runs if executed <= _total(run) <= executed + receipt_gas // 4]
     if not candidates:
         raise ValueError(f"no recorded run adds up to the receipt's {receipt_gas:,} gas")
     run = min(candidates, key=_total)
