@@ -382,6 +382,8 @@ def create_offering(
     assert staticcall token.is_minter(self), "offering: not a minter of the node's token"
     assert shares_for_sale != 0 and shares_for_sale <= MAX_SHARES, "offering: shares for sale out of range"
     assert price != 0, "offering: price is zero"
+    # `_price` keeps it in 128 bits: a larger one passes the raise cap only for a tiny sale
+    assert price <= _MASK128, "offering: price too large"
     max_raise: uint256 = self._cost(shares_for_sale, price)
     assert max_raise <= _MAX_RAISE, "offering: maximum raise too large"
     assert min_raise <= max_raise, "offering: minimum above the maximum raise"

@@ -107,6 +107,7 @@ from tests.unitary.offering.reasons import (
     NOTHING_TO_EXIT,
     NOTHING_TO_REFUND,
     NOTHING_TO_WITHDRAW,
+    PRICE_TOO_LARGE,
     PRICE_ZERO,
     RAISE_TOO_LARGE,
     RECEIVER_FROZEN,
@@ -526,6 +527,8 @@ class OfferingMachine(PropertyMachine):
             if not 0 < shares <= MAX_SHARES
             else PRICE_ZERO
             if price == 0
+            else PRICE_TOO_LARGE
+            if price >= 2**128
             else RAISE_TOO_LARGE
             if max_raise > MAX_RAISE
             else MIN_ABOVE_MAX

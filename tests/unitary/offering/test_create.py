@@ -29,6 +29,7 @@ from tests.unitary.offering.reasons import (
     NOT_OWNER,
     ORACLE_NO_CODE,
     OTHER_STABLECOIN,
+    PRICE_TOO_LARGE,
     PRICE_ZERO,
     RAISE_TOO_LARGE,
     REGISTRY_NO_CODE,
@@ -129,6 +130,8 @@ def test_the_deadline_leaves_an_epoch_after_the_burn_in_epochs_not_a_second_less
         ({"price": 2**126 + 1, "shares_for_sale": SHARE}, RAISE_TOO_LARGE),
         ({"burn_in_deadline": 2**48}, DEADLINE_TOO_FAR),
         ({"price": 0}, PRICE_ZERO),
+        # one wei of shares: the raise stays under its cap, the price would spill into the shares' bits
+        ({"price": 2**128, "shares_for_sale": 1}, PRICE_TOO_LARGE),
         ({"min_raise": cost(SHARES) + 1}, MIN_ABOVE_MAX),
         ({"release_bps": 10_001}, RELEASE_ABOVE),
         ({"burn_in_epochs": 0}, BURN_IN_RANGE),
@@ -144,6 +147,8 @@ def test_the_bounds_themselves_are_accepted(offering, terms, issuer):
     offering.create_offering(*terms(shares_for_sale=2**116 - 1, price=1, burn_in_deadline=2**48 - 1), sender=issuer)
     offering.create_offering(*terms(shares_for_sale=SHARE, price=2**126), sender=issuer)
     assert offering.max_raise(2) == 2**126
+    offering.create_offering(*terms(shares_for_sale=1, price=2**128 - 1, min_raise=0), sender=issuer)
+    assert terms_of(offering, 3).price == 2**128 - 1 and terms_of(offering, 3).shares_for_sale == 1
     assert terms_of(offering, 1).burn_in_deadline == 2**48 - 1
 
 
