@@ -882,9 +882,18 @@ def write_snapshot(gas: dict[str, int], provider: str, path: Path = SNAPSHOT) ->
     path.write_text(json.dumps(document, indent=2) + "\n")
 
 
+# Rows whose calldata carries the address of a contract the benchmark deployed (a basket's
+# component, a feed's token): where it lands depends on the deployer's nonce, so on the chain's
+# history (Anvil in `make test` has run other tests first), and each zero byte of it is 12 gas
+# cheaper than a non-zero one (EIP-2028). Up to three zero bytes per address are noise, not a
+# regression (CI measured create_basket_1 12 gas above the embedded chain's figure).
+ADDRESS_NOISE = {"create_basket_1": 36, "create_basket_per_component": 36, "feed_create": 36}
+
+
 def over_snapshot(gas: dict[str, int], snapshot: dict[str, int]) -> dict[str, tuple[int, int]]:
-    """{key: (measured, snapshot)} for every figure dearer than its snapshot."""
-    return {k: (v, snapshot[k]) for k, v in gas.items() if k in snapshot and v > snapshot[k]}
+    """{key: (measured, snapshot)} for every figure dearer than its snapshot (beyond the
+    address noise of `ADDRESS_NOISE`'s rows)."""
+    return {k: (v, snapshot[k]) for k, v in gas.items() if k in snapshot and v > snapshot[k] + ADDRESS_NOISE.get(k, 0)}
 
 
 # --- engines: transactions per second of one transfer loop ----------------------------------------
