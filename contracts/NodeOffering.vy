@@ -12,7 +12,8 @@
         and the rest only once the AttestationOracle has accepted reports of the node at
         or above its SLA for N consecutive epochs (burn-in). If burn-in is not confirmed
         by its deadline, buyers exit pro rata of the proceeds not yet released by burning
-        their shares.
+        their shares, for an exit window; what they leave is then swept into the node token's
+        revenue stream, to its holders.
 @dev One contract serves every node of a deployment (offerings are numbered from 1): one
      address for the issuer to make a minter of each node token, one for integrators to
      index, one set of approvals for buyers; an offering's terms and totals are its own.
@@ -21,7 +22,8 @@
      units; with `price`, the maximum raise: `max_raise`); `price` (stablecoin base units
      per whole share, 10**18 token base units); `min_raise` (stablecoin base units); the
      sale window [`start`, `end`); `release_bps` of the proceeds the operator may take at
-     the close; `burn_in_epochs` N (1 to 90) and `burn_in_deadline`. The node's token,
+     the close; `burn_in_epochs` N (1 to 90), `burn_in_deadline` and `exit_window` (seconds
+     after the deadline that exits stay open, one epoch to 2**32 - 1). The node's token,
      operator and SLA are read from the NodeRegistry when the offering is created and kept:
      what the buyers were offered does not change under them.
 
@@ -57,7 +59,16 @@
      from its balance, each paid `unreleased * shares / shares outstanding` (floored; the
      last shares out take what is left, so nothing is stranded, and splitting an exit only
      loses the splitter its floors). Confirmation and exit are separated by the deadline
-     second: one is allowed up to it, the other only after.
+     second: one is allowed up to it, the other only after, for `exit_window` seconds.
+
+     Sweep. Exits are keyed to buyers: shares a buyer sold on or pledged cannot be burnt by
+     it, and their new holders bought no position, so their part of the escrow would stay here
+     forever. When the exit window is over (the second after `burn_in_deadline +
+     exit_window`), anyone `sweep`s what is still unreleased into the node token's revenue
+     stream (`deposit_revenue`): it streams over the next epoch to the node's holders, pro
+     rata, whoever holds the shares that left the buyers. Exits are then closed; unclaimed
+     shares can still be claimed, and earn the stream from their mint (claim them, for
+     anyone, before sweeping, so they share it). Nothing stays in escrow.
 
      Recovery. A buyer whose wallet the node token's compliance agent `recover`s (lost keys)
      keeps its purchase in the offering too: `recover_purchase(id, lost, replacement)`, by a
@@ -71,8 +82,8 @@
      recovers the token too.
 
      Conservation (NOF-1): the stablecoin this contract holds is, over all offerings, what
-     was raised (net of refunds) less what operators withdrew and exits were paid, to the
-     wei; nothing else moves it. Stablecoin sent here directly is nobody's and stays.
+     was raised (net of refunds) less what operators withdrew, exits were paid and sweeps
+     deposited, to the wei; nothing else moves it. Stablecoin sent here directly is nobody's and stays.
 """
 
 from ethereum.ercs import IERC20
@@ -80,6 +91,7 @@ from ethereum.ercs import IERC20
 from interfaces import IAttestationOracle
 from interfaces import IERC3009
 from interfaces import INodeRegistry
+from interfaces import IRevenueStream
 
 from . import constants
 
@@ -143,6 +155,8 @@ FAILED: constant(uint8) = 4
 SHARE: constant(uint256) = 10**18
 # the longest burn-in `confirm_burn_in` walks in one call (one oracle read per epoch)
 MAX_BURN_IN_EPOCHS: public(constant(uint256)) = 90
+# the longest exit window, in seconds (its field in `_rules` is 32 bits: 136 years)
+MAX_EXIT_WINDOW: public(constant(uint256)) = 2**32 - 1
 # the most shares one offering sells: a node token's supply cap (revenue_stream.MAX_SUPPLY)
 MAX_SHARES: constant(uint256) = 2**116 - 1
 
@@ -173,13 +187,14 @@ struct Terms:
     release_bps: uint256
     burn_in_epochs: uint256
     burn_in_deadline: uint256
+    exit_window: uint256
     first_epoch: uint256
     sla_uptime_bps: uint256
 
 
 # An offering's running totals: shares bought and stablecoin raised (both net of refunds),
-# stablecoin withdrawn by the operator and paid to exits, shares exited, and whether burn-in
-# was confirmed.
+# stablecoin withdrawn by the operator and paid to exits, shares exited, whether burn-in was
+# confirmed, and stablecoin swept into the node token's revenue stream.
 struct Totals:
     sold: uint256
     raised: uint256
@@ -187,6 +202,7 @@ struct Totals:
     exit_paid: uint256
     exited: uint256
     burn_in_confirmed: bool
+    swept: uint256
 
 
 # A buyer's position in one offering: shares bought and not exited, whether they were
@@ -209,7 +225,7 @@ _sale: HashMap[uint256, uint256]
 # _price: price (128) | shares_for_sale (128) << 128
 _price: HashMap[uint256, uint256]
 # _rules: min_raise (128) | burn_in_deadline (48) << 128 | release_bps (16) << 176
-#   | burn_in_epochs (16) << 192 | sla_uptime_bps (16) << 208
+#   | burn_in_epochs (16) << 192 | sla_uptime_bps (16) << 208 | exit_window (32) << 224
 _rules: HashMap[uint256, uint256]
 # _node: operator (160) | first_epoch (48) << 160 | node_id (48) << 208
 _node: HashMap[uint256, uint256]
@@ -219,7 +235,7 @@ _node: HashMap[uint256, uint256]
 _sold: HashMap[uint256, uint256]
 # _paid_out: withdrawn (128) | exit_paid (128) << 128
 _paid_out: HashMap[uint256, uint256]
-# _closed: exited (128) | burn-in confirmed (1) << 255
+# _closed: exited (128) | swept (127) << 128 | burn-in confirmed (1) << 255
 _closed: HashMap[uint256, uint256]
 # _purchases: shares (128) | paid (127) << 128 | claimed (1) << 255
 _purchases: HashMap[uint256, HashMap[address, uint256]]
@@ -240,6 +256,7 @@ _DEADLINE: constant(uint256) = 128
 _RELEASE: constant(uint256) = 176
 _EPOCHS: constant(uint256) = 192
 _SLA: constant(uint256) = 208
+_WINDOW: constant(uint256) = 224
 _FIRST_EPOCH: constant(uint256) = 160
 _NODE_ID: constant(uint256) = 208
 
@@ -262,6 +279,7 @@ event OfferingCreated:
     release_bps: uint256
     burn_in_epochs: uint256
     burn_in_deadline: uint256
+    exit_window: uint256
 
 
 # `buyer` bought `shares` for `paid` stablecoin base units (what arrived)
@@ -312,6 +330,15 @@ event Exited:
     amount: uint256
 
 
+# the exit window is over: `amount` of the proceeds not released went to the node token's
+# revenue stream (`credited` of it arrived there), for its holders
+event Swept:
+    offering_id: indexed(uint256)
+    token: indexed(address)
+    amount: uint256
+    credited: uint256
+
+
 # `agent`, a compliance agent of the node token, moved lost wallet `lost`'s position (`shares`
 # not exited, `claimed`, `paid`) to `replacement`, merged into any position it had
 event PurchaseRecovered:
@@ -354,6 +381,7 @@ def create_offering(
     release_bps: uint256,
     burn_in_epochs: uint256,
     burn_in_deadline: uint256,
+    exit_window: uint256,
 ) -> uint256:
     """
     @dev Opens an offering of `node_id`'s shares. Owner only. This contract must already be
@@ -371,6 +399,8 @@ def create_offering(
            after the end of the N epochs from the first after `end` (reports of an epoch
            land only once it has ended: the last one needs time to be reported and
            confirmed), before 2**48.
+    @param exit_window Seconds after `burn_in_deadline` that exits stay open, from one epoch
+           to 2**32 - 1; then what is unreleased is swept to the node's holders.
     @return uint256 The offering's id.
     """
     ow._check_owner()
@@ -400,6 +430,8 @@ def create_offering(
     ), "offering: burn-in deadline leaves no epoch to confirm"
     # every other field is bounded above, and the node's id by its registry (32 bits)
     assert burn_in_deadline <= _MASK48, "offering: burn-in deadline too far"
+    # at least an epoch: buyers who miss the deadline's epoch get the next to exit in
+    assert exit_window >= EPOCH_LENGTH and exit_window <= MAX_EXIT_WINDOW, "offering: exit window out of range"
     offering_id: uint256 = self.offering_count + 1
     self.offering_count = offering_id
     self._sale[offering_id] = convert(node.token, uint256) | (start << _START) | (end << _END)
@@ -410,6 +442,7 @@ def create_offering(
         | (release_bps << _RELEASE)
         | (burn_in_epochs << _EPOCHS)
         | (convert(node.sla_uptime_bps, uint256) << _SLA)
+        | (exit_window << _WINDOW)
     )
     self._node[offering_id] = convert(node.operator, uint256) | (first_epoch << _FIRST_EPOCH) | (node_id << _NODE_ID)
     # nothing raised yet: min_raise <= 2**126 short of the top bit
@@ -427,6 +460,7 @@ def create_offering(
         release_bps=release_bps,
         burn_in_epochs=burn_in_epochs,
         burn_in_deadline=burn_in_deadline,
+        exit_window=exit_window,
     )
     return offering_id
 
@@ -581,8 +615,10 @@ def exit(offering_id: uint256, shares: uint256, receiver: address) -> uint256:
     """
     @dev Burn-in was not confirmed by its deadline: gives up `shares` the caller bought
          (unclaimed ones are not minted; claimed ones are burnt from its balance) for their
-         pro-rata part of the proceeds not released.
-    @param offering_id The offering, succeeded, past its burn-in deadline unconfirmed.
+         pro-rata part of the proceeds not released. Open for `exit_window` seconds after
+         the deadline.
+    @param offering_id The offering, succeeded, past its burn-in deadline unconfirmed, in
+           its exit window.
     @param shares Token base units; not 0, at most what the caller bought and has not exited.
     @param receiver Where the money goes.
     @return uint256 The amount, in stablecoin base units.
@@ -590,7 +626,10 @@ def exit(offering_id: uint256, shares: uint256, receiver: address) -> uint256:
     assert self._status(offering_id) == SUCCEEDED, "offering: sale did not succeed"
     closed: uint256 = self._closed[offering_id]
     assert closed & _TOP == 0, "offering: burn-in was confirmed"
-    assert block.timestamp > (self._rules[offering_id] >> _DEADLINE) & _MASK48, "offering: burn-in deadline not passed"
+    rules: uint256 = self._rules[offering_id]
+    deadline: uint256 = (rules >> _DEADLINE) & _MASK48
+    assert block.timestamp > deadline, "offering: burn-in deadline not passed"
+    assert block.timestamp <= deadline + (rules >> _WINDOW), "offering: exit window closed"
     assert receiver != empty(address), "offering: receiver is the zero address"
     assert shares != 0, "offering: nothing to exit"
     purchase: uint256 = self._purchases[offering_id][msg.sender]
@@ -607,6 +646,32 @@ def exit(offering_id: uint256, shares: uint256, receiver: address) -> uint256:
     if amount != 0:
         assert extcall STABLECOIN.transfer(receiver, amount, default_return_value=True), "offering: transfer failed"
     log Exited(offering_id=offering_id, buyer=msg.sender, receiver=receiver, shares=shares, burnt=burnt, amount=amount)
+    return amount
+
+
+@external
+def sweep(offering_id: uint256) -> uint256:
+    """
+    @dev The exit window is over: deposits the proceeds still unreleased (what buyers did not
+         exit with, and what shares that left the buyers would strand) into the node token's
+         revenue stream, for its holders over the next epoch. Exits close. Anyone may call it.
+    @param offering_id The offering, succeeded, burn-in unconfirmed, past its exit window.
+    @return uint256 The amount deposited, in stablecoin base units.
+    """
+    assert self._status(offering_id) == SUCCEEDED, "offering: sale did not succeed"
+    closed: uint256 = self._closed[offering_id]
+    assert closed & _TOP == 0, "offering: burn-in was confirmed"
+    rules: uint256 = self._rules[offering_id]
+    assert block.timestamp > ((rules >> _DEADLINE) & _MASK48) + (rules >> _WINDOW), "offering: exit window not over"
+    # every share's part, outstanding or not: what no exit took (zero once swept)
+    amount: uint256 = self._pool(offering_id)
+    assert amount != 0, "offering: nothing to sweep"
+    # the pool is below the raise (< 2**127): it fits the swept field, which was zero
+    self._closed[offering_id] = closed | (amount << _HIGH)
+    token: address = self._token(offering_id)
+    assert extcall STABLECOIN.approve(token, amount, default_return_value=True), "offering: approve failed"
+    credited: uint256 = extcall IRevenueStream(token).deposit_revenue(amount)
+    log Swept(offering_id=offering_id, token=token, amount=amount, credited=credited)
     return amount
 
 
@@ -684,6 +749,7 @@ def terms(offering_id: uint256) -> Terms:
         release_bps=(rules >> _RELEASE) & constants.UINT16_MASK,
         burn_in_epochs=(rules >> _EPOCHS) & constants.UINT16_MASK,
         burn_in_deadline=(rules >> _DEADLINE) & _MASK48,
+        exit_window=rules >> _WINDOW,
         first_epoch=(node >> _FIRST_EPOCH) & _MASK48,
         sla_uptime_bps=(rules >> _SLA) & constants.UINT16_MASK,
     )
@@ -710,6 +776,7 @@ def totals(offering_id: uint256) -> Totals:
         exit_paid=paid_out >> _HIGH,
         exited=closed & _MASK128,
         burn_in_confirmed=closed & _TOP != 0,
+        swept=(closed >> _HIGH) & _MASK127,
     )
 
 
@@ -913,13 +980,29 @@ def _exit_value(offering_id: uint256, shares: uint256) -> uint256:
     @param shares Token base units, at most what is outstanding.
     @return uint256 Stablecoin base units.
     """
-    sold: uint256 = self._sold[offering_id]
-    outstanding: uint256 = (sold & _MASK128) - (self._closed[offering_id] & _MASK128)
+    outstanding: uint256 = (self._sold[offering_id] & _MASK128) - (self._closed[offering_id] & _MASK128)
     if outstanding == 0:
         return 0
-    raised: uint256 = self._raised(offering_id, sold)
-    pool: uint256 = raised - self._released_at_close(offering_id, raised) - (self._paid_out[offering_id] >> _HIGH)
-    return pool * shares // outstanding
+    return self._pool(offering_id) * shares // outstanding
+
+
+@internal
+@view
+def _pool(offering_id: uint256) -> uint256:
+    """
+    @dev The proceeds not released at the close, not paid to exits and not swept: what
+         exits share (burn-in unconfirmed), and what a sweep deposits.
+    @param offering_id The offering, created.
+    @return uint256 Stablecoin base units.
+    """
+    raised: uint256 = self._raised(offering_id, self._sold[offering_id])
+    closed: uint256 = self._closed[offering_id]
+    return (
+        raised
+        - self._released_at_close(offering_id, raised)
+        - (self._paid_out[offering_id] >> _HIGH)
+        - ((closed >> _HIGH) & _MASK127)
+    )
 
 
 @internal

@@ -17,7 +17,9 @@ give the time they need) and closes at --end; the operator takes --release-bps o
 at the close, the rest once the oracle has accepted reports at or above the node's SLA for
 --burn-in-epochs consecutive epochs from the first one after the sale, confirmed by
 --burn-in-deadline (at the earliest the end of the epoch after the burn-in epochs, the time to
-report the last of them and confirm; default an epoch later); after it buyers exit.
+report the last of them and confirm; default an epoch later); after it buyers exit, for
+--exit-window (default 30d, at least an epoch), and then anyone sweeps what is left into the
+node token's revenue stream, for its holders.
 
 The account must own NodeOffering (the deployment's admin) and, for a node's first offering,
 be its token's admin (the NodeRegistry's owner when the node registered), which makes
@@ -48,6 +50,7 @@ MAX_BURN_IN_EPOCHS = 90  # NodeOffering.MAX_BURN_IN_EPOCHS
 MAX_SHARES = 2**116 - 1  # a node token's supply cap
 MAX_RAISE = 2**126  # NodeOffering's largest maximum raise
 MAX_TIME = 2**48 - 1  # NodeOffering keeps times in 48 bits
+MAX_EXIT_WINDOW = 2**32 - 1  # NodeOffering.MAX_EXIT_WINDOW
 RETIRED = 3  # NodeRegistry's status of a retired node
 ZERO = "0x" + "00" * 20
 UNITS = {"s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 7 * 86_400}
@@ -130,45 +133,22 @@ class _Project:
     help="last moment to confirm burn-in, from now [default: one epoch after the earliest allowed]",
 )
 @click.option(
+    "--exit-window",
+    callback=_duration,
+    default="30d",
+    show_default=True,
+    help="how long buyers may exit after a missed burn-in deadline (at least an epoch)",
+)
+@click.option(
     "--deployment",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="deployment record [default: the connected network's]",
 )
-def cli(
-    ecosystem,
-    network,
-    provider,
-    account,
-    node,
-    shares,
-    price,
-    min_raise,
-    start,
-    end,
-    release_bps,
-    burn_in_epochs,
-    burn_in_deadline,
-    deployment,
-):
+def cli(ecosystem, network, provider, account, **terms):
     logger.set_level(logging.ERROR)
     try:
-        run(
-            ecosystem,
-            network,
-            provider,
-            account,
-            node,
-            shares,
-            price,
-            min_raise,
-            start,
-            end,
-            release_bps,
-            burn_in_epochs,
-            burn_in_deadline,
-            deployment,
-        )
+        run(ecosystem, network, provider, account, **terms)
     except DeploymentError as err:
         raise click.ClickException(str(err)) from None
 
@@ -178,6 +158,7 @@ def run(
     network,
     provider,
     account,
+    *,
     node,
     shares,
     price,
@@ -187,10 +168,11 @@ def run(
     release_bps,
     burn_in_epochs,
     burn_in_deadline,
+    exit_window,
     deployment,
 ):
     """The command without click: amounts as `Decimal` whole units, times as seconds from the
-    latest block (`burn_in_deadline` None for the default). Raises `DeploymentError`."""
+    latest block (`burn_in_deadline` None for the default; `exit_window` seconds). Raises `DeploymentError`."""
     from ape import accounts
 
     choice = f"{ecosystem.name}:{network.name}:{provider.name}"
@@ -246,6 +228,11 @@ def run(
             f"{burn_in_epochs} epochs of burn-in from epoch {first_epoch} (the first after the sale): give at "
             f"least {earliest - now} s ({when(earliest)})"
         )
+    if exit_window < epoch_length or exit_window > MAX_EXIT_WINDOW:
+        raise DeploymentError(
+            f"--exit-window ({exit_window} s) must be from one epoch ({epoch_length} s) to {MAX_EXIT_WINDOW} s: "
+            f"buyers need at least an epoch to exit after a missed burn-in"
+        )
     if max(end_at, deadline) > MAX_TIME:
         raise DeploymentError("--end or --burn-in-deadline is too far in the future (2**48 s or later)")
 
@@ -290,6 +277,7 @@ def run(
             release_bps,
             burn_in_epochs,
             deadline,
+            exit_window,
         )
     except ContractLogicError as err:
         raise DeploymentError(f"NodeOffering refused the offering: {err.revert_message or err}") from None
@@ -308,5 +296,9 @@ def run(
         f"proceeds  {terms.release_bps / 100:g}% at the close, the rest after {terms.burn_in_epochs} epochs "
         f"at or above the SLA ({terms.sla_uptime_bps / 100:g}% uptime) from epoch {terms.first_epoch}, "
         f"confirmed by {when(terms.burn_in_deadline)}"
+    )
+    click.echo(
+        f"exits     open {terms.exit_window} s after a missed deadline, until "
+        f"{when(terms.burn_in_deadline + terms.exit_window)}; then the rest is swept to the node's holders"
     )
     click.echo(f"offering  {offering_id}")

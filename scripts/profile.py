@@ -37,6 +37,7 @@ OFFERING = (
     "offering_confirm_burn_in",
     "offering_withdraw_proceeds",
     "offering_exit",
+    "offering_sweep",
 )
 OPERATIONS = SETTLEMENT + OFFERING
 

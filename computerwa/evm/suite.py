@@ -369,6 +369,7 @@ def create_offering(
     release_bps: int,
     burn_in_epochs: int,
     burn_in_deadline: int,
+    exit_window: int,
 ) -> Offering:
     """Offering of node `node_id`'s shares through `suite.offering` (terms in NodeOffering's
     units: token base units, stablecoin base units per whole share, unix seconds), sent by
@@ -401,6 +402,7 @@ def create_offering(
         release_bps,
         burn_in_epochs,
         burn_in_deadline,
+        exit_window,
         sender=sender,
     )
     receipts.append(receipt)

@@ -14,7 +14,10 @@ its own outcome:
   fails and every buyer refunds;
 - `MISSES`: 80% sold; the node reports at its SLA for the first burn-in epoch, then below it
   (`BELOW_SLA_BPS` under) for the rest of the window: burn-in cannot be confirmed, and after the
-  deadline every buyer exits, burning the shares it still holds (at most what it bought).
+  deadline every buyer exits, burning the shares it still holds (at most what it bought); the
+  shares its largest buyer pledged to the lender were liquidated to another investor, so nobody
+  can exit them: once the exit window (`EXIT_WINDOW_EPOCHS`) is over the relayer sweeps what is
+  left of the escrow into the node's token, where it streams to the holders over the next epoch.
 
 Right after the close (the first thing of epoch 1's reporting phase) the relayer claims every
 buyer's shares, refunds are taken and the operators withdraw the close's release; from then on
@@ -61,6 +64,7 @@ SHARES_FOR_SALE = 1_000 * SHARE
 MIN_RAISE = 30_000 * DOLLAR
 RELEASE_BPS = 2_000  # of the raise, the operator's at the close
 BURN_IN_EPOCHS = 3
+EXIT_WINDOW_EPOCHS = 1  # exits stay open this long after a missed burn-in deadline
 SALE_EPOCH = 0  # buying opens in it and closes at its end
 INVESTOR_FUNDS = 50_000 * DOLLAR  # minted to each investor for the primary
 BELOW_SLA_BPS = 1_500  # the `MISSES` node's uptime is its SLA less this in its failing epochs
@@ -104,6 +108,7 @@ class Offering:
     end: int
     deadline: int
     first_epoch: int
+    window_end: int  # the last second exits are open
     purchases: dict[str, list] = field(default_factory=dict)  # buyer -> [shares, claimed, paid]
     bought: int = 0  # shares bought over the sale (before refunds)
     sold: int = 0
@@ -112,6 +117,8 @@ class Offering:
     exit_paid: int = 0
     exited: int = 0
     confirmed: bool = False
+    swept: int = 0  # into the node token's revenue stream, after the exit window
+    swept_epoch: int | None = None  # the epoch the sweep was deposited in (its feed round)
     refunded: int = 0
     released_at_close: int = 0  # withdrawn by the operator at the close
     released_on_burn_in: int = 0  # withdrawn after burn-in was confirmed
@@ -133,12 +140,15 @@ class Offering:
 
     def exit_value(self, shares: int) -> int:
         outstanding = self.sold - self.exited
-        pool = self.raised - self.raised * RELEASE_BPS // BPS - self.exit_paid
-        return pool * shares // outstanding if outstanding else 0
+        return self.pool() * shares // outstanding if outstanding else 0
+
+    def pool(self) -> int:
+        """The proceeds not released at the close, not paid to exits and not swept."""
+        return self.raised - self.raised * RELEASE_BPS // BPS - self.exit_paid - self.swept
 
     def holds(self) -> int:
         """What NodeOffering holds for this offering (NOF-1's part)."""
-        return self.raised - self.withdrawn - self.exit_paid
+        return self.raised - self.withdrawn - self.exit_paid - self.swept
 
 
 @dataclass
@@ -198,9 +208,12 @@ class FleetOfferings:
                 RELEASE_BPS,
                 BURN_IN_EPOCHS,
                 deadline,
+                EXIT_WINDOW_EPOCHS * length,
             )
             fleet.stats.transactions += len(created.receipts)
-            offerings.append(Offering(outcome, spec, created.offering_id, start, end, deadline, first_epoch))
+            window_end = deadline + EXIT_WINDOW_EPOCHS * length
+            offering = Offering(outcome, spec, created.offering_id, start, end, deadline, first_epoch, window_end)
+            offerings.append(offering)
             window = range(first_epoch, first_epoch + BURN_IN_EPOCHS)
             for epoch in range(first_epoch + BURN_IN_EPOCHS):
                 healthy = outcome != MISSES or epoch <= first_epoch
@@ -296,7 +309,7 @@ class FleetOfferings:
     def close(self, epoch: int) -> None:
         """The first thing after epoch `epoch` ends (before anything else touches a token):
         the supply each feed's round is over, then claims, refunds and the close's release
-        (after the sale), and exits (after the burn-in deadline)."""
+        (after the sale), exits (after the burn-in deadline) and the sweep (after the exit window)."""
         fleet = self.fleet
         for node_id, shares in self.supply.items():
             self.supply_at_end[node_id][epoch] = shares
@@ -316,6 +329,25 @@ class FleetOfferings:
                 and fleet.chain.pending_timestamp > offering.deadline
             ):
                 self.exit_all(offering)
+            elif (
+                offering.outcome == MISSES
+                and not offering.swept
+                and offering.pool()
+                and fleet.chain.pending_timestamp > offering.window_end
+            ):
+                self.sweep(offering)
+
+    def sweep(self, offering: Offering) -> None:
+        """The relayer sweeps what no exit took into the node's token: a deposit of its revenue."""
+        fleet = self.fleet
+        amount = offering.pool()
+        receipt = fleet.send("offering sweep", fleet.suite.offering.sweep, offering.offering_id, sender=fleet.relayer)
+        logged = [(e.amount, e.credited) for e in receipt.events if e.name == "Swept"]
+        if logged != [(amount, amount)]:
+            raise ReconciliationError(f"offering {offering.offering_id}: swept {logged}, the model {amount}")
+        offering.swept += amount
+        offering.swept_epoch = (receipt.timestamp - fleet.genesis) // fleet.epoch_length
+        fleet.deposit_revenue(offering.spec.node_id, receipt.timestamp, amount)
 
     def claim_all(self, offering: Offering, epoch: int) -> None:
         fleet = self.fleet
@@ -486,11 +518,11 @@ class FleetOfferings:
             i = offering.offering_id
             totals = read(s.offering.totals, i)
             model = (offering.sold, offering.raised, offering.withdrawn, offering.exit_paid, offering.exited)
-            for name, chain_value, model_value in zip(
-                ("sold", "raised", "withdrawn", "exit_paid", "exited"), totals, model, strict=False
-            ):
+            names = ("sold", "raised", "withdrawn", "exit_paid", "exited")
+            for name, chain_value, model_value in zip(names, totals[:5], model, strict=True):
                 check(f"offering {i} {name}", chain_value, model_value)
             check(f"offering {i} burn-in confirmed", int(totals[5]), int(offering.confirmed))
+            check(f"offering {i} swept", totals[6], offering.swept)
             check(f"offering {i} status", read(s.offering.status, i), offering.status(now))
             check(f"offering {i} withdrawable", read(s.offering.withdrawable, i), offering.withdrawable(now))
             for buyer, (shares, claimed, paid) in offering.purchases.items():
@@ -542,7 +574,9 @@ class FleetOfferings:
 
     def offering_yield(self, offering: Offering) -> dict:
         """Revenue per share over the rounds from the first after the close to the last ended
-        (the feeds' answers, reconciled), per day, and on the offering price: per day and x365."""
+        (the feeds' answers, reconciled), per day, and on the offering price: per day and x365.
+        A sweep is the buyers' own capital coming back, not revenue: its part of its round's
+        answer is left out (the feed counts it, as it counts every deposit)."""
         node_id = offering.spec.node_id
         if offering.status(self.fleet.chain.timestamp) == FAILED:
             return {
@@ -554,6 +588,9 @@ class FleetOfferings:
             }
         rounds = self.answers(node_id)[offering.first_epoch :]
         per_share = sum(rounds)  # whole stablecoin units per share, 18 decimals
+        if offering.swept_epoch is not None and offering.first_epoch + len(rounds) > offering.swept_epoch:
+            supply = self.supply_at_end[node_id].get(offering.swept_epoch, self.supply[node_id])
+            per_share -= feed_answer(offering.swept, supply, self.unit)
         price = PRICE / DOLLAR
         per_day = per_share / 10**18 / len(rounds) if rounds else None
         return {
@@ -590,9 +627,11 @@ class FleetOfferings:
                     "refunded": o.refunded,
                     "exited_shares": o.exited,
                     "exit_paid": o.exit_paid,
+                    "swept_to_holders": o.swept,
                     "held_in_escrow": o.holds(),
                     "first_burn_in_epoch": o.first_epoch,
                     "burn_in_deadline": o.deadline,
+                    "exit_window_end": o.window_end,
                     "yield": self.offering_yield(o),
                 }
                 for o in self.offerings

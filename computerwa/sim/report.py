@@ -333,7 +333,7 @@ def _print_offerings(console, offerings: dict) -> None:
     )
     columns = (
         *("offering", "node", "outcome", "raise", "at close", "on burn-in"),
-        *("refunded", "exits", "yield/day", "x365"),
+        *("refunded", "exits", "swept", "yield/day", "x365"),
     )
     for column in columns:
         table.add_column(column, justify="left" if column == "outcome" else "right")
@@ -348,12 +348,14 @@ def _print_offerings(console, offerings: dict) -> None:
             dollars(o["released_on_burn_in"]),
             dollars(o["refunded"]),
             f"{o['exited_shares'] / 10**18:,.0f} shares for {dollars(o['exit_paid'])}" if o["exited_shares"] else "-",
+            dollars(o["swept_to_holders"]) if o["swept_to_holders"] else "-",
             "-" if y["yield_per_day_on_price"] is None else f"{y['yield_per_day_on_price']:.3%}",
             "-" if y["yield_annualised_on_price"] is None else f"{y['yield_annualised_on_price']:.1%}",
         )
     table.caption = (
         "yield/day: the node's feed answers (revenue deposited per share, slashed bonds and mining included) "
-        "from the first round after the close to the last, per day, over the offering price; x365: not compounded"
+        "from the first round after the close to the last, per day, over the offering price; x365: not compounded; "
+        "swept: what no exit took (shares sold on or pledged) deposited into the node's token after the exit window"
     )
     table.caption_justify = "left"
     console.print(table)

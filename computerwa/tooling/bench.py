@@ -123,6 +123,7 @@ ROWS = [
     Row("offering_confirm_burn_in", "NodeOffering confirm_burn_in, 3 epochs", None, "-"),
     Row("offering_withdraw_proceeds", "NodeOffering withdraw_proceeds", None, "-"),
     Row("offering_exit", "NodeOffering exit, claimed shares burnt", None, "-"),
+    Row("offering_sweep", "NodeOffering sweep, the rest into the node token's stream", None, "-"),
     Row("feed_create", "RevenueFeedFactory create_feed (a node token's feed, blueprint)", None, "-"),
     Row("feed_latest_round", "RevenueFeed latestRoundData (the view sent as a transaction)", None, "-"),
     Row("feed_trailing_30", "RevenueFeed trailing(30): revenue and SLA of 30 epochs (the same)", None, "-"),
@@ -703,7 +704,7 @@ def offering_gas() -> dict[str, int]:
     a first buyer opens it, the measured investor buys twice, a signed purchase is relayed;
     shares are claimed, burn-in (3 epochs at the SLA) confirmed and the proceeds withdrawn.
     Offering 2 fails (a refund); offering 3 succeeds and misses burn-in (an exit of claimed
-    shares)."""
+    shares, then, after its exit window, the sweep of the rest)."""
     from ape import accounts, chain, project
 
     from computerwa.client.attestation import PerformanceReport, sign_report
@@ -740,6 +741,7 @@ def offering_gas() -> dict[str, int]:
             2_000,
             3,
             genesis + (first_epoch + 5) * DAY,
+            DAY,
             sender=admin,
         )
         return offering.offering_count()
@@ -785,6 +787,9 @@ def offering_gas() -> dict[str, int]:
     gas["offering_withdraw_proceeds"] = _gas(lambda: offering.withdraw_proceeds(sale, operator, sender=operator))
     _travel(offering.terms(missing).burn_in_deadline + 1)
     gas["offering_exit"] = _gas(lambda: offering.exit(missing, 10**19, investor, sender=investor))
+    terms = offering.terms(missing)
+    _travel(terms.burn_in_deadline + terms.exit_window + 1)
+    gas["offering_sweep"] = _gas(lambda: offering.sweep(missing, sender=relayer))
     return gas
 
 

@@ -25,12 +25,12 @@ from computerwa.sim.report import charts, print_summary
 from tests.sim.conftest import run_fleet
 
 SHARE = 10**18
-EPOCHS = 6  # the sale, three burn-in epochs, the deadline's epoch, the exits
+EPOCHS = 7  # the sale, three burn-in epochs, the deadline's epoch, the exits, the sweep
 
 
 @pytest.fixture(scope="module")
 def financed(artifacts):
-    """The demo's fleet (eight nodes, four investors) with offerings, for six epochs."""
+    """The demo's fleet (eight nodes, four investors) with offerings, for seven epochs."""
     return run_fleet(
         RevmChain(artifacts=artifacts), epochs=EPOCHS, nodes=8, investors=4, customers=None, seed=2026, offerings=True
     )
@@ -81,7 +81,16 @@ def test_a_node_that_misses_burn_in_lets_its_buyers_exit_pro_rata(financed):
     # each exit is paid the unreleased proceeds pro rata: here, at the sale's own price less the close's release
     assert o["exit_paid"] == pytest.approx(o["exited_shares"] / SHARE * PRICE * (1 - RELEASE_BPS / 10_000), abs=3)
     assert spec.token.totalSupply() == o["sold"] - o["exited_shares"]
-    assert fleet.suite.stablecoin.balanceOf(fleet.suite.offering) == o["held_in_escrow"]
+    # the shares pledged to the lender were liquidated to an investor that bought none of them:
+    # nobody could exit them, and after the exit window their part was swept to the node's holders
+    unexited = o["sold"] - o["exited_shares"]
+    assert unexited > 0 and o["swept_to_holders"] > 0
+    unreleased = o["raise"] - o["released_at_close"]
+    assert o["exit_paid"] + o["swept_to_holders"] == unreleased  # nothing stranded
+    assert o["held_in_escrow"] == 0 == fleet.suite.stablecoin.balanceOf(fleet.suite.offering)
+    # the sweep came after the window's last second, before anything else of the next epoch
+    sweep_epoch = (o["exit_window_end"] - fleet.genesis) // fleet.epoch_length
+    assert fleet.deposits[spec.node_id][sweep_epoch] >= o["swept_to_holders"]
 
 
 def test_the_lender_lends_at_the_ltv_and_liquidates_once_the_feed_shows_the_missed_sla(financed):

@@ -18,14 +18,16 @@ shares, replayed), refunds, claims by anyone for buyers and non-buyers, the orac
 of ended epochs (at the SLA, one below, 100%, random; epochs left missing), burn-in
 confirmations (from the offering's first epoch, later, earlier, the first passing run; at the
 deadline second or after), withdrawals (the operator, the other operator, the stranger; zero
-receiver), exits (one, all, more than bought, random; at or after the deadline), token
+receiver), exits (one, all, more than bought, random; at or after the deadline, at the end of
+the exit window or after), sweeps (at the end of the exit window or after, or whenever), token
 freezes, pauses and transfers, the agent's recoveries of lost wallets (the purchase, and the
 token's balance first or not; into an empty wallet or one with a position; by the agent or not;
 to the zero address, the lost wallet itself, a frozen or an unverified one), stablecoin donations
 and time (to the next edge of any offering, small and large jumps). The model predicts every
 outcome (success or exactly which revert) before the call and every amount moved. Properties
 (PROPERTIES.md, "NodeOffering"):
-- NOF-1 the offering's stablecoin is Σ (raised - withdrawn - exit_paid) + donations, to the wei;
+- NOF-1 the offering's stablecoin is Σ (raised - withdrawn - exit_paid - swept) + donations, to
+  the wei;
 - NOF-2 each node token's supply over its initial one is Σ shares claimed less shares burnt by
   exits, which is Σ claimed positions not exited; every holder's balance is the model's; claims,
   burns and transfers are predicted;
@@ -35,9 +37,9 @@ outcome (success or exactly which revert) before the call and every amount moved
   `offering_count`) equal the model's;
 - NOF-6 every actor's stablecoin balance equals the model's;
 - NOF-7 end of the run: every restriction lifted, time past every deadline, every buyer
-  refunds, claims and exits what it can (holders first hand back shares they received, so
-  everyone can), every operator withdraws: the offering holds exactly the donations and nothing
-  is owed or lost;
+  refunds, claims and, in its exit window, exits what it still holds (shares passed on stay
+  with their holders), every operator withdraws, and past every exit window anyone sweeps the
+  rest: the offering holds exactly the donations and nothing is owed or lost;
 - NOF-8 only the owner creates offerings, with terms in range (each refusal in the contract's
   order), and `terms` records them with the node's token, operator and SLA;
 - NOF-9 every exit against exact fractions, from the chain's totals before it (not the model's
@@ -48,7 +50,10 @@ outcome (success or exactly which revert) before the call and every amount moved
   exits pay out exactly the unreleased proceeds and nothing is stranded;
 - NOF-10 recoveries: only the node token's agent moves a lost wallet's position, whole, to a
   replacement that could hold the shares, merged exactly into any position it has (refused while
-  one is claimed and the other not); outcomes, the event and the positions predicted.
+  one is claimed and the other not); outcomes, the event and the positions predicted;
+- NOF-11 sweeps: only after the exit window of a sale that succeeded without burn-in, once,
+  exactly the pool no exit took, into the node token's revenue stream (each token owes exactly
+  what was swept into it); exits close with the window.
 """
 
 from __future__ import annotations
@@ -86,6 +91,9 @@ from tests.unitary.offering.reasons import (
     DEADLINE_TOO_FAR,
     END_NOT_AFTER,
     EPOCH_TOO_EARLY,
+    EXIT_WINDOW_CLOSED,
+    EXIT_WINDOW_OPEN,
+    EXIT_WINDOW_RANGE,
     EXPIRED,
     MIN_ABOVE_MAX,
     MORE_THAN_BOUGHT,
@@ -106,6 +114,7 @@ from tests.unitary.offering.reasons import (
     NOTHING_TO_CLAIM,
     NOTHING_TO_EXIT,
     NOTHING_TO_REFUND,
+    NOTHING_TO_SWEEP,
     NOTHING_TO_WITHDRAW,
     PRICE_TOO_LARGE,
     PRICE_ZERO,
@@ -254,6 +263,7 @@ class Offer:
     release_bps: int
     burn_in: int
     deadline: int
+    exit_window: int
     first_epoch: int
     sla: int
     sold: int = 0
@@ -262,6 +272,7 @@ class Offer:
     exit_paid: int = 0
     exited: int = 0
     confirmed: bool = False
+    swept: int = 0
     # buyer address -> [shares not exited, claimed, paid not refunded]
     purchases: dict[str, list] = field(default_factory=dict)
     # NOF-9: the rounding exits left in the pool so far (exact part less what was paid)
@@ -294,14 +305,24 @@ class Offer:
         outstanding = self.outstanding()
         if shares > outstanding or outstanding == 0:
             return 0
-        return (self.raised - self.released_at_close() - self.exit_paid) * shares // outstanding
+        return self.pool() * shares // outstanding
+
+    def pool(self) -> int:
+        """What exits share and a sweep deposits: not released at the close, not paid, not swept."""
+        return self.raised - self.released_at_close() - self.exit_paid - self.swept
+
+    def window_end(self) -> int:
+        """The last second exits are open."""
+        return self.deadline + self.exit_window
 
     def owed(self) -> int:
-        return self.raised - self.withdrawn - self.exit_paid
+        return self.raised - self.withdrawn - self.exit_paid - self.swept
 
 
 class OfferingMachine(PropertyMachine):
-    RULE_IDS = frozenset({"NOF-3", "NOF-4", "NOF-7", "NOF-8", "NOF-9", "NOF-10"})  # checked in rules / end_of_run
+    RULE_IDS = frozenset(
+        {"NOF-3", "NOF-4", "NOF-7", "NOF-8", "NOF-9", "NOF-10", "NOF-11"}
+    )  # checked in rules / end_of_run
 
     def __init__(self, backend, world: World):
         super().__init__()
@@ -320,6 +341,7 @@ class OfferingMachine(PropertyMachine):
         self.donations = self.held
         self.offers: list[Offer] = []
         self.supply0 = {node: token.totalSupply() for node, token in world.tokens.items()}
+        self.owed0 = {node: token.owed() for node, token in world.tokens.items()}  # the tokens' revenue owed
         self.shares = {
             node: {a.address: token.balanceOf(a) for a in self.parties} for node, token in world.tokens.items()
         }
@@ -443,10 +465,14 @@ class OfferingMachine(PropertyMachine):
         delay=st.sampled_from([0, 0, 1]),
         window=st.sampled_from([3_600, EPOCH_LENGTH, 2 * EPOCH_LENGTH]),
         late=st.sampled_from([0, 1, EPOCH_LENGTH, EPOCH_LENGTH, 2 * EPOCH_LENGTH]),
+        exits=st.sampled_from([EPOCH_LENGTH, EPOCH_LENGTH + 1, 2 * EPOCH_LENGTH]),
         salt=pick,
     )
-    def first_offering(self, node, shares, price, minimum, release, burn_in, delay, window, late, salt):
-        self.create_offering(0, node, shares, price, minimum, release, burn_in, delay, window, late, None, salt)
+    def first_offering(  # `exits` defaults for the regression corpus, recorded before offerings had it
+        self, node, shares, price, minimum, release, burn_in, delay, window, late, salt, exits=EPOCH_LENGTH
+    ):
+        terms = (node, shares, price, minimum, release, burn_in, delay, window, late, exits)
+        self.create_offering(0, *terms, None, salt)
 
     @rule(
         caller=st.sampled_from(["issuer", "issuer", "issuer", "stranger"]),
@@ -459,6 +485,7 @@ class OfferingMachine(PropertyMachine):
         delay=st.sampled_from([0, 0, 1, 3_600]),
         window=st.sampled_from([1, 2, 3_600, EPOCH_LENGTH, EPOCH_LENGTH, 2 * EPOCH_LENGTH, 2 * EPOCH_LENGTH]),
         late=st.sampled_from([0, 1, EPOCH_LENGTH, EPOCH_LENGTH, 2 * EPOCH_LENGTH]),
+        exits=st.sampled_from([EPOCH_LENGTH, EPOCH_LENGTH + 1, 2 * EPOCH_LENGTH]),
         fault=st.one_of(
             st.none(),
             st.sampled_from(
@@ -478,17 +505,36 @@ class OfferingMachine(PropertyMachine):
                     "burn_in_90",
                     "deadline_early",
                     "deadline_far",
+                    "exit_window_short",
+                    "exit_window_long",
                 ]
             ),
         ),
         salt=pick,
     )
-    def new_offering(self, caller, node, shares, price, minimum, release, burn_in, delay, window, late, fault, salt):
+    def new_offering(  # `exits` defaults as in `first_offering`
+        self,
+        caller,
+        node,
+        shares,
+        price,
+        minimum,
+        release,
+        burn_in,
+        delay,
+        window,
+        late,
+        fault,
+        salt,
+        exits=EPOCH_LENGTH,
+    ):
         if len(self.offers) < MAX_OFFERINGS:
-            who = 0 if caller == "issuer" else 1
-            self.create_offering(who, node, shares, price, minimum, release, burn_in, delay, window, late, fault, salt)
+            terms = (node, shares, price, minimum, release, burn_in, delay, window, late, exits)
+            self.create_offering(0 if caller == "issuer" else 1, *terms, fault, salt)
 
-    def create_offering(self, caller, node, shares, price, minimum, release, burn_in, delay, window, late, fault, salt):
+    def create_offering(
+        self, caller, node, shares, price, minimum, release, burn_in, delay, window, late, exits, fault, salt
+    ):
         now = self.chain.pending_timestamp
         g, length = self.w.genesis, EPOCH_LENGTH
         if fault in ("unknown_node", "retired_node"):
@@ -514,7 +560,9 @@ class OfferingMachine(PropertyMachine):
         first = -(-(end - g) // length)
         least = g + (first + burn_in + 1) * length  # an epoch after the last one, to report it
         deadline = least - 1 if fault == "deadline_early" else 2**48 if fault == "deadline_far" else least + late
-        args = (node, shares, price, min_raise, start, end, release, burn_in, deadline)
+        if fault in ("exit_window_short", "exit_window_long"):  # an epoch less a second; 2**32 seconds
+            exits = EPOCH_LENGTH - 1 if fault == "exit_window_short" else 2**32
+        args = (node, shares, price, min_raise, start, end, release, burn_in, deadline, exits)
         sender = self.issuer if caller == 0 else self.stranger
         reason = (
             NOT_OWNER
@@ -545,16 +593,32 @@ class OfferingMachine(PropertyMachine):
             if deadline < least
             else DEADLINE_TOO_FAR
             if deadline >= 2**48
+            else EXIT_WINDOW_RANGE
+            if not EPOCH_LENGTH <= exits < 2**32
             else None
         )
         receipt = outcome("NOF-8", reason, lambda: self.offering.create_offering(*args, sender=sender))
         if not receipt:
             return
-        o = Offer(len(self.offers) + 1, *args[:8], deadline, first, SLAS[node - 1])
+        o = Offer(len(self.offers) + 1, *args[:8], deadline, exits, first, SLAS[node - 1])
         equal("NOF-8", "create_offering's id", receipt.return_value, o.id)
         self.offers.append(o)
         token, operator = self.w.tokens[node].address, self.w.operators[node].address
-        expected = (node, token, operator, shares, price, min_raise, start, end, release, burn_in, deadline, first)
+        expected = (
+            node,
+            token,
+            operator,
+            shares,
+            price,
+            min_raise,
+            start,
+            end,
+            release,
+            burn_in,
+            deadline,
+            exits,
+            first,
+        )
         equal("NOF-8", f"terms({o.id})", tuple(self.offering.terms(o.id)), (*expected, o.sla))
         self.changed(o)
 
@@ -894,16 +958,29 @@ class OfferingMachine(PropertyMachine):
         i=offering_pick,
         kind=st.sampled_from(["zero", "one", "all", "all", "more", "random"]),
         to=receiver_kind,
-        edge=st.sampled_from([None, None, "deadline", "deadline+1"]),
+        edge=st.sampled_from([None, None, "deadline", "deadline+1", "window_end", "window_end+1"]),
         salt=pick,
         aiming=aim,
     )
     def exit(self, who, i, kind, to, edge, salt, aiming):
-        o = self.offer(i, aiming, lambda o, now: o.status(now) == SUCCEEDED and not o.confirmed and o.outstanding() > 0)
+        o = self.offer(
+            i,
+            aiming,
+            lambda o, now: (
+                o.status(now) == SUCCEEDED and not o.confirmed and o.outstanding() > 0 and now <= o.window_end()
+            ),
+        )
         if o is None:
             return
         if edge is not None and o.status(self.chain.pending_timestamp) == SUCCEEDED:  # only a sale that is over
-            self.at(o.deadline + (edge == "deadline+1"))
+            self.at(
+                {
+                    "deadline": o.deadline,
+                    "deadline+1": o.deadline + 1,
+                    "window_end": o.window_end(),
+                    "window_end+1": o.window_end() + 1,
+                }[edge]
+            )
         party = self.party(who, aiming, o)
         held = o.position(party.address)[0]
         shares = {"zero": 0, "one": 1, "all": held, "more": held + 1, "random": 1 + salt % max(held, 1)}[kind]
@@ -920,6 +997,8 @@ class OfferingMachine(PropertyMachine):
             if o.confirmed
             else DEADLINE_NOT_PASSED
             if now <= o.deadline
+            else EXIT_WINDOW_CLOSED
+            if now > o.window_end()
             else RECEIVER_ZERO
             if receiver == ZERO
             else NOTHING_TO_EXIT
@@ -957,7 +1036,7 @@ class OfferingMachine(PropertyMachine):
         only grows from unreleased / sold, by Σ d_i / outstanding_(i+1) <= Σ d_i / s for any later exit
         of s: an exit gets its exact part of the unreleased proceeds less under a unit, and more only
         by the rounding earlier exits left (`exit_dust`)."""
-        sold, raised, _, exit_paid, exited, _ = before
+        sold, raised, _, exit_paid, exited, _, _ = before
         unreleased = raised - raised * o.release_bps // MAX_BPS
         pool, outstanding = unreleased - exit_paid, sold - exited
         exact = Fraction(pool * shares, outstanding)
@@ -993,6 +1072,53 @@ class OfferingMachine(PropertyMachine):
                 pool=pool,
                 unreleased=unreleased,
             )
+
+    # --- the sweep ----------------------------------------------------------------------------------
+    @rule(i=offering_pick, edge=st.sampled_from([None, None, "window_end", "window_end+1"]), aiming=aim)
+    def sweep(self, i, edge, aiming):
+        """Anyone sweeps an offering's unreleased proceeds into its node token's revenue stream
+        (aiming: one whose burn-in failed, with something left), at the last second of its exit
+        window or the one after, or whenever."""
+        o = self.offer(i, aiming, lambda o, now: o.status(now) == SUCCEEDED and not o.confirmed and o.pool() > 0)
+        if o is None:
+            return
+        if edge is not None and o.status(self.chain.pending_timestamp) == SUCCEEDED:  # only a sale that is over
+            self.at(o.window_end() + (edge == "window_end+1"))
+        self.do_sweep(o)
+
+    def do_sweep(self, o: Offer) -> bool:
+        """NOF-11: a sweep deposits exactly the pool no exit took into the node token (its `owed`
+        rises by it), once, and only after the exit window; exits are closed from then on."""
+        now = self.chain.pending_timestamp
+        amount = o.pool()
+        reason = (
+            NOT_SUCCEEDED
+            if o.status(now) != SUCCEEDED
+            else CONFIRMED
+            if o.confirmed
+            else EXIT_WINDOW_OPEN
+            if now <= o.window_end()
+            else NOTHING_TO_SWEEP
+            if amount == 0
+            else None
+        )
+        relayer = self.relayer
+        receipt = outcome("NOF-11", reason, lambda: self.offering.sweep(o.id, sender=relayer))
+        if not receipt:
+            return False
+        token = self.w.tokens[o.node]
+        [event] = receipt.filter("Swept")
+        args = tuple(event.args[k] for k in ("offering_id", "token", "amount", "credited"))
+        equal(
+            "NOF-11",
+            f"sweep({o.id})'s return and Swept event",
+            (receipt.return_value, *args),
+            (amount, o.id, token.address, amount, amount),
+        )
+        o.swept += amount
+        self.pay(None, token.address, amount)
+        self.changed(o)
+        return True
 
     # --- the node tokens' agent: lost wallets -------------------------------------------------------
     @rule(
@@ -1158,10 +1284,12 @@ class OfferingMachine(PropertyMachine):
 
     # --- anyone -------------------------------------------------------------------------------------
     def edges(self, o: Offer) -> list[int]:
-        """An offering's edges: a second before and at its start and end, its deadline and the
-        second after, and the start of every epoch from its first through the end of burn-in."""
+        """An offering's edges: a second before and at its start and end, its deadline and the end
+        of its exit window and the second after each, and the start of every epoch from its first
+        through the end of burn-in."""
         epochs = [self.epoch_start(o.first_epoch + k) for k in range(o.burn_in + 1)]
-        return sorted({o.start - 1, o.start, o.end - 1, o.end, o.deadline, o.deadline + 1, *epochs})
+        windows = {o.deadline, o.deadline + 1, o.window_end(), o.window_end() + 1}
+        return sorted({o.start - 1, o.start, o.end - 1, o.end, *windows, *epochs})
 
     @rule(i=offering_pick, skip=st.sampled_from([0, 0, 0, 1, 2]))
     def to_edge(self, i, skip):
@@ -1196,7 +1324,7 @@ class OfferingMachine(PropertyMachine):
         require(
             held == owed + self.donations,
             "NOF-1",
-            "the offering's stablecoin is Σ (raised - withdrawn - exit_paid) + donations",
+            "the offering's stablecoin is Σ (raised - withdrawn - exit_paid - swept) + donations",
             held=held,
             owed=owed,
             donations=self.donations,
@@ -1242,7 +1370,7 @@ class OfferingMachine(PropertyMachine):
                 continue
             equal("NOF-5", f"max_raise({o.id})", self.offering.max_raise(o.id), cost(o.shares_for_sale, o.price))
             equal("NOF-5", f"cost({o.id}, a share)", self.offering.cost(o.id, SHARE), cost(SHARE, o.price))
-            totals = (o.sold, o.raised, o.withdrawn, o.exit_paid, o.exited, o.confirmed)
+            totals = (o.sold, o.raised, o.withdrawn, o.exit_paid, o.exited, o.confirmed, o.swept)
             equal("NOF-5", f"totals({o.id})", tuple(self.offering.totals(o.id)), totals)
             outstanding = o.outstanding()
             for shares in {1, outstanding, outstanding + 1, max(outstanding // 3, 1)}:
@@ -1257,6 +1385,19 @@ class OfferingMachine(PropertyMachine):
                 equal("NOF-5", f"purchase({o.id}, {who.address})", tuple(self.offering.purchase(o.id, who)), expected)
         self.dirty_offers = set()
 
+    @check("NOF-11", watches=("money",))
+    def nof_11_swept_proceeds_reach_the_node_tokens(self):
+        """Nobody claims the tokens' revenue here, and only sweeps deposit it: each token owes its
+        holders exactly what was swept into it."""
+        for node, token in self.w.tokens.items():
+            swept = sum(o.swept for o in self.offers if o.node == node)
+            equal(
+                "NOF-11",
+                f"node {node} token's owed revenue: the sweeps into it",
+                token.owed() - self.owed0[node],
+                swept,
+            )
+
     @check("NOF-6", watches=("money",))
     def nof_6_every_actor_holds_what_the_model_says(self):
         every = self.sweeping() or not self.dirty_wallets
@@ -1268,8 +1409,9 @@ class OfferingMachine(PropertyMachine):
     # --- the end of the run ---------------------------------------------------------------------
     def end_of_run(self):
         """NOF-7: every restriction lifted and time past every deadline, everyone refunds, claims
-        and exits what it can (shares handed back to whoever must burn them) and every operator
-        withdraws: the offering then holds exactly the donations. Then every check again."""
+        and, in its exit window, exits what it still holds, every operator withdraws, and past
+        every exit window anyone sweeps the rest: the offering then holds exactly the donations.
+        Then every check again."""
         for node, token in self.w.tokens.items():
             if self.paused[node]:
                 outcome("NOF-7", None, lambda token=token: token.unpause(sender=self.issuer))
@@ -1289,34 +1431,26 @@ class OfferingMachine(PropertyMachine):
                     )
                 elif status == SUCCEEDED and shares and not claimed:
                     require(self.do_claim(o, who, self.relayer), "NOF-7", "a buyer claims its shares", offering=o.id)
-        # each buyer must burn its claimed shares of offerings without burn-in: those who passed
-        # shares on get them back from those who hold more than they must burn
-        for node in self.w.tokens:
-            need = {
-                b.address: sum(
-                    o.position(b.address)[0]
-                    for o in self.offers
-                    if o.node == node and not o.confirmed and o.position(b.address)[1]
-                )
-                for b in self.buyers
-            }
-            givers = [b for b in self.buyers if self.shares[node][b.address] > need[b.address]]
-            for taker in self.buyers:
-                for giver in givers:
-                    short = need[taker.address] - self.shares[node][taker.address]
-                    spare = self.shares[node][giver.address] - need[giver.address]
-                    if short > 0 and spare > 0 and giver is not taker:
-                        moved = self.do_transfer(node, giver, taker, min(short, spare))
-                        require(moved, "NOF-7", "a holder hands shares back", node=node)
+        # burn-in missed: each buyer exits what it still can in its exit window (shares it passed on
+        # stay with their holders: nobody can exit them), the operator withdraws; then, past every
+        # window, anyone sweeps what is left into the node's token (NOF-11): nothing stays in escrow
         for o in self.offers:
-            if o.status(self.chain.pending_timestamp) == SUCCEEDED and not o.confirmed:
+            now = self.chain.pending_timestamp
+            if o.status(now) == SUCCEEDED and not o.confirmed and now <= o.window_end():
                 for who in self.parties:
-                    shares = o.position(who.address)[0]
+                    shares, claimed, _ = o.position(who.address)
+                    if claimed:
+                        shares = min(shares, self.shares[o.node][who.address])
                     if shares:
                         require(self.do_exit(o, who, shares, "self"), "NOF-7", "a buyer exits", offering=o.id)
             if o.withdrawable(self.chain.pending_timestamp):
                 operator = self.w.operators[o.node]
                 require(self.do_withdraw(o, operator, "self"), "NOF-7", "the operator withdraws", offering=o.id)
+        if self.offers:
+            self.at(max(o.window_end() for o in self.offers) + 1)
+        for o in self.offers:
+            if o.status(self.chain.pending_timestamp) == SUCCEEDED and not o.confirmed and o.pool():
+                require(self.do_sweep(o), "NOF-7", "what no exit took is swept", offering=o.id)
         for o in self.offers:
             require(
                 o.owed() == 0,
@@ -1339,10 +1473,10 @@ class OfferingMachine(PropertyMachine):
                 "NOF-7", f"the stablecoin of {who} once everyone acted", self.stable.balanceOf(who), self.wallets[who]
             )
         for node, token in self.w.tokens.items():
-            kept = sum(p[0] for o in self.offers if o.node == node and o.confirmed for p in o.purchases.values())
+            kept = sum(p[0] for o in self.offers if o.node == node for p in o.purchases.values())
             equal(
                 "NOF-7",
-                f"node {node}'s supply: the shares of confirmed offerings",
+                f"node {node}'s supply: the shares bought and not exited, every one claimed",
                 token.totalSupply() - self.supply0[node],
                 kept,
             )

@@ -6,7 +6,8 @@ other suites. Node 1 is the operator's, with an SLA of 99.00%; `offering` (the c
 minter of its token. The investor and the holder are verified and hold $1,000,000 each,
 approved to the offering; the attacker is neither. `open_offering` is an offering of 1,000
 shares at $2 a share, minimum $500, open for one epoch from now, 20% released at the close,
-burn-in 3 epochs, with a deadline 2 epochs after the earliest possible.
+burn-in 3 epochs, with a deadline 2 epochs after the earliest possible, and exits open for 2
+epochs after it.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ PRICE = 2 * ONE_DOLLAR
 MIN_RAISE = 500 * ONE_DOLLAR
 RELEASE_BPS = 2_000
 BURN_IN = 3
+EXIT_WINDOW = 2 * EPOCH_LENGTH
 
 
 def cost(shares: int, price: int = PRICE) -> int:
@@ -160,6 +162,7 @@ def terms(backend, genesis):
             "release_bps": RELEASE_BPS,
             "burn_in_epochs": BURN_IN,
             "burn_in_deadline": epoch_start(genesis, first + BURN_IN + 2),
+            "exit_window": EXIT_WINDOW,
         }
         return with_defaults("create_offering", values, overrides)
 
@@ -198,6 +201,7 @@ class Terms:
         "release_bps",
         "burn_in_epochs",
         "burn_in_deadline",
+        "exit_window",
         "first_epoch",
         "sla_uptime_bps",
     )
@@ -210,7 +214,7 @@ def terms_of(offering, offering_id) -> Terms:
     return Terms(offering.terms(offering_id))
 
 
-TOTALS = ("sold", "raised", "withdrawn", "exit_paid", "exited", "burn_in_confirmed")
+TOTALS = ("sold", "raised", "withdrawn", "exit_paid", "exited", "burn_in_confirmed", "swept")
 
 
 def totals_of(offering, offering_id) -> dict:
@@ -261,3 +265,34 @@ def failed(backend, offering, open_offering, investor, holder, mine_at):
     offering.buy(open_offering, 50 * SHARE, sender=holder)
     mine_at(terms_of(offering, open_offering).end)
     return open_offering
+
+
+@pytest.fixture
+def odd_deployment(backend, issuer, operator, investor, attestors, at):
+    """`odd_deployment(stablecoin)`: the offering's own deployment over `stablecoin`, the
+    investor verified, holding $1,000 of it, approved; returns (stablecoin, offering, id)."""
+
+    def make(stablecoin):
+        suite, _, offering = make_deployment(backend, issuer, operator, attestors, stablecoin=stablecoin)
+        suite.identity.set_verified(investor, FOREVER, sender=issuer)
+        stablecoin.mint(investor, 1_000 * 10**6, sender=issuer)
+        stablecoin.approve(offering, 2**256 - 1, sender=investor)
+        start = backend.pending_timestamp
+        end = start + EPOCH_LENGTH
+        first = -(-(end - suite.genesis) // EPOCH_LENGTH)
+        offering.create_offering(
+            1,
+            SHARES,
+            2 * 10**6,
+            0,
+            start,
+            end,
+            0,
+            1,
+            suite.genesis + (first + 2) * EPOCH_LENGTH,
+            EPOCH_LENGTH,
+            sender=issuer,
+        )
+        return stablecoin, offering, 1
+
+    return make

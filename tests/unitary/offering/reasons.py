@@ -23,6 +23,7 @@ RELEASE_ABOVE = "offering: release share above 100%"
 BURN_IN_RANGE = "offering: burn-in is 1 to 90 epochs"
 DEADLINE_EARLY = "offering: burn-in deadline leaves no epoch to confirm"
 DEADLINE_TOO_FAR = "offering: burn-in deadline too far"
+EXIT_WINDOW_RANGE = "offering: exit window out of range"
 # buy, buy_with_authorization
 NOT_OPEN = "offering: not open"
 NO_SHARES = "offering: no shares"
@@ -32,7 +33,7 @@ BUYER_FROZEN = "offering: buyer is frozen"
 BUYER_NOT_VERIFIED = "offering: buyer is not verified"
 TRANSFER_FAILED = "offering: transfer failed"
 RECEIVED_LESS = "offering: received less than the cost"
-# refund, claim_shares, confirm_burn_in, withdraw_proceeds, exit
+# refund, claim_shares, confirm_burn_in, withdraw_proceeds, exit, sweep
 NOT_FAILED = "offering: sale did not fail"
 NOT_SUCCEEDED = "offering: sale did not succeed"
 RECEIVER_ZERO = "offering: receiver is the zero address"
@@ -49,6 +50,11 @@ CONFIRMED = "offering: burn-in was confirmed"
 DEADLINE_NOT_PASSED = "offering: burn-in deadline not passed"
 NOTHING_TO_EXIT = "offering: nothing to exit"
 MORE_THAN_BOUGHT = "offering: more shares than bought"
+EXIT_WINDOW_CLOSED = "offering: exit window closed"
+# sweep
+EXIT_WINDOW_OPEN = "offering: exit window not over"
+NOTHING_TO_SWEEP = "offering: nothing to sweep"
+APPROVE_FAILED = "offering: approve failed"
 # recover_purchase
 UNKNOWN_OFFERING = "offering: unknown offering"
 NOT_TOKEN_AGENT = "offering: caller is not an agent of the node token"

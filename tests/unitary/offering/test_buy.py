@@ -16,7 +16,6 @@ from tests.unitary.offering.conftest import (
     SHARES,
     SUCCEEDED,
     cost,
-    make_deployment,
     purchase_of,
     terms_of,
     totals_of,
@@ -124,27 +123,6 @@ def test_an_unrestricted_token_sells_to_anyone_not_frozen(offering, open_offerin
     node_token.set_restricted(False, sender=issuer)
     offering.buy(open_offering, SHARE, sender=attacker)
     assert purchase_of(offering, open_offering, attacker)["shares"] == SHARE
-
-
-@pytest.fixture
-def odd_deployment(backend, issuer, operator, investor, attestors, at):
-    """`odd_deployment(stablecoin)`: the offering's own deployment over `stablecoin`, the
-    investor verified, holding $1,000 of it, approved; returns (stablecoin, offering, id)."""
-
-    def make(stablecoin):
-        suite, _, offering = make_deployment(backend, issuer, operator, attestors, stablecoin=stablecoin)
-        suite.identity.set_verified(investor, FOREVER, sender=issuer)
-        stablecoin.mint(investor, 1_000 * 10**6, sender=issuer)
-        stablecoin.approve(offering, 2**256 - 1, sender=investor)
-        start = backend.pending_timestamp
-        end = start + EPOCH_LENGTH
-        first = -(-(end - suite.genesis) // EPOCH_LENGTH)
-        offering.create_offering(
-            1, SHARES, 2 * 10**6, 0, start, end, 0, 1, suite.genesis + (first + 2) * EPOCH_LENGTH, sender=issuer
-        )
-        return stablecoin, offering, 1
-
-    return make
 
 
 def test_a_stablecoin_answering_false_is_refused(backend, issuer, odd_deployment, investor):

@@ -6,6 +6,7 @@ from computerwa.evm.chain import reverts
 from tests.conftest import EPOCH_LENGTH
 from tests.unitary.offering.conftest import (
     BURN_IN,
+    EXIT_WINDOW,
     MIN_RAISE,
     OPEN,
     PENDING,
@@ -23,6 +24,7 @@ from tests.unitary.offering.reasons import (
     DEADLINE_EARLY,
     DEADLINE_TOO_FAR,
     END_NOT_AFTER,
+    EXIT_WINDOW_RANGE,
     MIN_ABOVE_MAX,
     NODE_RETIRED,
     NOT_MINTER,
@@ -71,7 +73,7 @@ def test_an_offering_keeps_its_terms_and_the_nodes_operator_token_and_sla(
     t = terms_of(offering, 1)
     assert (t.node_id, t.token, t.operator, t.sla_uptime_bps) == (1, node_token.address, operator.address, SLA_BPS)
     assert (t.shares_for_sale, t.price, t.min_raise, t.start, t.end) == args[1:6]
-    assert (t.release_bps, t.burn_in_epochs, t.burn_in_deadline) == args[6:9]
+    assert (t.release_bps, t.burn_in_epochs, t.burn_in_deadline, t.exit_window) == args[6:10]
     # burn-in counts from the first epoch starting at or after the end
     assert genesis + (t.first_epoch - 1) * EPOCH_LENGTH < t.end <= genesis + t.first_epoch * EPOCH_LENGTH
     [event] = [e for e in receipt.events if e.name == "OfferingCreated"]
@@ -87,11 +89,12 @@ def test_an_offering_keeps_its_terms_and_the_nodes_operator_token_and_sla(
         MIN_RAISE,
         RELEASE_BPS,
     )
-    assert (event.start, event.end, event.burn_in_epochs, event.burn_in_deadline) == (
+    assert (event.start, event.end, event.burn_in_epochs, event.burn_in_deadline, event.exit_window) == (
         args[4],
         args[5],
         BURN_IN,
         args[8],
+        EXIT_WINDOW,
     )
     assert offering.max_raise(1) == cost(SHARES) == 2_000 * 10**6
     assert offering.cost(1, SHARE // 3) == cost(SHARE // 3) == 666_667  # rounded up
@@ -136,6 +139,8 @@ def test_the_deadline_leaves_an_epoch_after_the_burn_in_epochs_not_a_second_less
         ({"release_bps": 10_001}, RELEASE_ABOVE),
         ({"burn_in_epochs": 0}, BURN_IN_RANGE),
         ({"burn_in_epochs": 91}, BURN_IN_RANGE),
+        ({"exit_window": EPOCH_LENGTH - 1}, EXIT_WINDOW_RANGE),
+        ({"exit_window": 2**32}, EXIT_WINDOW_RANGE),
     ],
 )
 def test_create_offering_refuses_bad_terms(offering, terms, issuer, backend, overrides, reason):
@@ -144,12 +149,17 @@ def test_create_offering_refuses_bad_terms(offering, terms, issuer, backend, ove
 
 
 def test_the_bounds_themselves_are_accepted(offering, terms, issuer):
-    offering.create_offering(*terms(shares_for_sale=2**116 - 1, price=1, burn_in_deadline=2**48 - 1), sender=issuer)
+    offering.create_offering(
+        *terms(shares_for_sale=2**116 - 1, price=1, burn_in_deadline=2**48 - 1, exit_window=2**32 - 1), sender=issuer
+    )
     offering.create_offering(*terms(shares_for_sale=SHARE, price=2**126), sender=issuer)
     assert offering.max_raise(2) == 2**126
     offering.create_offering(*terms(shares_for_sale=1, price=2**128 - 1, min_raise=0), sender=issuer)
     assert terms_of(offering, 3).price == 2**128 - 1 and terms_of(offering, 3).shares_for_sale == 1
     assert terms_of(offering, 1).burn_in_deadline == 2**48 - 1
+    assert terms_of(offering, 1).exit_window == 2**32 - 1
+    offering.create_offering(*terms(exit_window=EPOCH_LENGTH), sender=issuer)
+    assert terms_of(offering, 4).exit_window == EPOCH_LENGTH
 
 
 def test_the_minimum_may_be_the_maximum_and_the_release_everything(offering, terms, issuer):

@@ -61,6 +61,7 @@ def terms(backend, suite, node_id=1, **overrides):
         "release_bps": 2_000,
         "burn_in_epochs": 3,
         "burn_in_deadline": suite.genesis + (first + 3 + 1) * EPOCH_LENGTH,
+        "exit_window": EPOCH_LENGTH,
     } | overrides
     return values
 
@@ -164,7 +165,7 @@ def test_an_offering_created_by_the_helper_sells_closes_mints_and_releases(
     # 20% at the close, the rest once three epochs from the first after the end met the SLA
     offering.withdraw_proceeds(offering_id, operator, sender=operator)
     assert stable.balanceOf(operator) == 200 * ONE_DOLLAR
-    first = offering.terms(offering_id)[11]
+    first = offering.terms(offering_id)[12]  # first_epoch
     backend.pending_timestamp = suite.genesis + (first + 3) * EPOCH_LENGTH + 60
     domain = Domain.of(suite.oracle)
     for epoch in range(first, first + 3):

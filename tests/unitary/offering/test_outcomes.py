@@ -45,9 +45,9 @@ AT_CLOSE = RAISED * RELEASE_BPS // MAX_BPS
 
 def held_matches_the_books(offering, stable, offering_id):
     """NOF-1 for one offering: what the contract holds is raised (net of refunds) less what
-    the operator withdrew and exits were paid."""
+    the operator withdrew, exits were paid and a sweep deposited."""
     t = totals_of(offering, offering_id)
-    return stable.balanceOf(offering) == t["raised"] - t["withdrawn"] - t["exit_paid"]
+    return stable.balanceOf(offering) == t["raised"] - t["withdrawn"] - t["exit_paid"] - t["swept"]
 
 
 # --- failure -----------------------------------------------------------------------------------
