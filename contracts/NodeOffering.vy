@@ -46,8 +46,9 @@
 
      Success. Shares are claimable at once: `claim_shares(id, buyer)`, by anyone, mints the
      buyer's unclaimed shares to it (this contract must be a minter of the node token; the
-     token's compliance applies: a frozen buyer claims once unfrozen). Revenue streams to
-     shares from their mint, so a buyer (or a relayer for it) claims early. The operator
+     token's compliance applies: a frozen buyer claims once unfrozen); `claim_shares_batch`
+     does it for up to 100 buyers at once. Revenue streams to shares from their mint, so a
+     buyer (or a relayer for it) claims early. The operator
      `withdraw_proceeds` whatever is released: `release_bps` of the raise from the close,
      everything once `confirm_burn_in(id, first_epoch)` has found accepted reports of the
      node for N consecutive epochs from `first_epoch`, each at or above the SLA kept at
@@ -155,6 +156,8 @@ FAILED: constant(uint8) = 4
 SHARE: constant(uint256) = 10**18
 # the longest burn-in `confirm_burn_in` walks in one call (one oracle read per epoch)
 MAX_BURN_IN_EPOCHS: public(constant(uint256)) = 90
+# the most buyers one `claim_shares_batch` claims for
+MAX_CLAIM_BATCH: public(constant(uint256)) = 100
 # the longest exit window, in seconds (its field in `_rules` is 32 bits: 136 years)
 MAX_EXIT_WINDOW: public(constant(uint256)) = 2**32 - 1
 # the most shares one offering sells: a node token's supply cap (revenue_stream.MAX_SUPPLY)
@@ -559,6 +562,37 @@ def claim_shares(offering_id: uint256, buyer: address) -> uint256:
     extcall INodeToken(convert(sale & constants.ADDRESS_MASK, address)).mint(buyer, shares)
     log SharesClaimed(offering_id=offering_id, buyer=buyer, shares=shares)
     return shares
+
+
+@external
+def claim_shares_batch(offering_id: uint256, buyers: DynArray[address, MAX_CLAIM_BATCH]) -> uint256:
+    """
+    @dev The sale succeeded: mints each listed buyer's unclaimed shares to it, as `claim_shares`
+         for each, in one transaction (a relayer claiming for every buyer at the close pays the
+         transaction's base cost and the offering's and token's shared words once). Buyers
+         with nothing to claim (claimed, exited, refunded, never bought, listed twice) are
+         skipped, so a buyer claiming for itself meanwhile does not undo the batch; the node
+         token's refusal of any buyer (frozen, not verified) refuses the batch. Anyone may call it.
+    @param offering_id The offering, succeeded.
+    @param buyers Up to MAX_CLAIM_BATCH buyers.
+    @return uint256 Token base units minted in all; not 0.
+    """
+    sale: uint256 = self._sale[offering_id]
+    assert self._status_of(offering_id, sale, self._sold[offering_id]) == SUCCEEDED, "offering: sale did not succeed"
+    token: INodeToken = INodeToken(convert(sale & constants.ADDRESS_MASK, address))
+    minted: uint256 = 0
+    for buyer: address in buyers:
+        purchase: uint256 = self._purchases[offering_id][buyer]
+        shares: uint256 = purchase & _MASK128
+        if shares == 0 or purchase & _TOP != 0:
+            continue
+        self._purchases[offering_id][buyer] = purchase | _TOP
+        extcall token.mint(buyer, shares)
+        log SharesClaimed(offering_id=offering_id, buyer=buyer, shares=shares)
+        # each below the offering's sale (< 2**116)
+        minted += shares
+    assert minted != 0, "offering: no shares to claim"
+    return minted
 
 
 @external

@@ -34,6 +34,7 @@ OFFERING = (
     "offering_claim_shares",
     "offering_refund",
     "offering_claim_shares_holder",
+    "offering_claim_batch_1",
     "offering_confirm_burn_in",
     "offering_withdraw_proceeds",
     "offering_exit",

@@ -20,9 +20,9 @@ its own outcome:
   left of the escrow into the node's token, where it streams to the holders over the next epoch.
 
 Right after the close (the first thing of epoch 1's reporting phase) the relayer claims every
-buyer's shares, refunds are taken and the operators withdraw the close's release; from then on
-the offered tokens trade and pay like the others. They are not in the basket (it is created in
-setup, before any offered share exists).
+buyer's shares in one `claim_shares_batch`, refunds are taken and the operators withdraw the
+close's release; from then on the offered tokens trade and pay like the others. They are not
+in the basket (it is created in setup, before any offered share exists).
 
 Feeds. Every node's RevenueFeed is published in setup (`create_feeds`). After each epoch, each
 feed's `latestRoundData()` answer is compared with `amount * 10**36 // (supply * 10**6)` from
@@ -350,16 +350,21 @@ class FleetOfferings:
         fleet.deposit_revenue(offering.spec.node_id, receipt.timestamp, amount)
 
     def claim_all(self, offering: Offering, epoch: int) -> None:
+        """The relayer claims every buyer's shares in one `claim_shares_batch`."""
         fleet = self.fleet
         node_id = offering.spec.node_id
+        receipt = fleet.send(
+            "offering claim_shares_batch",
+            fleet.suite.offering.claim_shares_batch,
+            offering.offering_id,
+            list(offering.purchases),
+            sender=fleet.relayer,
+        )
+        logged = [(e.buyer, e.shares) for e in receipt.events if e.name == "SharesClaimed"]
+        expected = [(buyer, position[0]) for buyer, position in offering.purchases.items()]
+        if logged != expected:
+            raise ReconciliationError(f"offering {offering.offering_id}: claimed {logged}, the model {expected}")
         for buyer, position in offering.purchases.items():
-            receipt = fleet.send(
-                "offering claim_shares",
-                fleet.suite.offering.claim_shares,
-                offering.offering_id,
-                buyer,
-                sender=fleet.relayer,
-            )
             if self.supply[node_id] == 0:
                 # the epoch before's revenue streamed to nobody until now: the token queues it
                 # again (whole units) into this epoch, the first claim's

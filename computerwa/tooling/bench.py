@@ -119,6 +119,9 @@ ROWS = [
     Row("offering_buy_with_authorization", "NodeOffering buy_with_authorization (EIP-3009)", None, "-"),
     Row("offering_claim_shares", "NodeOffering claim_shares, to a new holder of the node", 75_000, "(issue #19)"),
     Row("offering_claim_shares_holder", "  to a buyer already holding the node's shares", 75_000, "(issue #19)"),
+    Row("offering_claim_batch_1", "NodeOffering claim_shares_batch, 1 new holder", None, "-"),
+    Row("offering_claim_batch_per_holder", "  per further new holder (10 -> slope)", None, "-"),
+    Row("offering_claim_batch_10_each", "  10 new holders, each one's part", 75_000, "(issue #19)"),
     Row("offering_refund", "NodeOffering refund, a failed sale", 60_000, "(issue #19)"),
     Row("offering_confirm_burn_in", "NodeOffering confirm_burn_in, 3 epochs", None, "-"),
     Row("offering_withdraw_proceeds", "NodeOffering withdraw_proceeds", None, "-"),
@@ -704,7 +707,9 @@ def offering_gas() -> dict[str, int]:
     a first buyer opens it, the measured investor buys twice, a signed purchase is relayed;
     shares are claimed, burn-in (3 epochs at the SLA) confirmed and the proceeds withdrawn.
     Offering 2 fails (a refund); offering 3 succeeds and misses burn-in (an exit of claimed
-    shares, then, after its exit window, the sweep of the rest)."""
+    shares, then, after its exit window, the sweep of the rest). Offering 4 is bought by eleven
+    keys (signed purchases a relayer submits), none a holder of the node: a relayer claims for
+    one, then for the other ten in one `claim_shares_batch`."""
     from ape import accounts, chain, project
 
     from computerwa.client.attestation import PerformanceReport, sign_report
@@ -774,12 +779,35 @@ def offering_gas() -> dict[str, int]:
     offering.buy(failing, 10**19, sender=investor)
     missing = create(100 * DOLLAR)
     offering.buy(missing, 10**20, sender=investor)
+    batch = create(0)
+    keys = [Account.from_key(keccak(b"bench offering batch buyer %d" % k)) for k in range(11)]
+    for k, key in enumerate(keys):
+        identity.set_verified(key.address, 2**40, sender=admin)
+        stable.mint(key.address, 10**4 * DOLLAR, sender=admin)
+        shares, salt = 10**19 + k, bytes([k + 1]) * 32
+        document = authorization(
+            Domain.of(stable),
+            key.address,
+            offering.address,
+            offering.cost(batch, shares),
+            0,
+            FAR,
+            offering.purchase_nonce(batch, shares, salt),
+            True,
+        )
+        v, r, s = sign(key, document).vrs
+        offering.buy_with_authorization(batch, key.address, shares, 0, FAR, salt, v, r, s, sender=relayer)
     terms = offering.terms(sale)
     _travel(offering.terms(missing).end)  # every sale is over
     offering.claim_shares(sale, first, sender=relayer)  # the token's first holder from the sale
     gas["offering_claim_shares"] = _gas(lambda: offering.claim_shares(sale, investor, sender=relayer))
     gas["offering_refund"] = _gas(lambda: offering.refund(failing, investor, sender=investor))
     gas["offering_claim_shares_holder"] = _gas(lambda: offering.claim_shares(missing, investor, sender=investor))
+    addresses = [key.address for key in keys]
+    gas["offering_claim_batch_1"] = _gas(lambda: offering.claim_shares_batch(batch, addresses[:1], sender=relayer))
+    ten = _gas(lambda: offering.claim_shares_batch(batch, addresses[1:], sender=relayer))
+    gas["offering_claim_batch_per_holder"] = (ten - gas["offering_claim_batch_1"]) // 9
+    gas["offering_claim_batch_10_each"] = ten // 10
     for epoch in range(terms.first_epoch, terms.first_epoch + 3):
         _travel(max(chain.blocks.head.timestamp + 1, genesis + (epoch + 1) * DAY + 3_600))
         report(epoch)

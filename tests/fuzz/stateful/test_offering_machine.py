@@ -14,7 +14,8 @@ at their edges: minimum 0, equal to the maximum or between; release 0, 100% or b
 one second to two days; and each argument out of range once in a while). Rules, in any order
 and time: buys (zero, one base unit, a share, the remainder exactly, one more, random; at the
 window's edges: start - 1, start, end - 1, end), signed purchases (valid, submitted for other
-shares, replayed), refunds, claims by anyone for buyers and non-buyers, the oracle's reports
+shares, replayed), refunds, claims by anyone for buyers and non-buyers (one by one, and in
+batches with repeats and non-buyers), the oracle's reports
 of ended epochs (at the SLA, one below, 100%, random; epochs left missing), burn-in
 confirmations (from the offering's first epoch, later, earlier, the first passing run; at the
 deadline second or after), withdrawals (the operator, the other operator, the stranger; zero
@@ -787,6 +788,45 @@ class OfferingMachine(PropertyMachine):
         self.move_shares(o.node, None, who.address, shares)
         self.changed(o)
         return True
+
+    @rule(who=st.lists(anyone, max_size=6), i=offering_pick, aiming=aim)
+    def claim_batch(self, who, i, aiming):
+        """The relayer claims for a list of parties at once (repeats and non-buyers included;
+        aiming, every party with a position is added)."""
+        o = self.offer(i, aiming, lambda o, now: o.status(now) == SUCCEEDED and o.sold > 0)
+        if o is None:
+            return
+        listed = [self.parties[k] for k in who]
+        if aiming:
+            listed += [p for p in self.parties if o.position(p.address)[0]]
+        now = self.chain.pending_timestamp
+        due, seen = [], set()
+        for p in listed:
+            shares, claimed, _ = o.position(p.address)
+            if shares and not claimed and p.address not in seen:
+                seen.add(p.address)
+                due.append((p.address, shares))
+        refusal = next(
+            (
+                RECEIVER_FROZEN if a in self.frozen[o.node] else RECEIVER_NOT_VERIFIED
+                for a, _ in due
+                if a in self.frozen[o.node] or a not in self.verified
+            ),
+            None,
+        )
+        reason = NOT_SUCCEEDED if o.status(now) != SUCCEEDED else NOTHING_TO_CLAIM if not due else refusal
+        addresses = [p.address for p in listed]
+        relayer = self.relayer
+        receipt = outcome("NOF-2", reason, lambda: self.offering.claim_shares_batch(o.id, addresses, sender=relayer))
+        if not receipt:
+            return
+        equal("NOF-2", f"claim_shares_batch({o.id})'s shares minted", receipt.return_value, sum(n for _, n in due))
+        logged = [(e.args["buyer"], e.args["shares"]) for e in receipt.filter("SharesClaimed")]
+        equal("NOF-2", f"claim_shares_batch({o.id})'s SharesClaimed events", logged, due)
+        for address, shares in due:
+            o.purchases[address][1] = True
+            self.move_shares(o.node, None, address, shares)
+        self.changed(o)
 
     # --- the oracle and burn-in ---------------------------------------------------------------------
     @rule(
