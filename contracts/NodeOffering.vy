@@ -90,6 +90,7 @@
 from ethereum.ercs import IERC20
 
 from interfaces import IAttestationOracle
+from interfaces import IEpochClock
 from interfaces import IERC3009
 from interfaces import INodeRegistry
 from interfaces import IRevenueStream
@@ -129,12 +130,6 @@ interface INodeToken:
 # the node token's identity registry, asked whether a recovery's replacement is verified
 interface IVerifier:
     def is_verified(account: address) -> bool: view
-
-
-# the AttestationOracle's clock, read once at deployment (the deployment's one clock)
-interface IEpochClock:
-    def GENESIS() -> uint256: view
-    def EPOCH_LENGTH() -> uint256: view
 
 
 # NodeRegistry's status of a node that will never work again

@@ -57,6 +57,7 @@ from ethereum.ercs import IERC20
 
 from interfaces import IAttestationOracle
 from interfaces import IComputeFactory
+from interfaces import IEpochClock
 from interfaces import IIdentityRegistry
 from interfaces import INodeRegistry
 from interfaces import IRevenueStream
@@ -67,13 +68,6 @@ from snekmate.auth import ownable as ow
 from snekmate.auth import ownable_2step as ow2
 
 implements: INodeRegistry
-
-
-# the AttestationOracle's clock, read once at deployment (one clock per deployment)
-interface IEpochClock:
-    def GENESIS() -> uint256: view
-    def EPOCH_LENGTH() -> uint256: view
-
 
 initializes: ow
 initializes: ow2[ownable := ow]

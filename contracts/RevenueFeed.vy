@@ -33,6 +33,7 @@
 from ethereum.ercs import IERC20Detailed
 
 from interfaces import IAttestationOracle
+from interfaces import IEpochClock
 from interfaces import INodeRegistry
 
 
@@ -41,11 +42,6 @@ interface INodeToken:
     def node_id() -> uint256: view
     def symbol() -> String[5]: view
     def STABLECOIN() -> address: view
-    def GENESIS() -> uint256: view
-    def EPOCH_LENGTH() -> uint256: view
-
-
-interface IEpochClock:
     def GENESIS() -> uint256: view
     def EPOCH_LENGTH() -> uint256: view
 

@@ -774,7 +774,7 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ): _SYMMETRIC,
     (
         "NodeRegistry",
-        307,
+        301,
         "assert (profile >> _STATUS_SHIFT) & constants.UINT8_MASK != convert(RETIRED, uint256), "
         '"registry: node is retired"',
         "assert (profile >> _STATUS_SHIFT) & constants.UINT8_MASK < convert(RETIRED, uint256), "
@@ -789,7 +789,7 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "NodeRegistry",
-        243,
+        237,
         'assert len(self._region_nodes[region_key]) < MAX_NODES_PER_REGION, "registry: region is full"',
         'assert len(self._region_nodes[region_key]) != MAX_NODES_PER_REGION, "registry: region is full"',
     ): (
@@ -798,7 +798,7 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "NodeRegistry",
-        241,
+        235,
         'assert listed < MAX_NODES_PER_OPERATOR_IN_REGION, "registry: operator has 16 nodes in the region"',
         'assert listed != MAX_NODES_PER_OPERATOR_IN_REGION, "registry: operator has 16 nodes in the region"',
     ): (
@@ -807,7 +807,7 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "NodeRegistry",
-        494,
+        488,
         'assert held > owed, "registry: nothing to skim"',
         'assert held != owed, "registry: nothing to skim"',
     ): (

@@ -116,7 +116,9 @@ def withdraw(shares: uint256):
     @dev Takes back pledged shares, if the debt stays within the borrow limit.
     @param shares Share base units.
     """
-    left: uint256 = self.collateral[msg.sender] - shares
+    pledged: uint256 = self.collateral[msg.sender]
+    assert shares <= pledged, "lender: more shares than pledged"
+    left: uint256 = pledged - shares
     assert self.debt[msg.sender] <= self._value(left) * LTV_BPS // BPS, "lender: debt above the borrow limit"
     self.collateral[msg.sender] = left
     assert extcall TOKEN.transfer(msg.sender, shares), "lender: transfer failed"
@@ -142,7 +144,9 @@ def repay(amount: uint256):
     @dev Repays `amount` of the caller's debt (approve first).
     @param amount Stablecoin base units, at most the debt.
     """
-    self.debt[msg.sender] -= amount
+    debt: uint256 = self.debt[msg.sender]
+    assert amount <= debt, "lender: more than the debt"
+    self.debt[msg.sender] = debt - amount
     assert extcall STABLECOIN.transferFrom(
         msg.sender, self, amount, default_return_value=True
     ), "lender: transfer failed"

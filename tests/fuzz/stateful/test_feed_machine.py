@@ -85,6 +85,8 @@ BORROWER_FUNDS = 10**24
 DEPOSITOR_FUNDS = 2**120
 
 PANIC = "<panic: a revert without a reason>"
+MORE_THAN_PLEDGED = "lender: more shares than pledged"
+MORE_THAN_DEBT = "lender: more than the debt"
 STREAM_TOO_LARGE = "revenue: stream too large"
 NOTHING_TO_DEPOSIT = "revenue: nothing to deposit"
 DEPOSIT_TOO_LARGE = "revenue: deposit too large"
@@ -769,7 +771,7 @@ class FeedMachine(PropertyMachine):
         borrower = self.borrowers[who]
         debt = self.debt[borrower.address]
         amount = {"all": debt, "half": debt // 2, "one": 1, "more": debt + 1}[kind]
-        reason = PANIC if amount > debt else TRANSFER_EXCEEDS if amount > self.cash[borrower.address] else None
+        reason = MORE_THAN_DEBT if amount > debt else TRANSFER_EXCEEDS if amount > self.cash[borrower.address] else None
         if outcome("FEED-4", reason, lambda: self.lender.repay(amount, sender=borrower)) is None and reason:
             return
         self.debt[borrower.address] -= amount
@@ -778,7 +780,7 @@ class FeedMachine(PropertyMachine):
     def withdraw_reason(self, borrower: str, shares: int, now: int) -> str | None:
         held = self.collateral[borrower]
         if shares > held:
-            return PANIC
+            return MORE_THAN_PLEDGED
         limit = self.limit(held - shares, now, LTV_BPS)
         if limit is None:
             return PANIC

@@ -22,6 +22,8 @@ LIQUIDATION_BPS = 6_000
 BPS = 10_000
 LIQUIDITY = 100_000 * ONE_DOLLAR
 ABOVE_LIMIT = "lender: debt above the borrow limit"
+MORE_THAN_PLEDGED = "lender: more shares than pledged"
+MORE_THAN_DEBT = "lender: more than the debt"
 
 
 def value_of(shares: int, revenue: int, met: int) -> int:
@@ -144,8 +146,12 @@ def test_repay_lowers_the_debt_and_pays_the_lender(lender, stable, investor, ple
     assert receipt.filter("Repaid")[0].args == {"borrower": investor.address, "amount": 1_000 * ONE_DOLLAR}
     assert lender.debt(investor) == LIMIT - 1_000 * ONE_DOLLAR
     assert stable.balanceOf(lender) == LIQUIDITY - LIMIT + 1_000 * ONE_DOLLAR
+    with reverts(MORE_THAN_DEBT):
+        lender.repay(LIMIT - 1_000 * ONE_DOLLAR + 1, sender=investor)
     lender.repay(LIMIT - 1_000 * ONE_DOLLAR, sender=investor)
     assert lender.debt(investor) == 0
+    with reverts(MORE_THAN_PLEDGED):
+        lender.withdraw(SHARES + 1, sender=investor)
     lender.withdraw(SHARES, sender=investor)
     assert lender.collateral(investor) == 0
 

@@ -197,6 +197,18 @@ def test_unclaimed_shares_merged_into_an_exited_claimed_position_stay_unclaimed(
         offering.exit(missed, 1, holder, sender=holder)
 
 
+def test_an_exited_lost_position_takes_the_replacements_claim(offering, missed, node_token, issuer, investor, holder):
+    # the lost wallet claimed and exited all it bought: no shares left, its claim flag means
+    # nothing; the replacement's 200 unclaimed shares stay unclaimed, and it claims them after
+    offering.claim_shares(missed, investor, sender=investor)
+    offering.exit(missed, 300 * SHARE, investor, sender=investor)
+    offering.recover_purchase(missed, investor, holder, sender=issuer)
+    assert position(offering, missed, holder) == (200 * SHARE, False, 1_000 * DOLLAR)
+    assert position(offering, missed, investor) == (0, False, 0)
+    assert offering.claim_shares(missed, holder, sender=holder).return_value == 200 * SHARE
+    assert node_token.balanceOf(holder) == 200 * SHARE
+
+
 # --- who may, and to whom ----------------------------------------------------------------------
 def test_only_an_agent_of_the_offerings_node_token_recovers(
     backend, offering, succeeded, suite, node_token, create, issuer, operator, agent, attacker, investor, replacement
