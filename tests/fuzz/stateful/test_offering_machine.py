@@ -1478,6 +1478,8 @@ class OfferingMachine(PropertyMachine):
             now = self.chain.pending_timestamp
             if o.status(now) == SUCCEEDED and not o.confirmed and now <= o.window_end():
                 for who in self.parties:
+                    if self.chain.pending_timestamp > o.window_end():
+                        break  # each transaction takes time: the window closed during these exits
                     shares, claimed, _ = o.position(who.address)
                     if claimed:
                         shares = min(shares, self.shares[o.node][who.address])
