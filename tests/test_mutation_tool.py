@@ -174,3 +174,22 @@ def test_a_judgement_applies_to_its_line_only(mutate):
     mutate.judge(target, lines, there)
     assert (here["status"], here["reason"]) == ("judged_equivalent", reason)
     assert there["status"] == "survived" and "reason" not in there
+
+
+def test_a_worker_keeps_the_mutant_it_was_given(mutate, tmp_path):
+    """The worker's build is the mutant's and its stamp vouches for it, so the suite's
+    `ensure_compiled` does not rebuild the original from the unmutated sources (it did once:
+    every mutant of the CI smoke run survived)."""
+    from computerwa.evm.artifacts import BUILD_MANIFEST, is_current
+
+    (tmp_path / "ape-config.yaml").write_text("name: worker\n")
+    (tmp_path / "contracts").mkdir()
+    (tmp_path / "contracts" / "A.vy").write_text("# pragma version ~=0.4.3\n")
+    (tmp_path / ".build").mkdir()
+    workers = mutate.Workers.__new__(mutate.Workers)
+    workers.manifest = {"contractTypes": {"A": {"abi": []}}}
+    build = {"bytecode": "0x6001", "runtime": "0x01", "abi_changed": False, "abi": []}
+    workers._install(tmp_path, "A", build)
+    written = json.loads((tmp_path / BUILD_MANIFEST).read_text())["contractTypes"]["A"]
+    assert written["runtimeBytecode"] == {"bytecode": "0x01"}
+    assert is_current(tmp_path)

@@ -38,21 +38,44 @@ def sources_digest(root: Path | None = None) -> str:
     return digest.hexdigest()
 
 
+def build_stamp(root: Path | None = None) -> str | None:
+    """What `ensure_compiled` records after a build: the sources' digest and the digest of the
+    build Ape wrote from them (None without a build). A build Ape made on its own (`ape run`
+    compiles what changed) no longer matches the stamp, even once the sources are back as they
+    were when it was written."""
+    root = project_root(root)
+    manifest = root / BUILD_MANIFEST
+    if not manifest.is_file():
+        return None
+    return f"{sources_digest(root)} {hashlib.sha256(manifest.read_bytes()).hexdigest()}"
+
+
+def is_current(root: Path | None = None) -> bool:
+    """Whether the build is the one `ensure_compiled` made from today's sources."""
+    root = project_root(root)
+    stamp = root / SOURCES_STAMP
+    current = build_stamp(root)
+    return current is not None and stamp.is_file() and stamp.read_text() == current
+
+
 def ensure_compiled(root: Path | None = None) -> None:
-    """Compiles with Ape when any source changed since the last build.
+    """Compiles with Ape when any source changed since the last build, or the build is not
+    the one this function made from them.
 
     Ape's own cache only sees the files it compiles, and modules (snake_case files) are
-    excluded from compilation, so an edit to a module alone would leave stale bytecode.
+    excluded from compilation, so an edit to a module alone would leave stale bytecode; and an
+    `ape run` between an edit and its revert leaves the edit's bytecode behind sources that
+    look unchanged.
     """
     root = project_root(root)
-    digest = sources_digest(root)
-    stamp = root / SOURCES_STAMP
-    if (root / BUILD_MANIFEST).is_file() and stamp.is_file() and stamp.read_text() == digest:
+    if is_current(root):
         return
     import ape
 
     ape.project.load_contracts(use_cache=False)
-    stamp.write_text(digest)
+    stamp = build_stamp(root)
+    assert stamp is not None, "ape compile wrote no build"
+    (root / SOURCES_STAMP).write_text(stamp)
 
 
 @dataclass(frozen=True)

@@ -20,16 +20,17 @@ mutants are compiled through ComputeToken, and the `constants` module, through A
    original's, ignoring the integrity hash of the source text in the deploy code's metadata),
    `duplicate` (the same as an earlier mutant of this target) or testable.
 3. Each testable mutant's bytecode and ABI are written into a private copy of Ape's build
-   manifest (`.build/__local__.json`; the sources and their stamp stay the original's, so
-   nothing recompiles) in one of JOBS worker copies of the project, and the target's fast tests
-   run there with pytest on the in-process engine (`--engine revm`), `-x` (stop at the first
-   failure), a fixed `--hypothesis-seed` and the `mutation` Hypothesis profile (the default one
-   without shrinking or example database): `killed` (pytest failed a named test: the first one
-   is recorded), `survived`, `timeout` (over TIMEOUT seconds: counted as killed, as Stryker
-   does; what had been printed is kept) or `error` (pytest could not judge: a collection,
-   usage or internal error; counted as a survivor). The suite must first pass on the original
-   code. The unit tests of the target's own area run first, then the other areas that deploy
-   it, `tests/test_abis.py`, then its state machine(s) (TARGETS below).
+   manifest (`.build/__local__.json`; the sources stay the original's and the build stamp is
+   rewritten to vouch for the mutated build, so nothing recompiles) in one of JOBS worker
+   copies of the project, and the target's fast tests run there with pytest on the in-process
+   engine (`--engine revm`), `-x` (stop at the first failure), a fixed `--hypothesis-seed` and
+   the `mutation` Hypothesis profile (the default one without shrinking or example database):
+   `killed` (pytest failed a named test: the first one is recorded), `survived`, `timeout`
+   (over TIMEOUT seconds: counted as killed, as Stryker does; what had been printed is kept) or
+   `error` (pytest could not judge: a collection, usage or internal error; counted as a
+   survivor). The suite must first pass on the original code. The unit tests of the target's
+   own area run first, then the other areas that deploy it, `tests/test_abis.py`, then its
+   state machine(s) (TARGETS below).
 4. A survivor listed in JUDGED_EQUIVALENT (reviewed by hand, by line; PROPERTIES.md gives the
    reasons) becomes `judged_equivalent` and leaves the score, as the bytecode-equivalent ones do.
 5. `reports/mutation/<target>.json` (or `--out`) keeps every mutant looked at (line, rule, diff,
@@ -73,7 +74,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from computerwa.evm.artifacts import ensure_compiled, load_artifacts, project_root
+from computerwa.evm.artifacts import SOURCES_STAMP, build_stamp, ensure_compiled, load_artifacts, project_root
 
 ROOT = project_root()  # the project checkout (ape-config.yaml), from the working directory
 OUT = Path("reports") / "mutation"  # under ROOT
@@ -398,6 +399,9 @@ class Workers:
                 mutated["abi"] = build["abi"]
             manifest = {**manifest, "contractTypes": {**types, contract: mutated}}
         (folder / MANIFEST).write_text(json.dumps(manifest))
+        # the stamp vouches for this build, so the suite's `ensure_compiled` keeps the mutant
+        # instead of rebuilding the original from the (unmutated) sources
+        (folder / SOURCES_STAMP).write_text(build_stamp(folder) or "")
 
     def run(self, contract: str, build: dict | None, tests: tuple[str, ...]) -> dict:
         folder = self.free.get()
