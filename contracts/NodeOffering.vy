@@ -12,8 +12,8 @@
         and the rest only once the AttestationOracle has accepted reports of the node at
         or above its SLA for N consecutive epochs (burn-in). If burn-in is not confirmed
         by its deadline, buyers exit pro rata of the proceeds not yet released by burning
-        their shares, for an exit window; what they leave is then swept into the node token's
-        revenue stream, to its holders.
+        their shares; after an exit window, anyone may sweep what they leave into the node
+        token's revenue stream, to its holders.
 @dev One contract serves every node of a deployment (offerings are numbered from 1): one
      address for the issuer to make a minter of each node token, one for integrators to
      index, one set of approvals for buyers; an offering's terms and totals are its own.
@@ -60,16 +60,19 @@
      from its balance, each paid `unreleased * shares / shares outstanding` (floored; the
      last shares out take what is left, so nothing is stranded, and splitting an exit only
      loses the splitter its floors). Confirmation and exit are separated by the deadline
-     second: one is allowed up to it, the other only after, for `exit_window` seconds.
+     second: one is allowed up to it, the other only after, until a sweep.
 
      Sweep. Exits are keyed to buyers: shares a buyer sold on or pledged cannot be burnt by
      it, and their new holders bought no position, so their part of the escrow would stay here
      forever. When the exit window is over (the second after `burn_in_deadline +
-     exit_window`), anyone `sweep`s what is still unreleased into the node token's revenue
+     exit_window`), anyone may `sweep` what is still unreleased into the node token's revenue
      stream (`deposit_revenue`): it streams over the next epoch to the node's holders, pro
-     rata, whoever holds the shares that left the buyers. Exits are then closed; unclaimed
-     shares can still be claimed, and earn the stream from their mint (claim them, for
-     anyone, before sweeping, so they share it). Nothing stays in escrow.
+     rata, whoever holds the shares that left the buyers, and whoever else holds the node's
+     shares (shares minted outside the offering share it too: THREAT_MODEL.md). Exits stay
+     open until the sweep, which closes them (a buyer kept from exiting in the window by a
+     paused stablecoin or a lapsed verification still exits if nobody swept first);
+     unclaimed shares can still be claimed after it, and earn the stream from their mint
+     (claim them, for anyone, before sweeping, so they share it).
 
      Recovery. A buyer whose wallet the node token's compliance agent `recover`s (lost keys)
      keeps its purchase in the offering too: `recover_purchase(id, lost, replacement)`, by a
@@ -153,8 +156,9 @@ SHARE: constant(uint256) = 10**18
 MAX_BURN_IN_EPOCHS: public(constant(uint256)) = 90
 # the most buyers one `claim_shares_batch` claims for
 MAX_CLAIM_BATCH: public(constant(uint256)) = 100
-# the longest exit window, in seconds (its field in `_rules` is 32 bits: 136 years)
-MAX_EXIT_WINDOW: public(constant(uint256)) = 2**32 - 1
+# the longest exit window, in seconds (its field in `_rules` is 40 bits: 34,000 years; at
+# least the longest epoch a node token takes, 2**32 seconds)
+MAX_EXIT_WINDOW: public(constant(uint256)) = 2**40 - 1
 # the most shares one offering sells: a node token's supply cap (revenue_stream.MAX_SUPPLY)
 MAX_SHARES: constant(uint256) = 2**116 - 1
 
@@ -223,7 +227,7 @@ _sale: HashMap[uint256, uint256]
 # _price: price (128) | shares_for_sale (128) << 128
 _price: HashMap[uint256, uint256]
 # _rules: min_raise (128) | burn_in_deadline (48) << 128 | release_bps (16) << 176
-#   | burn_in_epochs (16) << 192 | sla_uptime_bps (16) << 208 | exit_window (32) << 224
+#   | burn_in_epochs (8) << 192 | sla_uptime_bps (16) << 200 | exit_window (40) << 216
 _rules: HashMap[uint256, uint256]
 # _node: operator (160) | first_epoch (48) << 160 | node_id (48) << 208
 _node: HashMap[uint256, uint256]
@@ -253,8 +257,8 @@ _END: constant(uint256) = 208
 _DEADLINE: constant(uint256) = 128
 _RELEASE: constant(uint256) = 176
 _EPOCHS: constant(uint256) = 192
-_SLA: constant(uint256) = 208
-_WINDOW: constant(uint256) = 224
+_SLA: constant(uint256) = 200
+_WINDOW: constant(uint256) = 216
 _FIRST_EPOCH: constant(uint256) = 160
 _NODE_ID: constant(uint256) = 208
 
@@ -397,8 +401,9 @@ def create_offering(
            after the end of the N epochs from the first after `end` (reports of an epoch
            land only once it has ended: the last one needs time to be reported and
            confirmed), before 2**48.
-    @param exit_window Seconds after `burn_in_deadline` that exits stay open, from one epoch
-           to 2**32 - 1; then what is unreleased is swept to the node's holders.
+    @param exit_window Seconds after `burn_in_deadline` before anyone may sweep what is
+           unreleased to the node's holders (exits stay open until then), from one epoch to
+           2**40 - 1.
     @return uint256 The offering's id.
     """
     ow._check_owner()
@@ -565,7 +570,7 @@ def claim_shares_batch(offering_id: uint256, buyers: DynArray[address, MAX_CLAIM
     @dev The sale succeeded: mints each listed buyer's unclaimed shares to it, as `claim_shares`
          for each, in one transaction (a relayer claiming for every buyer at the close pays the
          transaction's base cost and the offering's and token's shared words once). Buyers
-         with nothing to claim (claimed, exited, refunded, never bought, listed twice) are
+         with nothing to claim (claimed, exited, never bought, listed twice) are
          skipped, so a buyer claiming for itself meanwhile does not undo the batch; the node
          token's refusal of any buyer (frozen, not verified) refuses the batch. Anyone may call it.
     @param offering_id The offering, succeeded.
@@ -608,7 +613,7 @@ def confirm_burn_in(offering_id: uint256, first_epoch: uint256):
     assert first_epoch >= (node >> _FIRST_EPOCH) & _MASK48, "offering: epoch before the sale ended"
     node_id: uint256 = node >> _NODE_ID
     sla: uint256 = (rules >> _SLA) & constants.UINT16_MASK
-    for i: uint256 in range((rules >> _EPOCHS) & constants.UINT16_MASK, bound=MAX_BURN_IN_EPOCHS):
+    for i: uint256 in range((rules >> _EPOCHS) & constants.UINT8_MASK, bound=MAX_BURN_IN_EPOCHS):
         attestation: IAttestationOracle.Attestation = staticcall ORACLE.report(
             node_id, convert(first_epoch + i, uint64)
         )
@@ -644,10 +649,10 @@ def exit(offering_id: uint256, shares: uint256, receiver: address) -> uint256:
     """
     @dev Burn-in was not confirmed by its deadline: gives up `shares` the caller bought
          (unclaimed ones are not minted; claimed ones are burnt from its balance) for their
-         pro-rata part of the proceeds not released. Open for `exit_window` seconds after
-         the deadline.
-    @param offering_id The offering, succeeded, past its burn-in deadline unconfirmed, in
-           its exit window.
+         pro-rata part of the proceeds not released. Open from the second after the deadline
+         until the offering is swept.
+    @param offering_id The offering, succeeded, past its burn-in deadline unconfirmed, not
+           swept.
     @param shares Token base units; not 0, at most what the caller bought and has not exited.
     @param receiver Where the money goes.
     @return uint256 The amount, in stablecoin base units.
@@ -655,10 +660,9 @@ def exit(offering_id: uint256, shares: uint256, receiver: address) -> uint256:
     assert self._status(offering_id) == SUCCEEDED, "offering: sale did not succeed"
     closed: uint256 = self._closed[offering_id]
     assert closed & _TOP == 0, "offering: burn-in was confirmed"
-    rules: uint256 = self._rules[offering_id]
-    deadline: uint256 = (rules >> _DEADLINE) & _MASK48
-    assert block.timestamp > deadline, "offering: burn-in deadline not passed"
-    assert block.timestamp <= deadline + (rules >> _WINDOW), "offering: exit window closed"
+    assert block.timestamp > (self._rules[offering_id] >> _DEADLINE) & _MASK48, "offering: burn-in deadline not passed"
+    # the swept field (the confirmed bit above it is clear)
+    assert closed >> _HIGH == 0, "offering: proceeds were swept"
     assert receiver != empty(address), "offering: receiver is the zero address"
     assert shares != 0, "offering: nothing to exit"
     purchase: uint256 = self._purchases[offering_id][msg.sender]
@@ -683,7 +687,8 @@ def sweep(offering_id: uint256) -> uint256:
     """
     @dev The exit window is over: deposits the proceeds still unreleased (what buyers did not
          exit with, and what shares that left the buyers would strand) into the node token's
-         revenue stream, for its holders over the next epoch. Exits close. Anyone may call it.
+         revenue stream, for its holders over the next epoch; exits close with it. Anyone may
+         call it.
     @param offering_id The offering, succeeded, burn-in unconfirmed, past its exit window.
     @return uint256 The amount deposited, in stablecoin base units.
     """
@@ -776,7 +781,7 @@ def terms(offering_id: uint256) -> Terms:
         start=(sale >> _START) & _MASK48,
         end=sale >> _END,
         release_bps=(rules >> _RELEASE) & constants.UINT16_MASK,
-        burn_in_epochs=(rules >> _EPOCHS) & constants.UINT16_MASK,
+        burn_in_epochs=(rules >> _EPOCHS) & constants.UINT8_MASK,
         burn_in_deadline=(rules >> _DEADLINE) & _MASK48,
         exit_window=rules >> _WINDOW,
         first_epoch=(node >> _FIRST_EPOCH) & _MASK48,

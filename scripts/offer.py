@@ -18,8 +18,8 @@ at the close, the rest once the oracle has accepted reports at or above the node
 --burn-in-epochs consecutive epochs from the first one after the sale, confirmed by
 --burn-in-deadline (at the earliest the end of the epoch after the burn-in epochs, the time to
 report the last of them and confirm; default an epoch later); after it buyers exit, for
---exit-window (default 30d, at least an epoch), and then anyone sweeps what is left into the
-node token's revenue stream, for its holders.
+--exit-window after it (default 30d, or an epoch if longer) anyone may sweep what is left into
+the node token's revenue stream, for its holders, which closes the exits.
 
 The account must own NodeOffering (the deployment's admin) and, for a node's first offering,
 be its token's admin (the NodeRegistry's owner when the node registered), which makes
@@ -50,7 +50,8 @@ MAX_BURN_IN_EPOCHS = 90  # NodeOffering.MAX_BURN_IN_EPOCHS
 MAX_SHARES = 2**116 - 1  # a node token's supply cap
 MAX_RAISE = 2**126  # NodeOffering's largest maximum raise
 MAX_TIME = 2**48 - 1  # NodeOffering keeps times in 48 bits
-MAX_EXIT_WINDOW = 2**32 - 1  # NodeOffering.MAX_EXIT_WINDOW
+MAX_EXIT_WINDOW = 2**40 - 1  # NodeOffering.MAX_EXIT_WINDOW
+DEFAULT_EXIT_WINDOW = 30 * 86_400  # or one epoch, if longer
 RETIRED = 3  # NodeRegistry's status of a retired node
 ZERO = "0x" + "00" * 20
 UNITS = {"s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 7 * 86_400}
@@ -135,9 +136,9 @@ class _Project:
 @click.option(
     "--exit-window",
     callback=_duration,
-    default="30d",
-    show_default=True,
-    help="how long buyers may exit after a missed burn-in deadline (at least an epoch)",
+    default=None,
+    help="after a missed burn-in deadline, how long before anyone may sweep the rest to the holders "
+    "(exits stay open until the sweep) [default: 30d, or an epoch if longer]",
 )
 @click.option(
     "--deployment",
@@ -172,7 +173,7 @@ def run(
     deployment,
 ):
     """The command without click: amounts as `Decimal` whole units, times as seconds from the
-    latest block (`burn_in_deadline` None for the default; `exit_window` seconds). Raises `DeploymentError`."""
+    latest block (`burn_in_deadline` and `exit_window` None for the defaults). Raises `DeploymentError`."""
     from ape import accounts
 
     choice = f"{ecosystem.name}:{network.name}:{provider.name}"
@@ -228,10 +229,12 @@ def run(
             f"{burn_in_epochs} epochs of burn-in from epoch {first_epoch} (the first after the sale): give at "
             f"least {earliest - now} s ({when(earliest)})"
         )
+    if exit_window is None:
+        exit_window = max(DEFAULT_EXIT_WINDOW, epoch_length)
     if exit_window < epoch_length or exit_window > MAX_EXIT_WINDOW:
         raise DeploymentError(
             f"--exit-window ({exit_window} s) must be from one epoch ({epoch_length} s) to {MAX_EXIT_WINDOW} s: "
-            f"buyers need at least an epoch to exit after a missed burn-in"
+            f"buyers get at least an epoch to exit after a missed burn-in before anyone may sweep"
         )
     if max(end_at, deadline) > MAX_TIME:
         raise DeploymentError("--end or --burn-in-deadline is too far in the future (2**48 s or later)")
@@ -298,7 +301,7 @@ def run(
         f"confirmed by {when(terms.burn_in_deadline)}"
     )
     click.echo(
-        f"exits     open {terms.exit_window} s after a missed deadline, until "
-        f"{when(terms.burn_in_deadline + terms.exit_window)}; then the rest is swept to the node's holders"
+        f"exits     open after a missed deadline until a sweep, which anyone may send from "
+        f"{when(terms.burn_in_deadline + terms.exit_window + 1)} (exit window {terms.exit_window} s)"
     )
     click.echo(f"offering  {offering_id}")

@@ -38,8 +38,8 @@ outcome (success or exactly which revert) before the call and every amount moved
   `offering_count`) equal the model's;
 - NOF-6 every actor's stablecoin balance equals the model's;
 - NOF-7 end of the run: every restriction lifted, time past every deadline, every buyer
-  refunds, claims and, in its exit window, exits what it still holds (shares passed on stay
-  with their holders), every operator withdraws, and past every exit window anyone sweeps the
+  refunds, claims and, unless the offering was swept, exits what it still holds (shares passed
+  on stay with their holders), every operator withdraws, and past every exit window anyone sweeps the
   rest: the offering holds exactly the donations and nothing is owed or lost;
 - NOF-8 only the owner creates offerings, with terms in range (each refusal in the contract's
   order), and `terms` records them with the node's token, operator and SLA;
@@ -54,7 +54,7 @@ outcome (success or exactly which revert) before the call and every amount moved
   one is claimed and the other not); outcomes, the event and the positions predicted;
 - NOF-11 sweeps: only after the exit window of a sale that succeeded without burn-in, once,
   exactly the pool no exit took, into the node token's revenue stream (each token owes exactly
-  what was swept into it); exits close with the window.
+  what was swept into it); exits stay open after the window until the sweep, which closes them.
 """
 
 from __future__ import annotations
@@ -92,7 +92,6 @@ from tests.unitary.offering.reasons import (
     DEADLINE_TOO_FAR,
     END_NOT_AFTER,
     EPOCH_TOO_EARLY,
-    EXIT_WINDOW_CLOSED,
     EXIT_WINDOW_OPEN,
     EXIT_WINDOW_RANGE,
     EXPIRED,
@@ -119,6 +118,7 @@ from tests.unitary.offering.reasons import (
     NOTHING_TO_WITHDRAW,
     PRICE_TOO_LARGE,
     PRICE_ZERO,
+    PROCEEDS_SWEPT,
     RAISE_TOO_LARGE,
     RECEIVER_FROZEN,
     RECEIVER_NOT_VERIFIED,
@@ -561,8 +561,8 @@ class OfferingMachine(PropertyMachine):
         first = -(-(end - g) // length)
         least = g + (first + burn_in + 1) * length  # an epoch after the last one, to report it
         deadline = least - 1 if fault == "deadline_early" else 2**48 if fault == "deadline_far" else least + late
-        if fault in ("exit_window_short", "exit_window_long"):  # an epoch less a second; 2**32 seconds
-            exits = EPOCH_LENGTH - 1 if fault == "exit_window_short" else 2**32
+        if fault in ("exit_window_short", "exit_window_long"):  # an epoch less a second; 2**40 seconds
+            exits = EPOCH_LENGTH - 1 if fault == "exit_window_short" else 2**40
         args = (node, shares, price, min_raise, start, end, release, burn_in, deadline, exits)
         sender = self.issuer if caller == 0 else self.stranger
         reason = (
@@ -595,7 +595,7 @@ class OfferingMachine(PropertyMachine):
             else DEADLINE_TOO_FAR
             if deadline >= 2**48
             else EXIT_WINDOW_RANGE
-            if not EPOCH_LENGTH <= exits < 2**32
+            if not EPOCH_LENGTH <= exits < 2**40
             else None
         )
         receipt = outcome("NOF-8", reason, lambda: self.offering.create_offering(*args, sender=sender))
@@ -1006,9 +1006,7 @@ class OfferingMachine(PropertyMachine):
         o = self.offer(
             i,
             aiming,
-            lambda o, now: (
-                o.status(now) == SUCCEEDED and not o.confirmed and o.outstanding() > 0 and now <= o.window_end()
-            ),
+            lambda o, now: o.status(now) == SUCCEEDED and not o.confirmed and o.outstanding() > 0 and not o.swept,
         )
         if o is None:
             return
@@ -1037,8 +1035,8 @@ class OfferingMachine(PropertyMachine):
             if o.confirmed
             else DEADLINE_NOT_PASSED
             if now <= o.deadline
-            else EXIT_WINDOW_CLOSED
-            if now > o.window_end()
+            else PROCEEDS_SWEPT
+            if o.swept
             else RECEIVER_ZERO
             if receiver == ZERO
             else NOTHING_TO_EXIT
@@ -1128,7 +1126,8 @@ class OfferingMachine(PropertyMachine):
 
     def do_sweep(self, o: Offer) -> bool:
         """NOF-11: a sweep deposits exactly the pool no exit took into the node token (its `owed`
-        rises by it), once, and only after the exit window; exits are closed from then on."""
+        rises by it), once, and only after the exit window; exits are closed from then on (NOF-3
+        predicts "offering: proceeds were swept")."""
         now = self.chain.pending_timestamp
         amount = o.pool()
         reason = (
@@ -1449,8 +1448,8 @@ class OfferingMachine(PropertyMachine):
     # --- the end of the run ---------------------------------------------------------------------
     def end_of_run(self):
         """NOF-7: every restriction lifted and time past every deadline, everyone refunds, claims
-        and, in its exit window, exits what it still holds, every operator withdraws, and past
-        every exit window anyone sweeps the rest: the offering then holds exactly the donations.
+        and, unless the offering was swept, exits what it still holds, every operator withdraws,
+        and past every exit window anyone sweeps the rest: the offering then holds exactly the donations.
         Then every check again."""
         for node, token in self.w.tokens.items():
             if self.paused[node]:
@@ -1471,15 +1470,14 @@ class OfferingMachine(PropertyMachine):
                     )
                 elif status == SUCCEEDED and shares and not claimed:
                     require(self.do_claim(o, who, self.relayer), "NOF-7", "a buyer claims its shares", offering=o.id)
-        # burn-in missed: each buyer exits what it still can in its exit window (shares it passed on
-        # stay with their holders: nobody can exit them), the operator withdraws; then, past every
-        # window, anyone sweeps what is left into the node's token (NOF-11): nothing stays in escrow
+        # burn-in missed: each buyer exits what it still can, unless the offering was swept (shares
+        # it passed on stay with their holders: nobody can exit them), the operator withdraws;
+        # then, past every window, anyone sweeps what is left into the node's token (NOF-11):
+        # nothing stays in escrow
         for o in self.offers:
             now = self.chain.pending_timestamp
-            if o.status(now) == SUCCEEDED and not o.confirmed and now <= o.window_end():
+            if o.status(now) == SUCCEEDED and not o.confirmed and not o.swept:
                 for who in self.parties:
-                    if self.chain.pending_timestamp > o.window_end():
-                        break  # each transaction takes time: the window closed during these exits
                     shares, claimed, _ = o.position(who.address)
                     if claimed:
                         shares = min(shares, self.shares[o.node][who.address])

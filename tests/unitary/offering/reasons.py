@@ -50,7 +50,7 @@ CONFIRMED = "offering: burn-in was confirmed"
 DEADLINE_NOT_PASSED = "offering: burn-in deadline not passed"
 NOTHING_TO_EXIT = "offering: nothing to exit"
 MORE_THAN_BOUGHT = "offering: more shares than bought"
-EXIT_WINDOW_CLOSED = "offering: exit window closed"
+PROCEEDS_SWEPT = "offering: proceeds were swept"
 # sweep
 EXIT_WINDOW_OPEN = "offering: exit window not over"
 NOTHING_TO_SWEEP = "offering: nothing to sweep"

@@ -140,7 +140,7 @@ def test_the_deadline_leaves_an_epoch_after_the_burn_in_epochs_not_a_second_less
         ({"burn_in_epochs": 0}, BURN_IN_RANGE),
         ({"burn_in_epochs": 91}, BURN_IN_RANGE),
         ({"exit_window": EPOCH_LENGTH - 1}, EXIT_WINDOW_RANGE),
-        ({"exit_window": 2**32}, EXIT_WINDOW_RANGE),
+        ({"exit_window": 2**40}, EXIT_WINDOW_RANGE),
     ],
 )
 def test_create_offering_refuses_bad_terms(offering, terms, issuer, backend, overrides, reason):
@@ -150,14 +150,14 @@ def test_create_offering_refuses_bad_terms(offering, terms, issuer, backend, ove
 
 def test_the_bounds_themselves_are_accepted(offering, terms, issuer):
     offering.create_offering(
-        *terms(shares_for_sale=2**116 - 1, price=1, burn_in_deadline=2**48 - 1, exit_window=2**32 - 1), sender=issuer
+        *terms(shares_for_sale=2**116 - 1, price=1, burn_in_deadline=2**48 - 1, exit_window=2**40 - 1), sender=issuer
     )
     offering.create_offering(*terms(shares_for_sale=SHARE, price=2**126), sender=issuer)
     assert offering.max_raise(2) == 2**126
     offering.create_offering(*terms(shares_for_sale=1, price=2**128 - 1, min_raise=0), sender=issuer)
     assert terms_of(offering, 3).price == 2**128 - 1 and terms_of(offering, 3).shares_for_sale == 1
     assert terms_of(offering, 1).burn_in_deadline == 2**48 - 1
-    assert terms_of(offering, 1).exit_window == 2**32 - 1
+    assert terms_of(offering, 1).exit_window == 2**40 - 1
     offering.create_offering(*terms(exit_window=EPOCH_LENGTH), sender=issuer)
     assert terms_of(offering, 4).exit_window == EPOCH_LENGTH
 

@@ -1,8 +1,9 @@
-"""The exit window and `sweep`: when burn-in missed its deadline, buyers exit for `exit_window`
-seconds; then anyone sweeps what is still unreleased into the node token's revenue stream, so
-the part of shares that left their buyers (sold on, pledged) is not stranded in escrow but
-streams to whoever holds the node. Every amount to the wei, and what each actor can take by
-sweeping early, twice or instead of an exit."""
+"""The exit window and `sweep`: when burn-in missed its deadline, buyers exit; `exit_window`
+seconds after the deadline anyone may sweep what is still unreleased into the node token's
+revenue stream (exits close with the sweep), so the part of shares that left their buyers
+(sold on, pledged) is not stranded in escrow but streams to whoever holds the node. Every
+amount to the wei, and what each actor can take by sweeping early, twice or instead of an
+exit."""
 
 import pytest
 
@@ -20,10 +21,10 @@ from tests.unitary.offering.conftest import (
 from tests.unitary.offering.reasons import (
     APPROVE_FAILED,
     CONFIRMED,
-    EXIT_WINDOW_CLOSED,
     EXIT_WINDOW_OPEN,
     NOT_SUCCEEDED,
     NOTHING_TO_SWEEP,
+    PROCEEDS_SWEPT,
 )
 
 RAISED = 1_000 * 10**6  # `succeeded`: the investor bought 300 shares, the holder 200, at $2
@@ -47,21 +48,37 @@ def swept_at(offering, succeeded, at):
     return travel
 
 
-def test_exits_stay_open_to_the_windows_last_second(offering, succeeded, investor, at):
+def test_exits_stay_open_after_the_window_until_a_sweep(offering, succeeded, investor, at, relayer):
     assert terms_of(offering, succeeded).exit_window == EXIT_WINDOW
-    at(window_end(offering, succeeded))
+    at(window_end(offering, succeeded) + EPOCH_LENGTH)  # nobody swept yet
     assert offering.exit(succeeded, SHARE, investor, sender=investor).return_value == POOL // 500
+    offering.sweep(succeeded, sender=relayer)
+    with reverts(PROCEEDS_SWEPT):
+        offering.exit(succeeded, SHARE, investor, sender=investor)
 
 
-def test_sweeps_wait_for_the_second_after_the_window_and_exits_close_then(offering, succeeded, investor, at, relayer):
+def test_sweeps_wait_for_the_second_after_the_window(offering, succeeded, investor, at, relayer):
     last = window_end(offering, succeeded)
     at(last)
     with reverts(EXIT_WINDOW_OPEN):
         offering.sweep(succeeded, sender=relayer)
     at(last + 1)
-    offering.sweep(succeeded, sender=relayer)
-    with reverts(EXIT_WINDOW_CLOSED):
-        offering.exit(succeeded, SHARE, investor, sender=investor)
+    assert offering.sweep(succeeded, sender=relayer).return_value == POOL
+
+
+def test_a_buyer_kept_out_by_a_paused_stablecoin_through_the_window_still_exits(
+    offering, succeeded, stable, investor, issuer, relayer, at
+):
+    at(terms_of(offering, succeeded).burn_in_deadline + 1)
+    stable.pause(sender=issuer)
+    at(window_end(offering, succeeded) + 1)
+    with reverts("pausable: contract is paused"):
+        offering.exit(succeeded, 300 * SHARE, investor, sender=investor)
+    with reverts("pausable: contract is paused"):  # nobody can sweep it away meanwhile either
+        offering.sweep(succeeded, sender=relayer)
+    stable.unpause(sender=issuer)
+    # the window is over, but nothing was swept: the exit is still the buyer's
+    assert offering.exit(succeeded, 300 * SHARE, investor, sender=investor).return_value == POOL * 300 // 500
 
 
 def test_what_shares_sold_on_would_strand_streams_to_the_nodes_holders(
