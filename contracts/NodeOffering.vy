@@ -72,7 +72,8 @@
      open until the sweep, which closes them (a buyer kept from exiting in the window by a
      paused stablecoin or a lapsed verification still exits if nobody swept first);
      unclaimed shares can still be claimed after it, and earn the stream from their mint
-     (claim them, for anyone, before sweeping, so they share it).
+     (claim them, for anyone, before sweeping, so they share it). While nobody holds the
+     node's shares, nothing is swept: the pool stays for the buyers' exits.
 
      Recovery. A buyer whose wallet the node token's compliance agent `recover`s (lost keys)
      keeps its purchase in the offering too: `recover_purchase(id, lost, replacement)`, by a
@@ -121,6 +122,7 @@ interface INodeToken:
     def GENESIS() -> uint256: view
     def EPOCH_LENGTH() -> uint256: view
     def is_minter(account: address) -> bool: view
+    def totalSupply() -> uint256: view
     def detect_transfer_restriction(sender: address, receiver: address, amount: uint256) -> uint8: view
     def mint(receiver: address, amount: uint256): nonpayable
     def burn(owner: address, amount: uint256): nonpayable
@@ -700,9 +702,12 @@ def sweep(offering_id: uint256) -> uint256:
     # every share's part, outstanding or not: what no exit took (zero once swept)
     amount: uint256 = self._pool(offering_id)
     assert amount != 0, "offering: nothing to sweep"
+    token: address = self._token(offering_id)
+    # revenue streamed to nobody waits for the first shares minted, which would take it all:
+    # with no holders, the pool stays here, for the buyers' exits (of unclaimed shares)
+    assert staticcall INodeToken(token).totalSupply() != 0, "offering: nobody holds the node's shares"
     # the pool is below the raise (< 2**127): it fits the swept field, which was zero
     self._closed[offering_id] = closed | (amount << _HIGH)
-    token: address = self._token(offering_id)
     assert extcall STABLECOIN.approve(token, amount, default_return_value=True), "offering: approve failed"
     credited: uint256 = extcall IRevenueStream(token).deposit_revenue(amount)
     log Swept(offering_id=offering_id, token=token, amount=amount, credited=credited)

@@ -52,7 +52,8 @@ outcome (success or exactly which revert) before the call and every amount moved
 - NOF-10 recoveries: only the node token's agent moves a lost wallet's position, whole, to a
   replacement that could hold the shares, merged exactly into any position it has (refused while
   one is claimed and the other not); outcomes, the event and the positions predicted;
-- NOF-11 sweeps: only after the exit window of a sale that succeeded without burn-in, once,
+- NOF-11 sweeps: only after the exit window of a sale that succeeded without burn-in, while
+  someone holds the node's shares, once,
   exactly the pool no exit took, into the node token's revenue stream (each token owes exactly
   what was swept into it); exits stay open after the window until the sweep, which closes them.
 """
@@ -98,6 +99,7 @@ from tests.unitary.offering.reasons import (
     MIN_ABOVE_MAX,
     MORE_THAN_BOUGHT,
     NO_BALANCE,
+    NO_HOLDERS,
     NO_PURCHASE,
     NO_REPORT,
     NO_SHARES,
@@ -407,6 +409,11 @@ class OfferingMachine(PropertyMachine):
                 self.shares[node][who] += sign_ * amount
                 self.dirty_holders.add((node, who))
         self.touch("shares")
+
+    def supply(self, node: int) -> int:
+        """The node token's supply, as the model has it: its initial one and the claimed positions."""
+        claimed = sum(p[0] for o in self.offers if o.node == node for p in o.purchases.values() if p[1])
+        return self.supply0[node] + claimed
 
     def changed(self, o: Offer) -> None:
         self.dirty_offers.add(o.id)
@@ -1139,6 +1146,8 @@ class OfferingMachine(PropertyMachine):
             if now <= o.window_end()
             else NOTHING_TO_SWEEP
             if amount == 0
+            else NO_HOLDERS
+            if self.supply(o.node) == 0
             else None
         )
         relayer = self.relayer
@@ -1489,6 +1498,8 @@ class OfferingMachine(PropertyMachine):
         if self.offers:
             self.at(max(o.window_end() for o in self.offers) + 1)
         for o in self.offers:
+            # every buyer claimed above, so a pool left is claimed shares outstanding: someone holds
+            # the node's shares (NOF-2) and the sweep has holders to go to
             if o.status(self.chain.pending_timestamp) == SUCCEEDED and not o.confirmed and o.pool():
                 require(self.do_sweep(o), "NOF-7", "what no exit took is swept", offering=o.id)
         for o in self.offers:

@@ -54,6 +54,7 @@ PROCEEDS_SWEPT = "offering: proceeds were swept"
 # sweep
 EXIT_WINDOW_OPEN = "offering: exit window not over"
 NOTHING_TO_SWEEP = "offering: nothing to sweep"
+NO_HOLDERS = "offering: nobody holds the node's shares"
 APPROVE_FAILED = "offering: approve failed"
 # recover_purchase
 UNKNOWN_OFFERING = "offering: unknown offering"

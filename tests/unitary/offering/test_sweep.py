@@ -22,6 +22,7 @@ from tests.unitary.offering.reasons import (
     APPROVE_FAILED,
     CONFIRMED,
     EXIT_WINDOW_OPEN,
+    NO_HOLDERS,
     NOT_SUCCEEDED,
     NOTHING_TO_SWEEP,
     PROCEEDS_SWEPT,
@@ -48,8 +49,9 @@ def swept_at(offering, succeeded, at):
     return travel
 
 
-def test_exits_stay_open_after_the_window_until_a_sweep(offering, succeeded, investor, at, relayer):
+def test_exits_stay_open_after_the_window_until_a_sweep(offering, succeeded, investor, holder, at, relayer):
     assert terms_of(offering, succeeded).exit_window == EXIT_WINDOW
+    offering.claim_shares(succeeded, holder, sender=holder)  # someone holds the node's shares
     at(window_end(offering, succeeded) + EPOCH_LENGTH)  # nobody swept yet
     assert offering.exit(succeeded, SHARE, investor, sender=investor).return_value == POOL // 500
     offering.sweep(succeeded, sender=relayer)
@@ -58,6 +60,7 @@ def test_exits_stay_open_after_the_window_until_a_sweep(offering, succeeded, inv
 
 
 def test_sweeps_wait_for_the_second_after_the_window(offering, succeeded, investor, at, relayer):
+    offering.claim_shares(succeeded, investor, sender=investor)
     last = window_end(offering, succeeded)
     at(last)
     with reverts(EXIT_WINDOW_OPEN):
@@ -67,8 +70,9 @@ def test_sweeps_wait_for_the_second_after_the_window(offering, succeeded, invest
 
 
 def test_a_buyer_kept_out_by_a_paused_stablecoin_through_the_window_still_exits(
-    offering, succeeded, stable, investor, issuer, relayer, at
+    offering, succeeded, stable, investor, holder, issuer, relayer, at
 ):
+    offering.claim_shares(succeeded, holder, sender=holder)
     at(terms_of(offering, succeeded).burn_in_deadline + 1)
     stable.pause(sender=issuer)
     at(window_end(offering, succeeded) + 1)
@@ -138,20 +142,21 @@ def test_a_buyer_that_did_not_claim_keeps_its_shares_after_the_sweep(
     assert stable.balanceOf(offering) == AT_CLOSE
 
 
-def test_a_sweep_with_no_shares_minted_is_kept_by_the_token_until_they_are(
-    backend, offering, succeeded, stable, node_token, holder, relayer, at, swept_at
+def test_nothing_is_swept_while_nobody_holds_the_nodes_shares(
+    offering, succeeded, stable, node_token, investor, holder, relayer, swept_at
 ):
-    # no buyer claimed: the node token has no supply when the swept revenue streams
+    # no buyer claimed: swept to nobody, the first shares minted would take it all
     assert node_token.totalSupply() == 0
     swept_at()
-    offering.sweep(succeeded, sender=relayer)
-    at(backend.pending_timestamp + 2 * EPOCH_LENGTH)
-    offering.claim_shares(succeeded, holder, sender=relayer)
-    # released to nobody: deposited again (the token's rule at zero supply), never lost
-    assert node_token.owed() == POOL
-    at(backend.pending_timestamp + 2 * EPOCH_LENGTH)
-    stable.approve(relayer, 0, sender=relayer)
-    assert node_token.claimable(holder) == POOL
+    with reverts(NO_HOLDERS):
+        offering.sweep(succeeded, sender=relayer)
+    # the pool stays for the buyers' exits
+    assert offering.exit(succeeded, 300 * SHARE, investor, sender=investor).return_value == POOL * 300 // 500
+    offering.claim_shares(succeeded, holder, sender=holder)
+    offering.exit(succeeded, 200 * SHARE, holder, sender=holder)  # its claimed shares burnt: the last out
+    with reverts(NOTHING_TO_SWEEP):  # took the rest
+        offering.sweep(succeeded, sender=relayer)
+    assert stable.balanceOf(offering) == AT_CLOSE
 
 
 def test_sweep_refuses_a_sale_that_did_not_succeed(offering, failed, open_offering, relayer, at, create):
@@ -196,6 +201,7 @@ def test_a_stablecoin_refusing_the_approval_is_refused(backend, issuer, odd_depl
     token, offering, offering_id = odd_deployment(backend.deploy("MockFalseToken", sender=issuer))
     offering.buy(offering_id, SHARE, sender=investor)
     at(window_end(offering, offering_id) + 1)
+    offering.claim_shares(offering_id, investor, sender=investor)
     token.set_fails(False, False, True, sender=issuer)
     with reverts(APPROVE_FAILED):
         offering.sweep(offering_id, sender=relayer)
