@@ -713,7 +713,8 @@ def offering_gas() -> dict[str, int]:
     from ape import accounts, chain, project
 
     from computerwa.client.attestation import PerformanceReport, sign_report
-    from computerwa.client.signing import Domain, authorization, sign
+    from computerwa.client.signing import Domain, sign
+    from computerwa.client.vouchers import purchase_authorization
 
     admin, relayer, operator, first, investor = list(accounts.test_accounts)[:5]
     buyer = Account.from_key(keccak(b"bench offering buyer"))
@@ -760,21 +761,19 @@ def offering_gas() -> dict[str, int]:
     offering.buy(sale, 10**20 + 1, sender=first)
     gas["offering_buy"] = _gas(lambda: offering.buy(sale, 10**20 + 3, sender=investor))
     gas["offering_buy_again"] = _gas(lambda: offering.buy(sale, 10**20 + 5, sender=investor))
-    shares, salt = 10**20 + 7, b"\x5a" * 32
-    document = authorization(
-        Domain.of(stable),
-        buyer.address,
-        offering.address,
-        offering.cost(sale, shares),
-        0,
-        FAR,
-        offering.purchase_nonce(sale, shares, salt),
-        True,
-    )
-    v, r, s = sign(buyer, document).vrs
-    gas["offering_buy_with_authorization"] = _gas(
-        lambda: offering.buy_with_authorization(sale, buyer.address, shares, 0, FAR, salt, v, r, s, sender=relayer)
-    )
+
+    def signed_buy(key: Any, offering_id: int, shares: int, salt: bytes) -> Callable[[], Any]:
+        """A relayer's submission of `key`'s signed purchase of `shares` (its EIP-3009 authorization)."""
+        cost = offering.cost(offering_id, shares)
+        document = purchase_authorization(
+            Domain.of(stable), key.address, offering.address, cost, offering_id, shares, salt, 0, FAR
+        )
+        v, r, s = sign(key, document).vrs
+        return lambda: offering.buy_with_authorization(
+            offering_id, key.address, shares, 0, FAR, salt, v, r, s, sender=relayer
+        )
+
+    gas["offering_buy_with_authorization"] = _gas(signed_buy(buyer, sale, 10**20 + 7, b"\x5a" * 32))
     failing = create(10**6 * DOLLAR)
     offering.buy(failing, 10**19, sender=investor)
     missing = create(100 * DOLLAR)
@@ -784,19 +783,7 @@ def offering_gas() -> dict[str, int]:
     for k, key in enumerate(keys):
         identity.set_verified(key.address, 2**40, sender=admin)
         stable.mint(key.address, 10**4 * DOLLAR, sender=admin)
-        shares, salt = 10**19 + k, bytes([k + 1]) * 32
-        document = authorization(
-            Domain.of(stable),
-            key.address,
-            offering.address,
-            offering.cost(batch, shares),
-            0,
-            FAR,
-            offering.purchase_nonce(batch, shares, salt),
-            True,
-        )
-        v, r, s = sign(key, document).vrs
-        offering.buy_with_authorization(batch, key.address, shares, 0, FAR, salt, v, r, s, sender=relayer)
+        signed_buy(key, batch, 10**19 + k, bytes([k + 1]) * 32)()
     terms = offering.terms(sale)
     _travel(offering.terms(missing).end)  # every sale is over
     offering.claim_shares(sale, first, sender=relayer)  # the token's first holder from the sale

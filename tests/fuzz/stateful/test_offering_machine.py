@@ -1151,9 +1151,23 @@ class OfferingMachine(PropertyMachine):
             else None
         )
         relayer = self.relayer
+        before = self.offering.totals(o.id) if reason is None else None
         receipt = outcome("NOF-11", reason, lambda: self.offering.sweep(o.id, sender=relayer))
         if not receipt:
             return False
+        # independent of the model's pool: from the chain's totals, what exits were paid and the
+        # sweep took are exactly the unreleased proceeds (the close share floored, as the terms say)
+        _, raised, _, exit_paid, _, _, _ = before
+        unreleased = raised - raised * o.release_bps // MAX_BPS
+        require(
+            exit_paid + receipt.return_value == unreleased,
+            "NOF-11",
+            "exits and the sweep pay out exactly the unreleased proceeds",
+            offering=o.id,
+            exit_paid=exit_paid,
+            swept=receipt.return_value,
+            unreleased=unreleased,
+        )
         token = self.w.tokens[o.node]
         [event] = receipt.filter("Swept")
         args = tuple(event.args[k] for k in ("offering_id", "token", "amount", "credited"))
@@ -1395,8 +1409,8 @@ class OfferingMachine(PropertyMachine):
                 self.shares[node][who],
             )
         for node, token in self.w.tokens.items():
-            claimed = sum(p[0] for o in self.offers if o.node == node for p in o.purchases.values() if p[1])
             minted = token.totalSupply() - self.supply0[node]
+            claimed = self.supply(node) - self.supply0[node]
             equal("NOF-2", f"node {node}: supply minted by claims less burnt by exits", minted, claimed)
             if self.sweeping():  # the chain against itself: the holders' shares are the claimed positions
                 held = sum(token.balanceOf(p) for p in self.parties)
