@@ -3,6 +3,7 @@
 import contextlib
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,22 +23,39 @@ def load_script(name: str):
     return module
 
 
-def ape_env() -> dict:
-    """The environment `make` gives ape: the virtualenv's vyper and npm's anvil on PATH."""
+def ape_env(data_folder: Path | None = None) -> dict:
+    """The environment `make` gives ape: the virtualenv's vyper and npm's anvil on PATH; Ape's
+    data folder is `data_folder` when given (see `start_ape_run`)."""
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), str(ROOT / "node_modules" / ".bin"), env["PATH"]])
     env.setdefault("APE_DATA_FOLDER", str(ROOT / ".ape"))
+    if data_folder is not None:
+        # the plugins and vyper are the virtualenv's, so a fresh folder needs only the user's global config
+        shared = Path(env["APE_DATA_FOLDER"])
+        data_folder.mkdir(parents=True, exist_ok=True)
+        if (shared / "ape-config.yaml").is_file():
+            shutil.copyfile(shared / "ape-config.yaml", data_folder / "ape-config.yaml")
+        env["APE_DATA_FOLDER"] = str(data_folder)
     env["NO_COLOR"] = "1"
     env["COLUMNS"] = "200"
     return env
 
 
-def start_ape_run(*args: str) -> subprocess.Popen:
-    """`ape run <args>` in the project, started now; `.communicate()` collects it."""
+def start_ape_run(*args: str, data_folder: Path | None = None) -> subprocess.Popen:
+    """`ape run <args>` in the project, started now; `.communicate()` collects it.
+
+    A run that starts its own node (Anvil) while another process does needs a `data_folder` of
+    its own: Ape records the nodes it runs in <data folder>/processes/nodes.json, which processes
+    cannot share. Each start and stop rewrites it (SubprocessProvider.start/disconnect,
+    ape/api/providers.py, via NodeProcessMap.cache_provider/remove_provider,
+    ape/managers/networks.py) with DiskCacheableModel.model_dump_file (ape/utils/basemodel.py),
+    which unlinks the file before writing it again, while NetworkManager.running_nodes reads it
+    with _model_read_file's `path.is_file()` then `path.read_text()`: a reader between the
+    unlink and the write dies with FileNotFoundError (CI: an L2 deploy starting its Anvil)."""
     return subprocess.Popen(
         [str(Path(sys.executable).parent / "ape"), "run", *args],
         cwd=ROOT,
-        env=ape_env(),
+        env=ape_env(data_folder),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

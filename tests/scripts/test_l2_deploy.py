@@ -5,8 +5,9 @@ Ethereum's.
 
     ape test tests/scripts/test_l2_deploy.py -m ape_only --engine ape --network ethereum:local:foundry
 
-Each deploy is an `ape run` of its own that starts (and stops) its own Anvil; the test runs with
-the Anvil part of `make test`, where Anvil is known to be there."""
+Each deploy is an `ape run` of its own that starts (and stops) its own Anvil, with an Ape data
+folder of its own (see `start_ape_run`); the test runs with the Anvil part of `make test`, where
+Anvil is known to be there."""
 
 import json
 
@@ -29,8 +30,10 @@ def test_the_suite_deploys_unchanged_on_each_l2_ecosystems_local_network(tmp_pat
     if chain.provider.name != "foundry":
         pytest.skip("runs with the Anvil part: add --engine ape --network ethereum:local:foundry")
     runs = {
+        # each its own Ape data folder: the four Anvils and this session's share no nodes.json
         ecosystem: start_ape_run(
-            "deploy", "--network", f"{ecosystem}:local:foundry", "--out", str(tmp_path / f"{ecosystem}.json")
+            *("deploy", "--network", f"{ecosystem}:local:foundry", "--out", str(tmp_path / f"{ecosystem}.json")),
+            data_folder=tmp_path / f"ape-{ecosystem}",
         )
         for ecosystem in ECOSYSTEMS
     }
