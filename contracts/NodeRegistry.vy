@@ -780,3 +780,67 @@ def _epoch_end(epoch: uint256) -> uint256:
     @return uint256 `GENESIS + (epoch + 1) * EPOCH_LENGTH`.
     """
     return GENESIS + (epoch + 1) * EPOCH_LENGTH
+
+
+# Rentals (NodeRentals books them). Declared last, so the slots above keep their places.
+MAX_RENTAL_UNITS: constant(uint256) = 511
+MAX_RENTAL_PRICE: constant(uint256) = (1 << 79) - 1
+MAX_NOTICE_HOURS: constant(uint256) = 720
+# _rental: units (bits 0..15) | cancellation fee bps (16..31) | notice hours (32..47) |
+# price per unit-hour (48..126): one slot a booking reads
+_FEE_BPS_SHIFT: constant(uint256) = 16
+_NOTICE_SHIFT: constant(uint256) = 32
+_PRICE_SHIFT: constant(uint256) = 48
+_rental: HashMap[uint256, uint256]
+
+
+@external
+def set_rental(
+    node_id: uint256, units: uint256, price_per_unit_hour: uint256, cancellation_fee_bps: uint256, notice_hours: uint256
+):
+    """
+    @dev Sets the node's rental offer. Its operator only, whatever the status (NodeRentals
+         books an active node only). Bookings already made keep the offer they were made
+         under; lowering `units` never cancels one.
+    @param node_id The node.
+    @param units Units bookable at any one hour, at most 511 (0: not for rent).
+    @param price_per_unit_hour Stablecoin base units per unit-hour, below 2**79.
+    @param cancellation_fee_bps What the node keeps of a cancelled part, at most 10,000.
+    @param notice_hours Hours before its start a part can still be cancelled, at most 720.
+    """
+    self._check_operator(node_id)
+    assert units <= MAX_RENTAL_UNITS, "registry: rental units above 511"
+    assert price_per_unit_hour <= MAX_RENTAL_PRICE, "registry: rental price above 2**79 - 1"
+    assert cancellation_fee_bps <= constants.MAX_BPS, "registry: cancellation fee above 100%"
+    assert notice_hours <= MAX_NOTICE_HOURS, "registry: notice above 720 hours"
+    self._rental[node_id] = (
+        units
+        | (cancellation_fee_bps << _FEE_BPS_SHIFT)
+        | (notice_hours << _NOTICE_SHIFT)
+        | (price_per_unit_hour << _PRICE_SHIFT)
+    )
+    log INodeRegistry.RentalOfferSet(
+        node_id=node_id,
+        units=units,
+        price_per_unit_hour=price_per_unit_hour,
+        cancellation_fee_bps=cancellation_fee_bps,
+        notice_hours=notice_hours,
+    )
+
+
+@external
+@view
+def rental(node_id: uint256) -> INodeRegistry.RentalOffer:
+    """
+    @dev The node's rental offer and status (all zero for an unknown node): two slots.
+    @param node_id The node.
+    @return RentalOffer Units, price per unit-hour, cancellation fee, notice, status.
+    """
+    offer: uint256 = self._rental[node_id]
+    return INodeRegistry.RentalOffer(
+        units=offer & constants.UINT16_MASK,
+        price_per_unit_hour=offer >> _PRICE_SHIFT,
+        cancellation_fee_bps=(offer >> _FEE_BPS_SHIFT) & constants.UINT16_MASK,
+        notice_hours=(offer >> _NOTICE_SHIFT) & constants.UINT16_MASK,
+        status=convert((self._profile[node_id] >> _STATUS_SHIFT) & constants.UINT8_MASK, uint8),
+    )

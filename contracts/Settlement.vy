@@ -166,6 +166,8 @@ WITHDRAWAL_DELAY: public(immutable(uint256))
 WITHDRAWAL_WINDOW: public(immutable(uint256))
 PAUSE_LIMIT: public(immutable(uint256))
 FEE_DELAY: public(immutable(uint256))
+# the NodeRentals created at deployment: the only caller of the rent functions
+RENTALS: public(immutable(address))
 
 # may pause and unpause besides the owner (`set_guardian`); the zero address: none
 guardian: public(address)
@@ -202,6 +204,7 @@ def __init__(
     withdrawal_window: uint256,
     pause_limit: uint256,
     fee_delay: uint256,
+    rentals_blueprint: address,
 ):
     """
     @param stablecoin The payment token.
@@ -216,6 +219,8 @@ def __init__(
     @param fee_delay Seconds of Settlement's clock between a fee change's announcement and
            the earliest time it may apply, and the voucher lifetime bound nodes accept: at
            least `withdrawal_delay + withdrawal_window`, at most two years.
+    @param rentals_blueprint The NodeRentals blueprint (EIP-5202): Settlement creates its
+           `RENTALS` from it, over `registry`.
     """
     assert stablecoin.address.is_contract, "settlement: stablecoin has no code"
     assert registry.address.is_contract, "settlement: registry has no code"
@@ -241,6 +246,7 @@ def __init__(
     FEE_DELAY = fee_delay
     self.treasury = treasury
     self._config = fee_bps << _FEE_SHIFT
+    RENTALS = create_from_blueprint(rentals_blueprint, registry, code_offset=3)
 
 
 @external
@@ -1507,3 +1513,87 @@ def _check_guardian():
     @dev Refuses a caller that is neither the guardian nor the owner.
     """
     assert msg.sender == self.guardian or msg.sender == ow.owner, "settlement: caller is not the guardian"
+
+
+@external
+def escrow_rent(payer: address, amount: uint256):
+    """
+    @dev Takes `amount` of `payer`'s available prepaid balance into rent escrow: it leaves
+         the balance and stays owed until `pay_rent` moves it. RENTALS only (a booking the
+         payer made); not while paused.
+    @param payer The customer.
+    @param amount Base units; at most `available(payer)`.
+    """
+    self._check_rentals()
+    self._check_not_paused()
+    balance: uint256 = self._prepaid[payer]
+    assert amount <= balance - self._pending(payer, balance), "settlement: amount above the available balance"
+    balance -= amount
+    self._prepaid[payer] = balance
+    log ISettlement.RentEscrowed(payer=payer, amount=amount, balance=balance)
+
+
+@external
+def escrow_rent_with_authorization(
+    payer: address,
+    amount: uint256,
+    valid_after: uint256,
+    valid_before: uint256,
+    nonce: bytes32,
+    v: uint8,
+    r: bytes32,
+    s: bytes32,
+) -> uint256:
+    """
+    @dev Receives `amount` from `payer` with its EIP-3009 ReceiveWithAuthorization to this
+         contract into rent escrow (owed until `pay_rent` moves it). RENTALS only, which
+         derives `nonce` from the booking; not while paused.
+    @param payer The authorization's signer.
+    @param amount Base units authorized.
+    @param valid_after The authorization is valid strictly after this time.
+    @param valid_before The authorization is valid strictly before this time.
+    @param nonce The authorization's nonce.
+    @param v The signature's v.
+    @param r The signature's r.
+    @param s The signature's s.
+    @return uint256 What arrived (measured by balance difference).
+    """
+    self._check_rentals()
+    self._check_not_paused()
+    received: uint256 = self._receive(payer, amount, valid_after, valid_before, nonce, v, r, s)
+    self._hold(received)
+    log ISettlement.RentEscrowed(payer=payer, amount=received, balance=self._prepaid[payer])
+    return received
+
+
+@external
+def pay_rent(node_id: uint256, payer: address, paid: uint256, refund: uint256):
+    """
+    @dev Moves escrowed rent: `paid` to the node, split like any payment (fee, operator
+         share, the holders' part into its token), and `refund` back to `payer`'s prepaid
+         balance. RENTALS only; a payment not while paused (a refund alone is allowed).
+    @param node_id The node paid (a registered node: RENTALS books no other).
+    @param payer The customer refunded.
+    @param paid Base units paid to the node.
+    @param refund Base units refunded.
+    """
+    self._check_rentals()
+    if paid != 0:
+        self._check_not_paused()
+        payee: Payee = self._lookup(node_id)
+        payee.amount = paid
+        config: uint256 = self._config
+        self._book(config, self._pay(payee, config))
+    if refund != 0:
+        balance: uint256 = self._prepaid[payer] + refund
+        self._prepaid[payer] = balance
+        log ISettlement.RentRefunded(payer=payer, amount=refund, balance=balance)
+
+
+@internal
+@view
+def _check_rentals():
+    """
+    @dev Refuses a caller other than RENTALS.
+    """
+    assert msg.sender == RENTALS, "settlement: caller is not the rentals contract"

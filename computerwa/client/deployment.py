@@ -44,7 +44,9 @@ CONTRACTS = (
     "ComputeFactory",
     "AttestationOracle",
     "NodeRegistry",
+    "NodeRentalsBlueprint",
     "Settlement",
+    "NodeRentals",
     "ComputeBasketBlueprint",
     "ComputeBasketFactory",
     "NodeOffering",
@@ -56,6 +58,7 @@ BLUEPRINTS = {
     "ComputeTokenBlueprint": "ComputeToken",
     "ComputeBasketBlueprint": "ComputeBasket",
     "RevenueFeedBlueprint": "RevenueFeed",
+    "NodeRentalsBlueprint": "NodeRentals",
 }
 
 LOCAL_DEFAULTS: dict[str, Any] = {

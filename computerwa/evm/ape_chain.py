@@ -258,3 +258,7 @@ class ApeDeployer:
             "gas_used": receipt.gas_used,
         }
         return receipt.contract_address
+
+    def at(self, contract_name: str, address: str) -> Any:
+        """Ape's instance of `contract_name` at `address` (a contract another one created)."""
+        return getattr(self.project, contract_name).at(address)

@@ -48,6 +48,8 @@ class Deployer(Protocol):
 
     def deploy_blueprint(self, contract_name: str, sender: Any = None) -> str: ...
 
+    def at(self, contract_name: str, address: str) -> Any: ...
+
     @property
     def timestamp(self) -> int: ...
 
@@ -72,6 +74,9 @@ class Suite:
     # the RevenueFeed blueprint's address and the RevenueFeedFactory (the full suite only)
     feed_blueprint: str | None = None
     feed_factory: Any = None
+    # the NodeRentals blueprint's address and the NodeRentals Settlement created from it
+    rentals_blueprint: str | None = None
+    rentals: Any = None
     genesis: int = 0
     epoch_length: int = DAY
     settings: dict[str, Any] = field(default_factory=dict)
@@ -123,7 +128,8 @@ def deploy_suite(
     """Deploys and wires the suite in one fixed order (MockStablecoin unless `stablecoin`
     is given, IdentityRegistry unless `identity` is, the ComputeToken blueprint,
     ComputeFactory, AttestationOracle unless `oracle` is, NodeRegistry as the factory's
-    creator, Settlement, then its guardian; last, after the registry's settings, the
+    creator, the NodeRentals blueprint, Settlement (which creates NodeRentals from it), then its
+    guardian; last, after the registry's settings, the
     ComputeBasket blueprint and ComputeBasketFactory over ComputeFactory's tokens, then
     NodeOffering over the stablecoin, NodeRegistry and AttestationOracle, then the RevenueFeed
     blueprint and RevenueFeedFactory (no owner: `create_feeds` publishes node tokens' feeds), so
@@ -212,6 +218,10 @@ def deploy_suite(
         treasury = getattr(treasury, "address", treasury) or getattr(deployer, "address", deployer)
         if fee_delay is None:
             fee_delay = withdrawal_delay + withdrawal_window
+        # Settlement creates its NodeRentals (the only caller of its rent functions) from this
+        suite.rentals_blueprint = deployed["NodeRentalsBlueprint"] = chain.deploy_blueprint(
+            "NodeRentals", sender=deployer
+        )
         settlement = deployed["Settlement"] = chain.deploy(
             "Settlement",
             stablecoin,
@@ -222,8 +232,10 @@ def deploy_suite(
             withdrawal_window,
             pause_limit,
             fee_delay,
+            suite.rentals_blueprint,
             sender=deployer,
         )
+        suite.rentals = deployed["NodeRentals"] = chain.at("NodeRentals", settlement.RENTALS())
         if guardian is not None:
             settlement.set_guardian(guardian, sender=deployer)
         suite.settlement = settlement
@@ -468,6 +480,8 @@ def attach_suite(chain: Any, addresses: dict[str, str]) -> Suite:
         offering=at["NodeOffering"],
         feed_blueprint=addresses["RevenueFeedBlueprint"],
         feed_factory=at["RevenueFeedFactory"],
+        rentals_blueprint=addresses["NodeRentalsBlueprint"],
+        rentals=at["NodeRentals"],
         genesis=genesis,
         epoch_length=epoch_length,
         settings={"genesis": genesis, "epoch_length": epoch_length},
@@ -521,8 +535,12 @@ def deploy_with_record(
         "NodeOffering": suite.offering,
         "RevenueFeedBlueprint": suite.feed_blueprint,
         "RevenueFeedFactory": suite.feed_factory,
+        "NodeRentalsBlueprint": suite.rentals_blueprint,
+        "NodeRentals": suite.rentals,
     }
     created = dict(ape_deployer.created)
+    # NodeRentals has no transaction of its own: Settlement's deployment created it (same tx, block, gas)
+    created["NodeRentals"] = {**created["Settlement"], "address": suite.rentals.address}
     if "MockStablecoin" in created:
         created["Stablecoin"] = {**created.pop("MockStablecoin"), "contract_type": "MockStablecoin"}
     else:  # the configured stablecoin: not ours, so no transaction and no contract type of ours

@@ -127,6 +127,23 @@ ROWS = [
     Row("offering_withdraw_proceeds", "NodeOffering withdraw_proceeds", None, "-"),
     Row("offering_exit", "NodeOffering exit, claimed shares burnt", None, "-"),
     Row("offering_sweep", "NodeOffering sweep, the rest into the node token's stream", None, "-"),
+    Row("rentals_book_1h", "NodeRentals book, 1 hour of an opened day (prepaid)", 110_000, "(issue #20)"),
+    Row("rentals_book_24h", "  24 hours over 2 opened days", 110_000, "(issue #20)"),
+    Row("rentals_book_168h", "  168 hours (a week) over 8 opened days", 110_000, "(issue #20)"),
+    Row("rentals_book_new_day", "  1 hour of a day not opened", None, "-"),
+    Row("rentals_book_after_100", "  1 hour, the node holding 100 bookings", 110_000, "(issue #20)"),
+    Row("rentals_book_with_authorization", "NodeRentals book_with_authorization, 1 hour (EIP-3009)", None, "-"),
+    Row("rentals_open_day", "NodeRentals open_days, 1 day", None, "-"),
+    Row(
+        "rentals_release_1",
+        "NodeRentals release, 1 epoch at 95% uptime (paid + refunded)",
+        80_000,
+        "(#20: + deposit_revenue)",
+    ),
+    Row("rentals_release_per_epoch", "  per further epoch (8 -> slope)", None, "-"),
+    Row("rentals_release_missed", "  1 missed epoch (all refunded, nothing paid)", 80_000, "(issue #20)"),
+    Row("rentals_cancel", "NodeRentals cancel, 24 hours after the notice (fee due)", 70_000, "(issue #20)"),
+    Row("rentals_halt", "NodeRentals halt, a retired node's booking", None, "-"),
     Row("feed_create", "RevenueFeedFactory create_feed (a node token's feed, blueprint)", None, "-"),
     Row("feed_latest_round", "RevenueFeed latestRoundData (the view sent as a transaction)", None, "-"),
     Row("feed_trailing_30", "RevenueFeed trailing(30): revenue and SLA of 30 epochs (the same)", None, "-"),
@@ -808,6 +825,94 @@ def offering_gas() -> dict[str, int]:
     return gas
 
 
+# --- NodeRentals ---------------------------------------------------------------------------------
+def rentals_gas() -> dict[str, int]:
+    """A whole suite (daily epochs, genesis 40 days back, a 3-of-5 committee, a 2.5% fee) whose
+    node 1 (30% operator share) offers 511 units at $2 a unit-hour, a 20% cancellation fee and 2
+    hours' notice. The customer holds $1,000,000 prepaid; its first booking is made before the
+    measured ones (the booking counter exists). Days are opened by the operator in advance except
+    where a row says not. The node then holds 100 more one-hour bookings. Every epoch of the
+    bookings is reported at 95% uptime but the first day's (missed); a week's booking over 8
+    epochs is released one epoch, then seven; a booking of the missed day after its grace period."""
+    from ape import accounts, chain, project
+
+    from computerwa.client.attestation import PerformanceReport, sign_report
+    from computerwa.client.signing import Domain, authorization, sign
+
+    admin, relayer, operator, customer = list(accounts.test_accounts)[:4]
+    signer = Account.from_key(keccak(b"bench rentals signer"))
+    attestors = [Account.from_key(keccak(b"bench attestor %d" % i)) for i in range(5)]
+    suite = deploy_suite(
+        ApeDeployer(project, chain),
+        admin,
+        genesis=chain.blocks.head.timestamp - 40 * DAY,
+        epoch_length=DAY,
+        attestors=attestors,
+        threshold=3,
+        operators=[operator],
+    )
+    registry, rentals, settlement, stable, oracle = (
+        suite.registry,
+        suite.rentals,
+        suite.settlement,
+        suite.stablecoin,
+        suite.oracle,
+    )
+    registry.register_node("asia-southeast", "H100-SXM", 8, 2_500, 3_000, 9_900, "ipfs://bench", sender=operator)
+    registry.set_rental(1, 511, 2 * DOLLAR, 2_000, 2, sender=operator)
+    stable.mint(customer, 10**6 * DOLLAR, sender=admin)
+    stable.mint(signer.address, 10**4 * DOLLAR, sender=admin)
+    stable.approve(settlement, 2**256 - 1, sender=customer)
+    settlement.deposit(10**6 * DOLLAR, sender=customer)
+    day = (rentals.current_hour() // 24) + 2  # the first day measured: hours 24 day ..
+    gas = {"rentals_open_day": _gas(lambda: rentals.open_days(1, day, 1, sender=operator))}
+    rentals.open_days(1, day + 1, 20, sender=operator)
+    first = day * 24
+    rentals.book(1, 1, first, 1, sender=customer)  # the booking counter's first write
+    gas["rentals_book_1h"] = _gas(lambda: rentals.book(1, 2, first + 1, 1, sender=customer))
+    gas["rentals_book_24h"] = _gas(lambda: rentals.book(1, 3, first + 12, 24, sender=customer))
+    gas["rentals_book_168h"] = _gas(lambda: rentals.book(1, 4, first + 60, 168, sender=customer))
+    gas["rentals_book_new_day"] = _gas(lambda: rentals.book(1, 1, (day + 30) * 24, 1, sender=customer))
+    amount = rentals.rent(1, 1, 1)
+    salt = b"\x5a" * 32
+    document = authorization(
+        Domain.of(stable),
+        signer.address,
+        settlement.address,
+        amount,
+        0,
+        FAR,
+        rentals.booking_nonce(1, 1, first + 2, 1, salt),
+        True,
+    )
+    v, r, s = sign(signer, document).vrs
+    gas["rentals_book_with_authorization"] = _gas(
+        lambda: rentals.book_with_authorization(
+            signer.address, 1, 1, first + 2, 1, amount, 0, FAR, salt, v, r, s, sender=relayer
+        )
+    )
+    for k in range(100):
+        rentals.book(1, 1, first + 3 + k % 20, 1, sender=customer)
+    gas["rentals_book_after_100"] = _gas(lambda: rentals.book(1, 1, first + 23, 1, sender=customer))
+    gas["rentals_cancel"] = _gas(lambda: rentals.cancel(3, sender=customer))  # the 24-hour booking
+    week = 4  # the 168-hour booking: 12 hours of day + 2, six days, 12 hours of day + 9
+    for epoch in range(day, day + 10):
+        _travel(max(chain.blocks.head.timestamp + 1, suite.genesis + (epoch + 1) * DAY + 3_600))
+        if epoch != day:  # the first day is missed
+            report = PerformanceReport(1, epoch, 9_500, 7_312, 41, 512_345, 1_234_567, FAR)
+            oracle.submit(report.as_tuple(), sign_report(Domain.of(oracle), report, attestors[:3]), sender=relayer)
+    _travel(chain.blocks.head.timestamp + DAY)  # every grace period is over
+    rentals.release(3, 0, sender=relayer)  # the cancellation fee: the node's first payment (its payee cached)
+    gas["rentals_release_1"] = _gas(lambda: rentals.release(week, 1, sender=relayer))
+    gas["rentals_release_per_epoch"] = (
+        _gas(lambda: rentals.release(week, 8, sender=relayer)) - gas["rentals_release_1"]
+    ) // 6  # its 7 other epochs; the first of them is the measured one's equal
+    gas["rentals_release_missed"] = _gas(lambda: rentals.release(2, 1, sender=relayer))  # an hour of day
+    registry.set_status(1, 3, sender=operator)
+    gas["rentals_halt"] = _gas(lambda: rentals.halt(5, sender=relayer))  # the booking of day + 30
+    return gas
+
+
 # --- RevenueFeed ---------------------------------------------------------------------------------
 def feed_gas() -> dict[str, int]:
     """A registry's node (daily epochs, genesis 40 days back, a 3-of-5 committee) with two
@@ -858,6 +963,7 @@ def compose(
     basket: dict[str, int] | None = None,
     offering: dict[str, int] | None = None,
     feed: dict[str, int] | None = None,
+    rentals: dict[str, int] | None = None,
 ) -> dict[str, int]:
     """Every headline figure, the oracle's steady report by signature count and the settle
     batches, flat: what the snapshot holds (the holder rounds are added by `ape run bench`)."""
@@ -870,6 +976,7 @@ def compose(
     gas.update(basket or {})
     gas.update(offering or {})
     gas.update(feed or {})
+    gas.update(rentals or {})
     return gas
 
 
@@ -877,7 +984,14 @@ def headline() -> dict[str, int]:
     """`compose` of a fresh token, oracle, settlement and registry scenario, without the holder
     rounds: what the snapshot test checks (~20 s on Ape's embedded provider)."""
     return compose(
-        token_gas()[0], oracle_gas(), settlement_gas(), registry_gas(), basket_gas(), offering_gas(), feed_gas()
+        token_gas()[0],
+        oracle_gas(),
+        settlement_gas(),
+        registry_gas(),
+        basket_gas(),
+        offering_gas(),
+        feed_gas(),
+        rentals_gas(),
     )
 
 
@@ -1015,7 +1129,9 @@ def main(
     offering = offering_gas()
     echo("RevenueFeed ...")
     feed = feed_gas()
-    gas = compose(token, oracle, settlement, registry, basket, offering, feed)
+    echo("NodeRentals ...")
+    rentals = rentals_gas()
+    gas = compose(token, oracle, settlement, registry, basket, offering, feed, rentals)
     echo(f"ComputeToken with +{', +'.join(f'{n:,}' for n in points)} holders ...")
     _, by_holders, _ = token_gas(points)
     for count, figures in list(by_holders.items())[1:]:  # the first is the headline round

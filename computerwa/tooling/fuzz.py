@@ -45,6 +45,7 @@ SUITES = (
     "offering",
     "basket",
     "feed",
+    "rentals",
 )  # tests/fuzz/campaigns.py builds each one's machines
 
 

@@ -102,6 +102,7 @@ MACHINES = {
     "offering": "tests/fuzz/stateful/test_offering_machine.py",
     "basket": "tests/fuzz/stateful/test_basket_machine.py",
     "feed": "tests/fuzz/stateful/test_feed_machine.py",
+    "rentals": "tests/fuzz/stateful/test_rentals_machine.py",
 }
 
 
@@ -144,6 +145,7 @@ TARGETS = {
         # a stateless module's mutants are built through the contract that uses most of it (the oracle
         # reads every mask but YEAR); NodeRegistry and Settlement are built from the same file
         Target("NodeOffering", "contracts/NodeOffering.vy", "NodeOffering", _tests("offering", machines=("offering",))),
+        Target("NodeRentals", "contracts/NodeRentals.vy", "NodeRentals", _tests("rentals", machines=("rentals",))),
         Target("RevenueFeed", "contracts/RevenueFeed.vy", "RevenueFeed", _tests("feed", machines=("feed",))),
         Target(
             "RevenueFeedFactory",
@@ -191,13 +193,13 @@ TARGETS = {
             "NodeRegistry",
             "contracts/NodeRegistry.vy",
             "NodeRegistry",
-            _tests("registry", "settlement", machines=("registry", "settlement")),
+            _tests("registry", "settlement", "rentals", machines=("registry", "settlement")),
         ),
         Target(
             "Settlement",
             "contracts/Settlement.vy",
             "Settlement",
-            _tests("settlement", machines=("settlement",)),
+            _tests("settlement", "rentals", machines=("settlement",)),
         ),
     )
 }
@@ -209,6 +211,7 @@ PROPERTY_MACHINES = {
     "AttestationOracle": ("oracle", "registry", "settlement"),
     "ComputeBasket": ("basket",),
     "NodeOffering": ("offering",),
+    "NodeRentals": ("rentals",),
     # the feed machine publishes its feeds through the factory (create_feeds)
     "RevenueFeed": ("feed",),
     "RevenueFeedFactory": ("feed",),
@@ -784,11 +787,11 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
         "assert (profile >> _STATUS_SHIFT) & constants.UINT8_MASK < convert(RETIRED, uint256), "
         '"registry: node is retired"',
     ): ("a registered node's status is 1, 2 or 3 (set_status refuses others): below 3 is not 3"),
-    ("Settlement", 336, "due: uint256 = 0", "due: uint256 = 1"): (
+    ("Settlement", 342, "due: uint256 = 0", "due: uint256 = 1"): (
         "`due` is read only when no skip reason was found, and that path assigns it first (Vyper requires the "
         "initializer)"
     ),
-    ("Settlement", 1203, "share_bps: uint256 = 0", "share_bps: uint256 = (0+1)"): (
+    ("Settlement", 1209, "share_bps: uint256 = 0", "share_bps: uint256 = (0+1)"): (
         "`_lookup` overwrites it with the registry's answer before any read (Vyper requires the initializer)"
     ),
     (
@@ -829,17 +832,17 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "Settlement",
-        330,
+        336,
         "if k == 0 or k > len(payees) or payees[k - 1].node_id != voucher.node_id:",
         "if k <= 0 or k > len(payees) or payees[k - 1].node_id != voucher.node_id:",
     ): _UNSIGNED,
-    ("Settlement", 379, "return 0", "pass"): (
+    ("Settlement", 385, "return 0", "pass"): (
         "with nothing due no payee has an amount: the loop pays nobody, `_book` writes the `_config` slot back "
         "unchanged (no fee, nothing paid out), and `total` (0) is returned; the early return saves gas only"
     ),
     (
         "Settlement",
-        512,
+        518,
         'assert held > owed, "settlement: nothing to skim"',
         'assert held != owed, "settlement: nothing to skim"',
     ): (
@@ -906,7 +909,7 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
         "hold it as well as 160..175, and the slot stays non-zero with its token: no observable difference (found "
         "by the properties-only campaign, issue #22)"
     ),
-    ("Settlement", 1435, "if self._config & _PAUSED_BIT != 0:", "if self._config & _PAUSED_BIT != 1:"): (
+    ("Settlement", 1441, "if self._config & _PAUSED_BIT != 0:", "if self._config & _PAUSED_BIT != 1:"): (
         "`_config & _PAUSED_BIT` is 0 or 2**176, never 1, so the mutant always checks the pause's lapse; with the "
         "flag clear the low 64 bits of `_pause` are 0 (never written before the first `pause`, cleared by `unpause`, "
         "the only writers), and `block.timestamp >= 0 + PAUSE_LIMIT` (at most 30 days) holds on any chain past "

@@ -61,6 +61,27 @@ def transferFrom(owner: address, to: address, amount: uint256) -> bool:
 
 
 @external
+def receiveWithAuthorization(
+    owner: address,
+    to: address,
+    amount: uint256,
+    valid_after: uint256,
+    valid_before: uint256,
+    nonce: bytes32,
+    v: uint8,
+    r: bytes32,
+    s: bytes32,
+):
+    """
+    @dev EIP-3009's receive, as far as a short-paying token matters: moves `amount` from
+         `owner` to the caller, which receives it less the fee. The signature, validity
+         and nonce are NOT checked (tests only: what a contract does with what arrived).
+    """
+    assert to == msg.sender, "fee token: caller is not the payee"
+    self._transfer_with_fee(owner, to, amount)
+
+
+@external
 def mint(to: address, amount: uint256):
     """
     @dev Anyone mints (tests only).

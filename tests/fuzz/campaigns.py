@@ -98,6 +98,13 @@ def _feed_machines(backend):
     return lambda: FeedMachine(backend, world)
 
 
+def _rentals_machines(backend):
+    from tests.fuzz.stateful.test_rentals_machine import RentalsMachine, deploy_world
+
+    world = deploy_world(backend)
+    return lambda: RentalsMachine(backend, world)
+
+
 def _basket_machines(backend):
     """`test_basket_machine`: the `stablecoin` and `identity` fixtures, then the basket's deployment."""
     from tests.conftest import role
@@ -122,6 +129,7 @@ CAMPAIGNS: dict[str, list[tuple[str, Callable]]] = {
     "offering": [("offering", _offering_machines)],
     "basket": [("basket", _basket_machines)],
     "feed": [("feed", _feed_machines)],
+    "rentals": [("rentals", _rentals_machines)],
 }
 assert set(CAMPAIGNS) == set(SUITES), "every suite `ape run fuzz --suite` offers has its machines"
 
@@ -138,5 +146,6 @@ MACHINES: dict[str, str] = {
     "offering": "tests.fuzz.stateful.test_offering_machine:OfferingMachine",
     "basket": "tests.fuzz.stateful.test_basket_machine:BasketMachine",
     "feed": "tests.fuzz.stateful.test_feed_machine:FeedMachine",
+    "rentals": "tests.fuzz.stateful.test_rentals_machine:RentalsMachine",
 }
 assert set(MACHINES) == {label for builders in CAMPAIGNS.values() for label, _ in builders}

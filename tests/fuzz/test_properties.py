@@ -181,7 +181,7 @@ def test_every_id_a_machine_names_is_one_it_declares():
     from tests.fuzz.campaigns import MACHINES
 
     for module, machine in map(_machine, sorted(set(MACHINES.values()))):
-        families = "REV|TOK|CMP|STB|ORA|REG|SET|ALL|FAC|ID|NOF|BSK|FEED"
+        families = "REV|TOK|CMP|STB|ORA|REG|SET|ALL|FAC|ID|NOF|BSK|FEED|RNT"
         named = set(re.findall(rf'"((?:{families})-\d+)"', inspect.getsource(module)))
         assert named == machine.property_ids(), f"{machine.__name__}: {named ^ machine.property_ids()}"
 

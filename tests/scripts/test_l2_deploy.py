@@ -21,7 +21,7 @@ ECOSYSTEMS = ("ethereum", "base", "optimism", "arbitrum")
 # contracts whose runtime code holds the deployment's genesis time as an immutable: their code
 # hash differs between two deployments a second apart (the four run at once, so whether they
 # share a second is luck: CI saw ComputeBasketFactory differ on arbitrum)
-CLOCKED = {"ComputeFactory", "AttestationOracle", "NodeRegistry", "ComputeBasketFactory", "NodeOffering"}
+CLOCKED = {"ComputeFactory", "AttestationOracle", "NodeRegistry", "ComputeBasketFactory", "NodeOffering", "NodeRentals"}
 
 
 def test_the_suite_deploys_unchanged_on_each_l2_ecosystems_local_network(tmp_path):

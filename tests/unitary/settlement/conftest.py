@@ -132,7 +132,8 @@ def second_customer(stablecoin, issuer):
 
 def deploy_settlement(backend, token, registry, treasury, issuer, withdrawal_delay: int = WITHDRAWAL_DELAY):
     """A Settlement of its own over `token` and `registry`, with the suite's fee, window and
-    pause limit and the least fee delay (the withdrawal delay plus its window)."""
+    pause limit and the least fee delay (the withdrawal delay plus its window), creating its
+    NodeRentals from a blueprint of its own."""
     return backend.deploy(
         "Settlement",
         token,
@@ -143,6 +144,7 @@ def deploy_settlement(backend, token, registry, treasury, issuer, withdrawal_del
         WITHDRAWAL_WINDOW,
         PAUSE_LIMIT,
         withdrawal_delay + WITHDRAWAL_WINDOW,
+        backend.deploy_blueprint("NodeRentals", sender=issuer),
         sender=issuer,
     )
 

@@ -16,7 +16,8 @@ def deploy(backend, issuer, *args, window=WITHDRAWAL_WINDOW, pause_limit=PAUSE_L
     pause limit unless given, and the least fee delay (withdrawal delay + window) unless given."""
     if fee_delay is None:
         fee_delay = args[-1] + window
-    return backend.deploy("Settlement", *args, window, pause_limit, fee_delay, sender=issuer)
+    blueprint = backend.deploy_blueprint("NodeRentals", sender=issuer)
+    return backend.deploy("Settlement", *args, window, pause_limit, fee_delay, blueprint, sender=issuer)
 
 
 def test_deployed_settlement_starts_open_with_its_configuration(settlement, stablecoin, registry, issuer, treasury):
