@@ -254,6 +254,7 @@ def register_node(
         | ((self._current_epoch() + 1) << _CURSOR_SHIFT)
     )
     self._operator[node_id] = msg.sender
+    self._rental[node_id] = convert(ACTIVE, uint256) << _RENTAL_STATUS_SHIFT  # not offered for rent yet
     self._price[node_id] = price_per_unit
     self._gpu_count[node_id] = gpu_count
     self._region[node_id] = region
@@ -301,6 +302,10 @@ def set_status(node_id: uint256, status: uint8):
     assert (profile >> _STATUS_SHIFT) & constants.UINT8_MASK != convert(RETIRED, uint256), "registry: node is retired"
     self._profile[node_id] = (profile & ~(constants.UINT8_MASK << _STATUS_SHIFT)) | (
         convert(status, uint256) << _STATUS_SHIFT
+    )
+    # the rental offer's copy, so a booking reads one slot
+    self._rental[node_id] = (self._rental[node_id] & ~(constants.UINT8_MASK << _RENTAL_STATUS_SHIFT)) | (
+        convert(status, uint256) << _RENTAL_STATUS_SHIFT
     )
     log INodeRegistry.StatusSet(node_id=node_id, status=status)
 
@@ -787,10 +792,16 @@ MAX_RENTAL_UNITS: constant(uint256) = 511
 MAX_RENTAL_PRICE: constant(uint256) = (1 << 79) - 1
 MAX_NOTICE_HOURS: constant(uint256) = 720
 # _rental: units (bits 0..15) | cancellation fee bps (16..31) | notice hours (32..47) |
-# price per unit-hour (48..126): one slot a booking reads
+# price per unit-hour (48..126) | the node's status (128..135, a copy of the profile's, kept by
+# register_node and set_status) | the offer's version (136..199, one more at every set_rental):
+# the one slot a booking reads
 _FEE_BPS_SHIFT: constant(uint256) = 16
 _NOTICE_SHIFT: constant(uint256) = 32
 _PRICE_SHIFT: constant(uint256) = 48
+_RENTAL_STATUS_SHIFT: constant(uint256) = 128
+_RENTAL_OFFER_MASK: constant(uint256) = (1 << _RENTAL_STATUS_SHIFT) - 1
+_VERSION_SHIFT: constant(uint256) = 136
+_VERSION_ONE: constant(uint256) = 1 << _VERSION_SHIFT
 _rental: HashMap[uint256, uint256]
 
 
@@ -799,9 +810,11 @@ def set_rental(
     node_id: uint256, units: uint256, price_per_unit_hour: uint256, cancellation_fee_bps: uint256, notice_hours: uint256
 ):
     """
-    @dev Sets the node's rental offer. Its operator only, whatever the status (NodeRentals
-         books an active node only). Bookings already made keep the offer they were made
-         under; lowering `units` never cancels one.
+    @dev Sets the node's rental offer and counts a new version of it. Its operator only,
+         whatever the status (NodeRentals books an active node only). Bookings already made keep
+         the offer they were made under; lowering `units` never cancels one. A booking names the
+         version it accepts, so a change that lands first makes it revert instead of charging
+         other terms.
     @param node_id The node.
     @param units Units bookable at any one hour, at most 511 (0: not for rent).
     @param price_per_unit_hour Stablecoin base units per unit-hour, below 2**79.
@@ -813,11 +826,14 @@ def set_rental(
     assert price_per_unit_hour <= MAX_RENTAL_PRICE, "registry: rental price above 2**79 - 1"
     assert cancellation_fee_bps <= constants.MAX_BPS, "registry: cancellation fee above 100%"
     assert notice_hours <= MAX_NOTICE_HOURS, "registry: notice above 720 hours"
+    # status and version above the offer; the version below 2**64 for as long as anyone can pay gas
+    kept: uint256 = (self._rental[node_id] & ~_RENTAL_OFFER_MASK) + _VERSION_ONE
     self._rental[node_id] = (
         units
         | (cancellation_fee_bps << _FEE_BPS_SHIFT)
         | (notice_hours << _NOTICE_SHIFT)
         | (price_per_unit_hour << _PRICE_SHIFT)
+        | kept
     )
     log INodeRegistry.RentalOfferSet(
         node_id=node_id,
@@ -825,6 +841,7 @@ def set_rental(
         price_per_unit_hour=price_per_unit_hour,
         cancellation_fee_bps=cancellation_fee_bps,
         notice_hours=notice_hours,
+        version=kept >> _VERSION_SHIFT,
     )
 
 
@@ -832,15 +849,16 @@ def set_rental(
 @view
 def rental(node_id: uint256) -> INodeRegistry.RentalOffer:
     """
-    @dev The node's rental offer and status (all zero for an unknown node): two slots.
+    @dev The node's rental offer, status and offer version (all zero for an unknown node): one slot.
     @param node_id The node.
-    @return RentalOffer Units, price per unit-hour, cancellation fee, notice, status.
+    @return RentalOffer Units, price per unit-hour, cancellation fee, notice, status, version.
     """
     offer: uint256 = self._rental[node_id]
     return INodeRegistry.RentalOffer(
         units=offer & constants.UINT16_MASK,
-        price_per_unit_hour=offer >> _PRICE_SHIFT,
+        price_per_unit_hour=(offer & _RENTAL_OFFER_MASK) >> _PRICE_SHIFT,
         cancellation_fee_bps=(offer >> _FEE_BPS_SHIFT) & constants.UINT16_MASK,
         notice_hours=(offer >> _NOTICE_SHIFT) & constants.UINT16_MASK,
-        status=convert((self._profile[node_id] >> _STATUS_SHIFT) & constants.UINT8_MASK, uint8),
+        status=convert((offer >> _RENTAL_STATUS_SHIFT) & constants.UINT8_MASK, uint8),
+        version=offer >> _VERSION_SHIFT,
     )

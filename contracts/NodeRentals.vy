@@ -193,20 +193,23 @@ def __init__(registry: INodeRegistry):
 
 
 @external
-def book(node_id: uint256, units: uint256, start_hour: uint256, hours: uint256) -> uint256:
+def book(node_id: uint256, units: uint256, start_hour: uint256, hours: uint256, offer_version: uint256) -> uint256:
     """
     @dev Books `units` of the node for `hours` whole hours from `start_hour`, escrowing
          the rent (`units * price * hours` at the node's offer) from the caller's available
-         prepaid balance in Settlement.
+         prepaid balance in Settlement, under the offer version the caller read
+         (`NodeRegistry.rental(node_id).version`): an offer changed since reverts instead of
+         charging other terms.
     @param node_id An active node offered for rent.
     @param units At most the offer's units, free at every hour of the window.
     @param start_hour The first hour (after the current one, at most a year ahead).
     @param hours 1 to 168.
+    @param offer_version The version of the node's offer the caller accepts.
     @return uint256 The booking's id.
     """
     booking_id: uint256 = 0
     rent: uint256 = 0
-    booking_id, rent = self._book(msg.sender, node_id, units, start_hour, hours)
+    booking_id, rent = self._book(msg.sender, node_id, units, start_hour, hours, offer_version)
     extcall SETTLEMENT.escrow_rent(msg.sender, rent)
     return booking_id
 
@@ -218,6 +221,7 @@ def book_with_authorization(
     units: uint256,
     start_hour: uint256,
     hours: uint256,
+    offer_version: uint256,
     amount: uint256,
     valid_after: uint256,
     valid_before: uint256,
@@ -229,13 +233,15 @@ def book_with_authorization(
     """
     @dev As `book`, for `payer`, escrowing the rent straight from its stablecoin with its
          EIP-3009 ReceiveWithAuthorization to Settlement, whose nonce is
-         `booking_nonce(node_id, units, start_hour, hours, salt)`: it binds the signature
-         to this booking, so a relayer can submit it but not book anything else with it.
+         `booking_nonce(node_id, units, start_hour, hours, offer_version, salt)`: it binds
+         the signature to this booking under this offer (price, fee and notice), so a relayer
+         can submit it but not book anything else, or on other terms, with it.
     @param payer The authorization's signer: the booking's customer.
     @param node_id An active node offered for rent.
     @param units At most the offer's units, free at every hour of the window.
     @param start_hour The first hour (after the current one, at most a year ahead).
     @param hours 1 to 168.
+    @param offer_version The version of the node's offer the payer accepts.
     @param amount Base units authorized: the rent (`rent(node_id, units, hours)`).
     @param valid_after The authorization is valid strictly after this time.
     @param valid_before The authorization is valid strictly before this time.
@@ -247,9 +253,9 @@ def book_with_authorization(
     """
     booking_id: uint256 = 0
     rent: uint256 = 0
-    booking_id, rent = self._book(payer, node_id, units, start_hour, hours)
+    booking_id, rent = self._book(payer, node_id, units, start_hour, hours, offer_version)
     assert amount == rent, "rentals: authorized amount is not the rent"
-    nonce: bytes32 = self._booking_nonce(node_id, units, start_hour, hours, salt)
+    nonce: bytes32 = self._booking_nonce(node_id, units, start_hour, hours, offer_version, salt)
     received: uint256 = extcall SETTLEMENT.escrow_rent_with_authorization(
         payer, amount, valid_after, valid_before, nonce, v, r, s
     )
@@ -475,17 +481,20 @@ def rent(node_id: uint256, units: uint256, hours: uint256) -> uint256:
 
 @external
 @view
-def booking_nonce(node_id: uint256, units: uint256, start_hour: uint256, hours: uint256, salt: bytes32) -> bytes32:
+def booking_nonce(
+    node_id: uint256, units: uint256, start_hour: uint256, hours: uint256, offer_version: uint256, salt: bytes32
+) -> bytes32:
     """
     @dev The EIP-3009 nonce of `book_with_authorization`'s authorization for this booking.
     @param node_id The node.
     @param units Units.
     @param start_hour The first hour.
     @param hours Hours.
+    @param offer_version The version of the node's offer.
     @param salt The payer's random salt.
-    @return bytes32 keccak256(abi.encode(tag, node_id, units, start_hour, hours, salt)).
+    @return bytes32 keccak256(abi.encode(tag, node_id, units, start_hour, hours, offer_version, salt)).
     """
-    return self._booking_nonce(node_id, units, start_hour, hours, salt)
+    return self._booking_nonce(node_id, units, start_hour, hours, offer_version, salt)
 
 
 @external
@@ -500,7 +509,7 @@ def current_hour() -> uint256:
 
 @internal
 def _book(
-    customer: address, node_id: uint256, units: uint256, start_hour: uint256, hours: uint256
+    customer: address, node_id: uint256, units: uint256, start_hour: uint256, hours: uint256, offer_version: uint256
 ) -> (uint256, uint256):
     """
     @dev Checks a booking against the node's offer and capacity, takes its units at each of
@@ -510,6 +519,7 @@ def _book(
     @param units Units.
     @param start_hour The first hour.
     @param hours Hours.
+    @param offer_version The offer version the customer accepts.
     @return uint256 The booking's id.
     @return uint256 Its rent, to escrow.
     """
@@ -522,20 +532,23 @@ def _book(
     assert offer.status != 0 and node_id <= constants.UINT32_MASK, "rentals: unknown node"
     assert offer.status == _ACTIVE, "rentals: node is not active"
     assert offer.units != 0, "rentals: node is not offered for rent"
+    assert offer.version == offer_version, "rentals: the offer changed"
     assert units != 0 and units <= offer.units, "rentals: units not within 1 to the offer's"
     end: uint256 = start_hour + hours
     hour: uint256 = start_hour
     cap: uint256 = _MAX_UNITS - offer.units
+    # hours are below 2**33 (a year past the current hour), lanes below 2**240, each lane at most
+    # 511 and units at most the offer: no lane carries into the next, no operation overflows
     for _: uint256 in range(_MAX_DAYS):
         if hour >= end:
             break
-        day: uint256 = hour // 24
-        lanes: uint256 = self._lanes(hour - day * 24, min(end - day * 24, 24))
-        # each lane is at most 511 and units at most the offer: no lane carries into the next
-        word: uint256 = self._capacity[node_id][day] + units * lanes
-        assert (word + cap * lanes) & (lanes << 9) == 0, "rentals: not enough free units"
+        day: uint256 = unsafe_div(hour, 24)
+        first: uint256 = unsafe_mul(day, 24)
+        lanes: uint256 = self._lanes(unsafe_sub(hour, first), min(unsafe_sub(end, first), 24))
+        word: uint256 = unsafe_add(self._capacity[node_id][day], unsafe_mul(units, lanes))
+        assert unsafe_add(word, unsafe_mul(cap, lanes)) & (lanes << 9) == 0, "rentals: not enough free units"
         self._capacity[node_id][day] = word | _OPENED
-        hour = day * 24 + 24
+        hour = unsafe_add(first, 24)
     booking_id: uint256 = self.booking_count + 1
     self.booking_count = booking_id
     self._holders[booking_id] = convert(customer, uint256)
@@ -579,10 +592,14 @@ def _cut(booking_id: uint256, terms: uint256, cut: uint256) -> uint256:
     for _: uint256 in range(_MAX_DAYS):
         if hour >= end:
             break
-        day: uint256 = hour // 24
+        day: uint256 = unsafe_div(hour, 24)
+        first: uint256 = unsafe_mul(day, 24)
         # the booking added `units` to each of these lanes: no borrow
-        self._capacity[node_id][day] -= units * self._lanes(hour - day * 24, min(end - day * 24, 24))
-        hour = day * 24 + 24
+        self._capacity[node_id][day] = unsafe_sub(
+            self._capacity[node_id][day],
+            unsafe_mul(units, self._lanes(unsafe_sub(hour, first), min(unsafe_sub(end, first), 24))),
+        )
+        hour = unsafe_add(first, 24)
     self._terms[booking_id] = (terms & ~_END_MASK) | (cut << _END_SHIFT)
     return units * (terms >> _PRICE_SHIFT) * (end - cut)
 
@@ -596,29 +613,34 @@ def _lanes(first: uint256, last: uint256) -> uint256:
     @param last The lane after the last, first + 1..24.
     @return uint256 Sum of 1 << (10 i) over i in [first, last).
     """
-    return _LANE_ONES & ((1 << (_LANE_BITS * last)) - (1 << (_LANE_BITS * first)))
+    top: uint256 = 1 << unsafe_mul(_LANE_BITS, last)
+    return _LANE_ONES & unsafe_sub(top, 1 << unsafe_mul(_LANE_BITS, first))
 
 
 @internal
 @view
 def _next_hour() -> uint256:
     """
-    @dev The first hour that starts at or after now.
-    @return uint256 `ceil((block.timestamp - GENESIS) / 3600)`.
+    @dev The first hour not started: the one after the current hour (an hour has started from
+         its first second, as for `book`).
+    @return uint256 `(block.timestamp - GENESIS) // 3600 + 1`.
     """
-    return (block.timestamp - GENESIS + HOUR - 1) // HOUR
+    return (block.timestamp - GENESIS) // HOUR + 1
 
 
 @internal
 @pure
-def _booking_nonce(node_id: uint256, units: uint256, start_hour: uint256, hours: uint256, salt: bytes32) -> bytes32:
+def _booking_nonce(
+    node_id: uint256, units: uint256, start_hour: uint256, hours: uint256, offer_version: uint256, salt: bytes32
+) -> bytes32:
     """
-    @dev The EIP-3009 nonce binding an authorization to one booking.
+    @dev The EIP-3009 nonce binding an authorization to one booking under one offer.
     @param node_id The node.
     @param units Units.
     @param start_hour The first hour.
     @param hours Hours.
+    @param offer_version The version of the node's offer.
     @param salt The payer's random salt.
-    @return bytes32 keccak256(abi.encode(tag, node_id, units, start_hour, hours, salt)).
+    @return bytes32 keccak256(abi.encode(tag, node_id, units, start_hour, hours, offer_version, salt)).
     """
-    return keccak256(abi_encode(_NONCE_TAG, node_id, units, start_hour, hours, salt))
+    return keccak256(abi_encode(_NONCE_TAG, node_id, units, start_hour, hours, offer_version, salt))

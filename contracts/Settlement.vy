@@ -110,8 +110,8 @@ UNKNOWN_NODE: constant(uint8) = 3
 INVALID_SIGNATURE: constant(uint8) = 4
 UNDERFUNDED: constant(uint8) = 5
 
-# _config: what Settlement owes (bits 0..127: every prepaid balance, reservation and
-# earnings, the fee pool included; `skim` sends only what it holds beyond this) | fee bps
+# _config: what Settlement owes (bits 0..127: every prepaid balance, reservation, rent escrow
+# and earnings, the fee pool included; `skim` sends only what it holds beyond this) | fee bps
 # (160..175) | paused (176) | the treasury's unwithdrawn fees (177..255): every payment
 # reads this slot, so crediting fees and counting what leaves cost no extra slot
 _OWED_MASK: constant(uint256) = (1 << 128) - 1
@@ -506,7 +506,7 @@ def withdraw_earnings(receiver: address) -> uint256:
 def skim() -> uint256:
     """
     @dev Sends the stablecoin Settlement holds beyond what it owes (`owed`: every prepaid
-         balance, reservation and earnings, the treasury's fees included) to `treasury`:
+         balance, reservation, rent escrow and earnings, the treasury's fees) to `treasury`:
          stablecoin sent here other than by a deposit, reservation or payment. Anyone may
          call it, also while paused; it never moves a unit owed (Settlement's balance
          after it is `owed`).
@@ -980,8 +980,8 @@ def pending_fee() -> (uint256, uint256):
 @view
 def owed() -> uint256:
     """
-    @dev What Settlement owes: every prepaid balance, reservation and earnings, the
-         treasury's fees included. It holds at least this; `skim` sends the rest.
+    @dev What Settlement owes: every prepaid balance, reservation, rent escrow (NodeRentals)
+         and earnings, the treasury's fees included. It holds at least this; `skim` the rest.
     @return uint256 Base units.
     """
     return self._config & _OWED_MASK

@@ -15,7 +15,9 @@ their holders' part of the mining proceeds, investors trade and claim. With eigh
 the last three are financed by NodeOffering (one passes burn-in, one fails its minimum and
 refunds, one misses burn-in and its buyers exit), every node's RevenueFeed is published and a
 lender over one feed lends against a buyer's shares and liquidates it (--no-offerings: none
-of this). After every epoch
+of this). Renters book GPUs of the nodes by the hour through NodeRentals, each booking signed
+once (EIP-3009), paid per attested uptime, the downtime refunded; a spare test account books from
+its prepaid balance and cancels after the notice (--no-rentals: none of this). After every epoch
 every on-chain balance, claimable amount and bond is compared with the Python models; the
 run stops with the differences if anything is off. Writes <out>/report.json (with wall
 time, transactions/s, signatures/s and peak memory) and PNG charts.
@@ -81,6 +83,7 @@ def _fraction(ctx, param, value):
     default=None,
     help=f"offerings, feeds and a lender (default: with at least {MIN_OFFERING_NODES} nodes)",
 )
+@click.option("--rentals/--no-rentals", default=True, show_default=True, help="renters booking capacity by the hour")
 @click.option("--seed", default=2026, show_default=True)
 @click.option(
     "--engine",
@@ -92,7 +95,20 @@ def _fraction(ctx, param, value):
 @click.option("--profile", is_flag=True, help="also write <out>/profile.txt: cProfile's top functions (slower)")
 @click.option("--out", default="reports/simulation", show_default=True, type=click.Path(path_type=Path))
 def cli(
-    ecosystem, network, provider, nodes, epochs, investors, customers, hybrid, offerings, seed, engine, profile, out
+    ecosystem,
+    network,
+    provider,
+    nodes,
+    epochs,
+    investors,
+    customers,
+    hybrid,
+    offerings,
+    rentals,
+    seed,
+    engine,
+    profile,
+    out,
 ):
     if engine == "ape" and not network.is_local:
         raise click.ClickException("simulate mints test dollars and moves time: run it on a local network")
@@ -115,6 +131,7 @@ def cli(
             seed=seed,
             hybrid_share=hybrid,
             offerings=nodes >= MIN_OFFERING_NODES if offerings is None else offerings,
+            rentals=rentals,
         )
     except (ArtifactsMissing, Reverted, ValueError) as err:
         raise click.ClickException(f"{type(err).__name__}: {err}") from None
@@ -123,6 +140,7 @@ def cli(
         f"[bold]ComputeRWA fleet[/] on {where}: {nodes:,} nodes ({hybrids:,} hybrid), "
         f"{len(fleet.customers):,} customers, {investors} investors, {epochs} epochs, seed {seed}"
         + (f"; {OFFERED} nodes financed by offerings" if fleet.offered else "")
+        + ("; renters book capacity by the hour" if rentals else "")
     )
     checked, epoch = 0, -1
     if profiler is not None:

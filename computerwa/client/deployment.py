@@ -208,6 +208,7 @@ class Deployment:
             "basket_factory": "ComputeBasketFactory",
             "offering": "NodeOffering",
             "feed_factory": "RevenueFeedFactory",
+            "rentals": "NodeRentals",
         }.get(name)
         if key is None or key not in contracts:
             raise AttributeError(name)

@@ -28,6 +28,8 @@ from computerwa.models.settlement import SKIP_REASONS
 __all__ = [
     "SKIP_REASONS",
     "Voucher",
+    "booking_authorization",
+    "booking_nonce",
     "deposit_authorization",
     "payment_authorization",
     "payment_nonce",
@@ -152,3 +154,38 @@ def purchase_authorization(
     shares, ...)`: exactly the shares' `cost` to the NodeOffering."""
     nonce = purchase_nonce(offering_id, shares, salt)
     return authorization(stablecoin_domain, buyer, offering, cost, valid_after, valid_before, nonce, receive=True)
+
+
+BOOKING_NONCE_TAG = keccak(b"ComputeRWA NodeRentals booking")
+
+
+def booking_nonce(node_id: int, units: int, start_hour: int, hours: int, offer_version: int, salt: bytes) -> bytes:
+    """The EIP-3009 nonce of a signed booking (NodeRentals.booking_nonce): it binds the
+    authorization to one node, number of units, window and version of the node's offer."""
+    return keccak(
+        abi_encode(
+            ["bytes32", "uint256", "uint256", "uint256", "uint256", "uint256", "bytes32"],
+            [BOOKING_NONCE_TAG, node_id, units, start_hour, hours, offer_version, salt],
+        )
+    )
+
+
+def booking_authorization(
+    stablecoin_domain: Domain,
+    customer: str,
+    settlement: str,
+    rent: int,
+    node_id: int,
+    units: int,
+    start_hour: int,
+    hours: int,
+    offer_version: int,
+    salt: bytes,
+    valid_after: int,
+    valid_before: int,
+) -> dict:
+    """The ReceiveWithAuthorization a customer signs for `NodeRentals.book_with_authorization(customer,
+    node_id, units, start_hour, hours, offer_version, rent, ...)`: exactly the booking's rent, to
+    Settlement (which holds the escrow), under that version of the node's offer."""
+    nonce = booking_nonce(node_id, units, start_hour, hours, offer_version, salt)
+    return authorization(stablecoin_domain, customer, settlement, rent, valid_after, valid_before, nonce, receive=True)

@@ -108,6 +108,8 @@ class SettlementModel:
     fee_change: tuple[int, int] | None = None  # (fee_bps, effective_at on the clock)
     # a contract wallet's locked voucher per channel: (payer, node) -> (cumulative, deadline)
     locks: dict[tuple[str, int], tuple[int, int]] = field(default_factory=dict)
+    # NodeRentals' escrow: rent Settlement holds (and owes) until `pay_rent` moves it
+    rent_escrow: int = 0
 
     def credit(self, payer: str, amount: int) -> None:
         self.prepaid[payer] += amount
@@ -340,4 +342,22 @@ class SettlementModel:
 
     def liabilities(self) -> int:
         """SET-1: what Settlement owes, which must equal its stablecoin balance."""
-        return sum(self.prepaid.values()) + sum(self.reservations.values()) + sum(self.earnings.values())
+        return (
+            sum(self.prepaid.values())
+            + sum(self.reservations.values())
+            + sum(self.earnings.values())
+            + self.rent_escrow
+        )
+
+    # --- NodeRentals' escrow (its RENTALS-only functions) -------------------------------------
+    def escrow_rent(self, payer: str, amount: int) -> None:
+        """`escrow_rent`: the payer's available balance into the rent escrow."""
+        self.prepaid[payer] -= amount
+        self.rent_escrow += amount
+
+    def pay_rent(self, node_id: int, payer: str, paid: int, refund: int) -> NodePayment | None:
+        """`pay_rent`: `paid` of the escrow to the node (split like any payment), `refund` back to
+        the payer's prepaid balance; the payment, or None when nothing was paid."""
+        self.rent_escrow -= paid + refund
+        self.prepaid[payer] += refund
+        return self.pay(node_id, paid) if paid else None

@@ -61,6 +61,7 @@ from computerwa.sim.basket import FleetBasket
 from computerwa.sim.energy import EnergyDay, day_prices, node_day
 from computerwa.sim.offerings import OFFERED, FleetOfferings
 from computerwa.sim.regions import DOLLAR, GPUS, REGIONS, demand_factor
+from computerwa.sim.rentals import FleetRentals
 
 __all__ = ["DOLLAR", "Fleet", "NodeSpec", "ReconciliationError", "Stats", "settle_batches"]
 
@@ -186,6 +187,7 @@ class Fleet:
         seed: int,
         hybrid_share: float = 0.25,
         offerings: bool = False,
+        rentals: bool = True,
     ):
         if not 0 <= hybrid_share <= 1:
             raise ValueError(f"hybrid_share is a fraction of the nodes (0..1), got {hybrid_share}")
@@ -237,6 +239,8 @@ class Fleet:
         self.nodes: list[NodeSpec] = []
         self.basket: FleetBasket | None = None  # deployed in `setup`
         self.offerings: FleetOfferings | None = None  # deployed in `setup` when asked for
+        self.with_rentals = rentals
+        self.rentals: FleetRentals | None = None  # renters and offers, in `setup` when asked for
         # node -> epoch -> stablecoin the simulation deposited into the node's token in it
         self.deposits: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         # (node, epoch) -> the uptime its report gives, whatever its outages (offerings' burn-in)
@@ -351,6 +355,8 @@ class Fleet:
         if self.offered:
             self.offerings = FleetOfferings.deploy(self, until)
         self.basket = FleetBasket.deploy(self, self.seed, until)
+        if self.with_rentals:  # last: every address before it stays where it was
+            self.rentals = FleetRentals.deploy(self)
         self.stats.gas_per_epoch.append(("setup", sum(self._epoch_gas.values()), dict(self._epoch_gas)))
 
     def deposit(self, customer: Any, amount: int) -> None:
@@ -483,6 +489,8 @@ class Fleet:
                 if left == 0:
                     break
         self._rankings.clear()
+        if self.rentals is not None:  # renters book capacity by the hour (some of it runs into the next epoch)
+            self.rentals.book(epoch)
         # reservations for the nodes each customer used, then batches of every latest
         # voucher, late in the epoch
         for (payer, node_id), cumulative in self.cumulative.items():
@@ -499,6 +507,8 @@ class Fleet:
             self.attest(spec, epoch, served[spec.node_id])
         if self.offerings is not None:
             self.offerings.after_reports(epoch)
+        if self.rentals is not None:  # rent for the hours of the epoch just reported, on its uptime
+            self.rentals.after_reports(epoch)
         for spec in self.nodes:
             if self.reports[spec.node_id][1] < spec.sla_uptime_bps:
                 self.slash(spec, epoch)
@@ -693,6 +703,8 @@ class Fleet:
             self.basket.reconcile(check, read, now)
         if self.offerings is not None:
             self.offerings.reconcile(check, read, now)
+        if self.rentals is not None:
+            self.rentals.reconcile(check, read)
         if diffs:
             raise ReconciliationError(
                 "; ".join(diffs[:10]) + (f" (and {len(diffs) - 10} more)" if len(diffs) > 10 else "")

@@ -188,6 +188,7 @@ def build_report(fleet, epochs, seed, wall, checked, where, peak_rss_kb: int | N
         "energy": energy_summary(fleet, nodes),
         "basket": fleet.basket.report() if fleet.basket is not None else None,
         "offerings": fleet.offerings.report() if fleet.offerings is not None else None,
+        "rentals": fleet.rentals.report() if fleet.rentals is not None else None,
         "gas_per_operation": gas,
         "gas_per_epoch": [{"epoch": e, "gas": g, "by_operation": ops} for e, g, ops in st.gas_per_epoch],
     }
@@ -268,6 +269,8 @@ def print_summary(console, fleet, report) -> None:
         _print_basket(console, report["basket"])
     if report.get("offerings") is not None:
         _print_offerings(console, report["offerings"])
+    if report.get("rentals") is not None:
+        _print_rentals(console, report["rentals"])
     gas = Table(
         title="gas per operation (receipt gasUsed)"
         if report["exact_gas"]
@@ -319,6 +322,19 @@ def _print_basket(console, basket: dict) -> None:
 def _share_dollars(value: int | None) -> str:
     """A feed figure (whole stablecoin units per share, 18 decimals) in dollars."""
     return "-" if value is None else f"${value / 10**18:,.4f}"
+
+
+def _print_rentals(console, rentals: dict) -> None:
+    utilization = rentals["utilization_of_offered"]
+    console.print(
+        f"rentals: {rentals['renters']} renters made {rentals['bookings']:,} bookings "
+        f"({rentals['gpu_hours_booked']:,} GPU-hours, {rentals['cancellations']} cancelled in part), "
+        f"rent {dollars(rentals['rent_booked'])} escrowed: {dollars(rentals['rent_paid_for_uptime'])} paid to the "
+        f"nodes for attested uptime, {dollars(rentals['refunded_for_downtime'])} refunded for downtime, "
+        f"{dollars(rentals['refunded_on_cancel'])} refunded and {dollars(rentals['cancellation_fees_paid'])} of "
+        f"fees on cancels, {dollars(rentals['still_escrowed'])} still escrowed; "
+        f"{'-' if utilization is None else f'{utilization:.1%}'} of the GPU-hours offered were rented"
+    )
 
 
 def _print_offerings(console, offerings: dict) -> None:

@@ -781,7 +781,7 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ): _SYMMETRIC,
     (
         "NodeRegistry",
-        301,
+        302,
         "assert (profile >> _STATUS_SHIFT) & constants.UINT8_MASK != convert(RETIRED, uint256), "
         '"registry: node is retired"',
         "assert (profile >> _STATUS_SHIFT) & constants.UINT8_MASK < convert(RETIRED, uint256), "
@@ -814,7 +814,7 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ),
     (
         "NodeRegistry",
-        488,
+        493,
         'assert held > owed, "registry: nothing to skim"',
         'assert held != owed, "registry: nothing to skim"',
     ): (

@@ -66,6 +66,13 @@ def runs(tmp_path_factory):
             *("offer", "--node", "1", "--shares", "10", "--price", "2", "--min-raise", "5", "--end", "7d"),
             *("--release-bps", "2000", "--burn-in-epochs", "91"),
         ),
+        "rent no record": (
+            *("rent", "--node", "1", "--units", "2", "--hours", "3"),
+            *("--deployment", str(tmp / "none.json")),
+        ),
+        "quote hourly too long": ("quote", "--region", "mars", "--hours", "169"),
+        "quote neither units nor hours": ("quote", "--region", "mars"),
+        "quote start without hours": ("quote", "--region", "mars", "--units", "5", "--start", "10"),
         "help": ("--help",),
     }
     started = {name: start_ape_run(*args) for name, args in commands.items()}
@@ -184,3 +191,20 @@ def test_offer_refuses_what_is_not_a_duration(runs):
 
 def test_offer_refuses_a_burn_in_longer_than_the_contracts(runs):
     check(runs, "offer long burn-in", "Invalid value for '--burn-in-epochs': 91 is not in the range 1<=x<=90", code=2)
+
+
+def test_rent_without_a_deployment_says_to_deploy_first(runs):
+    line = check(runs, "rent no record", "no deployment recorded for ethereum:local:test", code=1)
+    assert line.endswith("run `ape run deploy --network ethereum:local:test` first")
+
+
+def test_an_hourly_quote_refuses_more_than_a_weeks_hours(runs):
+    check(runs, "quote hourly too long", "Invalid value for '--hours': 169 is not in the range 1<=x<=168", code=2)
+
+
+def test_quote_needs_units_or_hours(runs):
+    check(runs, "quote neither units nor hours", "Missing option '--units' (work units; or --hours H", code=2)
+
+
+def test_quote_start_is_for_an_hourly_quote(runs):
+    check(runs, "quote start without hours", "--start is the first hour of a rental window: give --hours too", code=2)

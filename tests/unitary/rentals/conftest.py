@@ -15,7 +15,8 @@ from eth_account import Account
 from eth_utils import keccak
 
 from computerwa.client.attestation import PerformanceReport, sign_report
-from computerwa.client.signing import Domain, authorization, sign
+from computerwa.client.signing import Domain, sign
+from computerwa.client.vouchers import booking_authorization
 from computerwa.evm.suite import deploy_suite
 from tests.conftest import ATTESTOR_THRESHOLD, EPOCH_LENGTH, GRACE_PERIOD, NODE_REGION, ONE_DOLLAR, PAST_EPOCHS
 
@@ -30,6 +31,7 @@ SHARE_BPS = 3_000  # the operator's share
 PROTOCOL_FEE_BPS = 250
 PREPAID = 100_000 * ONE_DOLLAR
 SIGNER = Account.from_key(keccak(b"ComputeRWA rentals signer"))
+VERSION = 1  # node 1's offer as the suite sets it: its first version
 
 
 def make_suite(backend, issuer, operator, attestors, treasury, stablecoin=None, epoch_length=EPOCH_LENGTH):
@@ -156,16 +158,31 @@ def signer(suite, issuer):
 
 @pytest.fixture
 def signed(backend, rentals, stable, settlement):
-    """`signed(key, node_id, units, start, hours, amount, salt=b"\\x07" * 32)`: the key's
-    ReceiveWithAuthorization of `amount` to Settlement with the booking's nonce; returns
+    """`signed(key, node_id, units, start, hours, amount, salt=b"\\x07" * 32, version=VERSION)`: the
+    key's ReceiveWithAuthorization of `amount` to Settlement with the booking's nonce (the client's
+    `booking_authorization`, checked against the contract's `booking_nonce`); returns
     `book_with_authorization`'s arguments after `hours`."""
     domain = Domain.of(stable)
 
-    def make(key, node_id, units, start, hours, amount, salt=b"\x07" * 32):
-        nonce = rentals.booking_nonce(node_id, units, start, hours, salt)
-        valid_before = backend.pending_timestamp + 3_600
-        document = authorization(domain, key.address, settlement.address, amount, 0, valid_before, nonce, True)
-        return (amount, 0, valid_before, salt, *sign(key, document).vrs)
+    def make(key, node_id, units, start, hours, amount, salt=b"\x07" * 32, version=VERSION):
+        document = booking_authorization(
+            domain,
+            key.address,
+            settlement.address,
+            amount,
+            node_id,
+            units,
+            start,
+            hours,
+            version,
+            salt,
+            0,
+            backend.pending_timestamp + 3_600,
+        )
+        nonce = rentals.booking_nonce(node_id, units, start, hours, version, salt)
+        assert document["message"]["nonce"] == nonce
+        valid_before = document["message"]["validBefore"]
+        return (version, amount, 0, valid_before, salt, *sign(key, document).vrs)
 
     return make
 

@@ -2,7 +2,7 @@
 not started of a booking on a paused or retired node, refunded in full)."""
 
 from computerwa.evm.chain import reverts
-from tests.unitary.rentals.conftest import FEE_BPS, MAX_BPS, NOTICE, PREPAID, PRICE, booking_of, split
+from tests.unitary.rentals.conftest import FEE_BPS, MAX_BPS, NOTICE, PREPAID, PRICE, VERSION, booking_of, split
 from tests.unitary.rentals.reasons import (
     NO_HOURS_TO_CANCEL,
     NO_HOURS_TO_REFUND,
@@ -16,7 +16,7 @@ from tests.unitary.rentals.reasons import (
 def test_cancelling_refunds_at_once_and_the_node_keeps_its_fee(
     rentals, settlement, customer, relayer, at, hour, next_day
 ):
-    rentals.book(1, 4, next_day + 10, 6, sender=customer)
+    rentals.book(1, 4, next_day + 10, 6, VERSION, sender=customer)
     rent = 4 * PRICE * 6
     receipt = rentals.cancel(1, sender=customer)
     fee = rent * FEE_BPS // MAX_BPS
@@ -47,7 +47,7 @@ def test_cancelling_refunds_at_once_and_the_node_keeps_its_fee(
 
 def test_only_hours_past_the_notice_are_cancelled(rentals, settlement, customer, at, hour, now_hour):
     start = now_hour + 4
-    rentals.book(1, 1, start, 5, sender=customer)  # hours start .. start + 4
+    rentals.book(1, 1, start, 5, VERSION, sender=customer)  # hours start .. start + 4
     at(hour(start - NOTICE, -1))  # one second before the notice of the booking's first hour
     receipt = rentals.cancel(1, sender=customer)
     assert booking_of(rentals, 1)["end_hour"] == start  # every hour cancelled
@@ -56,7 +56,7 @@ def test_only_hours_past_the_notice_are_cancelled(rentals, settlement, customer,
 
 def test_at_the_notice_edge_the_first_hour_stays(rentals, customer, at, hour, now_hour):
     start = now_hour + 4
-    rentals.book(1, 1, start, 5, sender=customer)
+    rentals.book(1, 1, start, 5, VERSION, sender=customer)
     at(hour(start - NOTICE, 1))  # one second past the notice of the first hour
     rentals.cancel(1, sender=customer)
     assert booking_of(rentals, 1)["end_hour"] == start + 1
@@ -65,7 +65,7 @@ def test_at_the_notice_edge_the_first_hour_stays(rentals, customer, at, hour, no
 
 def test_hours_within_the_notice_cannot_be_cancelled(rentals, customer, at, hour, now_hour):
     start = now_hour + 3
-    rentals.book(1, 1, start, 2, sender=customer)
+    rentals.book(1, 1, start, 2, VERSION, sender=customer)
     at(hour(start + 1 - NOTICE, 1))  # the last hour starts within the notice
     with reverts(NO_HOURS_TO_CANCEL):
         rentals.cancel(1, sender=customer)
@@ -74,7 +74,7 @@ def test_hours_within_the_notice_cannot_be_cancelled(rentals, customer, at, hour
 def test_only_the_customer_cancels(rentals, customer, attacker, next_day):
     with reverts(UNKNOWN_BOOKING):
         rentals.cancel(1, sender=customer)
-    rentals.book(1, 1, next_day, 2, sender=customer)
+    rentals.book(1, 1, next_day, 2, VERSION, sender=customer)
     with reverts(NOT_CUSTOMER):
         rentals.cancel(1, sender=attacker)
 
@@ -83,7 +83,7 @@ def test_a_paused_node_lets_its_customer_take_back_the_hours_not_started(
     rentals, registry, settlement, operator, customer, attacker, at, hour, now_hour
 ):
     start = now_hour + 2
-    rentals.book(1, 2, start, 10, sender=customer)
+    rentals.book(1, 2, start, 10, VERSION, sender=customer)
     with reverts(NODE_ACTIVE):
         rentals.halt(1, sender=customer)
     registry.set_status(1, 2, sender=operator)
@@ -103,7 +103,7 @@ def test_a_paused_node_lets_its_customer_take_back_the_hours_not_started(
 def test_anyone_refunds_a_retired_nodes_booking(rentals, registry, settlement, operator, customer, relayer, next_day):
     with reverts(UNKNOWN_BOOKING):
         rentals.halt(1, sender=relayer)
-    rentals.book(1, 3, next_day, 5, sender=customer)
+    rentals.book(1, 3, next_day, 5, VERSION, sender=customer)
     registry.set_status(1, 3, sender=operator)
     assert rentals.halt(1, sender=relayer).return_value == 3 * PRICE * 5
     assert settlement.prepaid(customer) == PREPAID

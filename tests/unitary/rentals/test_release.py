@@ -3,7 +3,16 @@ reported uptime (split like a voucher) and refunds the rest; a missed epoch pays
 
 from computerwa.evm.chain import reverts
 from tests.conftest import GRACE_PERIOD
-from tests.unitary.rentals.conftest import HOURS_PER_EPOCH, MAX_BPS, PREPAID, PRICE, SHARE_BPS, booking_of, split
+from tests.unitary.rentals.conftest import (
+    HOURS_PER_EPOCH,
+    MAX_BPS,
+    PREPAID,
+    PRICE,
+    SHARE_BPS,
+    VERSION,
+    booking_of,
+    split,
+)
 from tests.unitary.rentals.reasons import NOTHING_YET, SETTLEMENT_PAUSED, STABLECOIN_PAUSED, UNKNOWN_BOOKING
 
 
@@ -14,7 +23,7 @@ def day_of(hour: int) -> int:
 def test_a_full_uptime_epoch_pays_the_node_its_whole_rent(
     rentals, settlement, node_token, treasury, operator, customer, relayer, at, hour, report, next_day
 ):
-    rentals.book(1, 4, next_day + 3, 10, sender=customer)
+    rentals.book(1, 4, next_day + 3, 10, VERSION, sender=customer)
     rent = 4 * PRICE * 10
     epoch = day_of(next_day)
     at(hour(next_day + 24))  # the epoch has ended
@@ -39,7 +48,7 @@ def test_a_full_uptime_epoch_pays_the_node_its_whole_rent(
 def test_uptime_below_the_sla_pays_its_share_and_refunds_the_rest(
     rentals, settlement, customer, at, hour, report, next_day
 ):
-    rentals.book(1, 3, next_day + 1, 7, sender=customer)
+    rentals.book(1, 3, next_day + 1, 7, VERSION, sender=customer)
     rent = 3 * PRICE * 7
     at(hour(next_day + 24))
     report(day_of(next_day), 9_123)
@@ -51,7 +60,7 @@ def test_uptime_below_the_sla_pays_its_share_and_refunds_the_rest(
 def test_a_missed_epoch_pays_nothing_once_its_grace_period_is_over(
     rentals, settlement, customer, relayer, at, hour, next_day
 ):
-    rentals.book(1, 2, next_day, 24, sender=customer)
+    rentals.book(1, 2, next_day, 24, VERSION, sender=customer)
     rent = 2 * PRICE * 24
     at(hour(next_day + 24))
     with reverts(NOTHING_YET):  # ended, but its report may still come
@@ -69,7 +78,9 @@ def test_a_missed_epoch_pays_nothing_once_its_grace_period_is_over(
 def test_a_booking_across_epochs_is_released_epoch_by_epoch(
     rentals, settlement, customer, relayer, at, hour, report, next_day
 ):
-    rentals.book(1, 1, next_day + 20, 30, sender=customer)  # 4 hours of one epoch, 24 of the next, 2 of the third
+    rentals.book(
+        1, 1, next_day + 20, 30, VERSION, sender=customer
+    )  # 4 hours of one epoch, 24 of the next, 2 of the third
     first = day_of(next_day)
     with reverts(NOTHING_YET):
         rentals.release(1, 3, sender=relayer)
@@ -95,7 +106,7 @@ def test_release_needs_a_booking_and_an_unpaused_settlement(
 ):
     with reverts(UNKNOWN_BOOKING):
         rentals.release(1, 1, sender=relayer)
-    rentals.book(1, 1, next_day, 2, sender=customer)
+    rentals.book(1, 1, next_day, 2, VERSION, sender=customer)
     at(hour(next_day + 24))
     report(day_of(next_day), MAX_BPS)
     settlement.pause(sender=issuer)
@@ -108,7 +119,7 @@ def test_release_needs_a_booking_and_an_unpaused_settlement(
 def test_a_paused_stablecoin_delays_a_release_and_loses_nothing(
     rentals, stable, issuer, customer, relayer, at, hour, report, next_day
 ):
-    rentals.book(1, 1, next_day, 2, sender=customer)
+    rentals.book(1, 1, next_day, 2, VERSION, sender=customer)
     at(hour(next_day + 24))
     report(day_of(next_day), MAX_BPS)
     stable.pause(sender=issuer)
@@ -121,7 +132,7 @@ def test_a_paused_stablecoin_delays_a_release_and_loses_nothing(
 def test_a_blacklisted_customer_blocks_nothing(
     rentals, settlement, stable, issuer, operator, customer, relayer, at, hour, report, next_day
 ):
-    rentals.book(1, 1, next_day, 2, sender=customer)
+    rentals.book(1, 1, next_day, 2, VERSION, sender=customer)
     at(hour(next_day + 24))
     report(day_of(next_day), 6_000)
     stable.blacklist(customer, sender=issuer)
