@@ -71,6 +71,7 @@ class Client:
         self.registry = self.bind("NodeRegistry", contracts["NodeRegistry"]["address"])
         self.oracle = self.bind("AttestationOracle", contracts["AttestationOracle"]["address"])
         self.settlement = self.bind("Settlement", contracts["Settlement"]["address"])
+        self.rentals = self.bind("NodeRentals", contracts["NodeRentals"]["address"])  # Settlement's RENTALS()
 
     def bind(self, contract_type: str, address: str):
         abi = json.loads((self.interfaces / f"{contract_type}.json").read_text())

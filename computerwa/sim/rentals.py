@@ -145,7 +145,8 @@ class FleetRentals:
     # --- per epoch --------------------------------------------------------------------------
     def free(self, node_id: int, start: int, hours: int) -> int:
         units = self.offers[node_id][0]
-        return units - max(self.booked[(node_id, h)] for h in range(start, start + hours))
+        # .get: a probe of a node's free hours must not add an entry per (node, hour) it looked at
+        return units - max(self.booked.get((node_id, h), 0) for h in range(start, start + hours))
 
     def book(self, epoch: int) -> None:
         """Each renter books GPUs of its region's cheapest node with them free (see the module)."""

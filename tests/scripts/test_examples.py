@@ -84,7 +84,11 @@ def test_the_web3_example_runs_the_whole_flow_on_anvil(tmp_path):
             timeout=600,
         )
         assert done.returncode == 0, done.stdout + done.stderr
-        assert [line.split()[0] for line in done.stdout.splitlines()] == ["node", "settled", "paid", "report"]
+        steps = [line.split()[0] for line in done.stdout.splitlines()]
+        assert steps == ["node", "settled", "paid", "rented", "report"], done.stdout
         assert "settled   $12" in done.stdout and "paid      $3 by EIP-3009" in done.stdout
+        assert "rented    2 GPUs for 3 hours, $12 escrowed" in done.stdout
+        booking = suite.rentals.booking(int(done.stdout.split("(booking ")[1].split(")")[0]))
+        assert (booking.units, booking.end_hour - booking.start_hour, booking.escrowed) == (2, 3, 12 * 10**6)
     finally:
         chain.provider.restore(snapshot)

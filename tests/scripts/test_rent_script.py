@@ -106,8 +106,10 @@ def test_a_booking_escrows_the_rent_and_prints_its_terms(backend, rent_script, d
     assert booking.escrowed == 2 * PRICE * 3 == 12 * DOLLAR
     assert settlement.available(customer()) == PREPAID - 12 * DOLLAR
     assert [rentals.booked(1, h) for h in range(start - 1, start + 4)] == [0, 2, 2, 2, 0]
+    from ape import chain
+
     assert printed.splitlines() == [
-        "network   ethereum:local:test (chain 1337)",
+        f"network   ethereum:local:{chain.provider.name} (chain {chain.chain_id})",
         f"rentals   NodeRentals {rentals.address} (customer {customer().address})",
         "node      1: 2 units at 2 mUSD per unit-hour",
         f"window    {utc(genesis + start * HOUR)} to {utc(genesis + (start + 3) * HOUR)}: "
@@ -472,7 +474,9 @@ def test_the_hourly_quote_ranks_the_nodes_for_rent_and_says_why_others_are_skipp
     assert (result.start_hour, result.end_hour) == (now + 1, now + 6)
     assert "skipped node 2: not offered for rent" in printed
     assert f"book the first: ape run rent --node 3 --units 2 --hours 5 --start {now + 1}" in printed
-    assert printed.startswith("quote renting 2 units for 5 hours in eu-west on ethereum:local:test, reports at most")
+    assert printed.startswith(
+        f"quote renting 2 units for 5 hours in eu-west on ethereum:local:{chain.provider.name}, reports at most"
+    )
     assert f"  window hours {now + 1} to {now + 6}: {utc(genesis + (now + 1) * HOUR)} to " in printed
     run(rent_script, path, node=3, units=3, hours=5, start=now + 1)
     capsys.readouterr()
