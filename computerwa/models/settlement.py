@@ -355,6 +355,11 @@ class SettlementModel:
         self.prepaid[payer] -= amount
         self.rent_escrow += amount
 
+    def escrow_received(self, amount: int) -> None:
+        """`escrow_rent_with_authorization`: rent received from the payer's signed transfer,
+        straight into the rent escrow (no prepaid balance moves)."""
+        self.rent_escrow += amount
+
     def pay_rent(self, node_id: int, payer: str, paid: int, refund: int) -> NodePayment | None:
         """`pay_rent`: `paid` of the escrow to the node (split like any payment), `refund` back to
         the payer's prepaid balance; the payment, or None when nothing was paid."""

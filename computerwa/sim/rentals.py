@@ -94,6 +94,7 @@ class FleetRentals:
     refunded_downtime: int = 0
     refunded_cancelled: int = 0
     fees_paid: int = 0  # cancellation fees the nodes were paid
+    paid_in_events: int = 0  # what the releases' NodePaid events say the nodes were paid
     unit_hours_booked: int = 0
     unit_hours_cancelled: int = 0
     unit_hours_offered: int = 0
@@ -175,7 +176,7 @@ class FleetRentals:
                 fleet.model.escrow_rent(renter.address, rent)
             else:  # signed once, submitted by the relayer
                 receipt = self.book_signed(renter, spec.node_id, units, start, hours, rent)
-                fleet.model.rent_escrow += rent
+                fleet.model.escrow_received(rent)
             booking_id = next(e.booking_id for e in receipt.events if e.name == "Booked")
             self.bookings[booking_id] = Booking(
                 booking_id, renter.address, spec.node_id, units, price, start, start + hours, start, 0, rent, hours
@@ -269,6 +270,7 @@ class FleetRentals:
             self.fees_paid += fee
             self.refunded_downtime += refund
             self.releases += 1
+            self.paid_in_events += sum(e.amount for e in receipt.events if e.name == "NodePaid")
             payment = fleet.model.pay_rent(booking.node_id, booking.renter, paid + fee, refund)
             if payment is not None:
                 fleet.record_payment(payment, receipt.timestamp)
@@ -311,6 +313,7 @@ class FleetRentals:
             "refunded_for_downtime": self.refunded_downtime,
             "refunded_on_cancel": self.refunded_cancelled,
             "cancellation_fees_paid": self.fees_paid,
+            "paid_in_node_paid_events": self.paid_in_events,
             "still_escrowed": self.escrowed(),
             "gpu_hours_booked": self.unit_hours_booked,
             "gpu_hours_cancelled": self.unit_hours_cancelled,

@@ -43,3 +43,4 @@ SETTLEMENT_PAUSED = "settlement: paused"
 # the stablecoin
 STABLECOIN_PAUSED = "pausable: contract is paused"
 INVALID_SIGNATURE = "stablecoin: invalid signature"
+STABLECOIN_BLACKLISTED = "stablecoin: account is blacklisted"

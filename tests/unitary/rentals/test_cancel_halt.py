@@ -1,8 +1,20 @@
 """`cancel` (the customer, after the notice, for the cancellation fee) and `halt` (the hours
 not started of a booking on a paused or retired node, refunded in full)."""
 
+import pytest
+
 from computerwa.evm.chain import reverts
-from tests.unitary.rentals.conftest import FEE_BPS, MAX_BPS, NOTICE, PREPAID, PRICE, VERSION, booking_of, split
+from tests.unitary.rentals.conftest import (
+    FEE_BPS,
+    HOURS_PER_EPOCH,
+    MAX_BPS,
+    NOTICE,
+    PREPAID,
+    PRICE,
+    VERSION,
+    booking_of,
+    split,
+)
 from tests.unitary.rentals.reasons import (
     NO_HOURS_TO_CANCEL,
     NO_HOURS_TO_REFUND,
@@ -109,3 +121,42 @@ def test_anyone_refunds_a_retired_nodes_booking(rentals, registry, settlement, o
     assert settlement.prepaid(customer) == PREPAID
     assert rentals.free_units(1, next_day, 5) == 0  # retired: nothing to book
     assert rentals.booked(1, next_day) == 0
+
+
+@pytest.mark.parametrize("halt_first", [False, True], ids=["release_then_halt", "halt_then_release"])
+def test_a_halt_and_a_release_at_an_epoch_edge_split_the_rent_exactly_in_either_order(
+    rentals, registry, settlement, operator, customer, relayer, at, hour, report, next_day, halt_first
+):
+    """In the first seconds of an epoch (the one before has just ended), a halt and a release land
+    in either order (the halt at the edge second itself when first): the release pays the ended
+    epoch's hours, the halt refunds the hours from the next one on (the current hour has started:
+    it stays, for its epoch's report); no hour is both paid and refunded, none is lost."""
+    rentals.book(1, 2, next_day + 20, 30, VERSION, sender=customer)  # 4 h of one epoch, 24, then 2
+    rent = 2 * PRICE * 30
+    first = next_day // HOURS_PER_EPOCH
+    registry.set_status(1, 2, sender=operator)  # paused: the customer may halt
+    edge = hour(next_day + 24)
+    ended = 2 * PRICE * 4
+    results = {}
+    if halt_first:
+        at(edge)
+        results["halt"] = rentals.halt(1, sender=customer).return_value
+    at(edge + 1)
+    report(first, 8_000)
+    results["release"] = rentals.release(1, 5, sender=relayer).return_value
+    if not halt_first:
+        results["halt"] = rentals.halt(1, sender=customer).return_value
+    assert results["release"] == (ended * 8_000 // MAX_BPS, ended - ended * 8_000 // MAX_BPS)
+    assert results["halt"] == 2 * PRICE * 25  # the hours from next_day + 25 to the end
+    booking = booking_of(rentals, 1)
+    assert (booking["released_until"], booking["end_hour"]) == (next_day + 24, next_day + 25)
+    assert booking["escrowed"] == 2 * PRICE  # the started hour, released on its epoch's uptime
+    with reverts(NO_HOURS_TO_REFUND):
+        rentals.halt(1, sender=customer)
+    at(hour(next_day + 48))
+    report(first + 1, MAX_BPS)
+    assert rentals.release(1, 5, sender=relayer).return_value == (2 * PRICE, 0)
+    paid = results["release"][0] + 2 * PRICE
+    assert paid + results["release"][1] + results["halt"] == rent
+    assert settlement.prepaid(customer) == PREPAID - paid
+    assert booking_of(rentals, 1)["escrowed"] == 0

@@ -4,6 +4,7 @@ reported uptime (split like a voucher) and refunds the rest; a missed epoch pays
 from computerwa.evm.chain import reverts
 from tests.conftest import GRACE_PERIOD
 from tests.unitary.rentals.conftest import (
+    FEE_BPS,
     HOURS_PER_EPOCH,
     MAX_BPS,
     PREPAID,
@@ -13,7 +14,13 @@ from tests.unitary.rentals.conftest import (
     booking_of,
     split,
 )
-from tests.unitary.rentals.reasons import NOTHING_YET, SETTLEMENT_PAUSED, STABLECOIN_PAUSED, UNKNOWN_BOOKING
+from tests.unitary.rentals.reasons import (
+    NOTHING_YET,
+    SETTLEMENT_PAUSED,
+    STABLECOIN_BLACKLISTED,
+    STABLECOIN_PAUSED,
+    UNKNOWN_BOOKING,
+)
 
 
 def day_of(hour: int) -> int:
@@ -139,3 +146,43 @@ def test_a_blacklisted_customer_blocks_nothing(
     paid, refund = rentals.release(1, 1, sender=relayer).return_value  # refunds stay in Settlement
     assert (paid, refund) == (2 * PRICE * 6_000 // MAX_BPS, 2 * PRICE * 4_000 // MAX_BPS)
     assert settlement.earnings(operator) == paid * SHARE_BPS // MAX_BPS
+
+
+def test_a_blacklisted_node_token_holds_the_escrow_until_it_is_lifted(
+    rentals, settlement, stable, node_token, issuer, customer, relayer, at, hour, report, next_day
+):
+    """THREAT_MODEL's Low: a node token the stablecoin blacklists blocks the node's releases (its
+    holders' part cannot move into it) and with them the refunds of later epochs; refunds alone
+    (cancel) still run, nothing leaves the escrow, and all of it is released once lifted."""
+    rentals.book(1, 1, next_day + 20, 30, VERSION, sender=customer)  # 4 h of one epoch, 24, then 2
+    rent = 30 * PRICE
+    first = day_of(next_day)
+    at(hour(next_day + 24))
+    report(first, MAX_BPS)
+    stable.blacklist(node_token, sender=issuer)
+    held, owed = stable.balanceOf(settlement), settlement.owed()
+    with reverts(STABLECOIN_BLACKLISTED):
+        rentals.release(1, 1, sender=relayer)
+    # a refund alone does not touch the token: the customer cancels what the notice allows
+    cancelled = 23 * PRICE  # the hours from next_day + 24 + 1 + NOTICE on
+    fee = cancelled * FEE_BPS // MAX_BPS
+    assert rentals.cancel(1, sender=customer).return_value == cancelled - fee
+    with reverts(STABLECOIN_BLACKLISTED):  # the fee due pays the node too
+        rentals.release(1, 0, sender=relayer)
+    booking = booking_of(rentals, 1)
+    assert (booking["escrowed"], booking["fee_due"]) == (7 * PRICE + fee, fee)  # the fee waits in escrow
+    assert settlement.prepaid(customer) == PREPAID - rent + cancelled - fee
+    assert (stable.balanceOf(settlement), settlement.owed()) == (held, owed)  # nothing left Settlement
+    stable.unblacklist(node_token, sender=issuer)
+    receipt = rentals.release(1, 3, sender=relayer)  # the second epoch has not ended
+    assert receipt.return_value == (4 * PRICE + fee, 0)
+    [paid] = receipt.filter("NodePaid")
+    assert paid.args["amount"] == 4 * PRICE + fee
+    at(hour(next_day + 48))
+    report(first + 1, 5_000)
+    last_paid, last_refund = rentals.release(1, 3, sender=relayer).return_value
+    assert (last_paid, last_refund) == (3 * PRICE // 2, 3 * PRICE - 3 * PRICE // 2)
+    assert booking_of(rentals, 1)["escrowed"] == 0
+    # every unit of the rent went to the node or back to the customer
+    assert 4 * PRICE + fee + last_paid + (cancelled - fee) + last_refund == rent
+    assert settlement.prepaid(customer) == PREPAID - rent + (cancelled - fee) + last_refund
