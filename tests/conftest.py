@@ -256,6 +256,34 @@ def suite_attestors():
     return sorted(keys, key=lambda key: int(key.address, 16))
 
 
+def report_submitter(backend: Chain, oracle, attestors, relayer, signers: int = ATTESTOR_THRESHOLD):
+    """`submit(epoch, uptime_bps, node_id=1)`: relays to `oracle` a report of `node_id`'s
+    `epoch` at `uptime_bps` (70% utilization, 40 ms p50, 480 kWh, a million work units, a
+    deadline an hour after the next block), signed by the first `signers` of `attestors`;
+    returns the oracle's receipt. The suites' `report` fixtures are this over their own
+    oracle and committee."""
+    from computerwa.client.attestation import PerformanceReport, sign_report
+    from computerwa.client.signing import Domain
+
+    domain = Domain.of(oracle)
+
+    def submit(epoch, uptime_bps, node_id=1):
+        report = PerformanceReport(
+            node_id=node_id,
+            epoch=epoch,
+            uptime_bps=uptime_bps,
+            utilization_bps=7_000,
+            latency_ms_p50=40,
+            energy_wh=480_000,
+            work_units=1_000_000,
+            deadline=backend.pending_timestamp + 3_600,
+        )
+        signatures = sign_report(domain, report, attestors[:signers])
+        return oracle.submit(report.as_tuple(), signatures, sender=relayer)
+
+    return submit
+
+
 @pytest.fixture(scope="session")
 def suite_genesis(backend):
     return backend.pending_timestamp - PAST_EPOCHS * EPOCH_LENGTH

@@ -36,7 +36,7 @@ from eth_utils import keccak
 
 from computerwa.evm.ape_chain import ApeDeployer
 from computerwa.evm.artifacts import project_root
-from computerwa.evm.suite import deploy_suite
+from computerwa.evm.suite import Stage, deploy_suite
 from computerwa.models.revenue import EPOCH_RECORDS
 
 DAY = 86_400
@@ -556,10 +556,10 @@ def settlement_gas() -> dict[str, Any]:
 
 
 # --- NodeRegistry --------------------------------------------------------------------------------
-def _committee_suite(admin: Any, operator: Any) -> tuple[Any, list]:
-    """A suite up to the NodeRegistry on Ape's chain: daily epochs, genesis 40 days back, a
-    3-of-5 committee (whose keys it returns), a 3-day bond delay, 20% slashes, `operator`
-    verified."""
+def _committee_suite(admin: Any, operator: Any, upto: Stage = "registry") -> tuple[Any, list]:
+    """A suite up to `upto` (the NodeRegistry unless told) on Ape's chain: daily epochs, genesis
+    40 days back, a 3-of-5 committee (whose keys it returns), a 3-day bond delay, 20% slashes,
+    `operator` verified."""
     from ape import chain, project
 
     attestors = [Account.from_key(keccak(b"bench attestor %d" % i)) for i in range(5)]
@@ -573,7 +573,7 @@ def _committee_suite(admin: Any, operator: Any) -> tuple[Any, list]:
         bond_delay=3 * DAY,
         slash_bps=2_000,
         operators=[operator],
-        upto="registry",
+        upto=upto,
     )
     return suite, attestors
 
@@ -838,16 +838,7 @@ def rentals_gas() -> dict[str, int]:
 
     admin, relayer, operator, customer = list(accounts.test_accounts)[:4]
     signer = Account.from_key(keccak(b"bench rentals signer"))
-    attestors = [Account.from_key(keccak(b"bench attestor %d" % i)) for i in range(5)]
-    suite = deploy_suite(
-        ApeDeployer(project, chain),
-        admin,
-        genesis=chain.blocks.head.timestamp - 40 * DAY,
-        epoch_length=DAY,
-        attestors=attestors,
-        threshold=3,
-        operators=[operator],
-    )
+    suite, attestors = _committee_suite(admin, operator, upto="settlement")
     registry, rentals, settlement, stable, oracle = (
         suite.registry,
         suite.rentals,

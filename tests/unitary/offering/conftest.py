@@ -16,8 +16,6 @@ import pytest
 from eth_account import Account
 from eth_utils import keccak
 
-from computerwa.client.attestation import PerformanceReport, sign_report
-from computerwa.client.signing import Domain
 from computerwa.evm.suite import deploy_suite
 from tests.conftest import (
     ATTESTOR_THRESHOLD,
@@ -26,6 +24,7 @@ from tests.conftest import (
     NODE_REGION,
     ONE_DOLLAR,
     PAST_EPOCHS,
+    report_submitter,
     with_defaults,
 )
 
@@ -228,23 +227,7 @@ def purchase_of(offering, offering_id, buyer) -> dict:
 @pytest.fixture
 def report(backend, suite, attestors, relayer):
     """`report(epoch, uptime_bps, node_id=1)`: an accepted report signed by three attestors."""
-    domain = Domain.of(suite.oracle)
-
-    def submit(epoch, uptime_bps, node_id=1):
-        report = PerformanceReport(
-            node_id=node_id,
-            epoch=epoch,
-            uptime_bps=uptime_bps,
-            utilization_bps=7_000,
-            latency_ms_p50=40,
-            energy_wh=480_000,
-            work_units=1_000_000,
-            deadline=backend.pending_timestamp + 3_600,
-        )
-        signatures = sign_report(domain, report, attestors[:ATTESTOR_THRESHOLD])
-        return suite.oracle.submit(report.as_tuple(), signatures, sender=relayer)
-
-    return submit
+    return report_submitter(backend, suite.oracle, attestors, relayer)
 
 
 @pytest.fixture

@@ -14,11 +14,18 @@ import pytest
 from eth_account import Account
 from eth_utils import keccak
 
-from computerwa.client.attestation import PerformanceReport, sign_report
 from computerwa.client.signing import Domain, sign
 from computerwa.client.vouchers import booking_authorization
 from computerwa.evm.suite import deploy_suite
-from tests.conftest import ATTESTOR_THRESHOLD, EPOCH_LENGTH, GRACE_PERIOD, NODE_REGION, ONE_DOLLAR, PAST_EPOCHS
+from tests.conftest import (
+    ATTESTOR_THRESHOLD,
+    EPOCH_LENGTH,
+    GRACE_PERIOD,
+    NODE_REGION,
+    ONE_DOLLAR,
+    PAST_EPOCHS,
+    report_submitter,
+)
 
 HOUR = 3_600
 HOURS_PER_EPOCH = EPOCH_LENGTH // HOUR
@@ -130,23 +137,7 @@ def next_day(now_hour):
 @pytest.fixture
 def report(backend, suite, attestors, relayer):
     """`report(epoch, uptime_bps, node_id=1)`: an accepted report signed by three attestors."""
-    domain = Domain.of(suite.oracle)
-
-    def submit(epoch, uptime_bps, node_id=1):
-        report = PerformanceReport(
-            node_id=node_id,
-            epoch=epoch,
-            uptime_bps=uptime_bps,
-            utilization_bps=7_000,
-            latency_ms_p50=40,
-            energy_wh=480_000,
-            work_units=1_000_000,
-            deadline=backend.pending_timestamp + 3_600,
-        )
-        signatures = sign_report(domain, report, attestors[:ATTESTOR_THRESHOLD])
-        return suite.oracle.submit(report.as_tuple(), signatures, sender=relayer)
-
-    return submit
+    return report_submitter(backend, suite.oracle, attestors, relayer)
 
 
 @pytest.fixture
