@@ -40,7 +40,7 @@ from ape.cli import account_option
 from ape.exceptions import ContractLogicError
 from ape.logging import logger
 
-from computerwa.client.deployment import DeploymentError, find, record_path
+from computerwa.client.deployment import DeploymentError, recorded_suite
 from computerwa.evm.cli import ProviderCommand
 from computerwa.evm.suite import create_offering
 
@@ -176,24 +176,10 @@ def run(
     latest block (`burn_in_deadline` and `exit_window` None for the defaults). Raises `DeploymentError`."""
     from ape import accounts
 
-    choice = f"{ecosystem.name}:{network.name}:{provider.name}"
-    path = deployment or record_path(ecosystem.name, network.name, provider.name, network.is_local)
-    suite = find(path, chain.chain_id, project, provider)
-    deploy_first = f"run `ape run deploy --network {choice}` first"
-    if suite is None and path.exists():
-        raise DeploymentError(
-            f"the deployment recorded in {path} has no code on {choice} (a restarted local chain?): {deploy_first}"
-        )
-    if suite is None:
-        raise DeploymentError(f"no deployment recorded for {choice} ({path}): {deploy_first}")
-    if "NodeOffering" not in suite.contracts:
-        raise DeploymentError(
-            f"the deployment recorded in {path} predates offerings (no NodeOffering): move it away and {deploy_first}"
-        )
-    if account is None:
-        if not network.is_local:
-            raise DeploymentError(f"no account: pass --account ALIAS (NodeOffering's owner) on {choice}")
-        account = accounts.test_accounts[0]
+    role = "NodeOffering's owner"  # what --account is
+    choice, suite, account = recorded_suite(
+        ecosystem, network, provider, deployment, chain.chain_id, project, "NodeOffering", role, account, accounts
+    )
     offering, registry = suite.offering, suite.registry
 
     # the terms, in the contract's units, checked as the contract will

@@ -34,7 +34,7 @@ from ape.logging import logger
 from rich.console import Console
 from rich.table import Table
 
-from computerwa.client.deployment import DeploymentError, find, record_path
+from computerwa.client.deployment import DeploymentError, recorded_suite
 from computerwa.client.quote import (
     HOUR,
     MAX_RENTAL_HOURS,
@@ -105,20 +105,6 @@ def cli(ecosystem, network, provider, region, units, hours, start, max_age, depl
         raise click.ClickException(str(err)) from None
 
 
-def _deployment(ecosystem, network, provider, deployment):
-    choice = f"{ecosystem.name}:{network.name}:{provider.name}"
-    path = deployment or record_path(ecosystem.name, network.name, provider.name, network.is_local)
-    suite = find(path, chain.chain_id, project, provider)
-    deploy_first = f"run `ape run deploy --network {choice}` first"
-    if suite is None and path.exists():
-        raise DeploymentError(
-            f"the deployment recorded in {path} has no code on {choice} (a restarted local chain?): {deploy_first}"
-        )
-    if suite is None:
-        raise DeploymentError(f"no deployment recorded for {choice} ({path}): {deploy_first}")
-    return choice, path, suite
-
-
 def _region_nodes(suite, region, max_age):
     registry, oracle = suite.registry, suite.oracle
     if max_age is None:
@@ -137,7 +123,7 @@ def _console() -> Console:
 
 
 def run(ecosystem, network, provider, region, units, max_age, deployment):
-    choice, _, suite = _deployment(ecosystem, network, provider, deployment)
+    choice, suite, _ = recorded_suite(ecosystem, network, provider, deployment, chain.chain_id, project)
     max_age, nodes, reports = _region_nodes(suite, region, max_age)
     quote = rank(nodes, reports, units)
     decimals, symbol = _stablecoin(suite)
@@ -175,12 +161,7 @@ def run(ecosystem, network, provider, region, units, max_age, deployment):
 def run_hourly(ecosystem, network, provider, region, hours, units, start, max_age, deployment):
     """The hourly quote: `units` units for `hours` hours from hour `start` (None: the next
     hour). Returns the `HourlyQuote`. Raises `DeploymentError`."""
-    choice, path, suite = _deployment(ecosystem, network, provider, deployment)
-    if "NodeRentals" not in suite.contracts:
-        raise DeploymentError(
-            f"the deployment recorded in {path} predates rentals (no NodeRentals): move it away and "
-            f"run `ape run deploy --network {choice}` first"
-        )
+    choice, suite, _ = recorded_suite(ecosystem, network, provider, deployment, chain.chain_id, project, "NodeRentals")
     if units < 1:
         raise DeploymentError(f"--units {units}: quote at least 1 unit")
     rentals = suite.rentals

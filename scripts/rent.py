@@ -32,7 +32,7 @@ from ape.cli import account_option
 from ape.exceptions import ContractLogicError
 from ape.logging import logger
 
-from computerwa.client.deployment import DeploymentError, find, record_path
+from computerwa.client.deployment import DeploymentError, recorded_suite
 from computerwa.client.quote import HOUR, MAX_LEAD_HOURS, MAX_RENTAL_HOURS, unit_count, window_problem
 from computerwa.evm.cli import ProviderCommand
 
@@ -84,24 +84,10 @@ def run(ecosystem, network, provider, account, *, node, units, hours, start, in_
     Raises `DeploymentError`."""
     from ape import accounts
 
-    choice = f"{ecosystem.name}:{network.name}:{provider.name}"
-    path = deployment or record_path(ecosystem.name, network.name, provider.name, network.is_local)
-    suite = find(path, chain.chain_id, project, provider)
-    deploy_first = f"run `ape run deploy --network {choice}` first"
-    if suite is None and path.exists():
-        raise DeploymentError(
-            f"the deployment recorded in {path} has no code on {choice} (a restarted local chain?): {deploy_first}"
-        )
-    if suite is None:
-        raise DeploymentError(f"no deployment recorded for {choice} ({path}): {deploy_first}")
-    if "NodeRentals" not in suite.contracts:
-        raise DeploymentError(
-            f"the deployment recorded in {path} predates rentals (no NodeRentals): move it away and {deploy_first}"
-        )
-    if account is None:
-        if not network.is_local:
-            raise DeploymentError(f"no account: pass --account ALIAS (the customer who books and pays) on {choice}")
-        account = accounts.test_accounts[0]
+    role = "the customer who books and pays"  # what --account is
+    choice, suite, account = recorded_suite(
+        ecosystem, network, provider, deployment, chain.chain_id, project, "NodeRentals", role, account, accounts
+    )
     rentals, registry, settlement, stablecoin = suite.rentals, suite.registry, suite.settlement, suite.stablecoin
 
     # the window, checked as NodeRentals will

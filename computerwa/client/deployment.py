@@ -2,7 +2,8 @@
 deployment again.
 
 `computerwa.evm.suite.deploy_with_record` deploys from it; `scripts/deploy.py` and
-`scripts/simulate.py` use both; integrators read what it writes (`record_path`):
+`scripts/simulate.py` use both, and the commands that send to a deployment (`rent`, `offer`,
+`quote`) find theirs with `recorded_suite`; integrators read what it writes (`record_path`):
 `deployments/<ecosystem>-<network>.json` on a live network (`ethereum-sepolia.json`), and
 `deployments/<ecosystem>-<network>-<provider>.json` on a local one, whose providers are
 different chains (`ethereum-local-foundry.json` for Anvil, `ethereum-local-test.json` for
@@ -246,6 +247,50 @@ def find(path: Path, chain_id: int, project: Any, provider: Any) -> Deployment |
         contract_type = "MockStablecoin" if name == "Stablecoin" else name
         contracts[name] = getattr(project, contract_type).at(entry["address"])
     return Deployment(contracts, record["configuration"], record)
+
+
+# a contract some records lack -> what a record without it predates (`recorded_suite`'s `needs`)
+INTRODUCED = {"NodeRentals": "rentals", "NodeOffering": "offerings"}
+
+
+def recorded_suite(
+    ecosystem: Any,
+    network: Any,
+    provider: Any,
+    deployment: Path | None,
+    chain_id: int,
+    project: Any,
+    needs: str | None = None,
+    role: str | None = None,
+    account: Any = None,
+    accounts: Any = None,
+) -> tuple[str, Deployment, Any]:
+    """The network choice ("ethereum:local:foundry"), the suite recorded for the connected network
+    (in `deployment`, or at its `record_path`) and the account that sends to it as `role`
+    ("NodeOffering's owner"): `account`, or on a local network the first of Ape's
+    `accounts.test_accounts`; without a role, `account` as given. Raises `DeploymentError`,
+    saying what to do, when there is no record, the chain has no code for it (a restarted local
+    chain), it lacks the `needs` contract (one of `INTRODUCED`), or a live network has no `account`."""
+    choice = f"{ecosystem.name}:{network.name}:{provider.name}"
+    path = deployment or record_path(ecosystem.name, network.name, provider.name, network.is_local)
+    suite = find(path, chain_id, project, provider)
+    deploy_first = f"run `ape run deploy --network {choice}` first"
+    if suite is None and path.exists():
+        raise DeploymentError(
+            f"the deployment recorded in {path} has no code on {choice} (a restarted local chain?): {deploy_first}"
+        )
+    if suite is None:
+        raise DeploymentError(f"no deployment recorded for {choice} ({path}): {deploy_first}")
+    if needs is not None and needs not in suite.contracts:
+        raise DeploymentError(
+            f"the deployment recorded in {path} predates {INTRODUCED[needs]} (no {needs}): "
+            f"move it away and {deploy_first}"
+        )
+    if role is not None and account is None:
+        if not network.is_local:
+            raise DeploymentError(f"no account: pass --account ALIAS ({role}) on {choice}")
+        account = accounts.test_accounts[0]
+    return choice, suite, account
 
 
 def check_roles(roles: Any, network_choice: str, is_local: bool, path: Path = CONFIG_FILE) -> dict:
