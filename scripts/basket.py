@@ -27,7 +27,7 @@ from ape.exceptions import ContractLogicError
 from ape.logging import logger
 from eth_utils import is_address, to_checksum_address
 
-from computerwa.client.deployment import DeploymentError, find, record_path
+from computerwa.client.deployment import DeploymentError, recorded_suite
 from computerwa.evm.cli import ProviderCommand
 
 VERIFIED_FOR = 365 * 86_400
@@ -133,7 +133,6 @@ def run(
 ):
     from ape import accounts
 
-    choice = f"{ecosystem.name}:{network.name}:{provider.name}"
     if len(nodes) != len(units):
         raise DeploymentError(
             f"give one --units per --node, in the same order ({len(nodes)} nodes, {len(units)} units)"
@@ -143,21 +142,19 @@ def run(
     twice = sorted({node for node in nodes if nodes.count(node) > 1})
     if twice:
         raise DeploymentError(f"node {twice[0]} is listed twice: a basket holds each node token once")
-    path = deployment or record_path(ecosystem.name, network.name, provider.name, network.is_local)
-    suite = find(path, chain.chain_id, project, provider)
-    deploy_first = f"run `ape run deploy --network {choice}` first"
-    if suite is None and path.exists():
-        raise DeploymentError(
-            f"the deployment recorded in {path} has no code on {choice} (a restarted local chain?): {deploy_first}"
-        )
-    if suite is None:
-        raise DeploymentError(f"no deployment recorded for {choice} ({path}): {deploy_first}")
-    if "ComputeBasketFactory" not in suite.contracts:
-        raise DeploymentError(f"the deployment recorded in {path} predates baskets (no ComputeBasketFactory): redeploy")
-    if account is None:
-        if not network.is_local:
-            raise DeploymentError(f"no account: pass --account ALIAS (the basket factory's owner) on {choice}")
-        account = accounts.test_accounts[0]
+    role = "the basket factory's owner"  # what --account is
+    choice, suite, account = recorded_suite(
+        ecosystem,
+        network,
+        provider,
+        deployment,
+        chain.chain_id,
+        project,
+        "ComputeBasketFactory",
+        role,
+        account,
+        accounts,
+    )
     factory, registry, identity = suite.basket_factory, suite.registry, suite.identity
     owner = factory.owner()
     if owner != account.address:

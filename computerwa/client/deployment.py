@@ -250,7 +250,7 @@ def find(path: Path, chain_id: int, project: Any, provider: Any) -> Deployment |
 
 
 # a contract some records lack -> what a record without it predates (`recorded_suite`'s `needs`)
-INTRODUCED = {"NodeRentals": "rentals", "NodeOffering": "offerings"}
+INTRODUCED = {"NodeRentals": "rentals", "NodeOffering": "offerings", "ComputeBasketFactory": "baskets"}
 
 
 def recorded_suite(

@@ -181,7 +181,10 @@ def test_a_record_from_before_baskets_says_to_redeploy(backend, basket_script, d
     for name in ("ComputeBasketBlueprint", "ComputeBasketFactory"):
         del older["contracts"][name]
     path.write_text(json.dumps(older))
-    with pytest.raises(DeploymentError, match=r"predates baskets \(no ComputeBasketFactory\): redeploy"):
+    with pytest.raises(
+        DeploymentError,
+        match=r"predates baskets \(no ComputeBasketFactory\): move it away and run `ape run deploy --network ",
+    ):
         run(basket_script, path)
 
 
