@@ -716,6 +716,14 @@ _BASKET_BOUND = (
     "takes String[25] / String[5] / DynArray[.., 32], so create_basket reverts either way "
     "(test_names_symbols_and_components_take_their_bound_and_no_more checks it)"
 )
+_OVERWRITTEN_BOOKING = (
+    "`book_with_authorization` assigns both from `_book`'s result on the next line, before any read (Vyper "
+    "requires the initializer)"
+)
+_OVERWRITTEN_ANSWER = (
+    "`_answer` assigns both from the token's `epoch_revenue` on the next line, before any read (Vyper requires "
+    "the initializer)"
+)
 JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
     ("AttestationOracle", 173, "previous: uint256 = 0", "previous: uint256 = 1"): (
         "the first signer must exceed 1 instead of 0: a failed recovery (0) is refused either way, and address 0x...01"
@@ -903,6 +911,35 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
         "`streaming` is the only caller and passes the epoch of the timestamp, so `start <= timestamp`: the early "
         "return is taken only at `timestamp == start`, where the general formula releases `min(0, L) = 0` too"
     ),
+    ("NodeRentals", 134, "_MAX_DAYS: constant(uint256) = 8", "_MAX_DAYS: constant(uint256) = (8+1)"): (
+        "`_MAX_DAYS` only bounds the day-word loops of `_book` and `_cut`, which break once `hour >= end`; a window "
+        "is at most 168 hours, so it spans at most 8 day words (23 hours of the first, 6 whole days, 1 hour of the "
+        "last) and the loop never reaches a ninth pass with hours left: with 9 the only difference is one more "
+        "comparison for a window of exactly 8 day words (gas; found by the properties-only campaign)"
+    ),
+    ("NodeRentals", 254, "booking_id: uint256 = 0", "booking_id: uint256 = (0+1)"): _OVERWRITTEN_BOOKING,
+    ("NodeRentals", 254, "booking_id: uint256 = 0", "booking_id: uint256 = 1"): _OVERWRITTEN_BOOKING,
+    ("NodeRentals", 255, "rent: uint256 = 0", "rent: uint256 = (0+1)"): _OVERWRITTEN_BOOKING,
+    ("NodeRentals", 255, "rent: uint256 = 0", "rent: uint256 = 1"): _OVERWRITTEN_BOOKING,
+    (
+        "NodeRentals",
+        533,
+        'assert offer.status == _ACTIVE, "rentals: node is not active"',
+        'assert offer.status <= _ACTIVE, "rentals: node is not active"',
+    ): (
+        "the line before refuses status 0 (an unknown node), and a registered node's status is 1, 2 or 3 "
+        "(`set_status` refuses others): at most 1 is exactly 1"
+    ),
+    (
+        "NodeRentals",
+        548,
+        "word: uint256 = unsafe_add(self._capacity[node_id][day], unsafe_mul(units, lanes))",
+        "word: uint256 = unsafe_add(self._capacity[node_id][day], unsafe_mul ( lanes,units))",
+    ): "unsafe_mul commutes",
+    ("RevenueFeed", 241, "amount: uint256 = 0", "amount: uint256 = (0+1)"): _OVERWRITTEN_ANSWER,
+    ("RevenueFeed", 241, "amount: uint256 = 0", "amount: uint256 = 1"): _OVERWRITTEN_ANSWER,
+    ("RevenueFeed", 242, "supply: uint256 = 0", "supply: uint256 = (0+1)"): _OVERWRITTEN_ANSWER,
+    ("RevenueFeed", 242, "supply: uint256 = 0", "supply: uint256 = 1"): _OVERWRITTEN_ANSWER,
     ("Settlement", 126, "_SHARE_SHIFT: constant(uint256) = 160", "_SHARE_SHIFT: constant(uint256) = (160+1)"): (
         "`_payees` is written (`_lookup`) and read (`_lookup`, `_is_node`) only through `_SHARE_SHIFT` and the "
         "address mask of bits 0..159; the share is at most 9,000 bps (the registry's cap, < 2**14), so bits 161..175 "

@@ -15,9 +15,10 @@ customer, by the attacker; before, at and after the notice's edge second), halts
 retired nodes; the customer, the attacker), releases (0, 1, several, every epoch; before an epoch
 ends, before and after its grace period), the committee's reports of ended epochs (uptime 0, one
 under 100%, 100%, random, or never), the operators' offers (units 0, 1, random, the most; any price;
-fee 0, all, random; notice 0 to 720 hours), pauses, resumptions and retirements, `open_days`,
-prepaid deposits and withdrawal requests (the escrow takes only what is available), and time
-(to an hour's or an epoch's edge and a second either side, past a grace period, up to two days).
+fee 0, all, random; notice 0 to 720 hours), pauses, resumptions and retirements, `open_days` (an
+unknown node, 0 to 32 days), prepaid deposits and withdrawal requests (the escrow takes only what
+is available), and time (to an hour's or an epoch's edge and a second either side, past a grace
+period, up to two days).
 
 The model is written from docs/SPEC.md, not from the contract: every booking's terms, hours,
 release cursor and fees due; units booked per (node, hour); every prepaid balance and pending
@@ -26,14 +27,15 @@ exactly which revert) is predicted. Properties (PROPERTIES.md, "NodeRentals"):
 - RNT-1 conservation: per booking, rent escrowed = paid to its node + refunded + still escrowed, to
   the base unit, and `booking(id)` equals the model; Settlement holds exactly the prepaid balances,
   the earnings and every booking's escrow;
-- RNT-2 capacity: units booked at every hour a booking touched equal the model's, and no booking
-  ever took an hour past the offer it was checked against (the model refuses it first);
+- RNT-2 capacity: units booked at every hour a booking touched equal the model's (and `free_units`
+  of the next day and of an hour a year ahead), no booking ever took an hour past the offer it was
+  checked against (the model refuses it first), and `open_days` writes only the days asked (gas);
 - RNT-3 a release pays `floor(rent x uptime / 10,000)` of each judged epoch in order (a missed one
   nothing) plus the fees due, split like any payment, and refunds the rest;
 - RNT-4 a cancel frees the hours past the notice, refunds them less the floor of the fee at once
   and leaves the fee due; a halt refunds the hours not started in full;
-- RNT-5 every outcome predicted; a booking names the offer version it accepts (a stale one is
-  refused); a signed booking books exactly what was signed;
+- RNT-5 every outcome predicted; a booking names the offer version it accepts (a stale one, or one
+  not set yet, is refused); a signed booking books exactly what was signed;
 - RNT-6 at the end of the run every booking is halted or cancelled where it can be and released
   through its last epoch: nothing stays escrowed, and Settlement holds exactly the prepaid
   balances and earnings.
@@ -52,12 +54,14 @@ from hypothesis.stateful import rule, run_state_machine_as_test
 
 from computerwa.client.attestation import PerformanceReport, sign_report
 from computerwa.client.signing import Domain, authorization, sign
+from computerwa.client.vouchers import booking_nonce
 from computerwa.evm.chain import Reverted
 from computerwa.evm.suite import deploy_suite
 from tests.conftest import NODE_REGION, machine_settings, role
 from tests.fuzz.properties import PropertyMachine, check, equal, require
 from tests.unitary.rentals.reasons import (
     ABOVE_AVAILABLE,
+    DAYS_RANGE,
     FULL,
     HOURS_RANGE,
     INVALID_SIGNATURE,
@@ -74,6 +78,7 @@ from tests.unitary.rentals.reasons import (
     TOO_FAR,
     UNITS_RANGE,
     UNKNOWN_BOOKING,
+    UNKNOWN_NODE,
 )
 
 HOUR = 3_600
@@ -90,6 +95,10 @@ ACTIVE, PAUSED, RETIRED = 1, 2, 3
 PREPAID = 10**15
 SIGNER_FUNDS = 10**15
 PANIC = "<panic: a revert without a reason>"
+# open_days's gas, at most: the transaction and its checks, then a new storage word (and its
+# read) per day asked; a call that wrote days it was not asked would pass it
+OPEN_DAYS_BASE_GAS = 40_000
+OPEN_DAY_GAS = 25_000
 
 attestor_keys = sorted(
     (Account.from_key(keccak(b"ComputeRWA rentals machine attestor %d" % i)) for i in range(5)),
@@ -289,7 +298,7 @@ class RentalsMachine(PropertyMachine):
         if start > now + LEAD:
             return TOO_FAR, 0
         if node not in self.status:
-            return "rentals: unknown node", 0
+            return UNKNOWN_NODE, 0
         if self.status[node] != ACTIVE:
             return NOT_ACTIVE, 0
         offer_units, price, _, _ = self.offers[node]
@@ -327,7 +336,11 @@ class RentalsMachine(PropertyMachine):
         aimed = self.aim_booking(i) if aim else None
         if aimed is not None:
             node, units, start, hours = aimed
-        version = max(0, self.versions.get(node, 0) - (1 if i % 11 == 0 else 0))  # a stale one now and then
+        version = self.versions.get(node, 0)
+        if i % 11 == 0:
+            version = max(0, version - 1)  # a stale one now and then
+        elif i % 13 == 0:
+            version += 1  # or one the operator has not set yet
         reason, rent = self.book_reason(customer.address, node, units, start, hours, version)
         if reason is None and rent > self.available(customer.address):
             reason = ABOVE_AVAILABLE
@@ -337,6 +350,7 @@ class RentalsMachine(PropertyMachine):
         if reason is None:
             booking_id = result.return_value
             equal("RNT-5", "the new booking's id", booking_id, len(self.bookings) + 1)
+            equal("RNT-5", f"rent({node}, {units}, {hours})", self.rentals.rent(node, units, hours), rent)
             self.prepaid[customer.address] -= rent
             self.record(booking_id, customer.address, node, units, start, hours, rent)
             self.touch("money", "capacity")
@@ -362,7 +376,14 @@ class RentalsMachine(PropertyMachine):
             reason = INVALID_SIGNATURE  # the signature is of another window
         elif reason is None and amount > self.signer_cash:
             reason = "erc20: transfer amount exceeds balance"
-        nonce = self.rentals.booking_nonce(node, units, other_start, hours, version, salt)
+        # the client's nonce (from SPEC), which the contract's view must agree with: what is signed
+        nonce = booking_nonce(node, units, other_start, hours, version, salt)
+        equal(
+            "RNT-5",
+            "booking_nonce(...)",
+            self.rentals.booking_nonce(node, units, other_start, hours, version, salt),
+            nonce,
+        )
         valid_before = self.now() + HOUR
         document = authorization(
             Domain.of(self.stable), SIGNER.address, self.settlement.address, amount, 0, valid_before, nonce, True
@@ -545,6 +566,7 @@ class RentalsMachine(PropertyMachine):
         self.registry.set_rental(node, units, price, fee, notice, sender=self.w.operators[node])
         self.offers[node] = (units, price, fee, notice)
         self.versions[node] += 1
+        self.touch("offers")
 
     @rule(node=st.sampled_from([1, 2]), status=st.sampled_from([ACTIVE] * 5 + [PAUSED] * 2 + [RETIRED]))
     def set_status(self, node, status):
@@ -552,6 +574,7 @@ class RentalsMachine(PropertyMachine):
             return
         self.registry.set_status(node, status, sender=self.w.operators[node])
         self.status[node] = status
+        self.touch("offers")
 
     @rule(who=st.integers(0, 1), share=st.sampled_from([0, 1, 2]))
     def request_withdrawal(self, who, share):
@@ -563,9 +586,23 @@ class RentalsMachine(PropertyMachine):
         self.settlement.request_withdrawal(amount, sender=self.customers[who])
         self.requests[customer] = (amount, expires)
 
-    @rule(node=st.sampled_from([1, 2]), ahead=st.integers(0, 10), days=st.integers(1, 31))
+    @rule(
+        node=node_pick,
+        ahead=st.integers(0, 10),
+        days=st.one_of(st.sampled_from([0, 1, 31, 32]), st.integers(1, 31)),
+    )
     def open_days(self, node, ahead, days):
-        self.rentals.open_days(node, self.hour() // 24 + ahead, days, sender=self.relayer)
+        reason = DAYS_RANGE if not 1 <= days <= 31 else UNKNOWN_NODE if node not in self.status else None
+        first = self.hour() // 24 + ahead
+        receipt = outcome("RNT-5", reason, lambda: self.rentals.open_days(node, first, days, sender=self.relayer))
+        if receipt is not None:  # RNT-2: it writes the days asked and no others
+            require(
+                receipt.gas_used <= OPEN_DAYS_BASE_GAS + days * OPEN_DAY_GAS,
+                "RNT-2",
+                "open_days writes only the days asked",
+                days=days,
+                gas_used=receipt.gas_used,
+            )
 
     @rule(
         kind=st.sampled_from(["hour", "epoch", "grace", "seconds"]),
@@ -633,11 +670,21 @@ class RentalsMachine(PropertyMachine):
         for node, token in self.w.tokens.items():
             equal("RNT-3", f"node {node} token's stablecoin", self.stable.balanceOf(token), self.token_cash[node])
 
-    @check("RNT-2", watches=("capacity",))
+    @check("RNT-2", watches=("capacity", "offers"))
     def rnt_2_capacity_equals_the_model(self):
-        """Units booked at every hour any booking touched equal the model's."""
+        """Units booked at every hour any booking touched equal the model's; `free_units` of the
+        next day and of an hour a year ahead (free unless the node is not active or offered)."""
         for (node, h), units in self.booked.items():
             equal("RNT-2", f"booked({node}, {h})", self.rentals.booked(node, h), units)
+        for node in (1, 2):
+            for start, hours in ((self.next_hour(), 24), (self.hour() + LEAD, 1)):
+                expected = self.free(node, start, hours) if self.status[node] == ACTIVE else 0
+                equal(
+                    "RNT-2",
+                    f"free_units({node}, {start}, {hours})",
+                    self.rentals.free_units(node, start, hours),
+                    expected,
+                )
 
     # --- the end of the run ---------------------------------------------------------------------------
     def end_of_run(self):

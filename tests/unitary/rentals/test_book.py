@@ -285,11 +285,13 @@ def test_an_opened_day_makes_the_first_booking_cheaper(backend, rentals, custome
     receipt = rentals.open_days(1, day + 1, 3, sender=relayer)
     [opened] = receipt.filter("DaysOpened")
     assert (opened.args["node_id"], opened.args["first_day"], opened.args["days"]) == (1, day + 1, 3)
-    fresh = rentals.book(1, 1, next_day + 2, 1, VERSION, sender=customer).gas_used
-    prepared = rentals.book(1, 1, next_day + 26, 1, VERSION, sender=customer).gas_used
-    assert fresh - prepared > 15_000  # a zero slot's first write is paid by open_days
-    rentals.open_days(1, day, 2, sender=relayer)  # opened days and booked ones stay as they are
-    assert rentals.booked(1, next_day + 2) == 1 and rentals.booked(1, next_day + 26) == 1
+    rentals.book(1, 1, next_day + 2, 1, VERSION, sender=customer)  # the first booking: its count's first write
+    # the same booking (an hour, a day word's hour 2) on the last day opened and on the day after it
+    prepared = rentals.book(1, 1, next_day + 3 * 24 + 2, 1, VERSION, sender=customer).gas_used
+    fresh = rentals.book(1, 1, next_day + 4 * 24 + 2, 1, VERSION, sender=customer).gas_used
+    assert fresh - prepared > 15_000  # a zero slot's first write is paid by open_days, and only for the days asked
+    rentals.open_days(1, day, 5, sender=relayer)  # opened days and booked ones stay as they are
+    assert [rentals.booked(1, next_day + d * 24 + 2) for d in range(5)] == [1, 0, 0, 1, 1]
 
 
 def test_open_days_takes_a_known_node_and_up_to_a_month(rentals, relayer):
