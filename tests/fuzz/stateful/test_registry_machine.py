@@ -25,6 +25,27 @@ exactly which revert, and every amount) before the call. After every step:
 After a keeper's sweep, a node's cursor stops only at an epoch that has not ended, whose
 report is still due, or whose slash would move nothing.
 
+Judging, the constructor's edges and registration's arguments, in the rules (what the
+properties-only mutation campaign of issue #22 found unchecked):
+- REG-7: every `judge` call (`anyone_judges` with 0, 1, 3, 512 or 2**256 - 1 steps, the keeper,
+  the leap) returns the model's cursor and costs at most JUDGE_GAS plus JUDGED_EPOCH_GAS for
+  each epoch it passes and the one it stops at: each epoch is read once a call (a walk that
+  re-read the epoch it stops at up to the cap would cost about 2,000 gas a re-read more).
+  `time_leaps_past_the_judging_cap`: with every node at an SLA of 0 (a missed epoch passes, so
+  no epoch needs a report or a slash), time leaps until MAX_JUDGED_PER_CALL epochs of a node
+  from its cursor on are missed (or 1, 2, 40 more), and anyone judges every node with more
+  steps than the cap: one call passes exactly min(512, epochs due), the next ones the rest;
+- `deploy_another`: another NodeRegistry over the suite's factory, stablecoin and oracle, none,
+  one or two arguments out of range (0 where the bound is 1, one above the upper bound,
+  2**256 - 1) and the others in range, their bounds included: it deploys exactly when none is
+  out of range, and then holds its arguments; else the first out of range in the
+  constructor's order is refused for exactly its reason (REG-13: the slash share, 1 to
+  10,000 bps; REG-5: the bond delay, at most a year; the window, 1 s to 7 days; the grace
+  period, 1 s to 30 days);
+- registrations: the empty region is refused for exactly its reason, before the operator is
+  looked at (an unverified stranger too; REG-11's prediction), and node ids run on from the
+  last one, a refused registration taking none (REG-1).
+
 Issue #15 items 8 and 10: a hostile but verified operator (the attacker) registers as many
 nodes as it can in one region, an unverified stranger tries to register, an honest operator
 registers there whenever it likes, and anyone sends stablecoin straight to the registry and
@@ -89,6 +110,22 @@ amounts = st.one_of(st.integers(1, 9), st.integers(1, 1_000 * DOLLAR), st.sample
 slas = st.one_of(st.sampled_from([0, 9_900, 10_000]), st.integers(0, 10_000))
 NOT_NEW_OWNER = "ownable_2step: caller is not the new owner"
 TREASURY_ZERO = "registry: treasury is the zero address"
+REGION_EMPTY = "registry: region is empty"
+DAY = 86_400
+UINT256_MAX = 2**256 - 1
+# the constructor's bounds, in its order of checks: (argument, values in range, values out of
+# range, the revert, the property that states the bound)
+CONSTRUCTOR_EDGES = (
+    ("slash_bps", (1, 2_000, MAX_BPS), (0, MAX_BPS + 1, UINT256_MAX), "registry: slash share out of range", "REG-13"),
+    ("bond_delay", (0, HOUR, 365 * DAY), (365 * DAY + 1, UINT256_MAX), "registry: bond delay above a year", "REG-5"),
+    ("window", (1, 7 * DAY), (0, 7 * DAY + 1, UINT256_MAX), "registry: withdrawal window out of range", "REG-5"),
+    ("grace", (1, 30 * DAY), (0, 30 * DAY + 1, UINT256_MAX), "registry: grace period out of range", "REG-5"),
+)
+# a judge call costs at most JUDGE_GAS plus JUDGED_EPOCH_GAS per epoch it passes or stops at
+# (REG-7; receipts on Ape's provider: 24,380 to 30,940 passing none, about 3,800 more an epoch
+# passed on its report or missed, 6,100 a slashed one; 2.01 M passing 512)
+JUDGE_GAS = 40_000
+JUDGED_EPOCH_GAS = 8_000
 # an exit's reports and sweep after its request's epoch ended take at most this many blocks
 EXIT_BLOCKS = 64
 
@@ -122,6 +159,7 @@ class RegistryMachine(PropertyMachine):
         self.roles = TokenRoles(self.issuer.address)
         self.token_roles: dict[str, tuple[str, str, str]] = {}  # token -> (admin, agent, minter) at registration
         self.checked_roles = 0  # tokens whose roles REG-12 has read
+        self.node_count = 0  # nodes registered so far (REG-1: ids run from 1, a refusal takes none)
         # REG-15's model: the registry's owner, the account named to take over, the treasury
         self.accounts = {"issuer": self.issuer, "attacker": self.attacker, "honest": self.honest}
         self.owner_name, self.pending_owner = "issuer", ZERO_ADDRESS
@@ -160,6 +198,7 @@ class RegistryMachine(PropertyMachine):
             upto="registry",
         )
         self.stable, self.oracle, self.registry = suite.stablecoin, suite.oracle, suite.registry
+        self.factory = suite.factory
         self.oracle_domain = Domain.of(self.oracle)
         self.model = BondModel(genesis, EPOCH_LENGTH, bond_delay, slash_bps, window, grace)
         self.tokens, self.status = {}, {}
@@ -168,6 +207,7 @@ class RegistryMachine(PropertyMachine):
                 "latam", "L40S", 4, 1_000, 3_000, sla, "ipfs://m", sender=self.operator
             )
             node = receipt.filter("NodeRegistered")[0].args["node_id"]
+            self.node_count += 1
             self.listings.register(self.operator.address, "latam", True)
             self.model.register(node, sla, receipt.timestamp)
             self.first[node] = self.model.judged_until(node)
@@ -410,13 +450,30 @@ class RegistryMachine(PropertyMachine):
         self.touch("bonds", "slash", "judged")
         return None
 
-    @rule(which=st.integers(0, NODES - 1), steps=st.sampled_from([0, 1, 3, MAX_JUDGED_PER_CALL]))
+    @rule(which=st.integers(0, NODES - 1), steps=st.sampled_from([0, 1, 3, MAX_JUDGED_PER_CALL, UINT256_MAX]))
     def anyone_judges(self, which, steps):
-        node = which + 1
+        self.judge(which + 1, steps, self.attacker, "REG-7")
+
+    def judge(self, node: int, steps: int, sender, pid: str) -> int:
+        """`judge(node, steps)` by `sender`: its cursor is the model's (property `pid`), and it
+        costs at most JUDGE_GAS plus JUDGED_EPOCH_GAS for each epoch it passes and the one it
+        stops at (REG-7: each epoch is read once a call). Returns the cursor."""
+        start = self.model.judged_until(node)
         expected = self.model.judge(node, self.now(), steps)
-        receipt = self.registry.judge(node, steps, sender=self.attacker)
-        equal("REG-7", f"judge({node}, {steps})'s cursor", receipt.return_value, expected)
+        receipt = self.registry.judge(node, steps, sender=sender)
+        equal(pid, f"judge({node}, {steps})'s cursor", receipt.return_value, expected)
+        passed = expected - start
+        require(
+            receipt.gas_used <= JUDGE_GAS + (passed + 1) * JUDGED_EPOCH_GAS,
+            "REG-7",
+            "a judge call reads each epoch it walks once",
+            node=node,
+            steps=steps,
+            passed=passed,
+            gas_used=receipt.gas_used,
+        )
         self.touch("judged")
+        return expected
 
     @rule(which=st.integers(0, NODES - 1))
     def keeper_sweeps(self, which):
@@ -425,14 +482,7 @@ class RegistryMachine(PropertyMachine):
         node = which + 1
         for _ in range(2_000):
             now = self.now()
-            cursor = self.model.judge(node, now, MAX_JUDGED_PER_CALL)
-            equal(
-                "REG-8",
-                "the keeper's judge cursor",
-                self.registry.judge(node, MAX_JUDGED_PER_CALL, sender=self.relayer).return_value,
-                cursor,
-            )
-            self.touch("judged")
+            cursor = self.judge(node, MAX_JUDGED_PER_CALL, self.relayer, "REG-8")
             if self.model.uptime(node, cursor, now) is None or now < self.model.epoch_end(cursor):
                 event("sweep: stops at an unended or due epoch")
                 return
@@ -448,7 +498,10 @@ class RegistryMachine(PropertyMachine):
     def register(self, who, region: str) -> str | None:
         """A registration whose outcome the listings model predicts; returns the revert reason."""
         verified = who in (self.operator, self.attacker, self.honest)
-        _, reason = self.predict_listing(lambda: self.listings.register(who.address, region, verified))
+        if region == "":  # the arguments are checked before who calls
+            reason = REGION_EMPTY
+        else:
+            _, reason = self.predict_listing(lambda: self.listings.register(who.address, region, verified))
         receipt = predicted(
             "REG-11",
             reason,
@@ -458,6 +511,13 @@ class RegistryMachine(PropertyMachine):
         if receipt is not None:
             args = receipt.filter("NodeRegistered")[0].args
             equal("REG-1", "NodeRegistered's operator", args["operator"], who.address)
+            self.node_count += 1
+            equal(
+                "REG-1",
+                "NodeRegistered's node id (one more than the last, refusals took none)",
+                args["node_id"],
+                self.node_count,
+            )
             self.token_roles[args["token"]] = self.roles.of_new_token()
             self.touch("listing")
         return reason
@@ -472,16 +532,17 @@ class RegistryMachine(PropertyMachine):
             self.listings = saved
             return None, err.reason
 
-    @rule(region=st.sampled_from(REGIONS), count=st.sampled_from([1, 5, MAX_NODES_PER_OPERATOR_IN_REGION + 2]))
+    @rule(region=st.sampled_from((*REGIONS, "")), count=st.sampled_from([1, 5, MAX_NODES_PER_OPERATOR_IN_REGION + 2]))
     def attacker_fills_a_region(self, region, count):
-        """A verified but hostile operator lists as many nodes as it can in one region."""
+        """A verified but hostile operator lists as many nodes as it can in one region (or
+        tries the empty region, refused)."""
         for _ in range(count):
             if self.register(self.attacker, region) is not None:
                 return
 
-    @rule(region=st.sampled_from(REGIONS))
+    @rule(region=st.sampled_from((*REGIONS, "")))
     def stranger_registers(self, region):
-        """An operator nobody verified is refused."""
+        """An operator nobody verified is refused (the empty region first for being empty)."""
         reason = self.register(self.stranger, region)
         require(reason is not None, "REG-11", "an unverified operator was listed", region=region)
 
@@ -565,6 +626,54 @@ class RegistryMachine(PropertyMachine):
             self.treasury_name = to
             self.touch("owner")
 
+    # --- the constructor's edges -------------------------------------------------------------------
+    @rule(
+        first=st.sampled_from([None, *(edge[0] for edge in CONSTRUCTOR_EDGES)]),
+        later=st.integers(0, len(CONSTRUCTOR_EDGES)),
+        picks=st.lists(st.integers(0, 2), min_size=len(CONSTRUCTOR_EDGES), max_size=len(CONSTRUCTOR_EDGES)),
+    )
+    def deploy_another(self, first, later, picks):
+        """Another NodeRegistry over the suite's factory, stablecoin and oracle, argument
+        `first` out of range (0 where a bound is 1, one above the upper bound, 2**256 - 1; None:
+        every argument in range), the `later`-th too when it comes after it in the
+        constructor's order, and the others in range (their bounds included): it deploys
+        exactly when none is out of range, its arguments in its immutables; else `first` is
+        refused for exactly its reason (REG-13: the slash share is 1 to 10,000 bps; REG-5: the
+        bond delay at most a year, the window 1 s to 7 days, the grace period 1 s to 30 days)."""
+        names = [edge[0] for edge in CONSTRUCTOR_EDGES]
+        bad = set() if first is None else {first} | set(names[names.index(first) + 1 :][later : later + 1])
+        args: dict[str, int] = {}
+        reason, pid = None, "REG-5"
+        for (name, valid, invalid, refusal, prop), pick in zip(CONSTRUCTOR_EDGES, picks, strict=True):
+            values = invalid if name in bad else valid
+            args[name] = values[pick % len(values)]
+            if name == first:
+                reason, pid = refusal, prop
+        registry = predicted(
+            pid,
+            reason,
+            lambda: self.chain.deploy(
+                "NodeRegistry",
+                self.factory,
+                self.stable,
+                self.oracle,
+                args["bond_delay"],
+                args["slash_bps"],
+                args["window"],
+                args["grace"],
+                sender=self.issuer,
+            ),
+        )
+        event(f"another registry: {reason or 'deployed'}")
+        if registry is not None:
+            equal("REG-13", "another registry's SLASH_BPS", registry.SLASH_BPS(), args["slash_bps"])
+            equal(
+                "REG-5",
+                "another registry's (BOND_DELAY, BOND_WITHDRAWAL_WINDOW, GRACE_PERIOD)",
+                (registry.BOND_DELAY(), registry.BOND_WITHDRAWAL_WINDOW(), registry.GRACE_PERIOD()),
+                (args["bond_delay"], args["window"], args["grace"]),
+            )
+
     # --- stray stablecoin (issue #15 item 10) -----------------------------------------------------
     @rule(amount=amounts)
     def stray_transfer(self, amount):
@@ -631,6 +740,42 @@ class RegistryMachine(PropertyMachine):
             "epoch end": self.model.epoch_end(self.model.epoch(self.now())) - 1,  # its last second
         }[edge]
         self.move_to(target)
+
+    @rule(
+        which=st.integers(0, NODES - 1),
+        past=st.sampled_from([0, 1, 1, 2, 40]),
+        steps=st.sampled_from([MAX_JUDGED_PER_CALL + 1, UINT256_MAX]),
+    )
+    def time_leaps_past_the_judging_cap(self, which, past, steps):
+        """With every node at an SLA of 0 (a missed epoch passes unslashed: no epoch needs a
+        report or a slash), time leaps until MAX_JUDGED_PER_CALL + `past` epochs of a node
+        from its cursor on are missed, and anyone judges every node with more steps than the
+        cap: a call passes exactly min(cap, epochs due) (REG-7), the next ones the rest."""
+        if any(book.sla_uptime_bps for book in self.model.nodes.values()):
+            event("leap: a node has an SLA")
+            return
+        cursor = self.model.judged_until(which + 1)
+        self.move_to(self.model.epoch_end(cursor + MAX_JUDGED_PER_CALL + past - 1) + self.model.grace)
+        for node in self.model.nodes:
+            start, now = self.model.judged_until(node), self.now()
+            due = 0
+            while self.model.judged(node, start + due, now):
+                due += 1
+            event("leap: more epochs due than the cap" if due > MAX_JUDGED_PER_CALL else "leap: at most the cap due")
+            passed = self.judge(node, steps, self.relayer, "REG-7") - start
+            require(
+                passed == min(due, MAX_JUDGED_PER_CALL),
+                "REG-7",
+                "a judge call passes every epoch due up to MAX_JUDGED_PER_CALL",
+                node=node,
+                steps=steps,
+                due=due,
+                passed=passed,
+            )
+            while passed < due:  # the rest, in as many calls as it takes
+                moved = self.judge(node, steps, self.relayer, "REG-7") - start - passed
+                require(moved > 0, "REG-7", "a judge call stopped with epochs due", node=node, due=due - passed)
+                passed += moved
 
     # --- the end: everyone exits (REG-14) ---------------------------------------------------------
     def exit(self, node: int) -> tuple[str | None, int]:
@@ -725,7 +870,7 @@ class RegistryMachine(PropertyMachine):
         epoch is checked once."""
         sla = self.model.nodes[node].sla_uptime_bps
         until = self.registry.judged_until(node)
-        for epoch in range(self.verified[node], until):
+        for epoch in range(self.verified[node], until if sla else 0):  # any uptime meets an SLA of 0
             if self.registry.slashed(node, epoch):
                 continue
             report = self.oracle.report(node, epoch)

@@ -13,8 +13,10 @@ pausing and unpausing Settlement (pauses lapse, and a new one waits); the stable
 blacklisting customers, operators and the treasury, and pausing; attested reports and
 slashes; holders claiming; time, often to the exact second a request matures or expires
 or a pause lapses or may start again.
-Every payer reserves part of its balance for a node, asks releases and completes them
-(early, in their window, expired).
+Every payer reserves part of its balance for a node, asks releases (most often of a channel
+with a reservation, part or all of it) and completes them (most often one requested: early,
+in their window, expired); batches carry vouchers within a channel's reservation (reserved
+first if need be), paid from it alone; `settle` returns the total the model paid.
 The attacker (issue #15 items 2, 3 and 4): a racing payer with a node of its own (90%
 operator share) whose other nodes serve it honestly, accepting a voucher only for what
 `reserved(racer, node)` shows beyond the vouchers they already hold (the README's rule);
@@ -28,8 +30,10 @@ deadline at most `FEE_DELAY` ahead and settle them later.
 The contract wallet (issue #15 item 5): a MockWallet payer (ERC-1271, a customer's key)
 whose vouchers nodes lock (`lock_voucher`, also with refused, stale, smaller and shorter
 vouchers) before serving; it rotates its signer (refuses every signature) and back at any
-time, and requests and takes withdrawals; nodes settle its locked vouchers and vouchers
-above the lock.
+time, and requests and takes withdrawals; it reserves, asks releases and completes them
+itself (Settlement acts for `msg.sender`, the contract); nodes settle its locked vouchers
+(sometimes unsigned, a second before, at or after the lock's deadline) and vouchers above
+the lock.
 The models predict every outcome before the call. After every step:
 - SET-1: the stablecoin Settlement holds equals what it owes (`owed()`: the prepaid
   balances plus the reservations plus unwithdrawn earnings, the model's and the chain's
@@ -193,6 +197,8 @@ class SettlementMachine(PropertyMachine):
         # a second treasury and owner the owner may name, and a second holder of every node token
         self.alt, self.holder2 = accounts[6 + NODES + CUSTOMERS : 8 + NODES + CUSTOMERS]
         self.payers = [*self.customers, self.racer]
+        self.payer_index = {key.address: i for i, key in enumerate(self.payers)}
+        self.customer_index = {key.address: i for i, key in enumerate(self.customers)}
         self.snapshot = backend.snapshot()
         self.model: SettlementModel | None = None
         self._dirty_stamp = -1
@@ -539,6 +545,7 @@ class SettlementMachine(PropertyMachine):
         ]
         expected = [(v.payer, v.node_id, due) for v, (r, due) in zip(vouchers, outcomes, strict=True) if r == 0]
         equal("SET-4", "the vouchers paid (payer, node, amount)", settled_logs, expected)
+        equal("SET-4", "settle's return (the total paid)", receipt.return_value, sum(due for _, _, due in expected))
         skipped = [e.args["reason"] for e in receipt.filter("VoucherSkipped")]
         equal("SET-4", "the skip reasons", skipped, [r for r, _ in outcomes if r != 0])
         for v, (r, _) in zip(vouchers, outcomes, strict=True):
@@ -690,7 +697,9 @@ class SettlementMachine(PropertyMachine):
                 st.integers(0, CUSTOMERS - 1),
                 st.sampled_from([*range(1, OWN_NODE + 1), UNKNOWN_NODE]),
                 amounts,
-                st.sampled_from(["valid"] * 4 + ["edge"] * 2 + ["stale", "expired", "forged", "overdraw", "cap"]),
+                st.sampled_from(
+                    ["valid"] * 4 + ["edge"] * 2 + ["within"] * 2 + ["stale", "expired", "forged", "overdraw", "cap"]
+                ),
                 near,
             ),
             min_size=0,
@@ -699,13 +708,23 @@ class SettlementMachine(PropertyMachine):
     )
     def settle_batch(self, picks):
         """A batch of vouchers, some due at the second the batch lands (deadline = now, the
-        next block's timestamp), a second before or after it; some at 2**128 - 1 or above."""
+        next block's timestamp), a second before or after it; some at 2**128 - 1 or above; some
+        for a channel with a reservation, within it (paid from the reservation alone)."""
         now = self.chain.pending_timestamp
         vouchers, signatures, valid = [], [], []
         for who, node, increment, kind, offset in picks:
+            if kind == "within":
+                reserved = sorted(c for c, r in self.model.reservations.items() if r and c[0] in self.customer_index)
+                if reserved:
+                    payer, node = reserved[increment % len(reserved)]
+                    who = self.customer_index[payer]
             key = self.customers[who]
             channel = (key.address, node)
+            if kind == "within" and node != UNKNOWN_NODE and not self.model.reservations[channel]:
+                self.reserve_first(key, node, increment)
             cumulative = self.cumulative[channel] + increment
+            if kind == "within" and self.model.reservations[channel]:
+                cumulative = self.model.settled[channel] + 1 + increment % self.model.reservations[channel]
             deadline = now + EPOCH_LENGTH
             if kind == "edge":
                 deadline = now + offset
@@ -1330,12 +1349,38 @@ class SettlementMachine(PropertyMachine):
             ],
         )
 
-    @rule(who=st.integers(0, CUSTOMERS), node=st.integers(1, OWN_NODE), amount=amounts)
-    def payer_releases(self, who, node, amount):
+    def reserve_first(self, key, node: int, amount: int) -> None:
+        """`key` reserves `amount` (at most what is available) for `node`, when it can: a
+        voucher of the batch being built is then paid from the reservation alone."""
+        now = self.chain.pending_timestamp
+        amount = min(amount, self.model.available(key.address, now))
+        if amount == 0 or self.settlement_paused():
+            return
+        self.settlement.reserve(node, amount, sender=key)
+        self.money_left_a_balance()
+        self.model.reserve(key.address, node, amount)
+        self.mark("balances", "channels", "racer", payers=[key.address], channels=[(key.address, node)])
+
+    def aimed_channel(self, who: int, node: int, pick: int, channels) -> tuple[int, int]:
+        """(who, node) of one of `channels` (payer address, node) when `pick` asks for it and
+        there is one of a payer's, else as drawn: rules that need a reservation or a pending
+        release find one."""
+        mine = sorted(c for c in channels if c[0] in self.payer_index)
+        if pick and mine:
+            payer, node = mine[pick % len(mine)]
+            return self.payer_index[payer], node
+        return who, node
+
+    @rule(who=st.integers(0, CUSTOMERS), node=st.integers(1, OWN_NODE), amount=amounts, aim=st.integers(0, 3))
+    def payer_releases(self, who, node, amount, aim):
+        reserved = [c for c, r in self.model.reservations.items() if r]
+        who, node = self.aimed_channel(who, node, aim, reserved)
         key = self.payers[who]
         reservation = self.model.reservations[(key.address, node)]
         if amount % 2 == 0:
             amount = reservation  # often all of it; the racer that way more than not
+        elif aim and reservation > 1:
+            amount = reservation // 2  # part of it: the release leaves the rest reserved
         if amount == 0:
             reason = "settlement: nothing to release"
         elif amount > reservation:
@@ -1367,10 +1412,16 @@ class SettlementMachine(PropertyMachine):
             self.seq += 1
             self.racer_release_seq[node] = self.seq
 
-    @rule(who=st.integers(0, CUSTOMERS), node=st.integers(1, OWN_NODE), late=st.one_of(st.none(), st.integers(-1, 2)))
-    def payer_completes_a_release(self, who, node, late):
+    @rule(
+        who=st.integers(0, CUSTOMERS),
+        node=st.integers(1, OWN_NODE),
+        late=st.one_of(st.none(), st.integers(-1, 2)),
+        aim=st.integers(0, 3),
+    )
+    def payer_completes_a_release(self, who, node, late, aim):
         """Completes a release now, or (`late` seconds after) the moment it matures as if
-        Settlement's clock had run on."""
+        Settlement's clock had run on; most often one that was requested."""
+        who, node = self.aimed_channel(who, node, aim, self.model.releases)
         key = self.payers[who]
         channel = (key.address, node)
         if late is not None and channel in self.model.releases:
@@ -1436,8 +1487,12 @@ class SettlementMachine(PropertyMachine):
         amount=amounts,
         life=st.one_of(edges, st.integers(-1, 2 * EPOCH_LENGTH)),
         kind=st.sampled_from(["new"] * 4 + ["relock", "smaller", "shorter", "forged", "eoa"]),
+        settle_at=st.sampled_from([None, None, None, -1, 0, 1]),
     )
-    def node_locks_a_wallet_voucher(self, node, amount, life, kind):
+    def node_locks_a_wallet_voucher(self, node, amount, life, kind, settle_at):
+        """A node locks a voucher of the contract wallet (or tries: a forged one, an EOA's, one
+        below or shorter than its lock); sometimes it then settles it, without the wallet's
+        signature, a second before, at or after the lock's deadline."""
         now = self.chain.pending_timestamp
         payer = self.wallet.address
         locked = self.wallet_locks.get(node)
@@ -1472,6 +1527,8 @@ class SettlementMachine(PropertyMachine):
                 for e in receipt.filter("VoucherLocked")
             ]
             equal("SET-14", "VoucherLocked", logged, [(payer, node, *stored)])
+            if settle_at is not None:
+                self.settle_the_wallet(node, 0, False, settle_at)
 
     @rule(valid=st.booleans())
     def wallet_rotates_its_signer(self, valid):
@@ -1483,13 +1540,20 @@ class SettlementMachine(PropertyMachine):
         node=st.integers(1, NODES),
         above=st.sampled_from([0, 0, 0, 1, 999]),
         signed=st.booleans(),
+        at=st.sampled_from([None, None, -1, 0, 1]),
     )
-    def nodes_settle_the_wallet(self, node, above, signed):
+    def nodes_settle_the_wallet(self, node, above, signed, at):
         """A node settles the wallet's locked voucher (or one above it, which needs the wallet),
-        with the owner's signature or none."""
+        with the owner's signature or none; now, or a second before, at or after the lock's
+        deadline (the lock answers for the wallet through its deadline second)."""
+        self.settle_the_wallet(node, above, signed, at)
+
+    def settle_the_wallet(self, node: int, above: int, signed: bool, at: int | None) -> None:
         locked = self.wallet_locks.get(node)
         if locked is None:
             return
+        if at is not None and locked.deadline + at > self.chain.pending_timestamp:
+            self.chain.sleep(locked.deadline + at - self.chain.pending_timestamp)
         voucher = Voucher(locked.payer, node, locked.cumulative_amount + above, locked.deadline)
         if above:
             self.wallet_signed[node] = max(self.wallet_signed[node], voucher.cumulative_amount)
@@ -1527,6 +1591,72 @@ class SettlementMachine(PropertyMachine):
             receipt = self.wallet_call("request_withdrawal(uint256)", ["uint256"], [amount])
             self.model.request_withdrawal(payer, amount, receipt.timestamp)
             self.mark("requests", "balances", "wallet", payers=[payer])
+
+    @rule(
+        node=st.integers(1, OWN_NODE),
+        amount=amounts,
+        through=st.sampled_from(["reserve", "release", "complete", "complete"]),
+    )
+    def wallet_reserves_and_releases(self, node, amount, through):
+        """The contract wallet goes on from where its channel is (nothing reserved, reserved, a
+        release requested) through `through`: it reserves part or all of its balance for a
+        node, asks to release part or all of it, and completes the release the moment it
+        matures. Settlement acts for the calling contract (`msg.sender`), never for the key
+        behind the transaction."""
+        if self.settlement_paused():
+            return
+        channel = (self.wallet.address, node)
+        stages = ["reserve", "release", "complete"]
+        first = (
+            "complete"
+            if channel in self.model.releases
+            else "release"
+            if self.model.reservations[channel]
+            else "reserve"
+        )
+        if through == "reserve":
+            first = "reserve"
+        for stage in stages[stages.index(first) : stages.index(through) + 1]:
+            if not self.wallet_stage(stage, node, amount):
+                return
+
+    def wallet_stage(self, stage: str, node: int, amount: int) -> bool:
+        """One stage of `wallet_reserves_and_releases`; False when there was nothing to do."""
+        payer, now = self.wallet.address, self.chain.pending_timestamp
+        channel = (payer, node)
+        if stage == "reserve":
+            available = self.model.available(payer, now)
+            amount = available if amount % 3 == 0 else min(amount, available)
+            if amount == 0:
+                return False
+            receipt = self.wallet_call("reserve(uint256,uint256)", ["uint256", "uint256"], [node, amount])
+            self.money_left_a_balance()
+            self.model.reserve(payer, node, amount)
+            logged = [e.args["reservation"] for e in receipt.filter("Reserved")]
+            equal("SET-13", "the wallet's Reserved reservation", logged, [self.model.reservations[channel]])
+            self.mark("balances", "channels", "wallet", payers=[payer], channels=[channel])
+        elif stage == "release":
+            reservation = self.model.reservations[channel]
+            amount = reservation if amount % 2 == 0 else max(1, reservation // 2)
+            if reservation == 0:
+                return False
+            receipt = self.wallet_call("release(uint256,uint256)", ["uint256", "uint256"], [node, amount])
+            self.model.request_release(payer, node, amount, receipt.timestamp)
+            self.mark("channels", "wallet", payers=[payer], channels=[channel])
+        else:
+            if channel not in self.model.releases:
+                return False
+            target = self.model.releases[channel][1] - self.model.clock(now) + now
+            if target > now:
+                self.chain.sleep(target - now)
+            if self.model.release_state(payer, node, self.chain.pending_timestamp) != "open":
+                return False
+            receipt = self.wallet_call("complete_release(uint256)", ["uint256"], [node])
+            amount = self.model.complete_release(payer, node)
+            logged = [(e.args["payer"], e.args["amount"]) for e in receipt.filter("Released")]
+            equal("SET-13", "the wallet's Released", logged, [(payer, amount)])
+            self.mark("balances", "channels", "wallet", payers=[payer], channels=[channel])
+        return True
 
     # --- the owner's roles (SET-15) ------------------------------------------------------------
     def actor(self, name: str):
@@ -1641,7 +1771,11 @@ class SettlementMachine(PropertyMachine):
         on_chain = (
             sum(self.settlement.prepaid(k.address) for k in self.payers)
             + self.settlement.prepaid(self.wallet)
-            + sum(self.settlement.reservation(k.address, n) for k in self.payers for n in range(1, OWN_NODE + 1))
+            + sum(
+                self.settlement.reservation(p, n)
+                for p in [*(k.address for k in self.payers), self.wallet.address]
+                for n in range(1, OWN_NODE + 1)
+            )
             + sum(self.settlement.earnings(a) for a in self.earning_accounts())
         )
         equal(
@@ -1669,7 +1803,9 @@ class SettlementMachine(PropertyMachine):
                 tuple(self.settlement.withdrawal_request(payer)),
                 self.model.withdrawal_request(payer, now),
             )
-        channels = [(k.address, n) for k in self.payers for n in range(1, OWN_NODE + 1)]
+        channels = [
+            (p, n) for p in [*(k.address for k in self.payers), self.wallet.address] for n in range(1, OWN_NODE + 1)
+        ]
         if not self.sweeping():
             channels = list(dict.fromkeys([*self.scope("channels", channels), *self.model.releases]))
         for payer, node in channels:
@@ -1907,7 +2043,11 @@ class SettlementMachine(PropertyMachine):
         keys = {k.address: k for k in self.payers}
         releasing = []
         for (payer, node), reservation in sorted(self.model.reservations.items()):
-            if reservation:
+            if reservation and payer == self.wallet.address:
+                receipt = self.wallet_call("release(uint256,uint256)", ["uint256", "uint256"], [node, reservation])
+                self.model.request_release(payer, node, reservation, receipt.timestamp)
+                releasing.append((payer, node))
+            elif reservation:
                 receipt = self.settlement.release(node, reservation, sender=keys[payer])
                 self.model.request_release(payer, node, reservation, receipt.timestamp)
                 releasing.append((payer, node))
@@ -1915,7 +2055,10 @@ class SettlementMachine(PropertyMachine):
         for payer, node in releasing:
             state = self.model.release_state(payer, node, self.chain.pending_timestamp)
             equal("SET-16", f"the exit's release of ({payer}, {node})", state, "open")
-            self.settlement.complete_release(node, sender=keys[payer])
+            if payer == self.wallet.address:
+                self.wallet_call("complete_release(uint256)", ["uint256"], [node])
+            else:
+                self.settlement.complete_release(node, sender=keys[payer])
             self.model.complete_release(payer, node)
         for payer in [*keys, self.wallet.address]:
             balance = self.model.prepaid[payer]
