@@ -912,6 +912,15 @@ JUDGED_EQUIVALENT: dict[tuple[str, int, str, str], str] = {
         "`streaming` is the only caller and passes the epoch of the timestamp, so `start <= timestamp`: the early "
         "return is taken only at `timestamp == start`, where the general formula releases `min(0, L) = 0` too"
     ),
+    (
+        "NodeOffering",
+        1069,
+        'assert code != _PAUSED, "offering: node token is paused"',
+        'assert code > _PAUSED, "offering: node token is paused"',
+    ): (
+        "the branch runs only for a code that is not 0, and compliance's codes are 1 (paused) and up: above 1 is "
+        "exactly not 1 there"
+    ),
     ("NodeRentals", 134, "_MAX_DAYS: constant(uint256) = 8", "_MAX_DAYS: constant(uint256) = (8+1)"): (
         "`_MAX_DAYS` only bounds the day-word loops of `_book` and `_cut`, which break once `hour >= end`; a window "
         "is at most 168 hours, so it spans at most 8 day words (23 hours of the first, 6 whole days, 1 hour of the "

@@ -149,6 +149,25 @@ FUNDS = 10**15  # each buyer's and the stranger's stablecoin: more than any offe
 MAX = 2**256 - 1
 ZERO = "0x" + "00" * 20
 MAX_OFFERINGS = 4
+# the terms `new_offering` refuses, each at the edge past its bound ("burn_in_90", the longest, is accepted)
+REFUSED_TERMS = [
+    "unknown_node",
+    "retired_node",
+    "zero_shares",
+    "shares_above_cap",
+    "raise_too_large",
+    "zero_price",
+    "min_above",
+    "start_past",
+    "end_at_start",
+    "release_above",
+    "burn_in_zero",
+    "burn_in_91",
+    "deadline_early",
+    "deadline_far",
+    "exit_window_short",
+    "exit_window_long",
+]
 MAX_SHARES = 2**116 - 1  # a node token's cap: the most one offering sells
 MAX_RAISE = 2**126  # the largest maximum raise
 PENDING, OPEN, SUCCEEDED, FAILED = 1, 2, 3, 4
@@ -539,6 +558,19 @@ class OfferingMachine(PropertyMachine):
         if len(self.offers) < MAX_OFFERINGS:
             terms = (node, shares, price, minimum, release, burn_in, delay, window, late, exits)
             self.create_offering(0 if caller == "issuer" else 1, *terms, fault, salt)
+
+    @rule(
+        fault=st.sampled_from(REFUSED_TERMS),
+        shares=st.sampled_from([1, SHARE, 1_000 * SHARE]),
+        window=st.sampled_from([1, EPOCH_LENGTH]),
+        salt=pick,
+    )
+    def issuer_asks_for_refused_terms(self, fault, shares, window, salt):
+        """The issuer asks for an offering with one term at the edge past its bound (an end at
+        the start, a burn-in deadline a second short of an epoch to confirm, ...): each refused
+        with its exact reason (`new_offering` draws these too, among every other term)."""
+        terms = (1, shares, DOLLAR, "half", 2_000, 2, 0, window, 0, EPOCH_LENGTH)
+        self.create_offering(0, *terms, fault, salt)
 
     def create_offering(
         self, caller, node, shares, price, minimum, release, burn_in, delay, window, late, exits, fault, salt
@@ -1189,7 +1221,7 @@ class OfferingMachine(PropertyMachine):
         lost=anyone,
         to=st.sampled_from([0, 1, 2, 3, BUYERS, BUYERS, "zero", "lost"]),
         tokens=st.sampled_from(["first", "first", "no"]),
-        want=st.sampled_from(["fit", "fit", "fit", "fit", "clash", "frozen"]),
+        want=st.sampled_from(["fit", "fit", "fit", "fit", "clash", "frozen", "exited"]),
         aiming=aim,
     )
     def recover(self, caller, i, lost, to, tokens, want, aiming):
@@ -1197,7 +1229,8 @@ class OfferingMachine(PropertyMachine):
         with `tokens` "first" the token's balance (`recover`), then the offering's position
         (`recover_purchase`); aiming, from a wallet with a position to a verified buyer that `want`s:
         one it merges with ("fit": empty, or claimed alike), one claimed unlike it ("clash"), or a
-        frozen one."""
+        frozen one; or ("exited") from a wallet that exited all its shares to a buyer holding shares
+        claimed unlike it (the merged position is claimed as the side that holds shares)."""
         o = self.offer(i, aiming, lambda o, now: any(any(p) for p in o.purchases.values()))
         if o is None:
             return
@@ -1206,6 +1239,9 @@ class OfferingMachine(PropertyMachine):
             mixed = {bool(o.position(b.address)[1]) for b in self.buyers if o.position(b.address)[0]}
             clashing = [b for b in self.buyers if o.position(b.address)[0]] if len(mixed) == 2 else []
             lost_ = clashing[lost % len(clashing)] if clashing else lost_
+        if aiming and want == "exited":  # a position with no shares left (all exited), paid for
+            gone = [b for b in self.buyers if any(o.position(b.address)) and not o.position(b.address)[0]]
+            lost_ = gone[lost % len(gone)] if gone else lost_
         moved = o.position(lost_.address)
         node = o.node
         if to == "zero":
@@ -1225,6 +1261,7 @@ class OfferingMachine(PropertyMachine):
                     if b.address != lost_.address
                     and (b.address in self.frozen[node]) == (want == "frozen")
                     and clash(b.address) == (want == "clash")
+                    and (want != "exited" or bool(o.position(b.address)[0] and o.position(b.address)[1] != moved[1]))
                 ]
                 replacement = fits[to % len(fits)] if fits else replacement
         sender = {"issuer": self.issuer, "stranger": self.stranger, "operator": self.w.operators[node]}[caller]
