@@ -8,7 +8,11 @@ node 1's feed (LOOKBACK 3 rounds, 30 epochs of revenue, LTV 50%, liquidation at 
 verified; snapshot and restore per example. Actors: the issuer (the node tokens' minter), three
 verified holders (two of them borrowers), the relayer (deposits revenue, donates stablecoin
 straight to a token, submits the committee's reports), the treasury (the liquidator) and the
-attacker's key, which only mines empty blocks so the views see a new time.
+attacker's key, which only mines empty blocks so the views see a new time. Beside them: a
+young feed (a second suite, genesis at its deployment), an old feed (a third suite, genesis a
+third of the time it was deployed at, so the clock is at least twice GENESIS), a token the
+ComputeFactory's owner created outside the registry and a ComputeToken deployed directly on the
+suite's clock for node id 9.
 
 Rules, in any order and time: revenue deposits (0, 1 base unit, small, large, exactly up to the
 per-epoch cap and one unit over), mints (1, a share, random, up to the supply cap and one over),
@@ -21,7 +25,10 @@ the committee's reports of ended epochs (at the SLA, one under, 100%, random, or
 it, the current epoch, a future one, the largest round id), `trailing(n)` (0, 1, random, 90, 91,
 every ended round, one more), and the lender: deposits of collateral, borrows (at the limit, one
 unit above, random), repayments (all, part, one more than owed), withdrawals (all, part, at the
-limit), liquidations (healthy: refused; above the threshold: it takes everything).
+limit), liquidations (healthy: refused; above the threshold: it takes everything), and
+publishing: RevenueFeeds deployed directly (valid, or over a token the registry does not record
+for its node), the factory asked again or for what is not a node token of its deployment, and
+other factories (over the blueprint: one feed per token, FeedCreated; over no code: refused).
 
 The model is written from the specs, not from the contracts nor from RevenueModel: each token's
 stream (what streams over the epoch of the last update, the queue deposited during it, the
@@ -34,7 +41,8 @@ limits from those. Every outcome (success or exactly which revert) is predicted.
 (PROPERTIES.md, "RevenueFeed"):
 - FEED-1 every readable round's answer equals the model's, and an answer once read never changes;
 - FEED-2 round ids, times and reverts: latestRoundData is the last ended epoch, startedAt/updatedAt
-  its start/end, a round not ended and one beyond the ring refused with their reasons;
+  its start/end, a round not ended and one beyond the ring refused with their reasons (the young
+  and the old feed's latest round too);
 - FEED-3 `trailing(n)` equals the model's (revenue, met, judged), its refusals predicted;
 - FEED-4 the lender: value and limits equal the model's; borrows and withdrawals that would leave
   debt above the LTV of the current value are refused, those at it accepted; a liquidation
@@ -43,7 +51,13 @@ limits from those. Every outcome (success or exactly which revert) is predicted.
   was repaid and paid by liquidators, its shares are the collateral pledged; at the end of the
   run every borrower repays and withdraws, and the lender holds exactly its funding;
 - FEED-6 the feed's inputs: every deposit, mint, burn, transfer, skim and report outcome
-  predicted, and the tokens' supply, balances and stream state equal the model's.
+  predicted, and the tokens' supply, balances and stream state equal the model's;
+- FEED-7 publishing: a feed deploys only over the token its registry records for the token's node
+  (else "feed: not the registry's token for its node", through the factory too), and then reads
+  its arguments back; a factory only over a blueprint with code; `create_feed` publishes one feed
+  per node token of its deployment, logging FeedCreated(token, feed, node_id), and refuses a
+  second ("feed_factory: the token has a feed") and anything else ("feed_factory: not a node token
+  of this deployment"), `feed_of` unchanged.
 """
 
 from __future__ import annotations
@@ -53,7 +67,7 @@ from typing import Any
 
 import pytest
 from eth_account import Account
-from eth_utils import keccak
+from eth_utils import keccak, to_checksum_address
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule, run_state_machine_as_test
 
@@ -61,7 +75,7 @@ from computerwa.client.attestation import PerformanceReport, sign_report
 from computerwa.client.signing import Domain
 from computerwa.evm.chain import Reverted
 from computerwa.evm.suite import create_feeds, deploy_suite
-from tests.conftest import EPOCH_LENGTH, FOREVER, NODE_REGION, machine_settings, role
+from tests.conftest import DOCUMENTS_HASH, EPOCH_LENGTH, FOREVER, NODE_REGION, machine_settings, role
 from tests.fuzz.properties import PropertyMachine, check, equal, require
 
 SHARE = 10**18
@@ -100,6 +114,12 @@ ROUNDS_OUT_OF_RANGE = "feed: rounds out of range"
 FEWER_ROUNDS = "feed: fewer rounds have ended"
 ABOVE_LIMIT = "lender: debt above the borrow limit"
 HEALTHY = "lender: position is healthy"
+NO_ROUND = "feed: no round has ended"
+NOT_THE_REGISTRYS_TOKEN = "feed: not the registry's token for its node"
+HAS_A_FEED = "feed_factory: the token has a feed"
+NOT_A_NODE_TOKEN = "feed_factory: not a node token of this deployment"
+NO_BLUEPRINT = "feed_factory: blueprint is not a contract"
+ZERO = "0x" + "00" * 20
 
 attestor_keys = sorted(
     (Account.from_key(keccak(b"ComputeRWA feed machine attestor %d" % i)) for i in range(5)),
@@ -124,6 +144,10 @@ def outcome(pid: str, reason: str | None, call):
         return None
     require(reason is None, pid, f"expected revert {reason!r}, but it succeeded")
     return result
+
+
+def address_of(thing: Any) -> str:
+    return to_checksum_address(getattr(thing, "address", thing))
 
 
 def checked(value: int) -> int | None:
@@ -257,6 +281,20 @@ class World:
     # no round has ended when an example starts
     young_feed: Any = None
     young_genesis: int = 0
+    # a feed deployed directly over a token of a third suite whose genesis is a third of the time
+    # at deployment (now >= 2 * GENESIS: the epoch is (now - GENESIS) // EPOCH_LENGTH, not now % GENESIS)
+    old_feed: Any = None
+    old_genesis: int = 0
+    # for the constructors' and the factory's edges (FEED-7): the suite's ComputeFactory and
+    # RevenueFeed blueprint, the young suite's registry and node token, a token the ComputeFactory's
+    # owner created outside the registry (node id 1, the suite's clock) and a ComputeToken deployed
+    # directly on the suite's clock (node id 9, which the registry does not know)
+    compute_factory: Any = None
+    feed_blueprint: str = ""
+    young_registry: Any = None
+    young_token: Any = None
+    off_registry: Any = None
+    look_alike: Any = None
 
 
 def deploy_world(backend) -> World:
@@ -314,6 +352,36 @@ def deploy_world(backend) -> World:
     )
     young.registry.register_node(NODE_REGION, "L40S", 4, 1_000, 3_000, 9_000, "ipfs://y", sender=operator)
     young_feed = backend.deploy("RevenueFeed", young.registry.node(1)[1], young.registry, young.oracle, sender=issuer)
+    old = deploy_suite(
+        backend,
+        issuer,
+        genesis=backend.timestamp // 3,
+        epoch_length=EPOCH_LENGTH,
+        attestors=attestor_keys,
+        threshold=3,
+        grace_period=GRACE,
+        operators=[operator],
+        upto="registry",
+    )
+    old.registry.register_node(NODE_REGION, "L40S", 4, 1_000, 3_000, 9_000, "ipfs://z", sender=operator)
+    old_feed = backend.deploy("RevenueFeed", old.registry.node(1)[1], old.registry, old.oracle, sender=issuer)
+    suite.factory.create_token(1, "Off-registry #1", "OFF1", DOCUMENTS_HASH, issuer, issuer, issuer, sender=issuer)
+    off_registry = backend.at("ComputeToken", suite.factory.token_of(issuer, 1))
+    look_alike = backend.deploy(
+        "ComputeToken",
+        "ComputeRWA #9",
+        "CN9",
+        9,
+        DOCUMENTS_HASH,
+        stable,
+        suite.identity,
+        genesis,
+        EPOCH_LENGTH,
+        issuer,
+        issuer,
+        issuer,
+        sender=issuer,
+    )
     return World(
         stable,
         suite.oracle,
@@ -327,6 +395,14 @@ def deploy_world(backend) -> World:
         Domain.of(suite.oracle),
         young_feed,
         young.genesis,
+        old_feed,
+        old.genesis,
+        suite.factory,
+        suite.feed_blueprint,
+        young.registry,
+        backend.at("ComputeToken", young.registry.node(1)[1]),
+        off_registry,
+        look_alike,
     )
 
 
@@ -336,7 +412,7 @@ def _actors(backend):
 
 
 class FeedMachine(PropertyMachine):
-    RULE_IDS = frozenset({"FEED-1", "FEED-2", "FEED-3", "FEED-4", "FEED-5", "FEED-6"})
+    RULE_IDS = frozenset({"FEED-1", "FEED-2", "FEED-3", "FEED-4", "FEED-5", "FEED-6", "FEED-7"})
 
     def __init__(self, backend, world: World):
         super().__init__()
@@ -866,6 +942,115 @@ class FeedMachine(PropertyMachine):
         self.debt[borrower] = self.collateral[borrower] = 0
         self.pay(self.liquidator.address, lender, debt)
 
+    # --- publishing feeds (the constructors' and the factory's edges) ---------------------------------
+    @rule(
+        node=node_pick,
+        kind=st.sampled_from(
+            [
+                "direct",
+                "direct_off_registry",
+                "direct_look_alike",
+                "direct_other_registry",
+                "again",
+                "stablecoin",
+                "account",
+                "other_deployment",
+                "look_alike",
+                "off_registry",
+                "another_factory",
+                "no_blueprint",
+                "zero_blueprint",
+            ]
+        ),
+    )
+    def publish(self, node, kind):
+        """FEED-7: a RevenueFeed deployed directly (over the node's token, the registry and the
+        oracle: it deploys and reads its arguments back; over a token the registry does not
+        record for its node, or another deployment's registry: refused), the factory asked for a
+        feed again, or for one of the stablecoin, an account, another deployment's node token, a
+        look-alike or a token of the ComputeFactory outside the registry (the feed's own refusal
+        comes through the blueprint's deployment), and another RevenueFeedFactory over the
+        blueprint (it publishes the node's feed once, logging FeedCreated, then refuses it) or
+        over an address without code. Chain state a feed reads is untouched: nothing to touch."""
+        w, token = self.w, self.w.tokens[node]
+        if kind.startswith("direct"):
+            subject, registry = {
+                "direct": (token, w.registry),
+                "direct_off_registry": (w.off_registry, w.registry),
+                "direct_look_alike": (w.look_alike, w.registry),
+                "direct_other_registry": (token, w.young_registry),
+            }[kind]
+            reason = None if kind == "direct" else NOT_THE_REGISTRYS_TOKEN
+            call = lambda: self.chain.deploy("RevenueFeed", subject, registry, w.oracle, sender=self.relayer)  # noqa: E731
+            feed = outcome("FEED-7", reason, call)
+            if feed is not None:
+                published = w.feeds[node]
+                names = ("TOKEN", "NODE_ID", "REGISTRY", "ORACLE", "GENESIS", "EPOCH_LENGTH", "description")
+                got = tuple(getattr(feed, name)() for name in names)
+                expected = tuple(getattr(published, name)() for name in names)
+                equal("FEED-7", f"a feed deployed directly over node {node}'s token reads back", got, expected)
+                equal("FEED-7", f"node {node}'s token of the direct feed", address_of(got[0]), address_of(token))
+                equal(
+                    "FEED-7",
+                    f"a direct feed's latestRoundData() is the published one's (node {node})",
+                    tuple(feed.latestRoundData()),
+                    tuple(published.latestRoundData()),
+                )
+            return
+        if kind in ("no_blueprint", "zero_blueprint", "another_factory"):
+            blueprint = {"no_blueprint": self.ticker.address, "zero_blueprint": ZERO}.get(kind, w.feed_blueprint)
+            factory = outcome(
+                "FEED-7",
+                None if kind == "another_factory" else NO_BLUEPRINT,
+                lambda: self.chain.deploy(
+                    "RevenueFeedFactory", blueprint, w.compute_factory, w.registry, w.oracle, sender=self.relayer
+                ),
+            )
+            if factory is not None:
+                self.another_factory_publishes(factory, node, token)
+            return
+        subject = {
+            "again": token,
+            "stablecoin": self.stable,
+            "account": self.ticker,
+            "other_deployment": w.young_token,
+            "look_alike": w.look_alike,
+            "off_registry": w.off_registry,
+        }[kind]
+        reason = {"again": HAS_A_FEED, "off_registry": NOT_THE_REGISTRYS_TOKEN}.get(kind, NOT_A_NODE_TOKEN)
+        before = w.feed_factory.feed_of(subject)
+        outcome("FEED-7", reason, lambda: w.feed_factory.create_feed(subject, sender=self.relayer))
+        equal("FEED-7", f"feed_of({kind}) after a refused create_feed", w.feed_factory.feed_of(subject), before)
+
+    def another_factory_publishes(self, factory, node: int, token) -> None:
+        """A new RevenueFeedFactory over the blueprint: its immutables, no feed yet; create_feed
+        publishes node `node`'s feed (FeedCreated(token, feed, node_id) its only log), and a
+        second create_feed of the token is refused."""
+        w = self.w
+        immutables = tuple(
+            address_of(getattr(factory, name)()) for name in ("BLUEPRINT", "COMPUTE_FACTORY", "REGISTRY", "ORACLE")
+        )
+        expected = tuple(address_of(x) for x in (w.feed_blueprint, w.compute_factory, w.registry, w.oracle))
+        equal("FEED-7", "another factory's immutables", immutables, expected)
+        equal("FEED-7", "another factory's feed_of(token) before create_feed", address_of(factory.feed_of(token)), ZERO)
+        receipt = outcome("FEED-7", None, lambda: factory.create_feed(token, sender=self.relayer))
+        feed = address_of(receipt.return_value)
+        equal("FEED-7", "create_feed returns feed_of(token)", feed, address_of(factory.feed_of(token)))
+        logs = [
+            (e.name, address_of(e.address), {k: address_of(v) if isinstance(v, str) else v for k, v in e.args.items()})
+            for e in receipt.events
+        ]
+        created = ("FeedCreated", address_of(factory), {"token": address_of(token), "feed": feed, "node_id": node})
+        equal("FEED-7", f"create_feed's logs (node {node})", logs, [created])
+        published = self.chain.at("RevenueFeed", feed)
+        equal(
+            "FEED-7",
+            "the published feed's token and node",
+            (address_of(published.TOKEN()), published.NODE_ID()),
+            (address_of(token), node),
+        )
+        outcome("FEED-7", HAS_A_FEED, lambda: factory.create_feed(token, sender=self.relayer))
+
     # --- properties ---------------------------------------------------------------------------------
     @check("FEED-1", watches=("feed", "epoch"))
     def feed_1_rounds_equal_the_model_and_never_change(self):
@@ -891,26 +1076,31 @@ class FeedMachine(PropertyMachine):
     @check("FEED-2", watches=("feed", "epoch"))
     def feed_2_latest_round_is_the_last_ended_epoch(self):
         """Both feeds' latest round; the young feed's (none before its first epoch ends: then
-        rounds of a token nobody holds, 0); in a sweep, every feed's constants."""
+        rounds of a token nobody holds, 0) and the old feed's (its GENESIS a third of the time
+        it was deployed at, so now >= 2 * GENESIS: its epoch count is in the thousands); in a
+        sweep, every feed's constants."""
         now = self.chain.timestamp
         for node, feed in self.w.feeds.items():
             expected = self.round_of(node, self.epoch_of(now) - 1, now)
             equal("FEED-2", f"node {node} latestRoundData() at {now}", tuple(feed.latestRoundData()), expected)
-        young, genesis = self.w.young_feed, self.w.young_genesis
-        current = (now - genesis) // EPOCH_LENGTH
-        last = current - 1
-        expected_young = (
-            "feed: no round has ended"
-            if current == 0
-            else (last, 0, genesis + last * EPOCH_LENGTH, genesis + current * EPOCH_LENGTH, last)
-        )
-        got = outcome(
-            "FEED-2",
-            expected_young if isinstance(expected_young, str) else None,
-            lambda: young.latestRoundData(),
-        )
-        if got is not None:
-            equal("FEED-2", f"the young feed's latestRoundData() at {now}", tuple(got), expected_young)
+        for name, other, genesis in (
+            ("young", self.w.young_feed, self.w.young_genesis),
+            ("old", self.w.old_feed, self.w.old_genesis),
+        ):
+            current = (now - genesis) // EPOCH_LENGTH
+            last = current - 1
+            expected_other = (
+                NO_ROUND
+                if current == 0
+                else (last, 0, genesis + last * EPOCH_LENGTH, genesis + current * EPOCH_LENGTH, last)
+            )
+            got = outcome(
+                "FEED-2",
+                expected_other if isinstance(expected_other, str) else None,
+                lambda other=other: other.latestRoundData(),
+            )
+            if got is not None:
+                equal("FEED-2", f"the {name} feed's latestRoundData() at {now}", tuple(got), expected_other)
         if not self.sweeping():
             return
         for node, feed in self.w.feeds.items():
