@@ -8,7 +8,8 @@ transfers, transferFrom, approvals and permits, with amounts drawn absolutely or
 the payer's balance (all of it, half, one unit, one more than it holds), mint (also aimed at
 the 2**116 supply cap) and burn (also of every share: the supply back to 0), forced transfers,
 recoveries (also into a frozen wallet), freeze/unfreeze, pause, restricted mode, agent and
-minter grants and revocations (by the owner, and refused to anyone else), verification grants,
+minter grants and revocations and the documents hash (by the owner, and refused to anyone
+else; the token's constants, decimals and EIP-712 domain, read in every full sweep), verification grants,
 revocations and expiries, claims to self and to other receivers (also by holders the
 stablecoin blacklists), stablecoin sent straight to the token and `skim` by anyone (issue #15
 item 10's attacker), time jumps within and across epochs, long idle gaps included, and jumps
@@ -172,6 +173,7 @@ class ComputeTokenMachine(PropertyMachine):
         self.stable_blacklisted = [False] * HOLDERS
         self.paused = False
         self.restricted = True
+        self.documents = token.documents_hash()  # as deployed; the owner's rule changes it
         self.agents = {self.agent.address}
         self.minters = {self.minter.address}
         self.cap_deposits = 0
@@ -580,6 +582,28 @@ class ComputeTokenMachine(PropertyMachine):
         if outcome("TOK-2", None if by_owner else NOT_OWNER, call):
             self.restricted = restricted
             self.touch("flags")
+
+    @rule(value=st.sampled_from([b"\x00" * 32, b"\x01" * 32, b"\xff" * 32]), by_owner=st.booleans())
+    def set_documents_hash(self, value, by_owner):
+        """The owner records a new version of the documents (`DocumentsHashSet`); anyone else is refused."""
+        caller = self.issuer if by_owner else self.staff[OUTSIDER]
+        receipt = outcome(
+            "TOK-2", None if by_owner else NOT_OWNER, lambda: self.token.set_documents_hash(value, sender=caller)
+        )
+        if receipt:
+            self.documents = value
+            logged = [bytes(e.args["documents_hash"]) for e in receipt.filter("DocumentsHashSet")]
+            equal("TOK-2", "DocumentsHashSet", logged, [value])
+        equal("TOK-2", "documents_hash()", bytes(self.token.documents_hash()), bytes(self.documents))
+
+    @check("TOK-1", watches=("constants",))  # nothing touches it: the full sweeps only
+    def the_tokens_constants(self):
+        """18 decimals, and the EIP-712 domain permits are signed for: the token's name, version "1",
+        this chain, this token."""
+        equal("TOK-1", "decimals()", self.token.decimals(), 18)
+        domain = tuple(self.token.eip712Domain())
+        equal("TOK-1", "eip712Domain() name and version", (domain[1], domain[2]), (self.token.name(), "1"))
+        equal("TOK-1", "eip712Domain() verifying contract", domain[4], self.token.address)
 
     @rule(
         kind=st.sampled_from(["agent", "minter"]),
